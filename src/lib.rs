@@ -1,0 +1,5 @@
+//! rnnlab: train populations of recurrent networks on neuroscience tasks and study what they
+//! have in common (Maheswaranathan et al., NeurIPS 2019). See DESIGN.md for the house.
+#![warn(missing_docs)]
+
+pub mod net;

@@ -1,0 +1,103 @@
+//! GRU, TensorFlow's variant: r, u = σ(W_g[x; h] + b_g) (gate biases start at 1),
+//! c = f(W_c[x; r⊙h] + b_c), h' = u⊙h + (1−u)⊙c. The reset gate acts *before* the candidate's
+//! matmul, so the candidate needs a second product after the gates. Kernel blocks: [r | u | c].
+
+use faer::Accum;
+
+use super::Step;
+use crate::net::matmul::{gemm, view, view_mut};
+use crate::net::nonlinearity::{dsigmoid_at_output, Nonlinearity};
+use crate::net::scalar::Scalar;
+
+pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [T]) {
+    let (n, b, g) = (s.units, s.batch, 3 * s.units);
+    let one = T::of(1.0);
+    gemm(
+        view_mut(s.z, b, 2 * n, g),
+        Accum::Add,
+        view(s.h_prev, b, n, n),
+        view(s.w_h, n, 2 * n, g),
+    );
+    for ((z, h), rh) in
+        s.z.chunks_exact_mut(g)
+            .zip(s.h_prev.chunks_exact(n))
+            .zip(s.aux.chunks_exact_mut(n))
+    {
+        let gates = &mut z[..2 * n];
+        for zi in gates.iter_mut() {
+            *zi = zi.sigmoid();
+        }
+        for ((rhi, &r), &hi) in rh.iter_mut().zip(&gates[..n]).zip(h) {
+            *rhi = r * hi;
+        }
+    }
+    gemm(
+        view_mut(&mut s.z[2 * n..], b, n, g),
+        Accum::Add,
+        view(s.aux, b, n, n),
+        view(&s.w_h[2 * n..], n, n, g),
+    );
+    for ((z, h), hn) in
+        s.z.chunks_exact_mut(g)
+            .zip(s.h_prev.chunks_exact(n))
+            .zip(h_next.chunks_exact_mut(n))
+    {
+        let (zu, zc) = z[n..].split_at_mut(n);
+        for i in 0..n {
+            let c = F::f(zc[i]);
+            zc[i] = c;
+            hn[i] = zu[i] * h[i] + (one - zu[i]) * c;
+        }
+    }
+}
+
+pub(super) fn backward<T: Scalar, F: Nonlinearity>(
+    s: Step<'_, T>,
+    dh_next: &[T],
+    dh_prev: &mut [T],
+    d_rh: &mut [T],
+) {
+    let (n, b, g) = (s.units, s.batch, 3 * s.units);
+    let one = T::of(1.0);
+    // Update gate and candidate first: the candidate's gradient feeds the reset gate.
+    for (((z, h), dhn), dhp) in
+        s.z.chunks_exact_mut(g)
+            .zip(s.h_prev.chunks_exact(n))
+            .zip(dh_next.chunks_exact(n))
+            .zip(dh_prev.chunks_exact_mut(n))
+    {
+        let (zu, zc) = z[n..].split_at_mut(n);
+        for i in 0..n {
+            let (u, c, dh) = (zu[i], zc[i], dhn[i]);
+            zu[i] = dh * (h[i] - c) * dsigmoid_at_output(u);
+            zc[i] = dh * (one - u) * F::df_at_output(c);
+            dhp[i] = dh * u;
+        }
+    }
+    // ∂L/∂(r⊙h) = dc · W_hcᵀ
+    gemm(
+        view_mut(d_rh, b, n, n),
+        Accum::Replace,
+        view(&s.z[2 * n..], b, n, g),
+        view(&s.w_h[2 * n..], n, n, g).transpose(),
+    );
+    for (((z, h), drh), dhp) in
+        s.z.chunks_exact_mut(g)
+            .zip(s.h_prev.chunks_exact(n))
+            .zip(d_rh.chunks_exact(n))
+            .zip(dh_prev.chunks_exact_mut(n))
+    {
+        let zr = &mut z[..n];
+        for i in 0..n {
+            let r = zr[i];
+            zr[i] = drh[i] * h[i] * dsigmoid_at_output(r);
+            dhp[i] += drh[i] * r;
+        }
+    }
+    gemm(
+        view_mut(dh_prev, b, n, n),
+        Accum::Add,
+        view(s.z, b, 2 * n, g),
+        view(s.w_h, n, 2 * n, g).transpose(),
+    );
+}

@@ -1,0 +1,76 @@
+//! LSTM (TensorFlow's BasicLSTMCell): i, j, f, o = W[x; h] + b;
+//! c' = c⊙σ(f + 1) + σ(i)⊙f(j); h' = f(c')⊙σ(o). State rows are [c | h] (2N); only h feeds
+//! the kernel and the readout. Kernel blocks: [i | j | f | o].
+
+use faer::Accum;
+
+use super::Step;
+use crate::net::matmul::{gemm, view, view_mut};
+use crate::net::nonlinearity::{dsigmoid_at_output, Nonlinearity};
+use crate::net::scalar::Scalar;
+
+pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, state_next: &mut [T]) {
+    let (n, b, g) = (s.units, s.batch, 4 * s.units);
+    let one = T::of(1.0);
+    gemm(
+        view_mut(s.z, b, g, g),
+        Accum::Add,
+        view(&s.h_prev[n..], b, n, 2 * n),
+        view(s.w_h, n, g, g),
+    );
+    for (((z, prev), next), fc_out) in
+        s.z.chunks_exact_mut(g)
+            .zip(s.h_prev.chunks_exact(2 * n))
+            .zip(state_next.chunks_exact_mut(2 * n))
+            .zip(s.aux.chunks_exact_mut(n))
+    {
+        let (zi, rest) = z.split_at_mut(n);
+        let (zj, rest) = rest.split_at_mut(n);
+        let (zf, zo) = rest.split_at_mut(n);
+        let (c_next, h_next) = next.split_at_mut(n);
+        for k in 0..n {
+            let i = zi[k].sigmoid();
+            let j = F::f(zj[k]);
+            let f = (zf[k] + one).sigmoid();
+            let o = zo[k].sigmoid();
+            let c = prev[k] * f + i * j;
+            let fc = F::f(c);
+            (zi[k], zj[k], zf[k], zo[k]) = (i, j, f, o);
+            c_next[k] = c;
+            h_next[k] = fc * o;
+            fc_out[k] = fc;
+        }
+    }
+}
+
+pub(super) fn backward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, d_next: &[T], d_prev: &mut [T]) {
+    let (n, b, g) = (s.units, s.batch, 4 * s.units);
+    for ((((z, prev), dn), dp), fc_row) in
+        s.z.chunks_exact_mut(g)
+            .zip(s.h_prev.chunks_exact(2 * n))
+            .zip(d_next.chunks_exact(2 * n))
+            .zip(d_prev.chunks_exact_mut(2 * n))
+            .zip(s.aux.chunks_exact(n))
+    {
+        let (zi, rest) = z.split_at_mut(n);
+        let (zj, rest) = rest.split_at_mut(n);
+        let (zf, zo) = rest.split_at_mut(n);
+        let (dc_next, dh_next) = dn.split_at(n);
+        for k in 0..n {
+            let (i, j, f, o, fc) = (zi[k], zj[k], zf[k], zo[k], fc_row[k]);
+            let dh = dh_next[k];
+            let dc = dc_next[k] + dh * o * F::df_at_output(fc);
+            zi[k] = dc * j * dsigmoid_at_output(i);
+            zj[k] = dc * i * F::df_at_output(j);
+            zf[k] = dc * prev[k] * dsigmoid_at_output(f);
+            zo[k] = dh * fc * dsigmoid_at_output(o);
+            dp[k] = dc * f;
+        }
+    }
+    gemm(
+        view_mut(&mut d_prev[n..], b, n, 2 * n),
+        Accum::Replace,
+        view(s.z, b, g, g),
+        view(s.w_h, n, g, g).transpose(),
+    );
+}

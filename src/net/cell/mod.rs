@@ -1,0 +1,81 @@
+//! The cell equations, each written once, for a batch of B states at one time step.
+//!
+//! A step works on the kernel-wide buffer `z` (B×G): on entry to [`forward`] it holds the input
+//! projection x·W_x + b of this step; the cell adds the recurrent product and replaces it by the
+//! activated gates, which the backward pass reads and replaces by ∂L/∂(pre-activation). `aux` (B×N)
+//! keeps what else the backward pass needs (GRU: r⊙h; LSTM: f(c')). Training (f32, B = batch),
+//! the analysis map F(h, x) (f64, B = 1) and its Jacobians (f64, B = state dim, one unit vector per
+//! row through [`backward`]) all run these same functions.
+
+mod gru;
+mod lstm;
+mod ugrnn;
+mod vanilla;
+
+use super::nonlinearity::{Nonlinearity, Relu, Tanh};
+use super::scalar::Scalar;
+use super::spec::{Activation, Arch};
+
+/// The buffers of one step of a batch.
+pub(crate) struct Step<'a, T> {
+    /// Hidden units N.
+    pub units: usize,
+    /// Batch rows B.
+    pub batch: usize,
+    /// Recurrent kernel, N×G.
+    pub w_h: &'a [T],
+    /// State before the step, B×S.
+    pub h_prev: &'a [T],
+    /// Pre-activations → activations (forward) → pre-activation gradients (backward), B×G.
+    pub z: &'a mut [T],
+    /// Extra tape, B×N.
+    pub aux: &'a mut [T],
+}
+
+/// Runs one step forward: fills `z` with activations and `h_next` (B×S) with the new state.
+pub(crate) fn forward<T: Scalar>(arch: Arch, act: Activation, step: Step<'_, T>, h_next: &mut [T]) {
+    match act {
+        Activation::Tanh => forward_with::<T, Tanh>(arch, step, h_next),
+        Activation::Relu => forward_with::<T, Relu>(arch, step, h_next),
+    }
+}
+
+fn forward_with<T: Scalar, F: Nonlinearity>(arch: Arch, step: Step<'_, T>, h_next: &mut [T]) {
+    match arch {
+        Arch::Vanilla => vanilla::forward::<T, F>(step, h_next),
+        Arch::Ugrnn => ugrnn::forward::<T, F>(step, h_next),
+        Arch::Gru => gru::forward::<T, F>(step, h_next),
+        Arch::Lstm => lstm::forward::<T, F>(step, h_next),
+    }
+}
+
+/// Runs one step backward: given ∂L/∂h_next (B×S) and the tape left by [`forward`], replaces `z`
+/// by ∂L/∂(pre-activation) and writes ∂L/∂h_prev (B×S). `scratch` is B×N.
+pub(crate) fn backward<T: Scalar>(
+    arch: Arch,
+    act: Activation,
+    step: Step<'_, T>,
+    dh_next: &[T],
+    dh_prev: &mut [T],
+    scratch: &mut [T],
+) {
+    match act {
+        Activation::Tanh => backward_with::<T, Tanh>(arch, step, dh_next, dh_prev, scratch),
+        Activation::Relu => backward_with::<T, Relu>(arch, step, dh_next, dh_prev, scratch),
+    }
+}
+
+fn backward_with<T: Scalar, F: Nonlinearity>(
+    arch: Arch,
+    step: Step<'_, T>,
+    dh_next: &[T],
+    dh_prev: &mut [T],
+    scratch: &mut [T],
+) {
+    match arch {
+        Arch::Vanilla => vanilla::backward::<T, F>(step, dh_next, dh_prev),
+        Arch::Ugrnn => ugrnn::backward::<T, F>(step, dh_next, dh_prev),
+        Arch::Gru => gru::backward::<T, F>(step, dh_next, dh_prev, scratch),
+        Arch::Lstm => lstm::backward::<T, F>(step, dh_next, dh_prev),
+    }
+}

@@ -1,0 +1,63 @@
+//! UGRNN: g = σ(W_g[x; h] + b_g + 1), c = f(W_c[x; h] + b_c), h' = g⊙h + (1−g)⊙c.
+//! Kernel blocks: [update g | candidate c].
+
+use faer::Accum;
+
+use super::Step;
+use crate::net::matmul::{gemm, view, view_mut};
+use crate::net::nonlinearity::{dsigmoid_at_output, Nonlinearity};
+use crate::net::scalar::Scalar;
+
+pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [T]) {
+    let (n, b) = (s.units, s.batch);
+    let one = T::of(1.0);
+    gemm(
+        view_mut(s.z, b, 2 * n, 2 * n),
+        Accum::Add,
+        view(s.h_prev, b, n, n),
+        view(s.w_h, n, 2 * n, 2 * n),
+    );
+    for ((z, h), hn) in
+        s.z.chunks_exact_mut(2 * n)
+            .zip(s.h_prev.chunks_exact(n))
+            .zip(h_next.chunks_exact_mut(n))
+    {
+        let (zg, zc) = z.split_at_mut(n);
+        for i in 0..n {
+            let g = (zg[i] + one).sigmoid();
+            let c = F::f(zc[i]);
+            zg[i] = g;
+            zc[i] = c;
+            hn[i] = g * h[i] + (one - g) * c;
+        }
+    }
+}
+
+pub(super) fn backward<T: Scalar, F: Nonlinearity>(
+    s: Step<'_, T>,
+    dh_next: &[T],
+    dh_prev: &mut [T],
+) {
+    let (n, b) = (s.units, s.batch);
+    let one = T::of(1.0);
+    for (((z, h), dhn), dhp) in
+        s.z.chunks_exact_mut(2 * n)
+            .zip(s.h_prev.chunks_exact(n))
+            .zip(dh_next.chunks_exact(n))
+            .zip(dh_prev.chunks_exact_mut(n))
+    {
+        let (zg, zc) = z.split_at_mut(n);
+        for i in 0..n {
+            let (g, c, dh) = (zg[i], zc[i], dhn[i]);
+            zg[i] = dh * (h[i] - c) * dsigmoid_at_output(g);
+            zc[i] = dh * (one - g) * F::df_at_output(c);
+            dhp[i] = dh * g;
+        }
+    }
+    gemm(
+        view_mut(dh_prev, b, n, n),
+        Accum::Add,
+        view(s.z, b, 2 * n, 2 * n),
+        view(s.w_h, n, 2 * n, 2 * n).transpose(),
+    );
+}

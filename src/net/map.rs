@@ -1,0 +1,143 @@
+//! The network as a dynamical system for the analyses: F(h, x) on one f64 state, its readout,
+//! and the Jacobians ∂F/∂h and ∂F/∂x.
+//!
+//! The Jacobians are exact, not numerical: the batch is S copies of (h, x) and the cell's own
+//! backward step is run with the identity as ∂L/∂h', so row k of the result is eᵀ_k·∂F/∂h, i.e.
+//! row k of the Jacobian. This reuses the hand-written, gradient-checked backward pass instead of
+//! a second copy of the cell equations.
+
+use faer::Accum;
+use ndarray::{Array1, Array2, ArrayView1};
+
+use super::cell::{self, Step};
+use super::matmul::{gemm, view, view_mut};
+use super::params::Params;
+use super::sequence::project_inputs;
+use super::spec::NetSpec;
+
+/// A trained network's update map in f64.
+#[derive(Clone, Debug)]
+pub struct CellMap {
+    params: Params<f64>,
+}
+
+/// ∂F/∂h (S×S) and ∂F/∂x (S×I) at one (h, x).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Jacobians {
+    /// ∂F_i/∂h_j.
+    pub state: Array2<f64>,
+    /// ∂F_i/∂x_j.
+    pub input: Array2<f64>,
+}
+
+impl CellMap {
+    /// The map of a network (f32 parameters are widened exactly).
+    pub fn new<T: super::scalar::Scalar>(params: &Params<T>) -> Self {
+        CellMap {
+            params: params.cast(),
+        }
+    }
+
+    /// The network's shape.
+    pub fn spec(&self) -> NetSpec {
+        self.params.spec
+    }
+
+    /// One step of `rows` states at once; returns (z, aux, next states).
+    fn run(&self, h: &[f64], x: &[f64], rows: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let spec = self.params.spec;
+        let (s, n, g) = (spec.state_dim(), spec.units, spec.kernel_width());
+        let mut z = vec![0.0; rows * g];
+        let mut aux = vec![0.0; rows * n];
+        let mut next = vec![0.0; rows * s];
+        project_inputs(&self.params, x, rows, &mut z);
+        let step = Step {
+            units: n,
+            batch: rows,
+            w_h: self.params.block(self.params.layout().recurrent_kernel()),
+            h_prev: h,
+            z: &mut z,
+            aux: &mut aux,
+        };
+        cell::forward(spec.arch, spec.activation, step, &mut next);
+        (z, aux, next)
+    }
+
+    fn check(&self, h: &ArrayView1<f64>, x: &ArrayView1<f64>) {
+        let spec = self.params.spec;
+        assert_eq!(h.len(), spec.state_dim(), "state has the wrong dimension");
+        assert_eq!(x.len(), spec.inputs, "input has the wrong dimension");
+    }
+
+    /// F(h, x): the next state.
+    pub fn step(&self, h: ArrayView1<f64>, x: ArrayView1<f64>) -> Array1<f64> {
+        self.check(&h, &x);
+        let (h, x) = (h.to_vec(), x.to_vec());
+        Array1::from(self.run(&h, &x, 1).2)
+    }
+
+    /// The readout y = W_out·h + b_out of a state (the h part for an LSTM).
+    pub fn readout(&self, h: ArrayView1<f64>) -> Array1<f64> {
+        let spec = self.params.spec;
+        let layout = self.params.layout();
+        let (n, o) = (spec.units, spec.outputs);
+        let hh = h.to_vec();
+        let mut y = self.params.block(layout.readout_bias()).to_vec();
+        gemm(
+            view_mut(&mut y, 1, o, o),
+            Accum::Add,
+            view(&hh[spec.state_dim() - n..], 1, n, n),
+            view(self.params.block(layout.readout_kernel()), n, o, o),
+        );
+        Array1::from(y)
+    }
+
+    /// ∂F/∂h and ∂F/∂x at (h, x).
+    pub fn jacobians(&self, h: ArrayView1<f64>, x: ArrayView1<f64>) -> Jacobians {
+        self.check(&h, &x);
+        let spec = self.params.spec;
+        let layout = self.params.layout();
+        let (s, n, g, i) = (
+            spec.state_dim(),
+            spec.units,
+            spec.kernel_width(),
+            spec.inputs,
+        );
+        let hs: Vec<f64> = (0..s).flat_map(|_| h.iter().copied()).collect();
+        let xs: Vec<f64> = (0..s).flat_map(|_| x.iter().copied()).collect();
+        let (mut z, mut aux, _) = self.run(&hs, &xs, s);
+        let mut identity = vec![0.0; s * s];
+        for k in 0..s {
+            identity[k * s + k] = 1.0;
+        }
+        let mut dh = vec![0.0; s * s];
+        let mut scratch = vec![0.0; s * n];
+        let step = Step {
+            units: n,
+            batch: s,
+            w_h: self.params.block(layout.recurrent_kernel()),
+            h_prev: &hs,
+            z: &mut z,
+            aux: &mut aux,
+        };
+        cell::backward(
+            spec.arch,
+            spec.activation,
+            step,
+            &identity,
+            &mut dh,
+            &mut scratch,
+        );
+        let mut dx = vec![0.0; s * i];
+        gemm(
+            view_mut(&mut dx, s, i, i),
+            Accum::Replace,
+            view(&z, s, g, g),
+            view(self.params.block(layout.input_kernel()), i, g, g).transpose(),
+        );
+        Jacobians {
+            state: Array2::from_shape_vec((s, s), dh).expect("S×S"),
+            input: Array2::from_shape_vec((s, i), dx).expect("S×I"),
+        }
+    }
+}

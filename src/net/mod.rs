@@ -1,0 +1,18 @@
+//! The four recurrent cells × two activations: parameters, the batched f32 forward pass and its
+//! hand-written BPTT, and the f64 map F(h, x) with exact Jacobians for the analyses. The cell
+//! equations live once, in [`cell`], and every path runs them.
+
+mod cell;
+mod map;
+mod matmul;
+mod nonlinearity;
+mod params;
+mod scalar;
+mod sequence;
+mod spec;
+
+pub use map::{CellMap, Jacobians};
+pub use params::{Layout, Params};
+pub use scalar::Scalar;
+pub use sequence::{backward, forward, mse, Tape};
+pub use spec::{Activation, Arch, NetSpec};

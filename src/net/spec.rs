@@ -1,0 +1,141 @@
+//! What a network is: its architecture, nonlinearity and sizes.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The four recurrent cells of the study (TensorFlow conventions, PAPER.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arch {
+    /// h' = f(W[x; h] + b)
+    Vanilla,
+    /// Update-gate RNN: h' = g⊙h + (1−g)⊙f(W_c[x; h] + b_c), g = σ(W_g[x; h] + b_g + 1)
+    Ugrnn,
+    /// Gated recurrent unit with the reset gate applied before the candidate's matmul.
+    Gru,
+    /// Long short-term memory; its state for analysis is [c; h].
+    Lstm,
+}
+
+impl Arch {
+    /// All architectures, in the paper's order.
+    pub const ALL: [Arch; 4] = [Arch::Vanilla, Arch::Ugrnn, Arch::Gru, Arch::Lstm];
+
+    /// Number of N-wide column blocks in the kernel: the gates and the candidate.
+    pub fn blocks(self) -> usize {
+        match self {
+            Arch::Vanilla => 1,
+            Arch::Ugrnn => 2,
+            Arch::Gru => 3,
+            Arch::Lstm => 4,
+        }
+    }
+
+    /// The names of the kernel's column blocks, in storage order.
+    pub fn block_names(self) -> &'static [&'static str] {
+        match self {
+            Arch::Vanilla => &["hidden"],
+            Arch::Ugrnn => &["update", "candidate"],
+            Arch::Gru => &["reset", "update", "candidate"],
+            Arch::Lstm => &["input", "candidate", "forget", "output"],
+        }
+    }
+
+    /// Dimension of the state the dynamics act on: N, or 2N for the LSTM's [c; h].
+    pub fn state_dim(self, units: usize) -> usize {
+        match self {
+            Arch::Lstm => 2 * units,
+            _ => units,
+        }
+    }
+
+    /// Canonical lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::Vanilla => "vanilla",
+            Arch::Ugrnn => "ugrnn",
+            Arch::Gru => "gru",
+            Arch::Lstm => "lstm",
+        }
+    }
+}
+
+/// The nonlinearity f on the non-gate path (gates always use the logistic σ).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// Hyperbolic tangent.
+    Tanh,
+    /// Rectified linear unit.
+    Relu,
+}
+
+impl Activation {
+    /// Both activations.
+    pub const ALL: [Activation; 2] = [Activation::Tanh, Activation::Relu];
+
+    /// Canonical lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+        }
+    }
+}
+
+/// The full description of a network's shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct NetSpec {
+    /// Cell architecture.
+    pub arch: Arch,
+    /// Nonlinearity on the non-gate path.
+    pub activation: Activation,
+    /// Number of input channels.
+    pub inputs: usize,
+    /// Number of hidden units N.
+    pub units: usize,
+    /// Number of readout channels.
+    pub outputs: usize,
+}
+
+impl NetSpec {
+    /// Dimension of the dynamical state (N, or 2N for the LSTM).
+    pub fn state_dim(&self) -> usize {
+        self.arch.state_dim(self.units)
+    }
+
+    /// Width G of the kernel: blocks × N.
+    pub fn kernel_width(&self) -> usize {
+        self.arch.blocks() * self.units
+    }
+}
+
+macro_rules! parse_named {
+    ($ty:ident, $what:literal) => {
+        impl FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                $ty::ALL
+                    .into_iter()
+                    .find(|v| v.name().eq_ignore_ascii_case(s))
+                    .ok_or_else(|| {
+                        let names: Vec<_> = $ty::ALL.iter().map(|v| v.name()).collect();
+                        format!(
+                            "unknown {} '{}' (expected one of: {})",
+                            $what,
+                            s,
+                            names.join(", ")
+                        )
+                    })
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+parse_named!(Arch, "architecture");
+parse_named!(Activation, "activation");

@@ -14,5 +14,5 @@ mod spec;
 pub use map::{CellMap, Jacobians};
 pub use params::{Layout, Params};
 pub use scalar::Scalar;
-pub use sequence::{backward, forward, mse, Tape};
+pub use sequence::{backward, forward, matmul_flops_per_iteration, mse, Tape};
 pub use spec::{Activation, Arch, NetSpec};

@@ -284,3 +284,20 @@ fn column_sums<T: Scalar>(m: &[T], cols: usize, out: &mut [T]) {
         }
     }
 }
+
+/// Floating-point operations in the matrix products of one training iteration (forward and
+/// BPTT) on `batch` trials of `steps` steps: what the benchmark's GFLOP/s counts.
+pub fn matmul_flops_per_iteration(spec: NetSpec, batch: usize, steps: usize) -> f64 {
+    let (i, n, o, g) = (
+        spec.inputs as f64,
+        spec.units as f64,
+        spec.outputs as f64,
+        spec.kernel_width() as f64,
+    );
+    let rows = (batch * steps) as f64;
+    // Forward: input projection, recurrence, readout.
+    let forward = (i + n) * g + n * o;
+    // Backward: readout weights and ∂L/∂h, ∂L/∂h through the recurrence, kernel weights.
+    let backward = 2.0 * n * o + g * n + (i + n) * g;
+    2.0 * rows * (forward + backward)
+}

@@ -9,6 +9,7 @@ use crate::net::matmul::{gemm, view, view_mut};
 use crate::net::nonlinearity::{dsigmoid_at_output, Nonlinearity};
 use crate::net::scalar::Scalar;
 
+#[inline(always)]
 pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [T]) {
     let (n, b, g) = (s.units, s.batch, 3 * s.units);
     let one = T::of(1.0);
@@ -51,6 +52,7 @@ pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [
     }
 }
 
+#[inline(always)]
 pub(super) fn backward<T: Scalar, F: Nonlinearity>(
     s: Step<'_, T>,
     dh_next: &[T],

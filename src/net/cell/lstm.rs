@@ -9,13 +9,19 @@ use crate::net::matmul::{gemm, view, view_mut};
 use crate::net::nonlinearity::{dsigmoid_at_output, Nonlinearity};
 use crate::net::scalar::Scalar;
 
+#[inline(always)]
 pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, state_next: &mut [T]) {
     let (n, b, g) = (s.units, s.batch, 4 * s.units);
     let one = T::of(1.0);
+    // h is the strided half of each state row; a contiguous copy (in aux, which the loop below
+    // overwrites) keeps the product on faer's fast path.
+    for (h, prev) in s.aux.chunks_exact_mut(n).zip(s.h_prev.chunks_exact(2 * n)) {
+        h.copy_from_slice(&prev[n..]);
+    }
     gemm(
         view_mut(s.z, b, g, g),
         Accum::Add,
-        view(&s.h_prev[n..], b, n, 2 * n),
+        view(s.aux, b, n, n),
         view(s.w_h, n, g, g),
     );
     for (((z, prev), next), fc_out) in
@@ -27,22 +33,24 @@ pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, state_next: &m
         let (zi, rest) = z.split_at_mut(n);
         let (zj, rest) = rest.split_at_mut(n);
         let (zf, zo) = rest.split_at_mut(n);
+        // One simple pass per gate keeps every loop vectorisable.
+        zi.iter_mut().for_each(|v| *v = v.sigmoid());
+        zj.iter_mut().for_each(|v| *v = F::f(*v));
+        zf.iter_mut().for_each(|v| *v = (*v + one).sigmoid());
+        zo.iter_mut().for_each(|v| *v = v.sigmoid());
         let (c_next, h_next) = next.split_at_mut(n);
         for k in 0..n {
-            let i = zi[k].sigmoid();
-            let j = F::f(zj[k]);
-            let f = (zf[k] + one).sigmoid();
-            let o = zo[k].sigmoid();
-            let c = prev[k] * f + i * j;
-            let fc = F::f(c);
-            (zi[k], zj[k], zf[k], zo[k]) = (i, j, f, o);
-            c_next[k] = c;
-            h_next[k] = fc * o;
+            c_next[k] = prev[k] * zf[k] + zi[k] * zj[k];
+        }
+        for k in 0..n {
+            let fc = F::f(c_next[k]);
             fc_out[k] = fc;
+            h_next[k] = fc * zo[k];
         }
     }
 }
 
+#[inline(always)]
 pub(super) fn backward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, d_next: &[T], d_prev: &mut [T]) {
     let (n, b, g) = (s.units, s.batch, 4 * s.units);
     for ((((z, prev), dn), dp), fc_row) in

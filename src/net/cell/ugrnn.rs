@@ -8,6 +8,7 @@ use crate::net::matmul::{gemm, view, view_mut};
 use crate::net::nonlinearity::{dsigmoid_at_output, Nonlinearity};
 use crate::net::scalar::Scalar;
 
+#[inline(always)]
 pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [T]) {
     let (n, b) = (s.units, s.batch);
     let one = T::of(1.0);
@@ -33,6 +34,7 @@ pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [
     }
 }
 
+#[inline(always)]
 pub(super) fn backward<T: Scalar, F: Nonlinearity>(
     s: Step<'_, T>,
     dh_next: &[T],

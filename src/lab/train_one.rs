@@ -1,0 +1,120 @@
+//! `rnnlab train`: one network from the command line.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::error::LabError;
+use super::network_file::{self, NetworkMeta};
+use crate::net::{Activation, Arch};
+use crate::task::Task;
+use crate::train::{self, Progress, TrainConfig};
+
+/// What to train.
+#[derive(Clone, Debug)]
+pub struct TrainRequest {
+    /// The task with its parameters.
+    pub task: Task,
+    /// Cell architecture.
+    pub arch: Arch,
+    /// Nonlinearity.
+    pub activation: Activation,
+    /// Hidden units.
+    pub units: usize,
+    /// Training settings.
+    pub config: TrainConfig,
+    /// Seed of weights and batches.
+    pub seed: u64,
+    /// Where to save the trained network.
+    pub save: Option<PathBuf>,
+}
+
+/// The summary `rnnlab train` prints.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrainReport {
+    /// Task name.
+    pub task: String,
+    /// Architecture.
+    pub arch: Arch,
+    /// Nonlinearity.
+    pub activation: Activation,
+    /// Hidden units.
+    pub units: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Iterations run.
+    pub steps_run: usize,
+    /// Held-out MSE (null if diverged).
+    pub final_loss: Option<f64>,
+    /// Held-out task score (null if diverged).
+    pub score: Option<f64>,
+    /// What the score measures.
+    pub score_kind: String,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// True if training stopped at the target loss.
+    pub reached_target: bool,
+    /// True if the loss or gradient became NaN or infinite.
+    pub diverged: bool,
+    /// The step and reason of a divergence.
+    pub diverged_reason: Option<String>,
+    /// Where the network was saved.
+    pub saved: Option<PathBuf>,
+}
+
+/// Trains one network, reporting progress to `on_progress`, and saves it if asked (never a
+/// diverged one).
+pub fn train_one(
+    request: &TrainRequest,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<TrainReport, LabError> {
+    request.config.validate().map_err(LabError::Invalid)?;
+    if request.units == 0 {
+        return Err(LabError::Invalid("--units must be at least 1".into()));
+    }
+    let spec = train::net_spec(
+        &request.task,
+        request.arch,
+        request.activation,
+        request.units,
+    );
+    let outcome = train::train(
+        &request.task,
+        spec,
+        &request.config,
+        request.seed,
+        on_progress,
+    );
+    let diverged = outcome.diverged.is_some();
+    let mut saved = None;
+    if let (Some(path), false) = (&request.save, diverged) {
+        let meta = NetworkMeta {
+            task: request.task.clone(),
+            spec,
+            config: request.config.clone(),
+            seed: request.seed,
+            steps_run: outcome.steps_run,
+            final_loss: outcome.final_loss,
+            score: outcome.score,
+        };
+        network_file::save(path, &meta, &outcome.params)?;
+        saved = Some(path.clone());
+    }
+    let finite = |v: f64| v.is_finite().then_some(v);
+    Ok(TrainReport {
+        task: request.task.name().to_string(),
+        arch: request.arch,
+        activation: request.activation,
+        units: request.units,
+        seed: request.seed,
+        steps_run: outcome.steps_run,
+        final_loss: finite(outcome.final_loss),
+        score: finite(outcome.score),
+        score_kind: request.task.definition().score_kind().name().to_string(),
+        seconds: outcome.seconds,
+        reached_target: outcome.reached_target,
+        diverged,
+        diverged_reason: outcome.diverged.map(|d| d.reason),
+        saved,
+    })
+}

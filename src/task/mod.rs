@@ -1,0 +1,210 @@
+//! The three tasks of the study: seeded batches, the fixed probe batch every network is compared
+//! on, the constant inputs the fixed-point analysis uses, and each task's score.
+//!
+//! Batches are time-major: `inputs[[t, b, i]]`, so the flat buffer is the T·B×I matrix the
+//! engine projects in one product.
+
+mod flipflop;
+mod integration;
+mod sine;
+
+pub use flipflop::FlipFlop;
+pub use integration::Integration;
+pub use sine::Sine;
+
+use ndarray::{Array2, Array3, ArrayView3, Axis};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// One batch of trials: inputs (T, B, I) and targets (T, B, O), time-major.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Batch {
+    /// x_t for every step and trial.
+    pub inputs: Array3<f32>,
+    /// y_t for every step and trial.
+    pub targets: Array3<f32>,
+}
+
+impl Batch {
+    /// Number of trials B.
+    pub fn trials(&self) -> usize {
+        self.inputs.len_of(Axis(1))
+    }
+    /// The inputs as the flat T·B×I buffer the engine reads.
+    pub fn input_slice(&self) -> &[f32] {
+        self.inputs
+            .as_slice()
+            .expect("batches are built contiguous")
+    }
+    /// The targets as the flat T·B×O buffer the engine reads.
+    pub fn target_slice(&self) -> &[f32] {
+        self.targets
+            .as_slice()
+            .expect("batches are built contiguous")
+    }
+}
+
+/// How a task judges a network's outputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreKind {
+    /// Share of (step, trial, output) whose sign matches the target's; higher is better.
+    SignAccuracy,
+    /// Normalised MSE, 1 − R²: squared error over the targets' variance; lower is better.
+    NormalizedMse,
+}
+
+impl ScoreKind {
+    /// The score of `outputs` against `targets` (same shape).
+    pub fn score(self, outputs: ArrayView3<f32>, targets: ArrayView3<f32>) -> f64 {
+        assert_eq!(
+            outputs.shape(),
+            targets.shape(),
+            "outputs and targets differ in shape"
+        );
+        match self {
+            ScoreKind::SignAccuracy => {
+                let hits = outputs
+                    .iter()
+                    .zip(targets.iter())
+                    .filter(|(y, t)| (**y > 0.0) == (**t > 0.0))
+                    .count();
+                hits as f64 / targets.len().max(1) as f64
+            }
+            ScoreKind::NormalizedMse => {
+                let channels = targets.len_of(Axis(2));
+                let flat_t = targets
+                    .to_shape((targets.len() / channels, channels))
+                    .expect("3-D");
+                let means = flat_t.mean_axis(Axis(0)).expect("non-empty batch");
+                let mut err = 0.0;
+                let mut var = 0.0;
+                for (y_row, t_row) in outputs
+                    .lanes(Axis(2))
+                    .into_iter()
+                    .zip(targets.lanes(Axis(2)))
+                {
+                    for k in 0..channels {
+                        err += f64::from(y_row[k] - t_row[k]).powi(2);
+                        var += f64::from(t_row[k] - means[k]).powi(2);
+                    }
+                }
+                err / var.max(f64::MIN_POSITIVE)
+            }
+        }
+    }
+
+    /// Short name for tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScoreKind::SignAccuracy => "sign accuracy",
+            ScoreKind::NormalizedMse => "normalised MSE",
+        }
+    }
+}
+
+/// What every task provides.
+pub trait TaskDefinition {
+    /// Input channels I.
+    fn inputs(&self) -> usize;
+    /// Output channels O.
+    fn outputs(&self) -> usize;
+    /// Steps per trial T.
+    fn time_steps(&self) -> usize;
+    /// A batch of `trials` trials drawn from `rng`.
+    fn batch(&self, trials: usize, rng: &mut ChaCha8Rng) -> Batch;
+    /// The constant inputs x* the fixed-point analysis holds the network at, one row each.
+    fn constant_inputs(&self) -> Array2<f64>;
+    /// How outputs are scored.
+    fn score_kind(&self) -> ScoreKind;
+}
+
+/// A task with its parameters, as written in experiment files (`kind = "flipflop"`, ...).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Task {
+    /// K-bit flip-flop (discrete memory).
+    FlipFlop(FlipFlop),
+    /// Sine-wave generation (pattern generation).
+    Sine(Sine),
+    /// Context-dependent integration (analog memory).
+    Integration(Integration),
+}
+
+/// The seed of every task's probe batch: the same trials for every network of every run.
+pub const PROBE_SEED: u64 = 0x5052_4F42_45;
+/// Trials in the probe batch.
+pub const PROBE_TRIALS: usize = 64;
+
+impl Task {
+    /// The task with the paper's parameters, by name: `flipflop`, `sine` or `integration`.
+    pub fn by_name(name: &str) -> Option<Task> {
+        match name.to_ascii_lowercase().as_str() {
+            "flipflop" | "flip-flop" => Some(Task::FlipFlop(FlipFlop::default())),
+            "sine" => Some(Task::Sine(Sine::default())),
+            "integration" => Some(Task::Integration(Integration::default())),
+            _ => None,
+        }
+    }
+
+    /// The task's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Task::FlipFlop(_) => "flipflop",
+            Task::Sine(_) => "sine",
+            Task::Integration(_) => "integration",
+        }
+    }
+
+    /// The task's definition.
+    pub fn definition(&self) -> &dyn TaskDefinition {
+        match self {
+            Task::FlipFlop(t) => t,
+            Task::Sine(t) => t,
+            Task::Integration(t) => t,
+        }
+    }
+
+    /// Sets the trial length T.
+    pub fn set_time_steps(&mut self, steps: usize) {
+        match self {
+            Task::FlipFlop(t) => t.time_steps = steps,
+            Task::Sine(t) => t.time_steps = steps,
+            Task::Integration(t) => t.time_steps = steps,
+        }
+    }
+
+    /// The fixed probe batch (seed [`PROBE_SEED`], [`PROBE_TRIALS`] trials): identical for every
+    /// network, so hidden states can be compared across networks.
+    pub fn probe_batch(&self) -> Batch {
+        self.definition()
+            .batch(PROBE_TRIALS, &mut ChaCha8Rng::seed_from_u64(PROBE_SEED))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array3;
+
+    #[test]
+    fn scores_known_cases() {
+        let t = Array3::from_shape_vec((2, 1, 2), vec![1.0, -1.0, 1.0, 1.0]).unwrap();
+        let y = Array3::from_shape_vec((2, 1, 2), vec![0.3, -0.2, -0.1, 2.0]).unwrap();
+        assert_eq!(ScoreKind::SignAccuracy.score(y.view(), t.view()), 0.75);
+        assert_eq!(ScoreKind::NormalizedMse.score(t.view(), t.view()), 0.0);
+        // Predicting each channel's mean gives exactly 1.
+        let t = Array3::from_shape_vec((4, 1, 1), vec![1.0, 2.0, 3.0, 6.0]).unwrap();
+        let mean = Array3::from_elem((4, 1, 1), 3.0);
+        assert!((ScoreKind::NormalizedMse.score(mean.view(), t.view()) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn probe_batch_is_identical_across_calls() {
+        for name in ["flipflop", "sine", "integration"] {
+            let task = Task::by_name(name).unwrap();
+            assert_eq!(task.probe_batch(), task.probe_batch());
+        }
+    }
+}

@@ -49,10 +49,10 @@ struct TrainArgs {
     #[arg(long)]
     steps: Option<usize>,
     /// Initial learning rate [default: the task's].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     lr: Option<f64>,
     /// Multiply the learning rate by this every --decay-steps.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     decay_rate: Option<f64>,
     /// See --decay-rate.
     #[arg(long)]
@@ -61,14 +61,17 @@ struct TrainArgs {
     #[arg(long, value_parser = parse_optimizer)]
     optimizer: Option<OptimizerKind>,
     /// L2 penalty on the kernels.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     l2: Option<f64>,
     /// Global-norm gradient clipping threshold.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     clip: Option<f64>,
     /// Stop once the held-out MSE is below this.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     target_loss: Option<f64>,
+    /// Curriculum: grow the trial length from 50 steps to the task's over this many iterations.
+    #[arg(long)]
+    curriculum_steps: Option<usize>,
     /// Steps per trial [default: the task's].
     #[arg(long)]
     time_steps: Option<usize>,
@@ -175,6 +178,7 @@ fn train(args: TrainArgs) -> Result<ExitCode, LabError> {
     config.l2 = args.l2.unwrap_or(config.l2);
     config.clip_norm = args.clip.or(config.clip_norm);
     config.target_loss = args.target_loss.or(config.target_loss);
+    config.curriculum_steps = args.curriculum_steps.unwrap_or(config.curriculum_steps);
     let request = TrainRequest {
         task,
         arch: args.arch,

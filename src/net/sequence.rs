@@ -39,28 +39,41 @@ pub struct Tape<T> {
 impl<T: Scalar> Tape<T> {
     /// Buffers for `batch` trials of `steps` steps of a network shaped `spec`.
     pub fn new(spec: NetSpec, batch: usize, steps: usize) -> Self {
-        let (s, n, g, o) = (
-            spec.state_dim(),
-            spec.units,
-            spec.kernel_width(),
-            spec.outputs,
-        );
-        let zero = T::of(0.0);
-        let rows = steps * batch;
-        Tape {
+        let mut tape = Tape {
             spec,
             batch,
-            steps,
-            states: vec![zero; (steps + 1) * batch * s],
-            z: vec![zero; rows * g],
-            aux: vec![zero; rows * n],
-            outputs: vec![zero; rows * o],
-            dy: vec![zero; rows * o],
-            dh_readout: vec![zero; rows * n],
-            dh_next: vec![zero; batch * s],
-            dh_prev: vec![zero; batch * s],
-            scratch: vec![zero; batch * n],
-        }
+            steps: 0,
+            states: Vec::new(),
+            z: Vec::new(),
+            aux: Vec::new(),
+            outputs: Vec::new(),
+            dy: Vec::new(),
+            dh_readout: Vec::new(),
+            dh_next: Vec::new(),
+            dh_prev: Vec::new(),
+            scratch: Vec::new(),
+        };
+        tape.set_steps(steps);
+        tape
+    }
+
+    /// Resizes the buffers for trials of `steps` steps (a training curriculum changes T).
+    /// Shrinking keeps the allocations, so returning to a length seen before allocates nothing.
+    pub fn set_steps(&mut self, steps: usize) {
+        let spec = self.spec;
+        let (s, n, g, o) = (spec.state_dim(), spec.units, spec.kernel_width(), spec.outputs);
+        let (b, rows) = (self.batch, steps * self.batch);
+        let zero = T::of(0.0);
+        self.steps = steps;
+        self.states.resize((steps + 1) * b * s, zero);
+        self.z.resize(rows * g, zero);
+        self.aux.resize(rows * n, zero);
+        self.outputs.resize(rows * o, zero);
+        self.dy.resize(rows * o, zero);
+        self.dh_readout.resize(rows * n, zero);
+        self.dh_next.resize(b * s, zero);
+        self.dh_prev.resize(b * s, zero);
+        self.scratch.resize(b * n, zero);
     }
 
     /// Trials per batch.

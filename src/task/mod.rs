@@ -133,7 +133,7 @@ pub enum Task {
 }
 
 /// The seed of every task's probe batch: the same trials for every network of every run.
-pub const PROBE_SEED: u64 = 0x5052_4F42_45;
+pub const PROBE_SEED: u64 = 0x0050_524F_4245;
 /// Trials in the probe batch.
 pub const PROBE_TRIALS: usize = 64;
 
@@ -173,6 +173,13 @@ impl Task {
             Task::Sine(t) => t.time_steps = steps,
             Task::Integration(t) => t.time_steps = steps,
         }
+    }
+
+    /// The same task with trials of `steps` steps.
+    pub fn with_time_steps(&self, steps: usize) -> Task {
+        let mut task = self.clone();
+        task.set_time_steps(steps);
+        task
     }
 
     /// The fixed probe batch (seed [`PROBE_SEED`], [`PROBE_TRIALS`] trials): identical for every

@@ -138,6 +138,7 @@ impl Trainer {
     pub fn iterate(&mut self, batch: &Batch, step: usize) -> Result<Progress, Divergence> {
         let layout = self.params.layout();
         let (inputs, targets) = (batch.input_slice(), batch.target_slice());
+        self.tape.set_steps(batch.inputs.len_of(ndarray::Axis(0)));
         forward(&self.params, inputs, &mut self.tape);
         let loss = backward(
             &self.params,
@@ -214,7 +215,14 @@ pub fn train(
     let mut diverged = None;
 
     for step in 0..config.steps {
-        let batch = def.batch(config.batch, &mut data_rng);
+        let trial_steps = config.trial_steps_at(step, def.time_steps());
+        let batch = if trial_steps == def.time_steps() {
+            def.batch(config.batch, &mut data_rng)
+        } else {
+            task.with_time_steps(trial_steps)
+                .definition()
+                .batch(config.batch, &mut data_rng)
+        };
         let progress = match trainer.iterate(&batch, step) {
             Ok(p) => p,
             Err(d) => {

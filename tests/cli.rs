@@ -1,0 +1,103 @@
+//! The `rnnlab` binary as a user runs it: outputs, files, exit codes.
+
+use std::process::{Command, Output};
+
+use rnnlab::lab::network_file;
+use rnnlab::net::Arch;
+
+fn rnnlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rnnlab"))
+        .args(args)
+        .output()
+        .expect("rnnlab runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+#[test]
+fn train_json_prints_one_object_and_saves_a_loadable_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("net.rnn");
+    let out = rnnlab(&[
+        "train", "--task", "flipflop", "--arch", "gru", "--units", "8", "--steps", "30",
+        "--batch", "8", "--seed", "3", "--json", "--save", path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "stdout holds only the JSON object: {text}");
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for key in ["task", "arch", "activation", "units", "steps_run", "final_loss", "score", "seconds", "diverged"] {
+        assert!(report.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(report["task"], "flipflop");
+    assert_eq!(report["arch"], "gru");
+    assert_eq!(report["steps_run"], 30);
+    assert_eq!(report["diverged"], false);
+    assert!(stderr(&out).contains("step"), "progress goes to stderr");
+
+    let (meta, params) = network_file::load(&path).unwrap();
+    assert_eq!(meta.spec.arch, Arch::Gru);
+    assert_eq!(meta.spec.units, 8);
+    assert_eq!(meta.seed, 3);
+    assert_eq!(params.data.len(), params.layout().len());
+    assert_eq!(meta.final_loss, report["final_loss"].as_f64().unwrap());
+}
+
+#[test]
+fn bad_arguments_give_one_line_and_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["train", "--task", "flipflop", "--arch", "transformer"], "transformer"),
+        (&["train", "--task", "juggling", "--arch", "gru"], "juggling"),
+        (&["train", "--task", "sine", "--arch", "gru", "--units", "0"], "units"),
+        (&["train", "--task", "sine", "--arch", "gru", "--lr", "-1"], "learning_rate"),
+        (&["train", "--task", "sine", "--arch", "gru", "--units", "many"], "many"),
+        (&["bench", "train", "--units", "0", "--iters", "2"], "units"),
+        (&["frobnicate"], "frobnicate"),
+    ];
+    for (args, needle) in cases {
+        let out = rnnlab(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(stdout(&out).is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn a_diverged_run_exits_1_and_saves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.rnn");
+    let out = rnnlab(&[
+        "train", "--task", "flipflop", "--arch", "vanilla", "--activation", "relu", "--units", "16",
+        "--optimizer", "sgd", "--lr", "1e12", "--clip", "1e30", "--steps", "100", "--json",
+        "--save", path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["diverged"], true);
+    assert!(report["final_loss"].is_null());
+    assert!(!path.exists(), "a diverged network is never saved");
+}
+
+#[test]
+fn bench_train_reports_a_median_and_gflops() {
+    let out = rnnlab(&[
+        "bench", "train", "--arch", "lstm,vanilla", "--units", "8", "--batch", "4", "--time-steps",
+        "10", "--iters", "3", "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["arch"], "lstm");
+    for row in rows {
+        assert!(row["median_ms"].as_f64().unwrap() > 0.0);
+        assert!(row["gflops"].as_f64().unwrap() > 0.0);
+    }
+}

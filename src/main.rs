@@ -168,7 +168,7 @@ fn train(args: TrainArgs) -> Result<ExitCode, LabError> {
         }
         task.set_time_steps(t);
     }
-    let mut config = TrainConfig::for_task(&task);
+    let mut config = TrainConfig::for_network(&task, args.arch, args.activation);
     config.batch = args.batch.unwrap_or(config.batch);
     config.steps = args.steps.unwrap_or(config.steps);
     config.learning_rate = args.lr.unwrap_or(config.learning_rate);
@@ -235,6 +235,12 @@ fn print_train_report(r: &TrainReport) {
         r.score_kind
     );
     println!("seconds      {:.1}", r.seconds);
+    if r.backoffs > 0 {
+        println!(
+            "back-offs    {} (learning rate halved after a NaN/inf)",
+            r.backoffs
+        );
+    }
     if let Some(reason) = &r.diverged_reason {
         println!("DIVERGED     {reason}");
     }

@@ -24,14 +24,42 @@ fn train_json_prints_one_object_and_saves_a_loadable_network() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("net.rnn");
     let out = rnnlab(&[
-        "train", "--task", "flipflop", "--arch", "gru", "--units", "8", "--steps", "30",
-        "--batch", "8", "--seed", "3", "--json", "--save", path.to_str().unwrap(),
+        "train",
+        "--task",
+        "flipflop",
+        "--arch",
+        "gru",
+        "--units",
+        "8",
+        "--steps",
+        "30",
+        "--batch",
+        "8",
+        "--seed",
+        "3",
+        "--json",
+        "--save",
+        path.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert_eq!(text.lines().count(), 1, "stdout holds only the JSON object: {text}");
+    assert_eq!(
+        text.lines().count(),
+        1,
+        "stdout holds only the JSON object: {text}"
+    );
     let report: serde_json::Value = serde_json::from_str(&text).unwrap();
-    for key in ["task", "arch", "activation", "units", "steps_run", "final_loss", "score", "seconds", "diverged"] {
+    for key in [
+        "task",
+        "arch",
+        "activation",
+        "units",
+        "steps_run",
+        "final_loss",
+        "score",
+        "seconds",
+        "diverged",
+    ] {
         assert!(report.get(key).is_some(), "missing {key}");
     }
     assert_eq!(report["task"], "flipflop");
@@ -51,11 +79,28 @@ fn train_json_prints_one_object_and_saves_a_loadable_network() {
 #[test]
 fn bad_arguments_give_one_line_and_exit_2() {
     let cases: &[(&[&str], &str)] = &[
-        (&["train", "--task", "flipflop", "--arch", "transformer"], "transformer"),
-        (&["train", "--task", "juggling", "--arch", "gru"], "juggling"),
-        (&["train", "--task", "sine", "--arch", "gru", "--units", "0"], "units"),
-        (&["train", "--task", "sine", "--arch", "gru", "--lr", "-1"], "learning_rate"),
-        (&["train", "--task", "sine", "--arch", "gru", "--units", "many"], "many"),
+        (
+            &["train", "--task", "flipflop", "--arch", "transformer"],
+            "transformer",
+        ),
+        (
+            &["train", "--task", "juggling", "--arch", "gru"],
+            "juggling",
+        ),
+        (
+            &["train", "--task", "sine", "--arch", "gru", "--units", "0"],
+            "units",
+        ),
+        (
+            &["train", "--task", "sine", "--arch", "gru", "--lr", "-1"],
+            "learning_rate",
+        ),
+        (
+            &[
+                "train", "--task", "sine", "--arch", "gru", "--units", "many",
+            ],
+            "many",
+        ),
         (&["bench", "train", "--units", "0", "--iters", "2"], "units"),
         (&["frobnicate"], "frobnicate"),
     ];
@@ -74,9 +119,26 @@ fn a_diverged_run_exits_1_and_saves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.rnn");
     let out = rnnlab(&[
-        "train", "--task", "flipflop", "--arch", "vanilla", "--activation", "relu", "--units", "16",
-        "--optimizer", "sgd", "--lr", "1e12", "--clip", "1e30", "--steps", "100", "--json",
-        "--save", path.to_str().unwrap(),
+        "train",
+        "--task",
+        "flipflop",
+        "--arch",
+        "vanilla",
+        "--activation",
+        "relu",
+        "--units",
+        "16",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "1e12",
+        "--clip",
+        "1e30",
+        "--steps",
+        "100",
+        "--json",
+        "--save",
+        path.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -88,8 +150,19 @@ fn a_diverged_run_exits_1_and_saves_nothing() {
 #[test]
 fn bench_train_reports_a_median_and_gflops() {
     let out = rnnlab(&[
-        "bench", "train", "--arch", "lstm,vanilla", "--units", "8", "--batch", "4", "--time-steps",
-        "10", "--iters", "3", "--json",
+        "bench",
+        "train",
+        "--arch",
+        "lstm,vanilla",
+        "--units",
+        "8",
+        "--batch",
+        "4",
+        "--time-steps",
+        "10",
+        "--iters",
+        "3",
+        "--json",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();

@@ -39,6 +39,7 @@ fn a_huge_learning_rate_ends_as_diverged_without_panic() {
         clip_norm: None,
         steps: 200,
         batch: 8,
+        divergence_retries: 0,
         ..TrainConfig::default()
     };
     let spec = net_spec(&task, Arch::Vanilla, Activation::Relu, 16);
@@ -48,7 +49,54 @@ fn a_huge_learning_rate_ends_as_diverged_without_panic() {
     assert!(d.step < 200 && d.step == outcome.steps_run, "{d:?}");
     assert_eq!(seen, d.step, "progress reported for every completed step");
     assert!(outcome.final_loss.is_nan() && outcome.score.is_nan());
-    assert!(d.reason.contains(&format!("step {}", d.step)), "{}", d.reason);
+    assert!(
+        d.reason.contains(&format!("step {}", d.step)),
+        "{}",
+        d.reason
+    );
+}
+
+#[test]
+fn divergence_backs_off_to_a_checkpoint_and_recovers() {
+    // This ReLU LSTM blows up at step ~30 with Adam at 3e-3 (seed 4); half the rate from the
+    // last checkpoint trains on.
+    let task = flipflop();
+    let spec = net_spec(&task, Arch::Lstm, Activation::Relu, 64);
+    let base = TrainConfig {
+        learning_rate: 3e-3,
+        steps: 150,
+        ..TrainConfig::for_task(&task)
+    };
+    let strict = TrainConfig {
+        divergence_retries: 0,
+        ..base.clone()
+    };
+    assert!(train(&task, spec, &strict, 4, &mut |_| {})
+        .diverged
+        .is_some());
+    let outcome = train(&task, spec, &base, 4, &mut |_| {});
+    assert!(outcome.diverged.is_none(), "{:?}", outcome.diverged);
+    assert!(outcome.backoffs >= 1);
+    assert!(
+        outcome.final_loss.is_finite() && outcome.final_loss < 1.0,
+        "{}",
+        outcome.final_loss
+    );
+
+    // A hopeless rate uses up its retries and still ends as diverged.
+    let hopeless = TrainConfig {
+        optimizer: OptimizerKind::Sgd,
+        learning_rate: 1e12,
+        clip_norm: None,
+        steps: 100,
+        batch: 8,
+        divergence_retries: 2,
+        ..TrainConfig::default()
+    };
+    let spec = net_spec(&task, Arch::Vanilla, Activation::Relu, 16);
+    let outcome = train(&task, spec, &hopeless, 0, &mut |_| {});
+    assert_eq!(outcome.backoffs, 2);
+    assert!(outcome.diverged.is_some());
 }
 
 /// A small vanilla RNN and a small GRU, both tanh, learn 3-bit flip-flop to ≥ 99% sign accuracy.

@@ -54,7 +54,9 @@ pub struct TrainReport {
     pub seconds: f64,
     /// True if training stopped at the target loss.
     pub reached_target: bool,
-    /// True if the loss or gradient became NaN or infinite.
+    /// Times training went back to a checkpoint with half the learning rate after a NaN or ∞.
+    pub backoffs: usize,
+    /// True if the loss or gradient became NaN or infinite (after every back-off).
     pub diverged: bool,
     /// The step and reason of a divergence.
     pub diverged_reason: Option<String>,
@@ -113,6 +115,7 @@ pub fn train_one(
         score_kind: request.task.definition().score_kind().name().to_string(),
         seconds: outcome.seconds,
         reached_target: outcome.reached_target,
+        backoffs: outcome.backoffs,
         diverged,
         diverged_reason: outcome.diverged.map(|d| d.reason),
         saved,

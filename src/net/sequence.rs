@@ -61,7 +61,12 @@ impl<T: Scalar> Tape<T> {
     /// Shrinking keeps the allocations, so returning to a length seen before allocates nothing.
     pub fn set_steps(&mut self, steps: usize) {
         let spec = self.spec;
-        let (s, n, g, o) = (spec.state_dim(), spec.units, spec.kernel_width(), spec.outputs);
+        let (s, n, g, o) = (
+            spec.state_dim(),
+            spec.units,
+            spec.kernel_width(),
+            spec.outputs,
+        );
         let (b, rows) = (self.batch, steps * self.batch);
         let zero = T::of(0.0);
         self.steps = steps;

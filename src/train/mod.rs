@@ -51,7 +51,7 @@ pub struct Divergence {
 pub struct TrainOutcome {
     /// The trained weights (if diverged: the last finite weights, not to be used as a result).
     pub params: Params<f32>,
-    /// Iterations run.
+    /// Iterations run (including any repeated after a back-off).
     pub steps_run: usize,
     /// MSE on the held-out evaluation batch (NaN if diverged).
     pub final_loss: f64,
@@ -61,6 +61,8 @@ pub struct TrainOutcome {
     pub seconds: f64,
     /// True if the run stopped because the held-out loss reached the target.
     pub reached_target: bool,
+    /// Times the run went back to a checkpoint and halved its learning rate after a NaN or ∞.
+    pub backoffs: usize,
     /// Set if the run diverged.
     pub diverged: Option<Divergence>,
 }
@@ -103,6 +105,8 @@ pub fn evaluate(task: &Task, params: &Params<f32>, batch: &Batch) -> (f64, f64) 
 pub struct Trainer {
     /// Current weights.
     pub params: Params<f32>,
+    /// Factor on the scheduled learning rate (halved at each back-off after a divergence).
+    pub learning_rate_scale: f64,
     config: TrainConfig,
     grad: Vec<f32>,
     tape: Tape<f32>,
@@ -126,11 +130,26 @@ impl Trainer {
         };
         Trainer {
             params,
+            learning_rate_scale: 1.0,
             config: config.clone(),
             grad: vec![0.0; len],
             tape: Tape::new(spec, config.batch, time_steps),
             optimizer,
         }
+    }
+
+    /// A copy of the weights and optimiser state to come back to.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            params: self.params.clone(),
+            optimizer: self.optimizer.clone(),
+        }
+    }
+
+    /// Returns to `checkpoint`.
+    pub fn restore(&mut self, checkpoint: &Checkpoint) {
+        self.params.data.copy_from_slice(&checkpoint.params.data);
+        self.optimizer.clone_from(&checkpoint.optimizer);
     }
 
     /// One iteration on `batch` as iteration number `step` (which sets the learning rate).
@@ -179,7 +198,7 @@ impl Trainer {
                 self.grad.iter_mut().for_each(|g| *g *= s);
             }
         }
-        let learning_rate = self.config.learning_rate_at(step);
+        let learning_rate = self.config.learning_rate_at(step) * self.learning_rate_scale;
         self.optimizer
             .update(&mut self.params.data, &self.grad, learning_rate);
         Ok(Progress {
@@ -191,8 +210,20 @@ impl Trainer {
     }
 }
 
+/// Weights and optimiser state saved by [`Trainer::checkpoint`].
+#[derive(Clone, Debug)]
+pub struct Checkpoint {
+    params: Params<f32>,
+    optimizer: Optimizer,
+}
+
+/// Iterations between the checkpoints a back-off returns to.
+pub const CHECKPOINT_EVERY: usize = 100;
+
 /// Trains a network of shape `spec` on `task` from `seed`. The same (task, spec, config, seed)
-/// gives bitwise the same weights. `on_progress` sees every iteration.
+/// gives bitwise the same weights. `on_progress` sees every completed iteration. A NaN or ∞
+/// sends the run back to its last checkpoint with half the learning rate, up to
+/// `config.divergence_retries` times; after that the run ends as diverged at that step.
 pub fn train(
     task: &Task,
     spec: NetSpec,
@@ -213,8 +244,11 @@ pub fn train(
     let mut steps_run = 0;
     let mut reached_target = false;
     let mut diverged = None;
+    let mut backoffs = 0;
+    let mut checkpoint = (0, trainer.checkpoint());
 
-    for step in 0..config.steps {
+    let mut step = 0;
+    while step < config.steps {
         let trial_steps = config.trial_steps_at(step, def.time_steps());
         let batch = if trial_steps == def.time_steps() {
             def.batch(config.batch, &mut data_rng)
@@ -223,15 +257,30 @@ pub fn train(
                 .definition()
                 .batch(config.batch, &mut data_rng)
         };
-        let progress = match trainer.iterate(&batch, step) {
+        let result = trainer.iterate(&batch, step);
+        steps_run += 1;
+        let progress = match result {
             Ok(p) => p,
+            Err(_) if backoffs < config.divergence_retries => {
+                // Back to the last checkpoint with half the learning rate.
+                backoffs += 1;
+                trainer.restore(&checkpoint.1);
+                trainer.learning_rate_scale *= 0.5;
+                step = checkpoint.0;
+                smoothed = f64::INFINITY;
+                continue;
+            }
             Err(d) => {
+                steps_run -= 1;
                 diverged = Some(d);
                 break;
             }
         };
-        steps_run = step + 1;
         on_progress(&progress);
+        step += 1;
+        if step % CHECKPOINT_EVERY == 0 {
+            checkpoint = (step, trainer.checkpoint());
+        }
 
         // Early stop: confirm on the held-out batch once the smoothed batch loss is below target.
         if let Some(target) = config.target_loss {
@@ -262,6 +311,7 @@ pub fn train(
         score,
         seconds: started.elapsed().as_secs_f64(),
         reached_target,
+        backoffs,
         diverged,
     }
 }

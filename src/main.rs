@@ -285,7 +285,8 @@ fn bench_train(args: BenchTrainArgs) -> Result<ExitCode, LabError> {
             "{:<8} {:<5} {:>5} {:>5} {:>5}  {:>10} {:>10} {:>8}",
             "cell", "f", "N", "B", "T", "median ms", "min ms", "GFLOP/s"
         );
-        for r in &rows {
+        for row in &rows {
+            let r = &row.request;
             println!(
                 "{:<8} {:<5} {:>5} {:>5} {:>5}  {:>10.2} {:>10.2} {:>8.1}",
                 r.arch.name(),
@@ -293,9 +294,9 @@ fn bench_train(args: BenchTrainArgs) -> Result<ExitCode, LabError> {
                 r.units,
                 r.batch,
                 r.time_steps,
-                r.median_ms,
-                r.min_ms,
-                r.gflops
+                row.median_ms,
+                row.min_ms,
+                row.gflops
             );
         }
     }

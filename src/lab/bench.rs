@@ -12,7 +12,7 @@ use crate::task::{FlipFlop, Task};
 use crate::train::{net_spec, TrainConfig, Trainer};
 
 /// One benchmark configuration.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize)]
 pub struct BenchRequest {
     /// Architecture.
     pub arch: Arch,
@@ -31,18 +31,9 @@ pub struct BenchRequest {
 /// One row of the benchmark table.
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchRow {
-    /// Architecture.
-    pub arch: Arch,
-    /// Nonlinearity.
-    pub activation: Activation,
-    /// Hidden units.
-    pub units: usize,
-    /// Trials per batch.
-    pub batch: usize,
-    /// Steps per trial.
-    pub time_steps: usize,
-    /// Timed iterations.
-    pub iters: usize,
+    /// What was measured.
+    #[serde(flatten)]
+    pub request: BenchRequest,
     /// Median milliseconds per iteration (forward + BPTT + Adam, one thread).
     pub median_ms: f64,
     /// Fastest iteration, milliseconds.
@@ -93,12 +84,7 @@ pub fn bench_train(request: &BenchRequest) -> Result<BenchRow, LabError> {
     };
     let matmul_flops = matmul_flops_per_iteration(spec, request.batch, request.time_steps);
     Ok(BenchRow {
-        arch: request.arch,
-        activation: request.activation,
-        units: request.units,
-        batch: request.batch,
-        time_steps: request.time_steps,
-        iters: request.iters,
+        request: *request,
         median_ms,
         min_ms: times[0],
         matmul_flops,

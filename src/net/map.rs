@@ -9,7 +9,7 @@
 use faer::Accum;
 use ndarray::{Array1, Array2, ArrayView1};
 
-use super::cell::{self, Step};
+use super::cell::{self, Backprop, Step};
 use super::matmul::{gemm, view, view_mut};
 use super::params::Params;
 use super::sequence::project_inputs;
@@ -120,14 +120,12 @@ impl CellMap {
             z: &mut z,
             aux: &mut aux,
         };
-        cell::backward(
-            spec.arch,
-            spec.activation,
-            step,
-            &identity,
-            &mut dh,
-            &mut scratch,
-        );
+        let bp = Backprop {
+            dh_next: &identity,
+            dh_prev: &mut dh,
+            scratch: &mut scratch,
+        };
+        cell::backward(spec.arch, spec.activation, step, bp);
         let mut dx = vec![0.0; s * i];
         gemm(
             view_mut(&mut dx, s, i, i),

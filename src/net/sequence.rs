@@ -7,7 +7,7 @@
 
 use faer::Accum;
 
-use super::cell::{self, Step};
+use super::cell::{self, Backprop, Step};
 use super::matmul::{gemm, view, view_mut};
 use super::params::Params;
 use super::scalar::Scalar;
@@ -246,14 +246,12 @@ pub fn backward<T: Scalar>(
             z: &mut tape.z[t * b * g..(t + 1) * b * g],
             aux: &mut tape.aux[t * b * n..(t + 1) * b * n],
         };
-        cell::backward(
-            spec.arch,
-            spec.activation,
-            step,
-            &tape.dh_next,
-            &mut tape.dh_prev,
-            &mut tape.scratch,
-        );
+        let bp = Backprop {
+            dh_next: &tape.dh_next,
+            dh_prev: &mut tape.dh_prev,
+            scratch: &mut tape.scratch,
+        };
+        cell::backward(spec.arch, spec.activation, step, bp);
         std::mem::swap(&mut tape.dh_next, &mut tape.dh_prev);
     }
 

@@ -64,11 +64,9 @@ mod wide {
         arch: Arch,
         act: Activation,
         step: Step<'_, T>,
-        dh_next: &[T],
-        dh_prev: &mut [T],
-        scratch: &mut [T],
+        bp: Backprop<'_, T>,
     ) {
-        super::backward_portable(arch, act, step, dh_next, dh_prev, scratch)
+        super::backward_portable(arch, act, step, bp)
     }
 }
 
@@ -90,22 +88,30 @@ fn forward_with<T: Scalar, F: Nonlinearity>(arch: Arch, step: Step<'_, T>, h_nex
     }
 }
 
-/// Runs one step backward: given ∂L/∂h_next (B×S) and the tape left by [`forward`], replaces `z`
-/// by ∂L/∂(pre-activation) and writes ∂L/∂h_prev (B×S). `scratch` is B×N.
+/// The gradient buffers of one backward step.
+pub(crate) struct Backprop<'a, T> {
+    /// ∂L/∂h_next, B×S.
+    pub dh_next: &'a [T],
+    /// ∂L/∂h_prev (written), B×S.
+    pub dh_prev: &'a mut [T],
+    /// Workspace, B×N.
+    pub scratch: &'a mut [T],
+}
+
+/// Runs one step backward: given ∂L/∂h_next and the tape left by [`forward`], replaces `z` by
+/// ∂L/∂(pre-activation) and writes ∂L/∂h_prev.
 pub(crate) fn backward<T: Scalar>(
     arch: Arch,
     act: Activation,
     step: Step<'_, T>,
-    dh_next: &[T],
-    dh_prev: &mut [T],
-    scratch: &mut [T],
+    bp: Backprop<'_, T>,
 ) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2 (checked just above).
-        return unsafe { wide::backward(arch, act, step, dh_next, dh_prev, scratch) };
+        return unsafe { wide::backward(arch, act, step, bp) };
     }
-    backward_portable(arch, act, step, dh_next, dh_prev, scratch)
+    backward_portable(arch, act, step, bp)
 }
 
 #[inline(always)]
@@ -113,28 +119,20 @@ fn backward_portable<T: Scalar>(
     arch: Arch,
     act: Activation,
     step: Step<'_, T>,
-    dh_next: &[T],
-    dh_prev: &mut [T],
-    scratch: &mut [T],
+    bp: Backprop<'_, T>,
 ) {
     match act {
-        Activation::Tanh => backward_with::<T, Tanh>(arch, step, dh_next, dh_prev, scratch),
-        Activation::Relu => backward_with::<T, Relu>(arch, step, dh_next, dh_prev, scratch),
+        Activation::Tanh => backward_with::<T, Tanh>(arch, step, bp),
+        Activation::Relu => backward_with::<T, Relu>(arch, step, bp),
     }
 }
 
 #[inline(always)]
-fn backward_with<T: Scalar, F: Nonlinearity>(
-    arch: Arch,
-    step: Step<'_, T>,
-    dh_next: &[T],
-    dh_prev: &mut [T],
-    scratch: &mut [T],
-) {
+fn backward_with<T: Scalar, F: Nonlinearity>(arch: Arch, step: Step<'_, T>, bp: Backprop<'_, T>) {
     match arch {
-        Arch::Vanilla => vanilla::backward::<T, F>(step, dh_next, dh_prev),
-        Arch::Ugrnn => ugrnn::backward::<T, F>(step, dh_next, dh_prev),
-        Arch::Gru => gru::backward::<T, F>(step, dh_next, dh_prev, scratch),
-        Arch::Lstm => lstm::backward::<T, F>(step, dh_next, dh_prev),
+        Arch::Vanilla => vanilla::backward::<T, F>(step, bp.dh_next, bp.dh_prev),
+        Arch::Ugrnn => ugrnn::backward::<T, F>(step, bp.dh_next, bp.dh_prev),
+        Arch::Gru => gru::backward::<T, F>(step, bp.dh_next, bp.dh_prev, bp.scratch),
+        Arch::Lstm => lstm::backward::<T, F>(step, bp.dh_next, bp.dh_prev),
     }
 }

@@ -1,5 +1,7 @@
 //! Training end to end: determinism, divergence handled, and real learning on flip-flop.
 
+use std::ops::ControlFlow;
+
 use rnnlab::net::{Activation, Arch};
 use rnnlab::task::{FlipFlop, Task};
 use rnnlab::train::{net_spec, train, OptimizerKind, TrainConfig};
@@ -21,9 +23,9 @@ fn same_seed_gives_bitwise_identical_weights_and_another_seed_does_not() {
     };
     for arch in Arch::ALL {
         let spec = net_spec(&task, arch, Activation::Tanh, 8);
-        let a = train(&task, spec, &config, 42, &mut |_| {});
-        let b = train(&task, spec, &config, 42, &mut |_| {});
-        let c = train(&task, spec, &config, 43, &mut |_| {});
+        let a = train(&task, spec, &config, 42, &mut |_| ControlFlow::Continue(()));
+        let b = train(&task, spec, &config, 42, &mut |_| ControlFlow::Continue(()));
+        let c = train(&task, spec, &config, 43, &mut |_| ControlFlow::Continue(()));
         let bits = |p: &[f32]| p.iter().map(|w| w.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&a.params.data), bits(&b.params.data), "{arch}");
         assert_ne!(bits(&a.params.data), bits(&c.params.data), "{arch}");
@@ -44,7 +46,10 @@ fn a_huge_learning_rate_ends_as_diverged_without_panic() {
     };
     let spec = net_spec(&task, Arch::Vanilla, Activation::Relu, 16);
     let mut seen = 0;
-    let outcome = train(&task, spec, &config, 0, &mut |_| seen += 1);
+    let outcome = train(&task, spec, &config, 0, &mut |_| {
+        seen += 1;
+        ControlFlow::Continue(())
+    });
     let d = outcome.diverged.expect("must diverge");
     assert!(d.step < 200 && d.step == outcome.steps_run, "{d:?}");
     assert_eq!(seen, d.step, "progress reported for every completed step");
@@ -71,10 +76,10 @@ fn divergence_backs_off_to_a_checkpoint_and_recovers() {
         divergence_retries: 0,
         ..base.clone()
     };
-    assert!(train(&task, spec, &strict, 4, &mut |_| {})
+    assert!(train(&task, spec, &strict, 4, &mut |_| ControlFlow::Continue(()))
         .diverged
         .is_some());
-    let outcome = train(&task, spec, &base, 4, &mut |_| {});
+    let outcome = train(&task, spec, &base, 4, &mut |_| ControlFlow::Continue(()));
     assert!(outcome.diverged.is_none(), "{:?}", outcome.diverged);
     assert!(outcome.backoffs >= 1);
     assert!(
@@ -94,7 +99,7 @@ fn divergence_backs_off_to_a_checkpoint_and_recovers() {
         ..TrainConfig::default()
     };
     let spec = net_spec(&task, Arch::Vanilla, Activation::Relu, 16);
-    let outcome = train(&task, spec, &hopeless, 0, &mut |_| {});
+    let outcome = train(&task, spec, &hopeless, 0, &mut |_| ControlFlow::Continue(()));
     assert_eq!(outcome.backoffs, 2);
     assert!(outcome.diverged.is_some());
 }
@@ -111,7 +116,7 @@ fn small_vanilla_and_gru_learn_flipflop() {
     };
     for arch in [Arch::Vanilla, Arch::Gru] {
         let spec = net_spec(&task, arch, Activation::Tanh, 32);
-        let outcome = train(&task, spec, &config, 1, &mut |_| {});
+        let outcome = train(&task, spec, &config, 1, &mut |_| ControlFlow::Continue(()));
         assert!(outcome.diverged.is_none(), "{arch}: {:?}", outcome.diverged);
         assert!(
             outcome.score >= 0.99,

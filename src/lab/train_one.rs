@@ -1,5 +1,6 @@
 //! `rnnlab train`: one network from the command line.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -85,7 +86,10 @@ pub fn train_one(
         spec,
         &request.config,
         request.seed,
-        on_progress,
+        &mut |p| {
+            on_progress(p);
+            ControlFlow::Continue(())
+        },
     );
     let diverged = outcome.diverged.is_some();
     let mut saved = None;

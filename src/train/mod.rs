@@ -3,11 +3,14 @@
 //! clean *diverged* outcome on NaN or ∞. Progress leaves through a callback.
 
 mod config;
+mod curve;
 mod optimizer;
 
 pub use config::TrainConfig;
+pub use curve::LossCurve;
 pub use optimizer::OptimizerKind;
 
+use std::ops::ControlFlow;
 use std::time::Instant;
 
 use ndarray::ArrayView3;
@@ -63,6 +66,8 @@ pub struct TrainOutcome {
     pub reached_target: bool,
     /// Times the run went back to a checkpoint and halved its learning rate after a NaN or ∞.
     pub backoffs: usize,
+    /// True if the progress callback asked to stop; the weights are then unfinished.
+    pub cancelled: bool,
     /// Set if the run diverged.
     pub diverged: Option<Divergence>,
 }
@@ -221,7 +226,8 @@ pub struct Checkpoint {
 pub const CHECKPOINT_EVERY: usize = 100;
 
 /// Trains a network of shape `spec` on `task` from `seed`. The same (task, spec, config, seed)
-/// gives bitwise the same weights. `on_progress` sees every completed iteration. A NaN or ∞
+/// gives bitwise the same weights. `on_progress` sees every completed iteration and may stop the
+/// run by returning `ControlFlow::Break`. A NaN or ∞
 /// sends the run back to its last checkpoint with half the learning rate, up to
 /// `config.divergence_retries` times; after that the run ends as diverged at that step.
 pub fn train(
@@ -229,7 +235,7 @@ pub fn train(
     spec: NetSpec,
     config: &TrainConfig,
     seed: u64,
-    on_progress: &mut dyn FnMut(&Progress),
+    on_progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
 ) -> TrainOutcome {
     let started = Instant::now();
     let def = task.definition();
@@ -245,6 +251,7 @@ pub fn train(
     let mut reached_target = false;
     let mut diverged = None;
     let mut backoffs = 0;
+    let mut cancelled = false;
     let mut checkpoint = (0, trainer.checkpoint());
 
     let mut step = 0;
@@ -276,8 +283,11 @@ pub fn train(
                 break;
             }
         };
-        on_progress(&progress);
         step += 1;
+        if on_progress(&progress).is_break() {
+            cancelled = true;
+            break;
+        }
         if step % CHECKPOINT_EVERY == 0 {
             checkpoint = (step, trainer.checkpoint());
         }
@@ -312,6 +322,7 @@ pub fn train(
         seconds: started.elapsed().as_secs_f64(),
         reached_target,
         backoffs,
+        cancelled,
         diverged,
     }
 }

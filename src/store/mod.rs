@@ -1,0 +1,210 @@
+//! The notebook: one SQLite file holding every experiment, network, curve and weight vector.
+//!
+//! WAL mode (readers never wait for the writer), a busy timeout, foreign keys, and versioned
+//! migrations. A file that is not an rnnlab notebook, or was written by a newer rnnlab, is
+//! refused before anything is written. Every write is one short transaction.
+
+mod filter;
+mod networks;
+mod schema;
+mod types;
+mod workers;
+
+pub use filter::{parse_filter, Filter, FILTER_COLUMNS};
+pub use types::{
+    ExperimentRow, ListQuery, NetState, NetworkRow, NewNetwork, Outcome, StatusRow,
+    WorkerRow,
+};
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags};
+
+/// Why the notebook could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file exists but is not an rnnlab notebook.
+    #[error("{}: not an rnnlab notebook ({reason})", path.display())]
+    NotANotebook {
+        /// The file.
+        path: PathBuf,
+        /// What gave it away.
+        reason: String,
+    },
+    /// The file was written by a newer rnnlab.
+    #[error("{}: written by a newer rnnlab (notebook schema {found}, this rnnlab knows up to {known}); upgrade rnnlab to open it", path.display())]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// Its schema version.
+        found: i64,
+        /// The newest this build knows.
+        known: i64,
+    },
+    /// An experiment of this name exists with a different specification.
+    #[error("experiment '{0}' already exists in this notebook with a different specification; rename the experiment (its `name`) or use another --db")]
+    ExperimentConflict(String),
+    /// No such network.
+    #[error("no network with id {0} in this notebook")]
+    NoSuchNetwork(i64),
+    /// No such experiment.
+    #[error("no experiment named '{0}' in this notebook")]
+    NoSuchExperiment(String),
+    /// A bad `--where` filter or `--sort` column.
+    #[error("{0}")]
+    BadQuery(String),
+    /// SQLite refused (locked past the timeout, read-only, disk full, ...).
+    #[error("{}: {}", path.display(), describe(source))]
+    Sqlite {
+        /// The notebook.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+}
+
+fn describe(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode::*;
+    match e.sqlite_error_code() {
+        Some(DatabaseBusy) | Some(DatabaseLocked) => {
+            "notebook is locked by another process (busy timeout passed)".into()
+        }
+        Some(ReadOnly) => "notebook is read-only".into(),
+        Some(DiskFull) => "disk full: the notebook could not be written (nothing was lost)".into(),
+        Some(CannotOpen) => "cannot open the notebook file (does its folder exist?)".into(),
+        Some(NotADatabase) => "not an SQLite database".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// How long a write waits for another process's write to finish.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An open notebook.
+pub struct Notebook {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Unix seconds now.
+pub fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+impl Notebook {
+    /// Opens (creating if absent) the notebook at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Notebook, StoreError> {
+        let fail = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(fail)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        let notebook = Notebook {
+            conn,
+            path: path.to_path_buf(),
+        };
+        notebook.check_identity()?;
+        let c = &notebook.conn;
+        // WAL survives in the file; setting it on a read-only file fails, so only when needed.
+        let mode: String = c
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .map_err(fail)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            c.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+                .map_err(fail)?;
+        }
+        c.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .map_err(fail)?;
+        notebook.migrate()?;
+        Ok(notebook)
+    }
+
+    /// The notebook's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn check_identity(&self) -> Result<(), StoreError> {
+        let not_notebook = |reason: &str| StoreError::NotANotebook {
+            path: self.path.clone(),
+            reason: reason.into(),
+        };
+        let app: i32 = match self.conn.query_row("PRAGMA application_id", [], |r| r.get(0)) {
+            Ok(v) => v,
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+                return Err(not_notebook("not an SQLite database"))
+            }
+            Err(e) => return Err(self.err(e)),
+        };
+        let tables: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if app != schema::APPLICATION_ID && !(app == 0 && tables == 0) {
+            return Err(not_notebook("an SQLite database of another program"));
+        }
+        let version = self.version()?;
+        let known = schema::MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known,
+            });
+        }
+        Ok(())
+    }
+
+    /// The schema version (number of migrations applied).
+    pub fn version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let from = self.version()? as usize;
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from) {
+            let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+            tx.execute_batch(sql).map_err(|e| self.err(e))?;
+            tx.execute_batch(&format!(
+                "PRAGMA application_id = {}; PRAGMA user_version = {};",
+                schema::APPLICATION_ID,
+                i + 1
+            ))
+            .map_err(|e| self.err(e))?;
+            tx.commit().map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// `PRAGMA integrity_check` says "ok".
+    pub fn integrity_ok(&self) -> Result<bool, StoreError> {
+        let r: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(r == "ok")
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,336 @@
+//! Experiments and networks: planning, claiming, storing results, listing.
+
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, OptionalExtension, Row};
+
+use super::filter::{column_sql, parse_filter};
+use super::types::{ExperimentRow, ListQuery, NetState, NetworkRow, NewNetwork, Outcome, StatusRow};
+use super::{now, Notebook, StoreError};
+
+const NETWORK_COLUMNS: &str = "n.id, e.name, n.arch, n.activation, n.units, n.l2, n.seed, n.state, \
+     n.steps_run, n.final_loss, n.score, n.train_seconds, n.backoffs, n.reason, n.config";
+
+fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
+    let state: String = r.get(7)?;
+    Ok(NetworkRow {
+        id: r.get(0)?,
+        experiment: r.get(1)?,
+        arch: r.get(2)?,
+        activation: r.get(3)?,
+        units: r.get(4)?,
+        l2: r.get(5)?,
+        seed: r.get(6)?,
+        state: NetState::from_name(&state).unwrap_or(NetState::Failed),
+        steps_run: r.get(8)?,
+        final_loss: r.get(9)?,
+        score: r.get(10)?,
+        train_seconds: r.get(11)?,
+        backoffs: r.get(12)?,
+        reason: r.get(13)?,
+        config: r.get(14)?,
+    })
+}
+
+fn le_bytes<T: Copy, const K: usize>(values: &[T], to: impl Fn(T) -> [u8; K]) -> Vec<u8> {
+    values.iter().flat_map(|&v| to(v)).collect()
+}
+
+impl Notebook {
+    /// The id of experiment `name`, creating it if new. The same name with a different
+    /// specification (`canonical` differs) is refused.
+    pub fn ensure_experiment(
+        &self,
+        name: &str,
+        task: &str,
+        spec: &str,
+        canonical: &str,
+    ) -> Result<i64, StoreError> {
+        let existing: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, canonical FROM experiments WHERE name = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        match existing {
+            Some((id, c)) if c == canonical => Ok(id),
+            Some(_) => Err(StoreError::ExperimentConflict(name.into())),
+            None => {
+                self.conn
+                    .execute(
+                        "INSERT INTO experiments (name, task, spec, canonical, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![name, task, spec, canonical, now()],
+                    )
+                    .map_err(|e| self.err(e))?;
+                Ok(self.conn.last_insert_rowid())
+            }
+        }
+    }
+
+    /// All experiments, oldest first.
+    pub fn experiments(&self) -> Result<Vec<ExperimentRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name, task, spec, created FROM experiments ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ExperimentRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    task: r.get(2)?,
+                    spec: r.get(3)?,
+                    created: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The experiment called `name`.
+    pub fn experiment(&self, name: &str) -> Result<ExperimentRow, StoreError> {
+        self.experiments()?
+            .into_iter()
+            .find(|e| e.name == name)
+            .ok_or_else(|| StoreError::NoSuchExperiment(name.into()))
+    }
+
+    /// Plans `networks` under experiment `experiment_id` in one transaction; those already
+    /// planned (same configuration and seed) are left alone. Returns how many are new.
+    pub fn plan(&self, experiment_id: i64, networks: &[NewNetwork]) -> Result<usize, StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let mut added = 0;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT OR IGNORE INTO networks (experiment_id, arch, activation, units, l2, seed, config)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(|e| self.err(e))?;
+            for n in networks {
+                added += stmt
+                    .execute(params![
+                        experiment_id,
+                        n.arch,
+                        n.activation,
+                        n.units as i64,
+                        n.l2,
+                        n.seed as i64,
+                        n.config
+                    ])
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(added)
+    }
+
+    /// Atomically hands the next planned network (of `experiment_id`, if given) to `worker`.
+    pub fn claim(&self, experiment_id: Option<i64>, worker: &str) -> Result<Option<NetworkRow>, StoreError> {
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "UPDATE networks SET state = 'training', worker = ?1, started = ?2
+                 WHERE id = (SELECT id FROM networks WHERE state = 'planned'
+                             AND (?3 IS NULL OR experiment_id = ?3) ORDER BY id LIMIT 1)
+                 RETURNING id",
+                params![worker, now(), experiment_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        id.map(|id| self.network(id)).transpose()
+    }
+
+    /// Stores a finished network in one transaction: its row, curve and weights. Returns false
+    /// (and stores nothing) if `worker` no longer holds it.
+    pub fn finish(&self, id: i64, worker: &str, outcome: &Outcome) -> Result<bool, StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let updated = tx
+            .execute(
+                "UPDATE networks SET state = ?1, finished = ?2, train_seconds = ?3, steps_run = ?4,
+                     final_loss = ?5, score = ?6, backoffs = ?7, reason = ?8, worker = NULL
+                 WHERE id = ?9 AND worker = ?10 AND state = 'training'",
+                params![
+                    outcome.state.name(),
+                    now(),
+                    outcome.train_seconds,
+                    outcome.steps_run as i64,
+                    outcome.final_loss,
+                    outcome.score,
+                    outcome.backoffs as i64,
+                    outcome.reason,
+                    id,
+                    worker
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        if updated == 0 {
+            return Ok(false);
+        }
+        let (steps, losses) = &outcome.curve;
+        tx.execute(
+            "INSERT OR REPLACE INTO curves (network_id, steps, losses) VALUES (?1, ?2, ?3)",
+            params![id, le_bytes(steps, u32::to_le_bytes), le_bytes(losses, f32::to_le_bytes)],
+        )
+        .map_err(|e| self.err(e))?;
+        if let Some(w) = &outcome.weights {
+            tx.execute(
+                "INSERT OR REPLACE INTO weights (network_id, format, len, data) VALUES (?1, 'f32le', ?2, ?3)",
+                params![id, w.len() as i64, le_bytes(w, f32::to_le_bytes)],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(true)
+    }
+
+    /// One network by id.
+    pub fn network(&self, id: i64) -> Result<NetworkRow, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {NETWORK_COLUMNS} FROM networks n JOIN experiments e ON e.id = n.experiment_id WHERE n.id = ?1"),
+                [id],
+                network_row,
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .ok_or(StoreError::NoSuchNetwork(id))
+    }
+
+    /// A trained network's flat parameter vector.
+    pub fn weights(&self, id: i64) -> Result<Option<Vec<f32>>, StoreError> {
+        let blob: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT data FROM weights WHERE network_id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(blob.map(|b| {
+            b.chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
+        }))
+    }
+
+    /// A network's decimated loss curve: steps and batch losses.
+    pub fn curve(&self, id: i64) -> Result<Option<(Vec<u32>, Vec<f32>)>, StoreError> {
+        let row: Option<(Vec<u8>, Vec<u8>)> = self
+            .conn
+            .query_row("SELECT steps, losses FROM curves WHERE network_id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(row.map(|(s, l)| {
+            (
+                s.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+                l.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+            )
+        }))
+    }
+
+    fn where_clause(&self, q: &ListQuery) -> Result<(String, Vec<Value>), StoreError> {
+        let mut conditions = Vec::new();
+        let mut values = Vec::new();
+        if let Some(exp) = &q.experiment {
+            self.experiment(exp)?;
+            conditions.push("e.name = ?".to_string());
+            values.push(Value::Text(exp.clone()));
+        }
+        if let Some(f) = &q.filter {
+            let f = parse_filter(f).map_err(StoreError::BadQuery)?;
+            conditions.push(f.sql);
+            values.extend(f.params);
+        }
+        let clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        Ok((clause, values))
+    }
+
+    /// A page of networks, filtered and sorted in SQL.
+    pub fn list(&self, q: &ListQuery) -> Result<Vec<NetworkRow>, StoreError> {
+        let (clause, mut values) = self.where_clause(q)?;
+        let order = match &q.sort {
+            Some(col) => column_sql(col).map_err(|m| StoreError::BadQuery(format!("--sort: {m}")))?,
+            None => "n.id",
+        };
+        let dir = if q.descending { "DESC" } else { "ASC" };
+        values.push(Value::Integer(q.limit as i64));
+        values.push(Value::Integer(q.offset as i64));
+        let sql = format!(
+            "SELECT {NETWORK_COLUMNS} FROM networks n JOIN experiments e ON e.id = n.experiment_id
+             {clause} ORDER BY {order} IS NULL, {order} {dir}, n.id LIMIT ? OFFSET ?"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params_from_iter(values), network_row)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// How many networks a query matches (ignoring its page).
+    pub fn count(&self, q: &ListQuery) -> Result<i64, StoreError> {
+        let (clause, values) = self.where_clause(q)?;
+        self.conn
+            .query_row(
+                &format!("SELECT count(*) FROM networks n JOIN experiments e ON e.id = n.experiment_id {clause}"),
+                params_from_iter(values),
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Per experiment: counts by state and architecture, recent throughput.
+    pub fn status(&self) -> Result<Vec<StatusRow>, StoreError> {
+        let mut out = Vec::new();
+        for exp in self.experiments()? {
+            let mut states = Vec::new();
+            for s in NetState::ALL {
+                let c: i64 = self
+                    .conn
+                    .query_row(
+                        "SELECT count(*) FROM networks WHERE experiment_id = ?1 AND state = ?2",
+                        params![exp.id, s.name()],
+                        |r| r.get(0),
+                    )
+                    .map_err(|e| self.err(e))?;
+                states.push((s.name().to_string(), c));
+            }
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT arch, sum(state IN ('trained', 'analysed', 'failed', 'diverged')), count(*)
+                     FROM networks WHERE experiment_id = ?1 GROUP BY arch ORDER BY arch",
+                )
+                .map_err(|e| self.err(e))?;
+            let archs = stmt
+                .query_map([exp.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(|e| self.err(e))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| self.err(e))?;
+            let (finished_recently, mean_train_seconds): (i64, Option<f64>) = self
+                .conn
+                .query_row(
+                    "SELECT sum(finished > ?2), avg(train_seconds) FROM networks
+                     WHERE experiment_id = ?1 AND finished IS NOT NULL",
+                    params![exp.id, now() - 600.0],
+                    |r| Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get(1)?)),
+                )
+                .map_err(|e| self.err(e))?;
+            out.push(StatusRow {
+                experiment: exp.name,
+                task: exp.task,
+                states,
+                archs,
+                finished_recently,
+                mean_train_seconds,
+            });
+        }
+        Ok(out)
+    }
+}

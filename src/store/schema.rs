@@ -1,0 +1,63 @@
+//! The notebook's schema, as numbered migrations. A notebook at version k has had migrations
+//! 1..=k applied (PRAGMA user_version); later issues append theirs, never edit old ones.
+
+/// `PRAGMA application_id` of every rnnlab notebook ("RNNL").
+pub const APPLICATION_ID: i32 = 0x524E_4E4C;
+
+/// Migration i + 1 is `MIGRATIONS[i]`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: experiments, networks and their curves and weights, the workers training them.
+    "
+    CREATE TABLE experiments (
+        id        INTEGER PRIMARY KEY,
+        name      TEXT NOT NULL UNIQUE,
+        task      TEXT NOT NULL,
+        spec      TEXT NOT NULL,   -- the experiment file as written
+        canonical TEXT NOT NULL,   -- its parsed form: tells an edited file from the same one
+        created   REAL NOT NULL    -- unix seconds
+    );
+    CREATE TABLE workers (
+        id        TEXT PRIMARY KEY,
+        host      TEXT NOT NULL,
+        pid       INTEGER NOT NULL,
+        started   REAL NOT NULL,
+        heartbeat REAL NOT NULL
+    );
+    CREATE TABLE networks (
+        id            INTEGER PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        arch          TEXT NOT NULL,
+        activation    TEXT NOT NULL,
+        units         INTEGER NOT NULL,
+        l2            REAL NOT NULL,
+        seed          INTEGER NOT NULL,
+        config        TEXT NOT NULL,  -- the full training settings, JSON
+        state         TEXT NOT NULL DEFAULT 'planned' CHECK (state IN
+                          ('planned', 'training', 'trained', 'analysed', 'failed', 'diverged')),
+        worker        TEXT,
+        started       REAL,
+        finished      REAL,
+        train_seconds REAL,
+        steps_run     INTEGER,
+        final_loss    REAL,
+        score         REAL,
+        backoffs      INTEGER,
+        reason        TEXT,
+        UNIQUE (experiment_id, arch, activation, units, l2, seed)
+    );
+    CREATE INDEX networks_by_state ON networks (state, experiment_id);
+    CREATE INDEX networks_by_loss ON networks (final_loss);
+    CREATE INDEX networks_by_score ON networks (score);
+    CREATE TABLE curves (
+        network_id INTEGER PRIMARY KEY REFERENCES networks(id) ON DELETE CASCADE,
+        steps      BLOB NOT NULL,  -- u32 little-endian
+        losses     BLOB NOT NULL   -- f32 little-endian
+    );
+    CREATE TABLE weights (
+        network_id INTEGER PRIMARY KEY REFERENCES networks(id) ON DELETE CASCADE,
+        format     TEXT NOT NULL,  -- 'f32le': the flat parameter vector (README: layout)
+        len        INTEGER NOT NULL,
+        data       BLOB NOT NULL
+    );
+    ",
+];

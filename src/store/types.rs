@@ -1,0 +1,188 @@
+//! The rows the notebook reads and writes.
+
+use serde::Serialize;
+
+/// Where a network is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetState {
+    /// Waiting for a worker.
+    Planned,
+    /// Held by a worker.
+    Training,
+    /// Trained; weights and curve stored.
+    Trained,
+    /// Trained and analysed (later issues).
+    Analysed,
+    /// Could not be trained (the reason says why).
+    Failed,
+    /// Loss or gradient became NaN/∞ after every back-off.
+    Diverged,
+}
+
+impl NetState {
+    /// Every state, in life order.
+    pub const ALL: [NetState; 6] = [
+        NetState::Planned,
+        NetState::Training,
+        NetState::Trained,
+        NetState::Analysed,
+        NetState::Failed,
+        NetState::Diverged,
+    ];
+
+    /// The name stored in the notebook.
+    pub fn name(self) -> &'static str {
+        match self {
+            NetState::Planned => "planned",
+            NetState::Training => "training",
+            NetState::Trained => "trained",
+            NetState::Analysed => "analysed",
+            NetState::Failed => "failed",
+            NetState::Diverged => "diverged",
+        }
+    }
+
+    /// The state of a stored name.
+    pub fn from_name(name: &str) -> Option<NetState> {
+        NetState::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// An experiment as stored.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExperimentRow {
+    /// Row id.
+    pub id: i64,
+    /// Unique name.
+    pub name: String,
+    /// Task name.
+    pub task: String,
+    /// The file as written.
+    pub spec: String,
+    /// Unix seconds.
+    pub created: f64,
+}
+
+/// A network to plan: its configuration and full training settings (JSON).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewNetwork {
+    /// Architecture name.
+    pub arch: String,
+    /// Activation name.
+    pub activation: String,
+    /// Hidden units.
+    pub units: usize,
+    /// L2 penalty.
+    pub l2: f64,
+    /// Seed.
+    pub seed: u64,
+    /// Training settings, JSON.
+    pub config: String,
+}
+
+/// One row of the networks table.
+#[derive(Clone, Debug, Serialize)]
+pub struct NetworkRow {
+    /// Row id.
+    pub id: i64,
+    /// Experiment name.
+    pub experiment: String,
+    /// Architecture.
+    pub arch: String,
+    /// Activation.
+    pub activation: String,
+    /// Hidden units.
+    pub units: i64,
+    /// L2 penalty.
+    pub l2: f64,
+    /// Seed.
+    pub seed: i64,
+    /// Life state.
+    pub state: NetState,
+    /// Iterations run.
+    pub steps_run: Option<i64>,
+    /// Held-out MSE.
+    pub final_loss: Option<f64>,
+    /// Held-out task score.
+    pub score: Option<f64>,
+    /// Training wall-clock seconds.
+    pub train_seconds: Option<f64>,
+    /// Learning-rate back-offs.
+    pub backoffs: Option<i64>,
+    /// Why it failed or diverged.
+    pub reason: Option<String>,
+    /// Training settings, JSON.
+    #[serde(skip)]
+    pub config: String,
+}
+
+/// What a worker reports when a network is done.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// Trained, diverged or failed.
+    pub state: NetState,
+    /// Wall-clock seconds.
+    pub train_seconds: f64,
+    /// Iterations run.
+    pub steps_run: usize,
+    /// Held-out MSE (None if diverged).
+    pub final_loss: Option<f64>,
+    /// Held-out score (None if diverged).
+    pub score: Option<f64>,
+    /// Learning-rate back-offs.
+    pub backoffs: usize,
+    /// Why it diverged or failed.
+    pub reason: Option<String>,
+    /// Decimated curve: steps and batch losses.
+    pub curve: (Vec<u32>, Vec<f32>),
+    /// The flat parameter vector (trained networks only).
+    pub weights: Option<Vec<f32>>,
+}
+
+/// A worker process as registered.
+#[derive(Clone, Debug, Serialize)]
+pub struct WorkerRow {
+    /// `host:pid:start`.
+    pub id: String,
+    /// Host name.
+    pub host: String,
+    /// Process id.
+    pub pid: i64,
+    /// Unix seconds of the last heartbeat.
+    pub heartbeat: f64,
+}
+
+/// Per experiment: counts by state and by architecture, throughput.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatusRow {
+    /// Experiment name.
+    pub experiment: String,
+    /// Task name.
+    pub task: String,
+    /// Count per state name (every state present, zeros included).
+    pub states: Vec<(String, i64)>,
+    /// Per architecture: (arch, done, total).
+    pub archs: Vec<(String, i64, i64)>,
+    /// Networks finished in the last 10 minutes.
+    pub finished_recently: i64,
+    /// Mean training seconds of finished networks.
+    pub mean_train_seconds: Option<f64>,
+}
+
+/// A page of the networks table.
+#[derive(Clone, Debug, Default)]
+pub struct ListQuery {
+    /// Only this experiment.
+    pub experiment: Option<String>,
+    /// A `--where` filter.
+    pub filter: Option<String>,
+    /// Sort column (see [`super::FILTER_COLUMNS`]).
+    pub sort: Option<String>,
+    /// Sort descending.
+    pub descending: bool,
+    /// Page size.
+    pub limit: usize,
+    /// Rows to skip.
+    pub offset: usize,
+}

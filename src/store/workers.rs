@@ -1,0 +1,107 @@
+//! The processes training networks, their heartbeats, and the networks a dead one held.
+
+use rusqlite::params;
+
+use super::types::WorkerRow;
+use super::{now, Notebook, StoreError};
+
+/// A worker whose heartbeat is older than this is dead, wherever it ran.
+pub const STALE_AFTER_SECONDS: f64 = 30.0;
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+/// True unless this host can tell that `pid` is gone (Linux: no /proc/PID).
+fn process_alive(pid: i64) -> bool {
+    let proc_root = std::path::Path::new("/proc");
+    !proc_root.join("self").exists() || proc_root.join(pid.to_string()).exists()
+}
+
+impl Notebook {
+    /// Registers this process as a worker; returns its id.
+    pub fn register_worker(&self) -> Result<String, StoreError> {
+        let (host, pid, t) = (host_name(), std::process::id(), now());
+        let id = format!("{host}:{pid}:{:x}", (t * 1e6) as u64);
+        self.conn
+            .execute(
+                "INSERT INTO workers (id, host, pid, started, heartbeat) VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![id, host, pid, t],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(id)
+    }
+
+    /// Marks `worker` alive now.
+    pub fn heartbeat(&self, worker: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE workers SET heartbeat = ?1 WHERE id = ?2", params![now(), worker])
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Puts every network `worker` holds back to planned and removes the worker.
+    pub fn retire_worker(&self, worker: &str) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        tx.execute(
+            "UPDATE networks SET state = 'planned', worker = NULL, started = NULL
+             WHERE worker = ?1 AND state = 'training'",
+            [worker],
+        )
+        .map_err(|e| self.err(e))?;
+        tx.execute("DELETE FROM workers WHERE id = ?1", [worker])
+            .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Finds dead workers (heartbeat stale, or a process on this host that no longer exists),
+    /// removes them and puts the networks they held back to planned. Returns how many networks
+    /// were planned again.
+    pub fn requeue_orphans(&self) -> Result<usize, StoreError> {
+        let host = host_name();
+        let dead: Vec<String> = self
+            .workers()?
+            .into_iter()
+            .filter(|w| {
+                now() - w.heartbeat > STALE_AFTER_SECONDS || (w.host == host && !process_alive(w.pid))
+            })
+            .map(|w| w.id)
+            .collect();
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        for id in &dead {
+            tx.execute("DELETE FROM workers WHERE id = ?1", [id])
+                .map_err(|e| self.err(e))?;
+        }
+        let requeued = tx
+            .execute(
+                "UPDATE networks SET state = 'planned', worker = NULL, started = NULL
+                 WHERE state = 'training' AND (worker IS NULL OR worker NOT IN (SELECT id FROM workers))",
+                [],
+            )
+            .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(requeued)
+    }
+
+    /// Registered workers.
+    pub fn workers(&self) -> Result<Vec<WorkerRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, host, pid, heartbeat FROM workers ORDER BY started")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(WorkerRow {
+                    id: r.get(0)?,
+                    host: r.get(1)?,
+                    pid: r.get(2)?,
+                    heartbeat: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}

@@ -3,7 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod lab;
-pub mod store;
 pub mod net;
+pub mod store;
 pub mod task;
 pub mod train;

@@ -76,9 +76,11 @@ fn divergence_backs_off_to_a_checkpoint_and_recovers() {
         divergence_retries: 0,
         ..base.clone()
     };
-    assert!(train(&task, spec, &strict, 4, &mut |_| ControlFlow::Continue(()))
-        .diverged
-        .is_some());
+    assert!(
+        train(&task, spec, &strict, 4, &mut |_| ControlFlow::Continue(()))
+            .diverged
+            .is_some()
+    );
     let outcome = train(&task, spec, &base, 4, &mut |_| ControlFlow::Continue(()));
     assert!(outcome.diverged.is_none(), "{:?}", outcome.diverged);
     assert!(outcome.backoffs >= 1);
@@ -99,7 +101,13 @@ fn divergence_backs_off_to_a_checkpoint_and_recovers() {
         ..TrainConfig::default()
     };
     let spec = net_spec(&task, Arch::Vanilla, Activation::Relu, 16);
-    let outcome = train(&task, spec, &hopeless, 0, &mut |_| ControlFlow::Continue(()));
+    let outcome = train(
+        &task,
+        spec,
+        &hopeless,
+        0,
+        &mut |_| ControlFlow::Continue(()),
+    );
     assert_eq!(outcome.backoffs, 2);
     assert!(outcome.diverged.is_some());
 }

@@ -185,13 +185,23 @@ impl Parser {
                     _ => Err(format!("expected 'null' after '{column} is'")),
                 };
             }
-            Some(t) => return Err(format!("expected an operator after '{column}', found {}", show(&t))),
+            Some(t) => {
+                return Err(format!(
+                    "expected an operator after '{column}', found {}",
+                    show(&t)
+                ))
+            }
             None => return Err(format!("expected an operator after '{column}'")),
         };
         let value = match self.next() {
             Some(Token::Number(v)) => Value::Real(v),
             Some(Token::Text(s)) | Some(Token::Word(s)) => Value::Text(s),
-            Some(t) => return Err(format!("expected a value after '{column} {op}', found {}", show(&t))),
+            Some(t) => {
+                return Err(format!(
+                    "expected a value after '{column} {op}', found {}",
+                    show(&t)
+                ))
+            }
             None => return Err(format!("expected a value after '{column} {op}'")),
         };
         self.params.push(value);
@@ -229,7 +239,10 @@ pub fn parse_filter(input: &str) -> Result<Filter, String> {
     };
     let sql = p.or().map_err(bad)?;
     if let Some(t) = p.tokens.get(p.at) {
-        return Err(bad(format!("unexpected {} after a complete condition", show(t))));
+        return Err(bad(format!(
+            "unexpected {} after a complete condition",
+            show(t)
+        )));
     }
     Ok(Filter {
         sql,
@@ -246,7 +259,10 @@ mod tests {
         let f = parse_filter("arch = gru and final_loss < 1e-3").unwrap();
         assert_eq!(f.sql, "(n.arch = ? AND n.final_loss < ?)");
         assert_eq!(f.params, vec![Value::Text("gru".into()), Value::Real(1e-3)]);
-        let f = parse_filter("(arch == 'lstm' or arch = \"gru\") and not units >= 128 and reason is not null").unwrap();
+        let f = parse_filter(
+            "(arch == 'lstm' or arch = \"gru\") and not units >= 128 and reason is not null",
+        )
+        .unwrap();
         assert_eq!(
             f.sql,
             "((n.arch = ? OR n.arch = ?) AND NOT n.units >= ? AND n.reason IS NOT NULL)"
@@ -278,6 +294,9 @@ mod tests {
         assert!(f.is_some(), "doubled quotes end the string, leaving junk");
         let f = parse_filter("reason = \"'; DROP TABLE networks; --\"").unwrap();
         assert_eq!(f.sql, "n.reason = ?");
-        assert_eq!(f.params, vec![Value::Text("'; DROP TABLE networks; --".into())]);
+        assert_eq!(
+            f.params,
+            vec![Value::Text("'; DROP TABLE networks; --".into())]
+        );
     }
 }

@@ -12,7 +12,7 @@ mod workers;
 
 pub use filter::{parse_filter, Filter, FILTER_COLUMNS};
 pub use types::{
-    ExperimentRow, ListQuery, NetState, NetworkRow, NewNetwork, Outcome, StatusRow,
+    CurvePoints, ExperimentRow, ListQuery, NetState, NetworkRow, NewNetwork, Outcome, StatusRow,
     WorkerRow,
 };
 
@@ -147,7 +147,10 @@ impl Notebook {
             path: self.path.clone(),
             reason: reason.into(),
         };
-        let app: i32 = match self.conn.query_row("PRAGMA application_id", [], |r| r.get(0)) {
+        let app: i32 = match self
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+        {
             Ok(v) => v,
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
                 return Err(not_notebook("not an SQLite database"))

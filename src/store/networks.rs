@@ -4,10 +4,13 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 
 use super::filter::{column_sql, parse_filter};
-use super::types::{ExperimentRow, ListQuery, NetState, NetworkRow, NewNetwork, Outcome, StatusRow};
+use super::types::{
+    CurvePoints, ExperimentRow, ListQuery, NetState, NetworkRow, NewNetwork, Outcome, StatusRow,
+};
 use super::{now, Notebook, StoreError};
 
-const NETWORK_COLUMNS: &str = "n.id, e.name, n.arch, n.activation, n.units, n.l2, n.seed, n.state, \
+const NETWORK_COLUMNS: &str =
+    "n.id, e.name, n.arch, n.activation, n.units, n.l2, n.seed, n.state, \
      n.steps_run, n.final_loss, n.score, n.train_seconds, n.backoffs, n.reason, n.config";
 
 fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
@@ -128,7 +131,11 @@ impl Notebook {
     }
 
     /// Atomically hands the next planned network (of `experiment_id`, if given) to `worker`.
-    pub fn claim(&self, experiment_id: Option<i64>, worker: &str) -> Result<Option<NetworkRow>, StoreError> {
+    pub fn claim(
+        &self,
+        experiment_id: Option<i64>,
+        worker: &str,
+    ) -> Result<Option<NetworkRow>, StoreError> {
         let id: Option<i64> = self
             .conn
             .query_row(
@@ -173,7 +180,11 @@ impl Notebook {
         let (steps, losses) = &outcome.curve;
         tx.execute(
             "INSERT OR REPLACE INTO curves (network_id, steps, losses) VALUES (?1, ?2, ?3)",
-            params![id, le_bytes(steps, u32::to_le_bytes), le_bytes(losses, f32::to_le_bytes)],
+            params![
+                id,
+                le_bytes(steps, u32::to_le_bytes),
+                le_bytes(losses, f32::to_le_bytes)
+            ],
         )
         .map_err(|e| self.err(e))?;
         if let Some(w) = &outcome.weights {
@@ -204,7 +215,11 @@ impl Notebook {
     pub fn weights(&self, id: i64) -> Result<Option<Vec<f32>>, StoreError> {
         let blob: Option<Vec<u8>> = self
             .conn
-            .query_row("SELECT data FROM weights WHERE network_id = ?1", [id], |r| r.get(0))
+            .query_row(
+                "SELECT data FROM weights WHERE network_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(|e| self.err(e))?;
         Ok(blob.map(|b| {
@@ -215,18 +230,24 @@ impl Notebook {
     }
 
     /// A network's decimated loss curve: steps and batch losses.
-    pub fn curve(&self, id: i64) -> Result<Option<(Vec<u32>, Vec<f32>)>, StoreError> {
+    pub fn curve(&self, id: i64) -> Result<Option<CurvePoints>, StoreError> {
         let row: Option<(Vec<u8>, Vec<u8>)> = self
             .conn
-            .query_row("SELECT steps, losses FROM curves WHERE network_id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT steps, losses FROM curves WHERE network_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()
             .map_err(|e| self.err(e))?;
         Ok(row.map(|(s, l)| {
             (
-                s.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-                l.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+                s.chunks_exact(4)
+                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect(),
+                l.chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect(),
             )
         }))
     }
@@ -256,7 +277,9 @@ impl Notebook {
     pub fn list(&self, q: &ListQuery) -> Result<Vec<NetworkRow>, StoreError> {
         let (clause, mut values) = self.where_clause(q)?;
         let order = match &q.sort {
-            Some(col) => column_sql(col).map_err(|m| StoreError::BadQuery(format!("--sort: {m}")))?,
+            Some(col) => {
+                column_sql(col).map_err(|m| StoreError::BadQuery(format!("--sort: {m}")))?
+            }
             None => "n.id",
         };
         let dir = if q.descending { "DESC" } else { "ASC" };

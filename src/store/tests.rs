@@ -42,14 +42,23 @@ fn refuses_files_that_are_not_notebooks_or_too_new() {
     let dir = tempfile::tempdir().unwrap();
     let text = dir.path().join("notes.txt");
     std::fs::write(&text, "just some notes, long enough to not be an empty file ......................................................................").unwrap();
-    assert!(matches!(Notebook::open(&text), Err(StoreError::NotANotebook { .. })));
-    assert!(std::fs::read_to_string(&text).unwrap().starts_with("just some notes"));
+    assert!(matches!(
+        Notebook::open(&text),
+        Err(StoreError::NotANotebook { .. })
+    ));
+    assert!(std::fs::read_to_string(&text)
+        .unwrap()
+        .starts_with("just some notes"));
 
     let other = dir.path().join("other.db");
     let c = Connection::open(&other).unwrap();
-    c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+    c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        .unwrap();
     drop(c);
-    assert!(matches!(Notebook::open(&other), Err(StoreError::NotANotebook { .. })));
+    assert!(matches!(
+        Notebook::open(&other),
+        Err(StoreError::NotANotebook { .. })
+    ));
 
     let newer = dir.path().join("newer.db");
     drop(Notebook::open(&newer).unwrap());
@@ -57,7 +66,10 @@ fn refuses_files_that_are_not_notebooks_or_too_new() {
     c.execute_batch("PRAGMA user_version = 999;").unwrap();
     drop(c);
     let err = Notebook::open(&newer).err().unwrap();
-    assert!(matches!(err, StoreError::TooNew { found: 999, .. }), "{err}");
+    assert!(
+        matches!(err, StoreError::TooNew { found: 999, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("newer rnnlab"));
 }
 
@@ -65,11 +77,17 @@ fn refuses_files_that_are_not_notebooks_or_too_new() {
 fn planning_is_idempotent_and_names_are_guarded() {
     let dir = tempfile::tempdir().unwrap();
     let nb = Notebook::open(&dir.path().join("nb.db")).unwrap();
-    let id = nb.ensure_experiment("q", "flipflop", "spec text", "canon").unwrap();
+    let id = nb
+        .ensure_experiment("q", "flipflop", "spec text", "canon")
+        .unwrap();
     let nets: Vec<_> = (0..4).map(|s| new_network(s, "gru")).collect();
     assert_eq!(nb.plan(id, &nets).unwrap(), 4);
     assert_eq!(nb.plan(id, &nets).unwrap(), 0);
-    assert_eq!(nb.ensure_experiment("q", "flipflop", "edited comment", "canon").unwrap(), id);
+    assert_eq!(
+        nb.ensure_experiment("q", "flipflop", "edited comment", "canon")
+            .unwrap(),
+        id
+    );
     assert!(matches!(
         nb.ensure_experiment("q", "flipflop", "spec", "different"),
         Err(StoreError::ExperimentConflict(_))
@@ -81,7 +99,8 @@ fn claim_finish_and_read_back() {
     let dir = tempfile::tempdir().unwrap();
     let nb = Notebook::open(&dir.path().join("nb.db")).unwrap();
     let id = nb.ensure_experiment("q", "flipflop", "s", "c").unwrap();
-    nb.plan(id, &[new_network(0, "gru"), new_network(1, "lstm")]).unwrap();
+    nb.plan(id, &[new_network(0, "gru"), new_network(1, "lstm")])
+        .unwrap();
     let worker = nb.register_worker().unwrap();
     let a = nb.claim(Some(id), &worker).unwrap().unwrap();
     let b = nb.claim(Some(id), &worker).unwrap().unwrap();
@@ -89,13 +108,19 @@ fn claim_finish_and_read_back() {
     assert!(nb.claim(Some(id), &worker).unwrap().is_none());
     assert_eq!(a.state, NetState::Training);
     assert!(nb.finish(a.id, &worker, &trained(1e-4)).unwrap());
-    assert!(!nb.finish(a.id, &worker, &trained(1e-4)).unwrap(), "finished twice");
+    assert!(
+        !nb.finish(a.id, &worker, &trained(1e-4)).unwrap(),
+        "finished twice"
+    );
     assert!(!nb.finish(b.id, "someone-else", &trained(1e-4)).unwrap());
     let row = nb.network(a.id).unwrap();
     assert_eq!(row.state, NetState::Trained);
     assert_eq!(row.final_loss, Some(1e-4));
     assert_eq!(nb.weights(a.id).unwrap().unwrap(), vec![0.5, -1.25, 3.0]);
-    assert_eq!(nb.curve(a.id).unwrap().unwrap(), (vec![0, 10, 20], vec![1.0, 0.5, 0.25]));
+    assert_eq!(
+        nb.curve(a.id).unwrap().unwrap(),
+        (vec![0, 10, 20], vec![1.0, 0.5, 0.25])
+    );
     // b's worker retires: b goes back to planned.
     nb.retire_worker(&worker).unwrap();
     assert_eq!(nb.network(b.id).unwrap().state, NetState::Planned);
@@ -109,7 +134,11 @@ fn networks_of_a_dead_worker_are_planned_again() {
     nb.plan(id, &[new_network(0, "gru")]).unwrap();
     let alive = nb.register_worker().unwrap();
     let net = nb.claim(Some(id), &alive).unwrap().unwrap();
-    assert_eq!(nb.requeue_orphans().unwrap(), 0, "a live worker keeps its network");
+    assert_eq!(
+        nb.requeue_orphans().unwrap(),
+        0,
+        "a live worker keeps its network"
+    );
     nb.conn
         .execute("UPDATE workers SET heartbeat = heartbeat - 3600", [])
         .unwrap();
@@ -129,7 +158,8 @@ fn list_filters_sorts_and_pages_in_sql() {
     nb.plan(id, &nets).unwrap();
     let w = nb.register_worker().unwrap();
     while let Some(n) = nb.claim(Some(id), &w).unwrap() {
-        nb.finish(n.id, &w, &trained(1e-3 * (n.seed + 1) as f64)).unwrap();
+        nb.finish(n.id, &w, &trained(1e-3 * (n.seed + 1) as f64))
+            .unwrap();
     }
     let q = ListQuery {
         experiment: Some("q".into()),
@@ -151,9 +181,21 @@ fn list_filters_sorts_and_pages_in_sql() {
         .unwrap();
     assert_eq!(page.iter().map(|r| r.seed).collect::<Vec<_>>(), vec![2, 3]);
     for bad in [
-        ListQuery { filter: Some("colour = red".into()), limit: 1, ..ListQuery::default() },
-        ListQuery { sort: Some("id; DROP TABLE networks".into()), limit: 1, ..ListQuery::default() },
-        ListQuery { experiment: Some("nope".into()), limit: 1, ..ListQuery::default() },
+        ListQuery {
+            filter: Some("colour = red".into()),
+            limit: 1,
+            ..ListQuery::default()
+        },
+        ListQuery {
+            sort: Some("id; DROP TABLE networks".into()),
+            limit: 1,
+            ..ListQuery::default()
+        },
+        ListQuery {
+            experiment: Some("nope".into()),
+            limit: 1,
+            ..ListQuery::default()
+        },
     ] {
         assert!(nb.list(&bad).is_err());
     }

@@ -117,6 +117,9 @@ pub struct NetworkRow {
     pub config: String,
 }
 
+/// A decimated loss curve: steps and the batch losses at them.
+pub type CurvePoints = (Vec<u32>, Vec<f32>);
+
 /// What a worker reports when a network is done.
 #[derive(Clone, Debug)]
 pub struct Outcome {
@@ -135,7 +138,7 @@ pub struct Outcome {
     /// Why it diverged or failed.
     pub reason: Option<String>,
     /// Decimated curve: steps and batch losses.
-    pub curve: (Vec<u32>, Vec<f32>),
+    pub curve: CurvePoints,
     /// The flat parameter vector (trained networks only).
     pub weights: Option<Vec<f32>>,
 }

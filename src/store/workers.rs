@@ -38,7 +38,10 @@ impl Notebook {
     /// Marks `worker` alive now.
     pub fn heartbeat(&self, worker: &str) -> Result<(), StoreError> {
         self.conn
-            .execute("UPDATE workers SET heartbeat = ?1 WHERE id = ?2", params![now(), worker])
+            .execute(
+                "UPDATE workers SET heartbeat = ?1 WHERE id = ?2",
+                params![now(), worker],
+            )
             .map_err(|e| self.err(e))?;
         Ok(())
     }
@@ -66,7 +69,8 @@ impl Notebook {
             .workers()?
             .into_iter()
             .filter(|w| {
-                now() - w.heartbeat > STALE_AFTER_SECONDS || (w.host == host && !process_alive(w.pid))
+                now() - w.heartbeat > STALE_AFTER_SECONDS
+                    || (w.host == host && !process_alive(w.pid))
             })
             .map(|w| w.id)
             .collect();

@@ -66,7 +66,9 @@ mod tests {
         assert_eq!(steps[0], 0);
         assert_eq!(*steps.last().unwrap(), 12_344);
         let gap = steps[1] - steps[0];
-        assert!(steps[..steps.len() - 1].windows(2).all(|w| w[1] - w[0] == gap));
+        assert!(steps[..steps.len() - 1]
+            .windows(2)
+            .all(|w| w[1] - w[0] == gap));
         assert_eq!(losses[1], 1.0 / (1.0 + gap as f32));
         let mut short = LossCurve::new(100);
         for step in 0..50 {

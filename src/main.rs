@@ -1,13 +1,19 @@
 //! The `rnnlab` command line: parse, dispatch, print, exit codes (0 ok, 1 finished with
 //! failures, 2 bad input or error). The work itself lives in the library.
 
+use std::ffi::OsString;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
+use rnnlab::lab::experiment::Experiment;
+use rnnlab::lab::progress::{Bars, Lines};
 use rnnlab::lab::{self, BenchRequest, BenchRow, LabError, TrainReport, TrainRequest};
 use rnnlab::net::{Activation, Arch};
+use rnnlab::store::ListQuery;
 use rnnlab::task::Task;
 use rnnlab::train::{OptimizerKind, TrainConfig};
 
@@ -15,6 +21,9 @@ use rnnlab::train::{OptimizerKind, TrainConfig};
 #[derive(Parser)]
 #[command(name = "rnnlab", version, about)]
 struct Cli {
+    /// The notebook file.
+    #[arg(long, global = true, env = "RNNLAB_DB", default_value = "rnnlab.db")]
+    db: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -26,6 +35,83 @@ enum Command {
     /// Measure the engine's speed.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Plan an experiment file into the notebook and train every planned network.
+    Run(RunArgs),
+    /// Per experiment: networks by state and architecture, live workers, throughput, ETA.
+    Status(StatusArgs),
+    /// List networks, filtered and sorted.
+    Ls(LsArgs),
+    /// Export networks, curves (CSV/JSON) or weights (NumPy .npz).
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The experiment file (TOML).
+    experiment: PathBuf,
+    /// Worker threads, one network each [default: the number of cores].
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run in the background (own session, log beside the notebook); print pid and log path.
+    #[arg(long)]
+    detach: bool,
+    /// Print one JSON summary on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct StatusArgs {
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct LsArgs {
+    /// Only this experiment.
+    #[arg(long)]
+    experiment: Option<String>,
+    /// Filter, e.g. 'arch = gru and final_loss < 1e-3' (columns: see README).
+    #[arg(long = "where")]
+    filter: Option<String>,
+    /// Sort by this column.
+    #[arg(long)]
+    sort: Option<String>,
+    /// Sort descending.
+    #[arg(long)]
+    desc: bool,
+    /// Rows per page.
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    /// Rows to skip.
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// One JSON array on stdout.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// CSV on stdout.
+    #[arg(long)]
+    csv: bool,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// networks, curves or weights.
+    #[arg(long, value_parser = ["networks", "curves", "weights"])]
+    what: String,
+    /// csv or json (networks, curves); npz (weights).
+    #[arg(long, value_parser = ["csv", "json", "npz"])]
+    format: String,
+    /// Only this experiment.
+    #[arg(long)]
+    experiment: Option<String>,
+    /// Only this network.
+    #[arg(long)]
+    network: Option<i64>,
+    /// Write here instead of stdout (required for npz unless a default name is wanted).
+    #[arg(long)]
+    output: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -131,6 +217,12 @@ fn parse_optimizer(s: &str) -> Result<OptimizerKind, String> {
 }
 
 fn main() -> ExitCode {
+    // Like other Unix tools, end quietly when a reader such as `head` closes the pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
@@ -144,7 +236,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(cli.command) {
+    match run(cli.db, cli.command) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -153,11 +245,190 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<ExitCode, LabError> {
+fn run(db: PathBuf, command: Command) -> Result<ExitCode, LabError> {
     match command {
         Command::Train(args) => train(args),
         Command::Bench(BenchCommand::Train(args)) => bench_train(args),
+        Command::Run(args) => run_sweep(&db, args),
+        Command::Status(args) => status(&db, args),
+        Command::Ls(args) => ls(&db, args),
+        Command::Export(args) => export(&db, args),
     }
+}
+
+fn run_sweep(db: &Path, args: RunArgs) -> Result<ExitCode, LabError> {
+    // Checked before anything is written or started.
+    let experiment = Experiment::load(&args.experiment)?;
+    if args.jobs == Some(0) {
+        return Err(LabError::Invalid("--jobs must be at least 1".into()));
+    }
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if args.detach {
+        // Open once here so a bad notebook is reported now, not in the log.
+        drop(rnnlab::store::Notebook::open(db)?);
+        let mut child_args: Vec<OsString> = vec!["run".into(), args.experiment.into_os_string()];
+        child_args.extend(["--db".into(), db.as_os_str().to_owned()]);
+        child_args.extend(["--jobs".into(), jobs.to_string().into()]);
+        let (pid, log) = lab::detach::spawn_detached(&child_args, db)?;
+        if args.json {
+            println!("{}", serde_json::json!({ "pid": pid, "log": log }));
+        } else {
+            println!(
+                "started rnnlab run in the background: pid {pid}, log {}",
+                log.display()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // A second signal ends the process at once.
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
+    }
+    let summary = if std::io::stderr().is_terminal() {
+        let bars = Bars::new(jobs);
+        lab::sweep::run_sweep(&experiment, db, jobs, stop, &bars)?
+    } else {
+        lab::sweep::run_sweep(&experiment, db, jobs, stop, &Lines::default())?
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&summary).expect("summary serialises")
+        );
+    } else {
+        println!(
+            "{}: {} newly planned, {} trained, {} diverged, {} failed{} in {:.1} s",
+            summary.experiment,
+            summary.planned,
+            summary.trained,
+            summary.diverged,
+            summary.failed,
+            if summary.stopped {
+                format!(
+                    ", stopped ({} in flight planned again)",
+                    summary.interrupted
+                )
+            } else {
+                String::new()
+            },
+            summary.seconds
+        );
+    }
+    Ok(
+        if summary.stopped || summary.diverged + summary.failed > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
+}
+
+fn status(db: &Path, args: StatusArgs) -> Result<ExitCode, LabError> {
+    let report = lab::status::status(db)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&report).expect("status serialises")
+        );
+    } else {
+        print!("{report}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ls(db: &Path, args: LsArgs) -> Result<ExitCode, LabError> {
+    let notebook = lab::status::open_existing(db)?;
+    let query = ListQuery {
+        experiment: args.experiment,
+        filter: args.filter,
+        sort: args.sort,
+        descending: args.desc,
+        limit: args.limit,
+        offset: args.offset,
+    };
+    let rows = notebook.list(&query)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&rows).expect("rows serialise"));
+    } else if args.csv {
+        println!("{}", lab::export::NETWORK_CSV_HEADER);
+        for r in &rows {
+            println!("{}", lab::export::network_csv(r));
+        }
+    } else {
+        let total = notebook.count(&query)?;
+        print!("{}", lab::status::network_table(&rows));
+        println!(
+            "{} of {total} networks (from {})",
+            rows.len(),
+            query.offset + usize::from(!rows.is_empty())
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(db: &Path, args: ExportArgs) -> Result<ExitCode, LabError> {
+    let notebook = lab::status::open_existing(db)?;
+    let query = ListQuery {
+        experiment: args.experiment.clone(),
+        filter: args.network.map(|id| format!("id = {id}")),
+        ..ListQuery::default()
+    };
+    let csv = args.format == "csv";
+    match (args.what.as_str(), args.format.as_str()) {
+        ("weights", "npz") => {
+            if args.network.is_none() && args.experiment.is_none() {
+                return Err(LabError::Invalid(
+                    "--what weights needs --network ID or --experiment NAME".into(),
+                ));
+            }
+            let path = args
+                .output
+                .unwrap_or_else(|| match (args.network, &args.experiment) {
+                    (Some(id), _) => PathBuf::from(format!("network-{id}.npz")),
+                    (None, Some(name)) => PathBuf::from(format!("{name}-weights.npz")),
+                    (None, None) => unreachable!("checked above"),
+                });
+            let n = lab::export::export_weights(&notebook, &query, args.network, &path)?;
+            eprintln!("wrote the weights of {n} networks to {}", path.display());
+        }
+        ("weights", f) => {
+            return Err(LabError::Invalid(format!(
+                "--format {f}: weights are exported as npz"
+            )))
+        }
+        (what, "npz") => {
+            return Err(LabError::Invalid(format!(
+                "--format npz: {what} are exported as csv or json"
+            )))
+        }
+        (what, _) => {
+            let name = args
+                .output
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("<stdout>"));
+            let mut out: Box<dyn std::io::Write> = match &args.output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path).map_err(|source| LabError::Io {
+                        path: path.clone(),
+                        source,
+                    })?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            if what == "networks" {
+                lab::export::export_networks(&notebook, &query, csv, &mut out, &name)?;
+            } else {
+                lab::export::export_curves(&notebook, &query, csv, &mut out, &name)?;
+            }
+            out.flush()
+                .map_err(|source| LabError::Io { path: name, source })?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn train(args: TrainArgs) -> Result<ExitCode, LabError> {

@@ -16,6 +16,9 @@ pub enum LabError {
         /// What the system said.
         source: std::io::Error,
     },
+    /// The notebook refused.
+    #[error("{0}")]
+    Store(crate::store::StoreError),
     /// A file whose content is not what rnnlab expects.
     #[error("{}: {message}", path.display())]
     BadFile {
@@ -24,6 +27,12 @@ pub enum LabError {
         /// What is wrong with it.
         message: String,
     },
+}
+
+impl From<crate::store::StoreError> for LabError {
+    fn from(e: crate::store::StoreError) -> Self {
+        LabError::Store(e)
+    }
 }
 
 impl LabError {

@@ -2,8 +2,14 @@
 //! planned from experiment files into the notebook and the worker pool.
 
 mod bench;
+pub mod detach;
 mod error;
+pub mod experiment;
+pub mod export;
 pub mod network_file;
+pub mod progress;
+pub mod status;
+pub mod sweep;
 mod train_one;
 
 pub use bench::{bench_train, BenchRequest, BenchRow};

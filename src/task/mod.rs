@@ -182,6 +182,49 @@ impl Task {
         task
     }
 
+    /// Checks every parameter; the error names the field at fault.
+    pub fn validate(&self) -> Result<(), String> {
+        let at_least_one = |name: &str, v: usize| {
+            if v >= 1 {
+                Ok(())
+            } else {
+                Err(format!("{name} must be at least 1"))
+            }
+        };
+        let non_negative = |name: &str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{name} must be a finite number ≥ 0, got {v}"))
+            }
+        };
+        at_least_one("time_steps", self.definition().time_steps())?;
+        match self {
+            Task::FlipFlop(t) => {
+                at_least_one("bits", t.bits)?;
+                if !(0.0..=1.0).contains(&t.pulse_probability) {
+                    return Err(format!(
+                        "pulse_probability must be in [0, 1], got {}",
+                        t.pulse_probability
+                    ));
+                }
+            }
+            Task::Sine(t) => {
+                non_negative("frequency_min", t.frequency_min)?;
+                non_negative("frequency_span", t.frequency_span)?;
+                at_least_one("fixed_point_grid", t.fixed_point_grid)?;
+            }
+            Task::Integration(t) => {
+                non_negative("mean_range", t.mean_range)?;
+                non_negative("noise_std", t.noise_std)?;
+                if t.fixed_point_values.iter().any(|v| !v.is_finite()) {
+                    return Err("fixed_point_values must be finite".into());
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The fixed probe batch (seed [`PROBE_SEED`], [`PROBE_TRIALS`] trials): identical for every
     /// network, so hidden states can be compared across networks.
     pub fn probe_batch(&self) -> Batch {

@@ -1,0 +1,48 @@
+//! `rnnlab run --detach`: the same run in the background, in its own session, so it survives
+//! the SSH connection (and its terminal) closing.
+
+use std::ffi::OsString;
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::error::LabError;
+use super::sweep::log_path_beside;
+
+/// Starts `rnnlab <args>` detached, its output appended to a log beside the notebook `db`.
+/// Returns the child's pid and the log path.
+pub fn spawn_detached(args: &[OsString], db: &Path) -> Result<(u32, PathBuf), LabError> {
+    let log = log_path_beside(db);
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| LabError::Io { path, source }
+    };
+    let out = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .map_err(io(&log))?;
+    let err = out.try_clone().map_err(io(&log))?;
+    let exe = std::env::current_exe().map_err(io(Path::new("rnnlab")))?;
+    let mut command = Command::new(exe);
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::setsid() == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let child = command.spawn().map_err(io(&log))?;
+    Ok((child.id(), log))
+}

@@ -1,0 +1,385 @@
+//! Experiment files: a task, a grid over architecture × activation × units × L2, seeds, and
+//! training settings, read strictly from TOML.
+//!
+//! ```toml
+//! name = "quickstart"
+//! seeds = 2                 # a count (0, 1, ...) or a list [0, 5, 9]
+//!
+//! [task]
+//! kind = "flipflop"         # flipflop | sine | integration, then that task's parameters
+//!
+//! [grid]
+//! arch = ["vanilla", "ugrnn", "gru", "lstm"]
+//! activation = ["tanh", "relu"]
+//! units = [32]
+//! l2 = [1e-5]
+//!
+//! [train]                   # optional; any key of TrainConfig, the rest keep their defaults
+//! steps = 3000
+//! ```
+//! Training settings a file leaves out take the per-network defaults
+//! ([`TrainConfig::for_network`]), so a ReLU LSTM still gets its smaller learning rate.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::LabError;
+use crate::net::{Activation, Arch};
+use crate::store::NewNetwork;
+use crate::task::Task;
+use crate::train::TrainConfig;
+
+/// Seeds as a count or an explicit list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Seeds {
+    /// Seeds 0..count.
+    Count(u64),
+    /// These seeds.
+    List(Vec<u64>),
+}
+
+impl Seeds {
+    /// The seeds, in order.
+    pub fn values(&self) -> Vec<u64> {
+        match self {
+            Seeds::Count(n) => (0..*n).collect(),
+            Seeds::List(v) => v.clone(),
+        }
+    }
+}
+
+/// The configurations to train: every combination of these.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grid {
+    /// Architectures.
+    pub arch: Vec<Arch>,
+    /// Activations.
+    #[serde(default = "default_activations")]
+    pub activation: Vec<Activation>,
+    /// Hidden-unit counts.
+    pub units: Vec<usize>,
+    /// L2 penalties on the kernels.
+    #[serde(default = "default_l2")]
+    pub l2: Vec<f64>,
+}
+
+fn default_activations() -> Vec<Activation> {
+    vec![Activation::Tanh]
+}
+fn default_l2() -> Vec<f64> {
+    vec![TrainConfig::default().l2]
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExperimentFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    seeds: Seeds,
+    task: Task,
+    grid: Grid,
+    #[serde(default)]
+    train: TrainConfig,
+}
+
+/// A parsed, validated experiment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Experiment {
+    /// Unique name in a notebook.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// The task and its parameters.
+    pub task: Task,
+    /// The configurations.
+    pub grid: Grid,
+    /// The seeds of every configuration.
+    pub seeds: Vec<u64>,
+    /// The training settings the file sets explicitly (key → value).
+    pub train: serde_json::Map<String, serde_json::Value>,
+    /// The file as written.
+    #[serde(skip)]
+    pub text: String,
+}
+
+/// One line: `FILE:LINE: message` (or `FILE: message` when no line is known).
+fn located(
+    path: &Path,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    message: &str,
+) -> LabError {
+    let message = message.trim().replace('\n', " ");
+    match span {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            LabError::Invalid(format!("{}:{line}: {message}", path.display()))
+        }
+        None => LabError::Invalid(format!("{}: {message}", path.display())),
+    }
+}
+
+impl Experiment {
+    /// Reads and checks an experiment file.
+    pub fn load(path: &Path) -> Result<Experiment, LabError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LabError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Experiment::parse(path, &text)
+    }
+
+    /// Parses and checks experiment text (`path` names it in errors).
+    pub fn parse(path: &Path, text: &str) -> Result<Experiment, LabError> {
+        let file: ExperimentFile =
+            toml::from_str(text).map_err(|e| located(path, text, e.span(), e.message()))?;
+        // The same text as a plain table tells which training keys were written.
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| located(path, text, e.span(), e.message()))?;
+        let written: Vec<String> = table
+            .get("train")
+            .and_then(|t| t.as_table())
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default();
+        let bad = |m: String| located(path, text, None, &m);
+        if written.iter().any(|k| k == "l2") {
+            return Err(bad(
+                "[train] l2: set L2 in [grid] l2 (it is part of the grid)".into(),
+            ));
+        }
+        let all = serde_json::to_value(&file.train).expect("settings serialise");
+        let train: serde_json::Map<_, _> = written
+            .iter()
+            .filter_map(|k| all.get(k).map(|v| (k.clone(), v.clone())))
+            .collect();
+
+        let name = file.name.trim().to_string();
+        if name.is_empty() {
+            return Err(bad("name must not be empty".into()));
+        }
+        file.task
+            .validate()
+            .map_err(|m| bad(format!("[task] {m}")))?;
+        let g = &file.grid;
+        for (key, empty) in [
+            ("arch", g.arch.is_empty()),
+            ("activation", g.activation.is_empty()),
+            ("units", g.units.is_empty()),
+            ("l2", g.l2.is_empty()),
+        ] {
+            if empty {
+                return Err(bad(format!("[grid] {key} must list at least one value")));
+            }
+        }
+        if g.units.contains(&0) {
+            return Err(bad("[grid] units must all be at least 1".into()));
+        }
+        if g.l2.iter().any(|l| !(l.is_finite() && *l >= 0.0)) {
+            return Err(bad("[grid] l2 values must be finite and ≥ 0".into()));
+        }
+        let seeds = file.seeds.values();
+        if seeds.is_empty() {
+            return Err(bad("seeds must be at least 1 (or a non-empty list)".into()));
+        }
+        let experiment = Experiment {
+            name,
+            description: file.description,
+            task: file.task,
+            grid: file.grid,
+            seeds,
+            train,
+            text: text.to_string(),
+        };
+        // Every network's merged settings must be usable.
+        for arch in &experiment.grid.arch {
+            for act in &experiment.grid.activation {
+                experiment
+                    .config_for(*arch, *act, experiment.grid.l2[0])
+                    .validate()
+                    .map_err(|m| bad(format!("[train] {m}")))?;
+            }
+        }
+        Ok(experiment)
+    }
+
+    /// The training settings of one configuration: per-network defaults, then the file's keys,
+    /// then the grid's L2.
+    pub fn config_for(&self, arch: Arch, activation: Activation, l2: f64) -> TrainConfig {
+        let base = TrainConfig::for_network(&self.task, arch, activation);
+        let mut value = serde_json::to_value(base).expect("settings serialise");
+        let map = value.as_object_mut().expect("settings are a map");
+        for (k, v) in &self.train {
+            map.insert(k.clone(), v.clone());
+        }
+        let mut config: TrainConfig =
+            serde_json::from_value(value).expect("keys were checked against TrainConfig");
+        config.l2 = l2;
+        config
+    }
+
+    /// Every network of the sweep, in a stable order.
+    pub fn networks(&self) -> Vec<NewNetwork> {
+        let g = &self.grid;
+        let mut out = Vec::new();
+        for &arch in &g.arch {
+            for &activation in &g.activation {
+                for &units in &g.units {
+                    for &l2 in &g.l2 {
+                        let config = serde_json::to_string(&self.config_for(arch, activation, l2))
+                            .expect("settings serialise");
+                        for &seed in &self.seeds {
+                            out.push(NewNetwork {
+                                arch: arch.name().into(),
+                                activation: activation.name().into(),
+                                units,
+                                l2,
+                                seed,
+                                config: config.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The parsed form, for telling an edited file from the same one.
+    pub fn canonical(&self) -> String {
+        serde_json::to_string(self).expect("experiment serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "t"
+seeds = 2
+
+[task]
+kind = "flipflop"
+time_steps = 20
+
+[grid]
+arch = ["gru", "lstm"]
+activation = ["tanh", "relu"]
+units = [8, 16]
+
+[train]
+steps = 50
+"#;
+
+    fn parse(text: &str) -> Result<Experiment, String> {
+        Experiment::parse(Path::new("exp.toml"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn plans_the_full_grid_with_merged_settings() {
+        let e = parse(GOOD).unwrap();
+        let nets = e.networks();
+        assert_eq!(nets.len(), 2 * 2 * 2 * 2);
+        let lstm_relu: TrainConfig = serde_json::from_str(
+            &nets
+                .iter()
+                .find(|n| n.arch == "lstm" && n.activation == "relu")
+                .unwrap()
+                .config,
+        )
+        .unwrap();
+        assert_eq!(lstm_relu.steps, 50, "the file's key wins");
+        assert_eq!(
+            lstm_relu.learning_rate, 1e-3,
+            "unwritten keys keep per-network defaults"
+        );
+        let gru: TrainConfig = serde_json::from_str(&nets[0].config).unwrap();
+        assert_eq!(gru.learning_rate, 3e-3);
+        assert_eq!(
+            e.canonical(),
+            parse(&GOOD.replace("[train]", "# note\n[train]"))
+                .unwrap()
+                .canonical()
+        );
+        assert_ne!(
+            e.canonical(),
+            parse(&GOOD.replace("steps = 50", "steps = 60"))
+                .unwrap()
+                .canonical()
+        );
+    }
+
+    #[test]
+    fn bad_files_name_the_line_or_field() {
+        let cases = [
+            (
+                GOOD.replace("steps = 50", "stepz = 50"),
+                "exp.toml:15:",
+                "stepz",
+            ),
+            (
+                GOOD.replace("\"gru\", ", "\"gru\", \"transformer\", "),
+                "exp.toml:10:",
+                "transformer",
+            ),
+            (
+                GOOD.replace("units = [8, 16]", "units = [0]"),
+                "exp.toml:",
+                "units",
+            ),
+            (
+                GOOD.replace("units = [8, 16]", "units = []"),
+                "exp.toml:",
+                "units",
+            ),
+            (GOOD.replace("seeds = 2", "seeds = 0"), "exp.toml:", "seeds"),
+            (
+                GOOD.replace("time_steps = 20", "time_steps = 0"),
+                "exp.toml:",
+                "time_steps",
+            ),
+            (
+                GOOD.replace("kind = \"flipflop\"", "kind = \"juggling\""),
+                "exp.toml:",
+                "juggling",
+            ),
+            (
+                GOOD.replace("steps = 50", "learning_rate = -1.0"),
+                "exp.toml:",
+                "learning_rate",
+            ),
+            (GOOD.replace("steps = 50", "l2 = 0.1"), "exp.toml:", "l2"),
+            (
+                GOOD.replace("name = \"t\"", "name = \"t\"\ncolour = 1"),
+                "exp.toml:3:",
+                "colour",
+            ),
+            ("name = ".to_string(), "exp.toml:1:", ""),
+        ];
+        for (text, prefix, needle) in cases {
+            let err = parse(&text).expect_err(needle);
+            assert!(err.starts_with(prefix), "{err}");
+            assert!(err.contains(needle), "{err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+    }
+
+    #[test]
+    fn shipped_experiment_files_parse() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let e = Experiment::load(&path).unwrap_or_else(|e| panic!("{e}"));
+                assert!(!e.networks().is_empty());
+                seen += 1;
+            }
+        }
+        assert!(seen >= 7, "{seen} experiment files");
+    }
+}

@@ -1,0 +1,344 @@
+//! `rnnlab export`: networks and curves as CSV or JSON, weights as NumPy `.npz`.
+//!
+//! Weights of network ID are stored under `net<ID>/` (README: "Exported weights"):
+//! `arch`, `activation` (strings), `inputs`, `units`, `outputs` (int64), `params` (the flat
+//! f32 vector), `input_kernel` I×G, `recurrent_kernel` N×G, `bias` G, `readout_kernel` N×O,
+//! `readout_bias` O, and per gate block g (e.g. `update`, `candidate`): `kernel_g` (I+N)×N acting
+//! on [x; h] and `bias_g` N.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::error::LabError;
+use crate::net::{Activation, Arch, Layout, NetSpec};
+use crate::store::{ListQuery, NetworkRow, Notebook};
+use crate::task::Task;
+
+/// Rows fetched per page while exporting, so memory stays flat.
+const PAGE: usize = 1000;
+
+/// Calls `each` for every network matching `query`, a page at a time.
+pub fn for_each_network(
+    notebook: &Notebook,
+    query: &ListQuery,
+    mut each: impl FnMut(&NetworkRow) -> Result<(), LabError>,
+) -> Result<(), LabError> {
+    let mut offset = 0;
+    loop {
+        let page = notebook.list(&ListQuery {
+            limit: PAGE,
+            offset,
+            ..query.clone()
+        })?;
+        for row in &page {
+            each(row)?;
+        }
+        if page.len() < PAGE {
+            return Ok(());
+        }
+        offset += PAGE;
+    }
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> LabError + '_ {
+    move |source| LabError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes every matching network as CSV (with a header) or JSON (one array).
+pub fn export_networks(
+    notebook: &Notebook,
+    query: &ListQuery,
+    csv: bool,
+    out: &mut dyn Write,
+    out_name: &Path,
+) -> Result<(), LabError> {
+    let e = io_err(out_name);
+    if csv {
+        writeln!(out, "{}", NETWORK_CSV_HEADER).map_err(&e)?;
+    } else {
+        write!(out, "[").map_err(&e)?;
+    }
+    let mut first = true;
+    for_each_network(notebook, query, |row| {
+        if csv {
+            writeln!(out, "{}", network_csv(row)).map_err(&e)
+        } else {
+            let sep = if first { "" } else { "," };
+            first = false;
+            write!(
+                out,
+                "{sep}{}",
+                serde_json::to_string(row).expect("row serialises")
+            )
+            .map_err(&e)
+        }
+    })?;
+    if !csv {
+        writeln!(out, "]").map_err(&e)?;
+    }
+    Ok(())
+}
+
+/// The CSV columns of a network row.
+pub const NETWORK_CSV_HEADER: &str =
+    "id,experiment,arch,activation,units,l2,seed,state,steps_run,final_loss,score,train_seconds,backoffs,reason";
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// A network row as one CSV line (text fields quoted).
+pub fn network_csv(r: &NetworkRow) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    format!(
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        r.id,
+        quote(&r.experiment),
+        r.arch,
+        r.activation,
+        r.units,
+        r.l2,
+        r.seed,
+        r.state.name(),
+        opt(&r.steps_run),
+        opt(&r.final_loss),
+        opt(&r.score),
+        opt(&r.train_seconds),
+        opt(&r.backoffs),
+        r.reason.as_deref().map(quote).unwrap_or_default()
+    )
+}
+
+#[derive(Serialize)]
+struct CurveJson {
+    network: i64,
+    steps: Vec<u32>,
+    losses: Vec<f32>,
+}
+
+/// Writes the loss curves of every matching network: CSV rows `network,step,loss` or a JSON
+/// array of `{network, steps, losses}`.
+pub fn export_curves(
+    notebook: &Notebook,
+    query: &ListQuery,
+    csv: bool,
+    out: &mut dyn Write,
+    out_name: &Path,
+) -> Result<(), LabError> {
+    let e = io_err(out_name);
+    if csv {
+        writeln!(out, "network,step,loss").map_err(&e)?;
+    } else {
+        write!(out, "[").map_err(&e)?;
+    }
+    let mut first = true;
+    for_each_network(notebook, query, |row| {
+        let Some((steps, losses)) = notebook.curve(row.id)? else {
+            return Ok(());
+        };
+        if csv {
+            for (s, l) in steps.iter().zip(&losses) {
+                writeln!(out, "{},{s},{l}", row.id).map_err(&e)?;
+            }
+        } else {
+            let sep = if first { "" } else { "," };
+            first = false;
+            let c = CurveJson {
+                network: row.id,
+                steps,
+                losses,
+            };
+            write!(
+                out,
+                "{sep}{}",
+                serde_json::to_string(&c).expect("curve serialises")
+            )
+            .map_err(&e)?;
+        }
+        Ok(())
+    })?;
+    if !csv {
+        writeln!(out, "]").map_err(&e)?;
+    }
+    Ok(())
+}
+
+/// One array in NumPy's .npy format (version 1.0).
+fn npy(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    let shape = match dims.len() {
+        1 => format!("({},)", dims[0]),
+        _ => format!("({})", dims.join(", ")),
+    };
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    // Magic (6) + version (2) + length (2) + header + '\n' is a multiple of 64.
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+fn f32_npy(values: &[f32], shape: &[usize]) -> Vec<u8> {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    npy("<f4", shape, &bytes)
+}
+
+fn text_npy(s: &str) -> Vec<u8> {
+    let bytes: Vec<u8> = s.chars().flat_map(|c| (c as u32).to_le_bytes()).collect();
+    npy(&format!("<U{}", s.chars().count().max(1)), &[], &bytes)
+}
+
+fn int_npy(v: i64) -> Vec<u8> {
+    npy("<i8", &[], &v.to_le_bytes())
+}
+
+/// The named arrays of one network's weights.
+pub fn weight_arrays(spec: NetSpec, params: &[f32]) -> Vec<(String, Vec<u8>)> {
+    let layout = Layout::new(spec);
+    let (i, n, o, g) = (spec.inputs, spec.units, spec.outputs, spec.kernel_width());
+    let block = |r: std::ops::Range<usize>| &params[r];
+    let mut arrays = vec![
+        ("arch".to_string(), text_npy(spec.arch.name())),
+        ("activation".to_string(), text_npy(spec.activation.name())),
+        ("inputs".to_string(), int_npy(i as i64)),
+        ("units".to_string(), int_npy(n as i64)),
+        ("outputs".to_string(), int_npy(o as i64)),
+        ("params".to_string(), f32_npy(params, &[params.len()])),
+    ];
+    for (name, range, (rows, cols)) in layout.named_blocks() {
+        let shape: Vec<usize> = if rows == 1 {
+            vec![cols]
+        } else {
+            vec![rows, cols]
+        };
+        arrays.push((name.to_string(), f32_npy(block(range), &shape)));
+    }
+    let kernel = block(layout.kernel());
+    let bias = block(layout.bias());
+    for (k, gate) in spec.arch.block_names().iter().enumerate() {
+        let cols = k * n..(k + 1) * n;
+        let gate_kernel: Vec<f32> = kernel
+            .chunks_exact(g)
+            .flat_map(|row| row[cols.clone()].iter().copied())
+            .collect();
+        arrays.push((format!("kernel_{gate}"), f32_npy(&gate_kernel, &[i + n, n])));
+        arrays.push((format!("bias_{gate}"), f32_npy(&bias[cols], &[n])));
+    }
+    arrays
+}
+
+/// Writes the weights of every trained network matching `query` (or of one network) to an
+/// `.npz` file at `path` (written beside and renamed into place). Returns how many.
+pub fn export_weights(
+    notebook: &Notebook,
+    query: &ListQuery,
+    network: Option<i64>,
+    path: &Path,
+) -> Result<usize, LabError> {
+    let e = io_err(path);
+    let tmp = PathBuf::from(format!("{}.partial", path.display()));
+    let mut zip = zip::ZipWriter::new(BufWriter::new(File::create(&tmp).map_err(&e)?));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(true);
+    let mut count = 0;
+    let mut add = |row: &NetworkRow| -> Result<(), LabError> {
+        let Some(params) = notebook.weights(row.id)? else {
+            return Ok(()); // not trained
+        };
+        let experiment = notebook.experiment(&row.experiment)?;
+        let task = task_of(&experiment.spec)?;
+        let spec = crate::train::net_spec(
+            &task,
+            row.arch.parse::<Arch>().map_err(LabError::Invalid)?,
+            row.activation
+                .parse::<Activation>()
+                .map_err(LabError::Invalid)?,
+            row.units as usize,
+        );
+        for (name, bytes) in weight_arrays(spec, &params) {
+            zip.start_file(format!("net{}/{name}.npy", row.id), options)
+                .map_err(|z| LabError::Invalid(format!("{}: {z}", path.display())))?;
+            zip.write_all(&bytes).map_err(&e)?;
+        }
+        count += 1;
+        Ok(())
+    };
+    match network {
+        Some(id) => add(&notebook.network(id)?)?,
+        None => for_each_network(notebook, query, &mut add)?,
+    }
+    let file = zip
+        .finish()
+        .map_err(|z| LabError::Invalid(format!("{}: {z}", path.display())))?;
+    file.into_inner()
+        .map_err(|b| e(b.into_error()))?
+        .sync_all()
+        .map_err(&e)?;
+    std::fs::rename(&tmp, path).map_err(&e)?;
+    Ok(count)
+}
+
+/// The task of a stored experiment, from its file as written.
+fn task_of(spec: &str) -> Result<Task, LabError> {
+    super::experiment::Experiment::parse(Path::new("<stored experiment>"), spec).map(|e| e.task)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn npy_headers_are_aligned_and_describe_the_array() {
+        let a = f32_npy(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+        assert_eq!(&a[..8], b"\x93NUMPY\x01\x00");
+        let len = u16::from_le_bytes([a[8], a[9]]) as usize;
+        assert_eq!((10 + len) % 64, 0);
+        let header = std::str::from_utf8(&a[10..10 + len]).unwrap();
+        assert!(header.starts_with("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"));
+        assert!(header.ends_with('\n'));
+        assert_eq!(a.len(), 10 + len + 24);
+        assert_eq!(
+            f32::from_le_bytes(a[10 + len..14 + len].try_into().unwrap()),
+            1.0
+        );
+        assert!(String::from_utf8_lossy(&f32_npy(&[1.0], &[1])).contains("'shape': (1,)"));
+        let t = text_npy("gru");
+        assert!(String::from_utf8_lossy(&t).contains("'descr': '<U3'"));
+        assert!(String::from_utf8_lossy(&t).contains("'shape': ()"));
+    }
+
+    #[test]
+    fn gate_blocks_slice_the_kernel_columns() {
+        let spec = NetSpec {
+            arch: Arch::Gru,
+            activation: Activation::Tanh,
+            inputs: 1,
+            units: 2,
+            outputs: 1,
+        };
+        let params: Vec<f32> = (0..Layout::new(spec).len()).map(|v| v as f32).collect();
+        let arrays = weight_arrays(spec, &params);
+        let get = |name: &str| &arrays.iter().find(|(n, _)| n == name).unwrap().1;
+        // kernel is 3×6: row r, column c holds 6r + c; the candidate block is columns 4..6.
+        let cand = get("kernel_candidate");
+        let data = &cand[cand.len() - 6 * 4..];
+        let values: Vec<f32> = data
+            .chunks(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(values, vec![4.0, 5.0, 10.0, 11.0, 16.0, 17.0]);
+        assert!(arrays.iter().any(|(n, _)| n == "bias_reset"));
+    }
+}

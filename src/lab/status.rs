@@ -1,0 +1,170 @@
+//! `rnnlab status` and the table `rnnlab ls` prints.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::error::LabError;
+use crate::store::{now, NetworkRow, Notebook, StatusRow, WorkerRow};
+
+/// Opens a notebook that must already exist (reading commands never create one).
+pub fn open_existing(db: &Path) -> Result<Notebook, LabError> {
+    if !db.exists() {
+        return Err(LabError::Invalid(format!(
+            "{}: no notebook here (start one with `rnnlab run EXPERIMENT.toml`, or pass --db)",
+            db.display()
+        )));
+    }
+    Ok(Notebook::open(db)?)
+}
+
+/// One experiment's progress.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExperimentStatus {
+    /// Counts and per-architecture progress.
+    #[serde(flatten)]
+    pub row: StatusRow,
+    /// Networks finished per hour, over the last 10 minutes.
+    pub per_hour: f64,
+    /// Seconds until planned and training networks are done at that rate (None if idle).
+    pub eta_seconds: Option<f64>,
+}
+
+/// The whole notebook's progress.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatusReport {
+    /// The notebook file.
+    pub notebook: PathBuf,
+    /// Per experiment.
+    pub experiments: Vec<ExperimentStatus>,
+    /// Live workers.
+    pub workers: Vec<WorkerRow>,
+}
+
+/// Reads the notebook's progress.
+pub fn status(db: &Path) -> Result<StatusReport, LabError> {
+    let notebook = open_existing(db)?;
+    let experiments = notebook
+        .status()?
+        .into_iter()
+        .map(|row| {
+            let per_hour = row.finished_recently as f64 * 6.0;
+            let left: i64 = row
+                .states
+                .iter()
+                .filter(|(s, _)| s == "planned" || s == "training")
+                .map(|(_, c)| c)
+                .sum();
+            let eta_seconds = (per_hour > 0.0 && left > 0).then(|| left as f64 / per_hour * 3600.0);
+            ExperimentStatus {
+                row,
+                per_hour,
+                eta_seconds,
+            }
+        })
+        .collect();
+    Ok(StatusReport {
+        notebook: db.to_path_buf(),
+        experiments,
+        workers: notebook.workers()?,
+    })
+}
+
+fn duration(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+impl fmt::Display for StatusReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "notebook {}", self.notebook.display())?;
+        if self.experiments.is_empty() {
+            writeln!(f, "no experiments yet")?;
+        }
+        for e in &self.experiments {
+            let states: Vec<String> = e
+                .row
+                .states
+                .iter()
+                .filter(|(_, c)| *c > 0)
+                .map(|(s, c)| format!("{c} {s}"))
+                .collect();
+            writeln!(
+                f,
+                "\n{} ({}): {}",
+                e.row.experiment,
+                e.row.task,
+                states.join(", ")
+            )?;
+            for (arch, done, total) in &e.row.archs {
+                writeln!(f, "  {arch:<8} {done:>6} / {total:<6} done")?;
+            }
+            if let Some(mean) = e.row.mean_train_seconds {
+                write!(f, "  mean training time {}", duration(mean))?;
+            }
+            if e.per_hour > 0.0 {
+                write!(f, ", {:.0} networks/hour", e.per_hour)?;
+            }
+            if let Some(eta) = e.eta_seconds {
+                write!(f, ", ETA {}", duration(eta))?;
+            }
+            writeln!(f)?;
+        }
+        writeln!(f, "\n{} live worker(s)", self.workers.len())?;
+        for w in &self.workers {
+            writeln!(
+                f,
+                "  {} (pid {} on {}), last heartbeat {} ago",
+                w.id,
+                w.pid,
+                w.host,
+                duration((now() - w.heartbeat).max(0.0))
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The readable table of `rnnlab ls`.
+pub fn network_table(rows: &[NetworkRow]) -> String {
+    let num = |v: Option<f64>, p: usize| v.map_or("—".to_string(), |v| format!("{v:.p$e}"));
+    let mut out = format!(
+        "{:>6} {:<14} {:<8} {:<5} {:>5} {:>7} {:>5} {:<9} {:>6} {:>9} {:>8} {:>7}\n",
+        "id",
+        "experiment",
+        "arch",
+        "f",
+        "N",
+        "l2",
+        "seed",
+        "state",
+        "steps",
+        "loss",
+        "score",
+        "secs"
+    );
+    for r in rows {
+        let exp: String = r.experiment.chars().take(14).collect();
+        out += &format!(
+            "{:>6} {:<14} {:<8} {:<5} {:>5} {:>7.0e} {:>5} {:<9} {:>6} {:>9} {:>8} {:>7}\n",
+            r.id,
+            exp,
+            r.arch,
+            r.activation,
+            r.units,
+            r.l2,
+            r.seed,
+            r.state.name(),
+            r.steps_run.map_or("—".into(), |s| s.to_string()),
+            num(r.final_loss, 2),
+            r.score.map_or("—".into(), |s| format!("{s:.4}")),
+            r.train_seconds.map_or("—".into(), |s| format!("{s:.1}")),
+        );
+    }
+    out
+}

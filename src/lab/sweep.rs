@@ -1,0 +1,295 @@
+//! `rnnlab run`: plan an experiment into the notebook, then train every planned network with a
+//! pool of workers, each finished network stored in its own short transaction.
+//!
+//! One process is one registered worker with `jobs` threads, each holding its own connection and
+//! one network at a time (memory is flat in the number of networks). A heartbeat thread keeps
+//! the worker alive in the notebook; a run killed in any way loses only the networks in flight,
+//! which the next run (or a live peer) plans again. Several processes on one notebook share the
+//! work: claiming is one atomic UPDATE.
+
+use std::ops::ControlFlow;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::error::LabError;
+use super::experiment::Experiment;
+use crate::net::{Activation, Arch};
+use crate::store::{NetState, NetworkRow, Notebook, Outcome};
+use crate::train::{self, LossCurve, Progress, TrainConfig};
+
+/// Points kept per loss curve (between this and twice this).
+pub const CURVE_POINTS: usize = 200;
+/// Seconds between heartbeats.
+pub const HEARTBEAT_SECONDS: u64 = 2;
+
+/// What a run did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RunSummary {
+    /// Experiment name.
+    pub experiment: String,
+    /// Networks newly planned by this run.
+    pub planned: usize,
+    /// Networks this process trained successfully.
+    pub trained: usize,
+    /// Networks this process found diverged.
+    pub diverged: usize,
+    /// Networks that failed (panicked) here.
+    pub failed: usize,
+    /// In-flight networks given back because the run was stopped.
+    pub interrupted: usize,
+    /// Networks of a dead worker planned again at start.
+    pub requeued: usize,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// True if stopped by a signal before the sweep finished.
+    pub stopped: bool,
+}
+
+/// What the run reports as it goes, for progress bars or log lines.
+pub trait RunObserver: Sync {
+    /// The sweep is planned: `remaining` networks wait, `total` in the experiment.
+    fn planned(&self, total: usize, remaining: usize);
+    /// A worker thread took a network.
+    fn started(&self, slot: usize, network: &NetworkRow);
+    /// A training step of the network in `slot`.
+    fn step(&self, slot: usize, progress: &Progress);
+    /// A network is stored.
+    fn finished(&self, slot: usize, network: &NetworkRow, outcome: &Outcome);
+}
+
+/// Plans `experiment` into the notebook at `db` and trains what is planned with `jobs` threads
+/// until done or `stop` is set.
+pub fn run_sweep(
+    experiment: &Experiment,
+    db: &Path,
+    jobs: usize,
+    stop: Arc<AtomicBool>,
+    observer: &dyn RunObserver,
+) -> Result<RunSummary, LabError> {
+    let started = Instant::now();
+    let notebook = Notebook::open(db)?;
+    let experiment_id = notebook.ensure_experiment(
+        &experiment.name,
+        experiment.task.name(),
+        &experiment.text,
+        &experiment.canonical(),
+    )?;
+    let planned = notebook.plan(experiment_id, &experiment.networks())?;
+    let requeued = notebook.requeue_orphans()?;
+    let status = notebook
+        .status()?
+        .into_iter()
+        .find(|s| s.experiment == experiment.name)
+        .expect("experiment just ensured");
+    let count = |name: &str| {
+        status
+            .states
+            .iter()
+            .find(|(s, _)| s == name)
+            .map_or(0, |(_, c)| *c)
+    };
+    let total: i64 = status.states.iter().map(|(_, c)| c).sum();
+    observer.planned(total as usize, count("planned") as usize);
+
+    let worker = notebook.register_worker()?;
+    let summary = Mutex::new(RunSummary {
+        experiment: experiment.name.clone(),
+        planned,
+        requeued,
+        ..RunSummary::default()
+    });
+    let done = AtomicBool::new(false);
+    let first_error: Mutex<Option<LabError>> = Mutex::new(None);
+
+    thread::scope(|scope| {
+        scope.spawn(|| heartbeat(db, &worker, &done));
+        let handles: Vec<_> = (0..jobs.max(1))
+            .map(|slot| {
+                let (worker, stop, summary, first_error) = (&worker, &stop, &summary, &first_error);
+                scope.spawn(move || {
+                    let result = work(
+                        experiment,
+                        db,
+                        experiment_id,
+                        worker,
+                        slot,
+                        stop,
+                        observer,
+                        summary,
+                    );
+                    if let Err(e) = result {
+                        first_error
+                            .lock()
+                            .expect("no panics hold it")
+                            .get_or_insert(e);
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            let _ = h.join();
+        }
+        done.store(true, Ordering::SeqCst);
+    });
+
+    // Anything still held (a stop mid-network) goes back to planned.
+    notebook.retire_worker(&worker)?;
+    if let Some(e) = first_error.into_inner().expect("threads joined") {
+        return Err(e);
+    }
+    let mut summary = summary.into_inner().expect("threads joined");
+    summary.stopped = stop.load(Ordering::SeqCst);
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+fn heartbeat(db: &Path, worker: &str, done: &AtomicBool) {
+    let Ok(notebook) = Notebook::open(db) else {
+        return;
+    };
+    let mut last = Instant::now();
+    while !done.load(Ordering::SeqCst) {
+        thread::sleep(Duration::from_millis(100));
+        if last.elapsed() >= Duration::from_secs(HEARTBEAT_SECONDS) {
+            // A busy notebook only delays a beat; the stale limit is 15 beats.
+            let _ = notebook.heartbeat(worker);
+            last = Instant::now();
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn work(
+    experiment: &Experiment,
+    db: &Path,
+    experiment_id: i64,
+    worker: &str,
+    slot: usize,
+    stop: &AtomicBool,
+    observer: &dyn RunObserver,
+    summary: &Mutex<RunSummary>,
+) -> Result<(), LabError> {
+    let notebook = Notebook::open(db)?;
+    while !stop.load(Ordering::SeqCst) {
+        let Some(network) = notebook.claim(Some(experiment_id), worker)? else {
+            break;
+        };
+        observer.started(slot, &network);
+        let outcome = train_network(experiment, &network, stop, &mut |p| observer.step(slot, p));
+        let Some(outcome) = outcome else {
+            summary.lock().expect("no panics hold it").interrupted += 1;
+            break; // stopped: retire_worker plans it again
+        };
+        if notebook.finish(network.id, worker, &outcome)? {
+            let mut s = summary.lock().expect("no panics hold it");
+            match outcome.state {
+                NetState::Trained => s.trained += 1,
+                NetState::Diverged => s.diverged += 1,
+                _ => s.failed += 1,
+            }
+        }
+        observer.finished(slot, &network, &outcome);
+    }
+    Ok(())
+}
+
+/// Trains one planned network; None if stopped before it finished.
+fn train_network(
+    experiment: &Experiment,
+    network: &NetworkRow,
+    stop: &AtomicBool,
+    on_step: &mut dyn FnMut(&Progress),
+) -> Option<Outcome> {
+    let failed = |reason: String| Outcome {
+        state: NetState::Failed,
+        train_seconds: 0.0,
+        steps_run: 0,
+        final_loss: None,
+        score: None,
+        backoffs: 0,
+        reason: Some(reason),
+        curve: (Vec::new(), Vec::new()),
+        weights: None,
+    };
+    let parsed = (|| -> Result<_, String> {
+        let arch: Arch = network.arch.parse()?;
+        let activation: Activation = network.activation.parse()?;
+        let config: TrainConfig = serde_json::from_str(&network.config)
+            .map_err(|e| format!("stored training settings: {e}"))?;
+        Ok((arch, activation, config))
+    })();
+    let (arch, activation, config) = match parsed {
+        Ok(p) => p,
+        Err(reason) => return Some(failed(reason)),
+    };
+    let spec = train::net_spec(&experiment.task, arch, activation, network.units as usize);
+    let mut curve = LossCurve::new(CURVE_POINTS);
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        train::train(
+            &experiment.task,
+            spec,
+            &config,
+            network.seed as u64,
+            &mut |p| {
+                curve.push(p.step, p.loss);
+                on_step(p);
+                if stop.load(Ordering::Relaxed) {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        )
+    }));
+    let outcome = match result {
+        Ok(o) => o,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            return Some(failed(format!("training panicked: {what}")));
+        }
+    };
+    if outcome.cancelled {
+        return None;
+    }
+    let diverged = outcome.diverged.is_some();
+    let finite = |v: f64| v.is_finite().then_some(v);
+    Some(Outcome {
+        state: if diverged {
+            NetState::Diverged
+        } else {
+            NetState::Trained
+        },
+        train_seconds: outcome.seconds,
+        steps_run: outcome.steps_run,
+        final_loss: finite(outcome.final_loss),
+        score: finite(outcome.score),
+        backoffs: outcome.backoffs,
+        reason: outcome.diverged.map(|d| d.reason),
+        curve: curve.points(),
+        weights: (!diverged).then_some(outcome.params.data),
+    })
+}
+
+/// Where a detached run writes its log: beside the notebook, named for it and the start time.
+pub fn log_path_beside(db: &Path) -> PathBuf {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let name = db
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "rnnlab.db".into());
+    db.with_file_name(format!("{name}.run-{stamp}.log"))
+}

@@ -176,6 +176,18 @@ struct TrainArgs {
 enum BenchCommand {
     /// Milliseconds per training iteration (forward + BPTT + Adam, one thread, flip-flop inputs).
     Train(BenchTrainArgs),
+    /// Notebook speed on a synthetic notebook: storing a network, `ls` and `status` queries.
+    Notebook(BenchNotebookArgs),
+}
+
+#[derive(Args)]
+struct BenchNotebookArgs {
+    /// Networks in the synthetic notebook.
+    #[arg(long, default_value_t = 100_000)]
+    networks: usize,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -249,6 +261,26 @@ fn run(db: PathBuf, command: Command) -> Result<ExitCode, LabError> {
     match command {
         Command::Train(args) => train(args),
         Command::Bench(BenchCommand::Train(args)) => bench_train(args),
+        Command::Bench(BenchCommand::Notebook(args)) => {
+            let r = lab::bench_notebook(args.networks)?;
+            if args.json {
+                println!("{}", serde_json::to_string(&r).expect("bench serialises"));
+            } else {
+                println!(
+                    "synthetic notebook of {} networks (planned in {:.2} s)",
+                    r.networks, r.plan_seconds
+                );
+                println!("claim + store one trained network (64-unit GRU weights, 200-point curve): {:.2} ms", r.store_ms_per_network);
+                println!("ls --where 'arch = gru and final_loss < 1e-3' --sort final_loss, first page: {:.2} ms", r.ls_filter_sort_ms);
+                println!(
+                    "the same, page at offset {}: {:.2} ms",
+                    r.networks / 2,
+                    r.ls_deep_page_ms
+                );
+                println!("status: {:.2} ms", r.status_ms);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Run(args) => run_sweep(&db, args),
         Command::Status(args) => status(&db, args),
         Command::Ls(args) => ls(&db, args),

@@ -12,6 +12,6 @@ pub mod status;
 pub mod sweep;
 mod train_one;
 
-pub use bench::{bench_train, BenchRequest, BenchRow};
+pub use bench::{bench_notebook, bench_train, BenchRequest, BenchRow, NotebookBench};
 pub use error::LabError;
 pub use train_one::{train_one, TrainReport, TrainRequest};

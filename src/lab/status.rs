@@ -25,8 +25,6 @@ pub struct ExperimentStatus {
     /// Counts and per-architecture progress.
     #[serde(flatten)]
     pub row: StatusRow,
-    /// Networks finished per hour, over the last 10 minutes.
-    pub per_hour: f64,
     /// Seconds until planned and training networks are done at that rate (None if idle).
     pub eta_seconds: Option<f64>,
 }
@@ -49,7 +47,7 @@ pub fn status(db: &Path) -> Result<StatusReport, LabError> {
         .status()?
         .into_iter()
         .map(|row| {
-            let per_hour = row.finished_recently as f64 * 6.0;
+            let per_hour = row.per_hour;
             let left: i64 = row
                 .states
                 .iter()
@@ -57,11 +55,7 @@ pub fn status(db: &Path) -> Result<StatusReport, LabError> {
                 .map(|(_, c)| c)
                 .sum();
             let eta_seconds = (per_hour > 0.0 && left > 0).then(|| left as f64 / per_hour * 3600.0);
-            ExperimentStatus {
-                row,
-                per_hour,
-                eta_seconds,
-            }
+            ExperimentStatus { row, eta_seconds }
         })
         .collect();
     Ok(StatusReport {
@@ -107,8 +101,8 @@ impl fmt::Display for StatusReport {
             if let Some(mean) = e.row.mean_train_seconds {
                 write!(f, "  mean training time {}", duration(mean))?;
             }
-            if e.per_hour > 0.0 {
-                write!(f, ", {:.0} networks/hour", e.per_hour)?;
+            if e.row.per_hour > 0.0 {
+                write!(f, ", {:.0} networks/hour", e.row.per_hour)?;
             }
             if let Some(eta) = e.eta_seconds {
                 write!(f, ", ETA {}", duration(eta))?;

@@ -178,7 +178,7 @@ fn work(
 ) -> Result<(), LabError> {
     let notebook = Notebook::open(db)?;
     while !stop.load(Ordering::SeqCst) {
-        let Some(network) = notebook.claim(Some(experiment_id), worker)? else {
+        let Some(network) = notebook.claim(experiment_id, worker)? else {
             break;
         };
         observer.started(slot, &network);

@@ -130,18 +130,18 @@ impl Notebook {
         Ok(added)
     }
 
-    /// Atomically hands the next planned network (of `experiment_id`, if given) to `worker`.
+    /// Atomically hands the next planned network of `experiment_id` to `worker`.
     pub fn claim(
         &self,
-        experiment_id: Option<i64>,
+        experiment_id: i64,
         worker: &str,
     ) -> Result<Option<NetworkRow>, StoreError> {
         let id: Option<i64> = self
             .conn
             .query_row(
                 "UPDATE networks SET state = 'training', worker = ?1, started = ?2
-                 WHERE id = (SELECT id FROM networks WHERE state = 'planned'
-                             AND (?3 IS NULL OR experiment_id = ?3) ORDER BY id LIMIT 1)
+                 WHERE id = (SELECT id FROM networks WHERE experiment_id = ?3
+                             AND state = 'planned' ORDER BY id LIMIT 1)
                  RETURNING id",
                 params![worker, now(), experiment_id],
                 |r| r.get(0),
@@ -312,45 +312,72 @@ impl Notebook {
     pub fn status(&self) -> Result<Vec<StatusRow>, StoreError> {
         let mut out = Vec::new();
         for exp in self.experiments()? {
-            let mut states = Vec::new();
-            for s in NetState::ALL {
-                let c: i64 = self
-                    .conn
-                    .query_row(
-                        "SELECT count(*) FROM networks WHERE experiment_id = ?1 AND state = ?2",
-                        params![exp.id, s.name()],
-                        |r| r.get(0),
-                    )
-                    .map_err(|e| self.err(e))?;
-                states.push((s.name().to_string(), c));
-            }
             let mut stmt = self
                 .conn
                 .prepare(
-                    "SELECT arch, sum(state IN ('trained', 'analysed', 'failed', 'diverged')), count(*)
-                     FROM networks WHERE experiment_id = ?1 GROUP BY arch ORDER BY arch",
+                    "SELECT state, arch, count(*) FROM networks WHERE experiment_id = ?1
+                     GROUP BY state, arch",
                 )
                 .map_err(|e| self.err(e))?;
-            let archs = stmt
-                .query_map([exp.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            let counts = stmt
+                .query_map([exp.id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })
                 .map_err(|e| self.err(e))?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| self.err(e))?;
-            let (finished_recently, mean_train_seconds): (i64, Option<f64>) = self
+            let states = NetState::ALL
+                .iter()
+                .map(|s| {
+                    let c = counts
+                        .iter()
+                        .filter(|(st, _, _)| st == s.name())
+                        .map(|x| x.2)
+                        .sum();
+                    (s.name().to_string(), c)
+                })
+                .collect();
+            let mut archs: Vec<(String, i64, i64)> = Vec::new();
+            for (state, arch, c) in &counts {
+                let done = ["trained", "analysed", "failed", "diverged"].contains(&state.as_str());
+                match archs.iter_mut().find(|a| &a.0 == arch) {
+                    Some(a) => {
+                        a.1 += if done { c } else { &0 };
+                        a.2 += c;
+                    }
+                    None => archs.push((arch.clone(), if done { *c } else { 0 }, *c)),
+                }
+            }
+            archs.sort();
+            let mean_train_seconds: Option<f64> = self
                 .conn
                 .query_row(
-                    "SELECT sum(finished > ?2), avg(train_seconds) FROM networks
-                     WHERE experiment_id = ?1 AND finished IS NOT NULL",
-                    params![exp.id, now() - 600.0],
-                    |r| Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get(1)?)),
+                    "SELECT avg(train_seconds) FROM networks WHERE experiment_id = ?1 AND finished IS NOT NULL",
+                    [exp.id],
+                    |r| r.get(0),
                 )
                 .map_err(|e| self.err(e))?;
+            // Throughput over the last 10 minutes, measured from when that work started.
+            let (recent, since): (i64, Option<f64>) = self
+                .conn
+                .query_row(
+                    "SELECT count(*), min(started) FROM networks
+                     WHERE experiment_id = ?1 AND finished > ?2",
+                    params![exp.id, now() - 600.0],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .map_err(|e| self.err(e))?;
+            let per_hour = since.map_or(0.0, |t| recent as f64 * 3600.0 / (now() - t).max(1.0));
             out.push(StatusRow {
                 experiment: exp.name,
                 task: exp.task,
                 states,
                 archs,
-                finished_recently,
+                per_hour,
                 mean_train_seconds,
             });
         }

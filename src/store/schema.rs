@@ -45,7 +45,10 @@ pub const MIGRATIONS: &[&str] = &[
         reason        TEXT,
         UNIQUE (experiment_id, arch, activation, units, l2, seed)
     );
-    CREATE INDEX networks_by_state ON networks (state, experiment_id);
+    -- Claiming (experiment, 'planned', lowest id) is one index seek: rowids follow the key.
+    CREATE INDEX networks_to_claim ON networks (experiment_id, state);
+    -- Status counts per state and architecture read only this index.
+    CREATE INDEX networks_by_state ON networks (experiment_id, state, arch);
     CREATE INDEX networks_by_loss ON networks (final_loss);
     CREATE INDEX networks_by_score ON networks (score);
     CREATE TABLE curves (

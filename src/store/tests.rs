@@ -102,10 +102,10 @@ fn claim_finish_and_read_back() {
     nb.plan(id, &[new_network(0, "gru"), new_network(1, "lstm")])
         .unwrap();
     let worker = nb.register_worker().unwrap();
-    let a = nb.claim(Some(id), &worker).unwrap().unwrap();
-    let b = nb.claim(Some(id), &worker).unwrap().unwrap();
+    let a = nb.claim(id, &worker).unwrap().unwrap();
+    let b = nb.claim(id, &worker).unwrap().unwrap();
     assert_ne!(a.id, b.id);
-    assert!(nb.claim(Some(id), &worker).unwrap().is_none());
+    assert!(nb.claim(id, &worker).unwrap().is_none());
     assert_eq!(a.state, NetState::Training);
     assert!(nb.finish(a.id, &worker, &trained(1e-4)).unwrap());
     assert!(
@@ -133,7 +133,7 @@ fn networks_of_a_dead_worker_are_planned_again() {
     let id = nb.ensure_experiment("q", "flipflop", "s", "c").unwrap();
     nb.plan(id, &[new_network(0, "gru")]).unwrap();
     let alive = nb.register_worker().unwrap();
-    let net = nb.claim(Some(id), &alive).unwrap().unwrap();
+    let net = nb.claim(id, &alive).unwrap().unwrap();
     assert_eq!(
         nb.requeue_orphans().unwrap(),
         0,
@@ -157,7 +157,7 @@ fn list_filters_sorts_and_pages_in_sql() {
         .collect();
     nb.plan(id, &nets).unwrap();
     let w = nb.register_worker().unwrap();
-    while let Some(n) = nb.claim(Some(id), &w).unwrap() {
+    while let Some(n) = nb.claim(id, &w).unwrap() {
         nb.finish(n.id, &w, &trained(1e-3 * (n.seed + 1) as f64))
             .unwrap();
     }

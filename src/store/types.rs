@@ -167,8 +167,8 @@ pub struct StatusRow {
     pub states: Vec<(String, i64)>,
     /// Per architecture: (arch, done, total).
     pub archs: Vec<(String, i64, i64)>,
-    /// Networks finished in the last 10 minutes.
-    pub finished_recently: i64,
+    /// Networks finished per hour, over the last 10 minutes.
+    pub per_hour: f64,
     /// Mean training seconds of finished networks.
     pub mean_train_seconds: Option<f64>,
 }

@@ -183,20 +183,35 @@ impl Notebook {
             .map_err(|e| self.err(e))
     }
 
+    /// Applies the missing migrations in one write transaction. The version is read inside
+    /// it, so two processes opening a new notebook at once migrate it exactly once.
     fn migrate(&self) -> Result<(), StoreError> {
-        let from = self.version()? as usize;
-        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from) {
-            let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
-            tx.execute_batch(sql).map_err(|e| self.err(e))?;
-            tx.execute_batch(&format!(
-                "PRAGMA application_id = {}; PRAGMA user_version = {};",
-                schema::APPLICATION_ID,
-                i + 1
-            ))
-            .map_err(|e| self.err(e))?;
-            tx.commit().map_err(|e| self.err(e))?;
+        let known = schema::MIGRATIONS.len();
+        if self.version()? as usize >= known {
+            return Ok(());
         }
-        Ok(())
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.err(e))?;
+        let applied = (|| {
+            let from = self.version()? as usize;
+            for sql in &schema::MIGRATIONS[from.min(known)..] {
+                self.conn.execute_batch(sql).map_err(|e| self.err(e))?;
+            }
+            self.conn
+                .execute_batch(&format!(
+                    "PRAGMA application_id = {}; PRAGMA user_version = {known};",
+                    schema::APPLICATION_ID
+                ))
+                .map_err(|e| self.err(e))
+        })();
+        let end = if applied.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        self.conn.execute_batch(end).map_err(|e| self.err(e))?;
+        applied
     }
 
     /// `PRAGMA integrity_check` says "ok".

@@ -201,3 +201,18 @@ fn list_filters_sorts_and_pages_in_sql() {
     }
     assert_eq!(nb.count(&ListQuery::default()).unwrap(), 6);
 }
+
+#[test]
+fn concurrent_opens_of_a_new_notebook_migrate_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nb.db");
+    let handles: Vec<_> = (0..6)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || Notebook::open(&path).map(|nb| nb.version().unwrap()))
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap().unwrap(), schema::MIGRATIONS.len() as i64);
+    }
+}

@@ -364,3 +364,68 @@ fn bad_input_is_one_line_exit_2_and_writes_nothing() {
     }
     assert_eq!(states(&db).len(), 2, "the notebook is intact");
 }
+
+/// The paper's protocol: a random search per configuration, then the seeds at the best sample.
+#[test]
+fn random_search_then_seeds_at_the_best_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nb.db");
+    let exp = dir.path().join("search.toml");
+    std::fs::write(
+        &exp,
+        "name = \"search\"\nseeds = 2\n\n[task]\nkind = \"flipflop\"\ntime_steps = 20\n\n\
+         [grid]\narch = [\"vanilla\", \"gru\"]\nunits = [8]\n\n\
+         [train]\nsteps = 300\nbatch = 16\ntarget_loss = 1e-12\n\n\
+         [search]\nsamples = 4\nsteps = 100\nlearning_rate = [1e-4, 3e-2]\ndecay_rate = [0.1, 0.9]\n",
+    )
+    .unwrap();
+    let out = rnnlab(&["run", s(&exp), "--db", s(&db), "--jobs", "2", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let nb = Notebook::open(&db).unwrap();
+    let rows = nb
+        .list(&ListQuery {
+            limit: 100,
+            ..ListQuery::default()
+        })
+        .unwrap();
+    assert_eq!(rows.len(), 2 * 4 + 2 * 2);
+    assert!(rows.iter().all(|r| r.state == NetState::Trained));
+    for arch in ["vanilla", "gru"] {
+        let search: Vec<_> = rows
+            .iter()
+            .filter(|r| r.arch == arch && r.role == "search")
+            .collect();
+        let finals: Vec<_> = rows
+            .iter()
+            .filter(|r| r.arch == arch && r.role == "final")
+            .collect();
+        assert_eq!((search.len(), finals.len()), (4, 2));
+        let lr = |r: &rnnlab::store::NetworkRow| -> serde_json::Value {
+            serde_json::from_str(&r.config).unwrap()
+        };
+        let rates: Vec<f64> = search
+            .iter()
+            .map(|r| lr(r)["learning_rate"].as_f64().unwrap())
+            .collect();
+        assert!(rates.iter().all(|r| (1e-4..=3e-2).contains(r)), "{rates:?}");
+        assert!(rates.windows(2).any(|w| w[0] != w[1]), "samples differ");
+        let best = search
+            .iter()
+            .min_by(|a, b| a.final_loss.unwrap().total_cmp(&b.final_loss.unwrap()))
+            .unwrap();
+        for f in &finals {
+            assert_eq!(lr(f)["learning_rate"], lr(best)["learning_rate"]);
+            assert_eq!(
+                lr(f)["steps"],
+                300,
+                "the population trains for the full steps"
+            );
+            assert_eq!(lr(best)["steps"], 100);
+        }
+    }
+}

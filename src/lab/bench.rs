@@ -119,7 +119,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// Builds a synthetic notebook of `networks` trained networks in a temporary file and times the
 /// notebook operations a sweep and the TUI depend on.
 pub fn bench_notebook(networks: usize) -> Result<NotebookBench, LabError> {
-    use crate::store::{ListQuery, NetState, NewNetwork, Notebook, Outcome};
+    use crate::store::{ListQuery, NetState, NewNetwork, Notebook, Outcome, Role};
     if networks < 100 {
         return Err(LabError::Invalid("--networks must be at least 100".into()));
     }
@@ -139,6 +139,8 @@ pub fn bench_notebook(networks: usize) -> Result<NotebookBench, LabError> {
                 units: 64 << (i % 3),
                 l2: 1e-5,
                 seed: (i / 24) as u64,
+                role: Role::Final,
+                trial: 0,
                 config: "{}".into(),
             })
             .collect();

@@ -17,6 +17,16 @@
 //! [train]                   # optional; any key of TrainConfig, the rest keep their defaults
 //! steps = 3000
 //! ```
+//! An optional `[search]` table runs the paper's protocol first (see [`Search`]):
+//!
+//! ```toml
+//! [search]
+//! samples = 8
+//! steps = 2000
+//! learning_rate = [1e-4, 1e-1]
+//! decay_rate = [0.1, 0.9]
+//! clip_norm = [0.1, 10.0]
+//! ```
 //! Training settings a file leaves out take the per-network defaults
 //! ([`TrainConfig::for_network`]), so a ReLU LSTM still gets its smaller learning rate.
 
@@ -26,7 +36,10 @@ use serde::{Deserialize, Serialize};
 
 use super::error::LabError;
 use crate::net::{Activation, Arch};
-use crate::store::NewNetwork;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::store::{FinishedSearch, NewNetwork, Role};
 use crate::task::Task;
 use crate::train::TrainConfig;
 
@@ -73,6 +86,90 @@ fn default_l2() -> Vec<f64> {
     vec![TrainConfig::default().l2]
 }
 
+/// The paper's protocol: per configuration, `samples` runs with training hyperparameters drawn
+/// from these ranges (log-uniform where the range is positive, else uniform); the seeds of the
+/// population then train at the sample of lowest held-out loss.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Search {
+    /// Hyperparameter samples per configuration.
+    pub samples: usize,
+    /// Iterations of each search run (default: the training steps).
+    #[serde(default)]
+    pub steps: Option<usize>,
+    /// Range of the initial learning rate.
+    #[serde(default)]
+    pub learning_rate: Option<[f64; 2]>,
+    /// Range of the decay factor per `decay_steps`.
+    #[serde(default)]
+    pub decay_rate: Option<[f64; 2]>,
+    /// Range of the SGD momentum.
+    #[serde(default)]
+    pub momentum: Option<[f64; 2]>,
+    /// Range of the clipping norm.
+    #[serde(default)]
+    pub clip_norm: Option<[f64; 2]>,
+}
+
+impl Search {
+    fn ranges(&self) -> [(&'static str, Option<[f64; 2]>); 4] {
+        [
+            ("learning_rate", self.learning_rate),
+            ("decay_rate", self.decay_rate),
+            ("momentum", self.momentum),
+            ("clip_norm", self.clip_norm),
+        ]
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.samples == 0 {
+            return Err("[search] samples must be at least 1".into());
+        }
+        if self.steps == Some(0) {
+            return Err("[search] steps must be at least 1".into());
+        }
+        for (name, range) in self.ranges() {
+            if let Some([lo, hi]) = range {
+                if !(lo.is_finite() && hi.is_finite() && lo <= hi && lo >= 0.0) {
+                    return Err(format!(
+                        "[search] {name} must be [low, high] with 0 ≤ low ≤ high"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Draws sample `trial` of a configuration into `config` (deterministic in both).
+    fn sample(&self, config: &mut TrainConfig, key: &str, trial: u32) {
+        // FNV-1a of the configuration and trial: the same draw on every machine and run.
+        let seed = format!("{key}/{trial}")
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for (name, range) in self.ranges() {
+            let Some([lo, hi]) = range else { continue };
+            let u: f64 = rng.random();
+            let v = if lo > 0.0 {
+                (lo.ln() + u * (hi.ln() - lo.ln())).exp()
+            } else {
+                lo + u * (hi - lo)
+            };
+            match name {
+                "learning_rate" => config.learning_rate = v,
+                "decay_rate" => config.decay_rate = v,
+                "momentum" => config.momentum = v.min(0.999_999),
+                _ => config.clip_norm = Some(v),
+            }
+        }
+        if let Some(steps) = self.steps {
+            config.steps = steps;
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExperimentFile {
@@ -84,6 +181,8 @@ struct ExperimentFile {
     grid: Grid,
     #[serde(default)]
     train: TrainConfig,
+    #[serde(default)]
+    search: Option<Search>,
 }
 
 /// A parsed, validated experiment.
@@ -101,6 +200,8 @@ pub struct Experiment {
     pub seeds: Vec<u64>,
     /// The training settings the file sets explicitly (key → value).
     pub train: serde_json::Map<String, serde_json::Value>,
+    /// The paper's random search, if the file asks for it.
+    pub search: Option<Search>,
     /// The file as written.
     #[serde(skip)]
     pub text: String,
@@ -181,6 +282,9 @@ impl Experiment {
         if g.l2.iter().any(|l| !(l.is_finite() && *l >= 0.0)) {
             return Err(bad("[grid] l2 values must be finite and ≥ 0".into()));
         }
+        if let Some(search) = &file.search {
+            search.validate().map_err(bad)?;
+        }
         let seeds = file.seeds.values();
         if seeds.is_empty() {
             return Err(bad("seeds must be at least 1 (or a non-empty list)".into()));
@@ -192,6 +296,7 @@ impl Experiment {
             grid: file.grid,
             seeds,
             train,
+            search: file.search,
             text: text.to_string(),
         };
         // Every network's merged settings must be usable.
@@ -221,31 +326,93 @@ impl Experiment {
         config
     }
 
-    /// Every network of the sweep, in a stable order.
+    /// The networks to plan first, in a stable order: the population, or with a search, the
+    /// search runs of every configuration (the population follows [`Experiment::final_networks`]).
     pub fn networks(&self) -> Vec<NewNetwork> {
+        let mut out = Vec::new();
+        for (arch, activation, units, l2) in self.configurations() {
+            let config = self.config_for(arch, activation, l2);
+            match &self.search {
+                None => out.extend(self.seeds_of(arch, activation, units, l2, &config)),
+                Some(search) => {
+                    let key = format!("{arch}/{activation}/{units}/{l2:e}");
+                    for trial in 0..search.samples as u32 {
+                        let mut c = config.clone();
+                        search.sample(&mut c, &key, trial);
+                        out.push(NewNetwork {
+                            arch: arch.name().into(),
+                            activation: activation.name().into(),
+                            units,
+                            l2,
+                            seed: self.seeds[0],
+                            role: Role::Search,
+                            trial,
+                            config: serde_json::to_string(&c).expect("settings serialise"),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The population of a configuration whose search is done, at its best sample's settings
+    /// (the configuration's defaults if every sample diverged), with the full training steps.
+    pub fn final_networks(&self, done: &FinishedSearch) -> Result<Vec<NewNetwork>, LabError> {
+        let arch: Arch = done.arch.parse().map_err(LabError::Invalid)?;
+        let activation: Activation = done.activation.parse().map_err(LabError::Invalid)?;
+        let defaults = self.config_for(arch, activation, done.l2);
+        let config = match &done.best_config {
+            Some(json) => {
+                let best: TrainConfig = serde_json::from_str(json)
+                    .map_err(|e| LabError::Invalid(format!("stored search settings: {e}")))?;
+                TrainConfig {
+                    steps: defaults.steps,
+                    ..best
+                }
+            }
+            None => defaults,
+        };
+        Ok(self.seeds_of(arch, activation, done.units, done.l2, &config))
+    }
+
+    fn configurations(&self) -> Vec<(Arch, Activation, usize, f64)> {
         let g = &self.grid;
         let mut out = Vec::new();
         for &arch in &g.arch {
             for &activation in &g.activation {
                 for &units in &g.units {
                     for &l2 in &g.l2 {
-                        let config = serde_json::to_string(&self.config_for(arch, activation, l2))
-                            .expect("settings serialise");
-                        for &seed in &self.seeds {
-                            out.push(NewNetwork {
-                                arch: arch.name().into(),
-                                activation: activation.name().into(),
-                                units,
-                                l2,
-                                seed,
-                                config: config.clone(),
-                            });
-                        }
+                        out.push((arch, activation, units, l2));
                     }
                 }
             }
         }
         out
+    }
+
+    fn seeds_of(
+        &self,
+        arch: Arch,
+        activation: Activation,
+        units: usize,
+        l2: f64,
+        config: &TrainConfig,
+    ) -> Vec<NewNetwork> {
+        let config = serde_json::to_string(config).expect("settings serialise");
+        self.seeds
+            .iter()
+            .map(|&seed| NewNetwork {
+                arch: arch.name().into(),
+                activation: activation.name().into(),
+                units,
+                l2,
+                seed,
+                role: Role::Final,
+                trial: 0,
+                config: config.clone(),
+            })
+            .collect()
     }
 
     /// The parsed form, for telling an edited file from the same one.

@@ -150,6 +150,24 @@ pub fn run_sweep(
     Ok(summary)
 }
 
+/// (networks in the experiment, networks planned or training).
+fn counts(notebook: &Notebook, experiment: &str) -> Result<(usize, usize), LabError> {
+    let status = notebook
+        .status()?
+        .into_iter()
+        .find(|s| s.experiment == experiment)
+        .ok_or_else(|| LabError::Invalid(format!("experiment '{experiment}' vanished")))?;
+    let open = |name: &str| name == "planned" || name == "training";
+    let total: i64 = status.states.iter().map(|(_, c)| c).sum();
+    let left: i64 = status
+        .states
+        .iter()
+        .filter(|(s, _)| open(s))
+        .map(|(_, c)| c)
+        .sum();
+    Ok((total as usize, left as usize))
+}
+
 fn heartbeat(db: &Path, worker: &str, done: &AtomicBool) {
     let Ok(notebook) = Notebook::open(db) else {
         return;
@@ -178,8 +196,24 @@ fn work(
 ) -> Result<(), LabError> {
     let notebook = Notebook::open(db)?;
     while !stop.load(Ordering::SeqCst) {
-        let Some(network) = notebook.claim(experiment_id, worker)? else {
-            break;
+        let network = match notebook.claim(experiment_id, worker)? {
+            Some(n) => n,
+            None => {
+                // Out of work: configurations whose search just finished bring their seeds,
+                // and while other search runs are still training, more may come.
+                if promote_searches(experiment, &notebook, experiment_id)? > 0 {
+                    let (total, remaining) = counts(&notebook, &experiment.name)?;
+                    observer.planned(total, remaining);
+                    continue;
+                }
+                if experiment.search.is_some() && counts(&notebook, &experiment.name)?.1 > 0 {
+                    // A dead runner's search runs must not keep us waiting.
+                    notebook.requeue_orphans()?;
+                    thread::sleep(Duration::from_millis(300));
+                    continue;
+                }
+                break;
+            }
         };
         observer.started(slot, &network);
         let outcome = train_network(experiment, &network, stop, &mut |p| observer.step(slot, p));
@@ -198,6 +232,23 @@ fn work(
         observer.finished(slot, &network, &outcome);
     }
     Ok(())
+}
+
+/// Plans the population of every configuration whose hyperparameter search is finished.
+/// Idempotent, so concurrent workers and runners may all call it.
+fn promote_searches(
+    experiment: &Experiment,
+    notebook: &Notebook,
+    experiment_id: i64,
+) -> Result<usize, LabError> {
+    if experiment.search.is_none() {
+        return Ok(0);
+    }
+    let mut planned = 0;
+    for done in notebook.finished_searches(experiment_id)? {
+        planned += notebook.plan(experiment_id, &experiment.final_networks(&done)?)?;
+    }
+    Ok(planned)
 }
 
 /// Trains one planned network; None if stopped before it finished.

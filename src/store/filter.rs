@@ -22,6 +22,8 @@ pub const FILTER_COLUMNS: &[(&str, &str)] = &[
     ("units", "n.units"),
     ("l2", "n.l2"),
     ("seed", "n.seed"),
+    ("role", "n.role"),
+    ("trial", "n.trial"),
     ("state", "n.state"),
     ("steps_run", "n.steps_run"),
     ("final_loss", "n.final_loss"),

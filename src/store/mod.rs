@@ -12,8 +12,8 @@ mod workers;
 
 pub use filter::{parse_filter, Filter, FILTER_COLUMNS};
 pub use types::{
-    CurvePoints, ExperimentRow, ListQuery, NetState, NetworkRow, NewNetwork, Outcome, StatusRow,
-    WorkerRow,
+    CurvePoints, ExperimentRow, FinishedSearch, ListQuery, NetState, NetworkRow, NewNetwork,
+    Outcome, Role, StatusRow, WorkerRow,
 };
 
 use std::path::{Path, PathBuf};
@@ -147,24 +147,30 @@ impl Notebook {
             path: self.path.clone(),
             reason: reason.into(),
         };
-        let app: i32 = match self
-            .conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-        {
+        // One statement, so one consistent snapshot even while another process migrates.
+        let read = self.conn.query_row(
+            "SELECT (SELECT application_id FROM pragma_application_id),
+                    (SELECT user_version FROM pragma_user_version),
+                    (SELECT count(*) FROM sqlite_master)",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, i32>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            },
+        );
+        let (app, version, tables) = match read {
             Ok(v) => v,
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
                 return Err(not_notebook("not an SQLite database"))
             }
             Err(e) => return Err(self.err(e)),
         };
-        let tables: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
         if app != schema::APPLICATION_ID && !(app == 0 && tables == 0) {
             return Err(not_notebook("an SQLite database of another program"));
         }
-        let version = self.version()?;
         let known = schema::MIGRATIONS.len() as i64;
         if version > known {
             return Err(StoreError::TooNew {

@@ -5,13 +5,15 @@ use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 
 use super::filter::{column_sql, parse_filter};
 use super::types::{
-    CurvePoints, ExperimentRow, ListQuery, NetState, NetworkRow, NewNetwork, Outcome, StatusRow,
+    CurvePoints, ExperimentRow, FinishedSearch, ListQuery, NetState, NetworkRow, NewNetwork,
+    Outcome, StatusRow,
 };
 use super::{now, Notebook, StoreError};
 
 const NETWORK_COLUMNS: &str =
     "n.id, e.name, n.arch, n.activation, n.units, n.l2, n.seed, n.state, \
-     n.steps_run, n.final_loss, n.score, n.train_seconds, n.backoffs, n.reason, n.config";
+     n.steps_run, n.final_loss, n.score, n.train_seconds, n.backoffs, n.reason, n.config, \
+     n.role, n.trial";
 
 fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
     let state: String = r.get(7)?;
@@ -31,6 +33,8 @@ fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
         backoffs: r.get(12)?,
         reason: r.get(13)?,
         config: r.get(14)?,
+        role: r.get(15)?,
+        trial: r.get(16)?,
     })
 }
 
@@ -40,7 +44,8 @@ fn le_bytes<T: Copy, const K: usize>(values: &[T], to: impl Fn(T) -> [u8; K]) ->
 
 impl Notebook {
     /// The id of experiment `name`, creating it if new. The same name with a different
-    /// specification (`canonical` differs) is refused.
+    /// specification (`canonical` differs) is refused. Safe when several runners start at once:
+    /// the insert is a no-op for all but the first.
     pub fn ensure_experiment(
         &self,
         name: &str,
@@ -48,27 +53,25 @@ impl Notebook {
         spec: &str,
         canonical: &str,
     ) -> Result<i64, StoreError> {
-        let existing: Option<(i64, String)> = self
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO experiments (name, task, spec, canonical, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![name, task, spec, canonical, now()],
+            )
+            .map_err(|e| self.err(e))?;
+        let (id, stored): (i64, String) = self
             .conn
             .query_row(
                 "SELECT id, canonical FROM experiments WHERE name = ?1",
                 [name],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()
             .map_err(|e| self.err(e))?;
-        match existing {
-            Some((id, c)) if c == canonical => Ok(id),
-            Some(_) => Err(StoreError::ExperimentConflict(name.into())),
-            None => {
-                self.conn
-                    .execute(
-                        "INSERT INTO experiments (name, task, spec, canonical, created) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![name, task, spec, canonical, now()],
-                    )
-                    .map_err(|e| self.err(e))?;
-                Ok(self.conn.last_insert_rowid())
-            }
+        if stored == canonical {
+            Ok(id)
+        } else {
+            Err(StoreError::ExperimentConflict(name.into()))
         }
     }
 
@@ -108,8 +111,9 @@ impl Notebook {
         {
             let mut stmt = tx
                 .prepare(
-                    "INSERT OR IGNORE INTO networks (experiment_id, arch, activation, units, l2, seed, config)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT OR IGNORE INTO networks
+                         (experiment_id, arch, activation, units, l2, seed, role, trial, config)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .map_err(|e| self.err(e))?;
             for n in networks {
@@ -121,6 +125,8 @@ impl Notebook {
                         n.units as i64,
                         n.l2,
                         n.seed as i64,
+                        n.role.name(),
+                        n.trial,
                         n.config
                     ])
                     .map_err(|e| self.err(e))?;
@@ -196,6 +202,39 @@ impl Notebook {
         }
         tx.commit().map_err(|e| self.err(e))?;
         Ok(true)
+    }
+
+    /// Configurations (arch, activation, units, l2) of an experiment whose search runs are all
+    /// finished and which have no final networks yet, each with the settings (JSON) of its
+    /// search run of lowest held-out loss (None if every search run diverged or failed).
+    pub fn finished_searches(&self, experiment_id: i64) -> Result<Vec<FinishedSearch>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT arch, activation, units, l2,
+                     (SELECT config FROM networks b WHERE b.experiment_id = n.experiment_id
+                        AND b.arch = n.arch AND b.activation = n.activation AND b.units = n.units
+                        AND b.l2 = n.l2 AND b.role = 'search' AND b.state IN ('trained', 'analysed')
+                      ORDER BY b.final_loss LIMIT 1)
+                 FROM networks n WHERE experiment_id = ?1
+                 GROUP BY arch, activation, units, l2
+                 HAVING sum(role = 'search') > 0
+                    AND sum(role = 'search' AND state IN ('planned', 'training')) = 0
+                    AND sum(role = 'final') = 0",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([experiment_id], |r| {
+                Ok(FinishedSearch {
+                    arch: r.get(0)?,
+                    activation: r.get(1)?,
+                    units: r.get::<_, i64>(2)? as usize,
+                    l2: r.get(3)?,
+                    best_config: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     /// One network by id.

@@ -31,6 +31,8 @@ pub const MIGRATIONS: &[&str] = &[
         units         INTEGER NOT NULL,
         l2            REAL NOT NULL,
         seed          INTEGER NOT NULL,
+        role          TEXT NOT NULL DEFAULT 'final' CHECK (role IN ('final', 'search')),
+        trial         INTEGER NOT NULL DEFAULT 0,  -- hyperparameter sample of a search run
         config        TEXT NOT NULL,  -- the full training settings, JSON
         state         TEXT NOT NULL DEFAULT 'planned' CHECK (state IN
                           ('planned', 'training', 'trained', 'analysed', 'failed', 'diverged')),
@@ -43,7 +45,7 @@ pub const MIGRATIONS: &[&str] = &[
         score         REAL,
         backoffs      INTEGER,
         reason        TEXT,
-        UNIQUE (experiment_id, arch, activation, units, l2, seed)
+        UNIQUE (experiment_id, arch, activation, units, l2, seed, role, trial)
     );
     -- Claiming (experiment, 'planned', lowest id) is one index seek: rowids follow the key.
     CREATE INDEX networks_to_claim ON networks (experiment_id, state);

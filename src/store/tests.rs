@@ -7,6 +7,8 @@ fn new_network(seed: u64, arch: &str) -> NewNetwork {
         units: 16,
         l2: 1e-5,
         seed,
+        role: Role::Final,
+        trial: 0,
         config: "{}".into(),
     }
 }

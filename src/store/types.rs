@@ -77,8 +77,47 @@ pub struct NewNetwork {
     pub l2: f64,
     /// Seed.
     pub seed: u64,
+    /// `final` (a member of the population) or `search` (a hyperparameter-search run).
+    pub role: Role,
+    /// The hyperparameter sample of a search run (0 for final networks).
+    pub trial: u32,
     /// Training settings, JSON.
     pub config: String,
+}
+
+/// Why a network is trained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A member of the population the analyses study.
+    Final,
+    /// One sample of the paper's random search over training hyperparameters.
+    Search,
+}
+
+impl Role {
+    /// The name stored in the notebook.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Final => "final",
+            Role::Search => "search",
+        }
+    }
+}
+
+/// A configuration whose hyperparameter search is complete.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FinishedSearch {
+    /// Architecture name.
+    pub arch: String,
+    /// Activation name.
+    pub activation: String,
+    /// Hidden units.
+    pub units: usize,
+    /// L2 penalty.
+    pub l2: f64,
+    /// Settings (JSON) of the search run with the lowest held-out loss, if any trained.
+    pub best_config: Option<String>,
 }
 
 /// One row of the networks table.
@@ -98,6 +137,10 @@ pub struct NetworkRow {
     pub l2: f64,
     /// Seed.
     pub seed: i64,
+    /// `final` or `search`.
+    pub role: String,
+    /// Hyperparameter sample of a search run.
+    pub trial: i64,
     /// Life state.
     pub state: NetState,
     /// Iterations run.

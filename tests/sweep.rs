@@ -429,3 +429,30 @@ fn random_search_then_seeds_at_the_best_setting() {
         }
     }
 }
+
+/// A notebook another process keeps locked past the busy timeout is a clear error, not a hang.
+#[test]
+fn a_notebook_locked_past_the_timeout_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nb.db");
+    let exp = experiment(dir.path(), "locked", 1, 10);
+    drop(Notebook::open(&db).unwrap());
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let t0 = Instant::now();
+    let out = rnnlab(&["run", s(&exp), "--db", s(&db)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("locked"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(t0.elapsed() >= rnnlab::store::BUSY_TIMEOUT - Duration::from_secs(1));
+    holder.execute_batch("ROLLBACK").unwrap();
+    assert!(
+        Notebook::open(&db)
+            .unwrap()
+            .experiments()
+            .unwrap()
+            .is_empty(),
+        "nothing written"
+    );
+}

@@ -87,7 +87,8 @@ pub fn export_networks(
 
 /// The CSV columns of a network row.
 pub const NETWORK_CSV_HEADER: &str =
-    "id,experiment,arch,activation,units,l2,seed,state,steps_run,final_loss,score,train_seconds,backoffs,reason";
+    "id,experiment,arch,activation,units,l2,seed,role,trial,state,\
+     steps_run,final_loss,score,train_seconds,backoffs,reason";
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(|v| v.to_string()).unwrap_or_default()
@@ -97,7 +98,7 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
 pub fn network_csv(r: &NetworkRow) -> String {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     format!(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         r.id,
         quote(&r.experiment),
         r.arch,
@@ -105,6 +106,8 @@ pub fn network_csv(r: &NetworkRow) -> String {
         r.units,
         r.l2,
         r.seed,
+        r.role,
+        r.trial,
         r.state.name(),
         opt(&r.steps_run),
         opt(&r.final_loss),

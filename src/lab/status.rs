@@ -145,7 +145,7 @@ pub fn network_table(rows: &[NetworkRow]) -> String {
     for r in rows {
         let exp: String = r.experiment.chars().take(14).collect();
         out += &format!(
-            "{:>6} {:<14} {:<8} {:<5} {:>5} {:>7.0e} {:>5} {:<9} {:>6} {:>9} {:>8} {:>7}\n",
+            "{:>6} {:<14} {:<8} {:<5} {:>5} {:>7.0e} {:>5} {:<6} {:<9} {:>6} {:>9} {:>8} {:>7}\n",
             r.id,
             exp,
             r.arch,
@@ -153,6 +153,7 @@ pub fn network_table(rows: &[NetworkRow]) -> String {
             r.units,
             r.l2,
             r.seed,
+            r.role,
             r.state.name(),
             r.steps_run.map_or("—".into(), |s| s.to_string()),
             num(r.final_loss, 2),

@@ -50,6 +50,42 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> LabError + '_ {
     }
 }
 
+/// Streams one record per matching network: CSV under `header`, or one JSON array. `record`
+/// gives a network's CSV lines and JSON value, or None to leave it out.
+fn export_records(
+    notebook: &Notebook,
+    query: &ListQuery,
+    csv: bool,
+    header: &str,
+    out: &mut dyn Write,
+    out_name: &Path,
+    mut record: impl FnMut(&NetworkRow) -> Result<Option<(String, String)>, LabError>,
+) -> Result<(), LabError> {
+    let e = io_err(out_name);
+    let mut first = true;
+    if csv {
+        writeln!(out, "{header}").map_err(&e)?;
+    } else {
+        write!(out, "[").map_err(&e)?;
+    }
+    for_each_network(notebook, query, |row| {
+        let Some((lines, json)) = record(row)? else {
+            return Ok(());
+        };
+        if csv {
+            write!(out, "{lines}").map_err(&e)
+        } else {
+            let sep = if first { "" } else { "," };
+            first = false;
+            write!(out, "{sep}{json}").map_err(&e)
+        }
+    })?;
+    if !csv {
+        writeln!(out, "]").map_err(&e)?;
+    }
+    Ok(())
+}
+
 /// Writes every matching network as CSV (with a header) or JSON (one array).
 pub fn export_networks(
     notebook: &Notebook,
@@ -58,31 +94,18 @@ pub fn export_networks(
     out: &mut dyn Write,
     out_name: &Path,
 ) -> Result<(), LabError> {
-    let e = io_err(out_name);
-    if csv {
-        writeln!(out, "{}", NETWORK_CSV_HEADER).map_err(&e)?;
-    } else {
-        write!(out, "[").map_err(&e)?;
-    }
-    let mut first = true;
-    for_each_network(notebook, query, |row| {
-        if csv {
-            writeln!(out, "{}", network_csv(row)).map_err(&e)
-        } else {
-            let sep = if first { "" } else { "," };
-            first = false;
-            write!(
-                out,
-                "{sep}{}",
-                serde_json::to_string(row).expect("row serialises")
-            )
-            .map_err(&e)
-        }
-    })?;
-    if !csv {
-        writeln!(out, "]").map_err(&e)?;
-    }
-    Ok(())
+    export_records(
+        notebook,
+        query,
+        csv,
+        NETWORK_CSV_HEADER,
+        out,
+        out_name,
+        |row| {
+            let json = serde_json::to_string(row).expect("row serialises");
+            Ok(Some((format!("{}\n", network_csv(row)), json)))
+        },
+    )
 }
 
 /// The CSV columns of a network row.
@@ -134,42 +157,31 @@ pub fn export_curves(
     out: &mut dyn Write,
     out_name: &Path,
 ) -> Result<(), LabError> {
-    let e = io_err(out_name);
-    if csv {
-        writeln!(out, "network,step,loss").map_err(&e)?;
-    } else {
-        write!(out, "[").map_err(&e)?;
-    }
-    let mut first = true;
-    for_each_network(notebook, query, |row| {
-        let Some((steps, losses)) = notebook.curve(row.id)? else {
-            return Ok(());
-        };
-        if csv {
-            for (s, l) in steps.iter().zip(&losses) {
-                writeln!(out, "{},{s},{l}", row.id).map_err(&e)?;
-            }
-        } else {
-            let sep = if first { "" } else { "," };
-            first = false;
-            let c = CurveJson {
+    export_records(
+        notebook,
+        query,
+        csv,
+        "network,step,loss",
+        out,
+        out_name,
+        |row| {
+            let Some((steps, losses)) = notebook.curve(row.id)? else {
+                return Ok(None);
+            };
+            let lines: String = steps
+                .iter()
+                .zip(&losses)
+                .map(|(s, l)| format!("{},{s},{l}\n", row.id))
+                .collect();
+            let curve = CurveJson {
                 network: row.id,
                 steps,
                 losses,
             };
-            write!(
-                out,
-                "{sep}{}",
-                serde_json::to_string(&c).expect("curve serialises")
-            )
-            .map_err(&e)?;
-        }
-        Ok(())
-    })?;
-    if !csv {
-        writeln!(out, "]").map_err(&e)?;
-    }
-    Ok(())
+            let json = serde_json::to_string(&curve).expect("curve serialises");
+            Ok(Some((lines, json)))
+        },
+    )
 }
 
 /// One array in NumPy's .npy format (version 1.0).

@@ -128,7 +128,7 @@ impl fmt::Display for StatusReport {
 pub fn network_table(rows: &[NetworkRow]) -> String {
     let num = |v: Option<f64>, p: usize| v.map_or("—".to_string(), |v| format!("{v:.p$e}"));
     let mut out = format!(
-        "{:>6} {:<14} {:<8} {:<5} {:>5} {:>7} {:>5} {:<9} {:>6} {:>9} {:>8} {:>7}\n",
+        "{:>6} {:<14} {:<8} {:<5} {:>5} {:>7} {:>5} {:<6} {:<9} {:>6} {:>9} {:>8} {:>7}\n",
         "id",
         "experiment",
         "arch",
@@ -136,6 +136,7 @@ pub fn network_table(rows: &[NetworkRow]) -> String {
         "N",
         "l2",
         "seed",
+        "role",
         "state",
         "steps",
         "loss",

@@ -74,7 +74,12 @@ fn describe(e: &rusqlite::Error) -> String {
         Some(DiskFull) => "disk full: the notebook could not be written (nothing was lost)".into(),
         Some(CannotOpen) => "cannot open the notebook file (does its folder exist?)".into(),
         Some(NotADatabase) => "not an SQLite database".into(),
-        _ => e.to_string(),
+        // Keep it one line: SQLite's messages may quote multi-line SQL.
+        _ => e
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 

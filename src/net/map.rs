@@ -13,7 +13,6 @@ use super::cell::{self, Backprop, Step};
 use super::matmul::{gemm, view, view_mut};
 use super::params::Params;
 use super::sequence::project_inputs;
-use super::spec::NetSpec;
 
 /// A trained network's update map in f64.
 #[derive(Clone, Debug)]
@@ -36,11 +35,6 @@ impl CellMap {
         CellMap {
             params: params.cast(),
         }
-    }
-
-    /// The network's shape.
-    pub fn spec(&self) -> NetSpec {
-        self.params.spec
     }
 
     /// One step of `rows` states at once; returns (z, aux, next states).

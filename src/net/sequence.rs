@@ -81,14 +81,6 @@ impl<T: Scalar> Tape<T> {
         self.scratch.resize(b * n, zero);
     }
 
-    /// Trials per batch.
-    pub fn batch(&self) -> usize {
-        self.batch
-    }
-    /// Time steps per trial.
-    pub fn steps(&self) -> usize {
-        self.steps
-    }
     /// The readout of the last forward pass, T·B×O, time-major.
     pub fn outputs(&self) -> &[T] {
         &self.outputs

@@ -135,11 +135,6 @@ impl Notebook {
         Ok(notebook)
     }
 
-    /// The notebook's file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     pub(crate) fn err(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),

@@ -27,10 +27,6 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Number of trials B.
-    pub fn trials(&self) -> usize {
-        self.inputs.len_of(Axis(1))
-    }
     /// The inputs as the flat T·B×I buffer the engine reads.
     pub fn input_slice(&self) -> &[f32] {
         self.inputs

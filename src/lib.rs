@@ -2,6 +2,7 @@
 //! have in common (Maheswaranathan et al., NeurIPS 2019). See DESIGN.md for the house.
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod lab;
 pub mod net;
 pub mod store;

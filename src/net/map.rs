@@ -13,6 +13,7 @@ use super::cell::{self, Backprop, Step};
 use super::matmul::{gemm, view, view_mut};
 use super::params::Params;
 use super::sequence::project_inputs;
+use super::spec::NetSpec;
 
 /// A trained network's update map in f64.
 #[derive(Clone, Debug)]
@@ -35,6 +36,11 @@ impl CellMap {
         CellMap {
             params: params.cast(),
         }
+    }
+
+    /// The network's shape.
+    pub fn spec(&self) -> NetSpec {
+        self.params.spec
     }
 
     /// One step of `rows` states at once; returns (z, aux, next states).

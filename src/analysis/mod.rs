@@ -1,0 +1,6 @@
+//! Analyses of trained networks, in f64 on the maps of `net`: today the fixed and slow points of
+//! F(·, x*) and their linearisation (PAPER.md, Analyses 2 and 4).
+
+mod fixed_points;
+
+pub use fixed_points::{find_fixed_points, starts_from_states, FixedPoint, FixedPointOptions};

@@ -14,6 +14,14 @@ fn rnnlab(args: &[&str]) -> Output {
         .expect("rnnlab runs")
 }
 
+/// Runs rnnlab expecting success and one JSON document on stdout.
+fn run_ok(args: &[&str]) -> serde_json::Value {
+    let out = rnnlab(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    serde_json::from_slice(&out.stdout).expect("one JSON document")
+}
+
 fn spawn(args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_rnnlab"))
         .args(args)
@@ -63,14 +71,7 @@ fn run_plans_trains_lists_and_exports_and_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("nb.db");
     let exp = experiment(dir.path(), "small", 3, 40);
-    let out = rnnlab(&["run", s(&exp), "--db", s(&db), "--jobs", "2", "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = run_ok(&["run", s(&exp), "--db", s(&db), "--jobs", "2", "--json"]);
     assert_eq!(summary["planned"], 6);
     assert_eq!(summary["trained"], 6);
     assert_eq!(count(&db, NetState::Trained), 6);
@@ -180,14 +181,7 @@ fn a_killed_sweep_resumes_without_losing_or_repeating_work() {
         .collect();
     assert!(finished.len() < 30, "killed before the end");
 
-    let out = rnnlab(&["run", s(&exp), "--db", s(&db), "--jobs", "2", "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = run_ok(&["run", s(&exp), "--db", s(&db), "--jobs", "2", "--json"]);
     let after = states(&db);
     assert_eq!(after.len(), 30);
     assert!(after.iter().all(|s| s.1 == NetState::Trained), "{after:?}");
@@ -379,13 +373,7 @@ fn random_search_then_seeds_at_the_best_setting() {
          [search]\nsamples = 4\nsteps = 100\nlearning_rate = [1e-4, 3e-2]\ndecay_rate = [0.1, 0.9]\n",
     )
     .unwrap();
-    let out = rnnlab(&["run", s(&exp), "--db", s(&db), "--jobs", "2", "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&["run", s(&exp), "--db", s(&db), "--jobs", "2", "--json"]);
     let nb = Notebook::open(&db).unwrap();
     let rows = nb
         .list(&ListQuery {

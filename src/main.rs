@@ -43,6 +43,18 @@ enum Command {
     Ls(LsArgs),
     /// Export networks, curves (CSV/JSON) or weights (NumPy .npz).
     Export(ExportArgs),
+    /// A stored network's fixed and slow points at each of its task's constant inputs.
+    FixedPoints(FixedPointsArgs),
+}
+
+#[derive(Args)]
+struct FixedPointsArgs {
+    /// The network's id (see `rnnlab ls`).
+    #[arg(long)]
+    network: i64,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -285,6 +297,19 @@ fn run(db: PathBuf, command: Command) -> Result<ExitCode, LabError> {
         Command::Status(args) => status(&db, args),
         Command::Ls(args) => ls(&db, args),
         Command::Export(args) => export(&db, args),
+        Command::FixedPoints(args) => {
+            let notebook = lab::status::open_existing(&db)?;
+            let report = lab::fixed_points::fixed_points_of(&notebook, args.network)?;
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&report).expect("report serialises")
+                );
+            } else {
+                print!("{report}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

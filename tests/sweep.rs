@@ -140,6 +140,16 @@ fn run_plans_trains_lists_and_exports_and_is_idempotent() {
     assert!(zip.by_name("net1/recurrent_kernel.npy").is_ok());
     assert!(zip.by_name("net1/kernel_hidden.npy").is_ok());
 
+    // Fixed points of a stored network, computed on demand.
+    let fp = run_ok(&["fixed-points", "--db", s(&db), "--network", "2", "--json"]);
+    assert_eq!(fp["network"], 2);
+    let points = fp["points"].as_array().unwrap();
+    assert!(!points.is_empty());
+    assert!(points.iter().all(|p| p["q"].as_f64().unwrap() < 1e-6));
+    let missing = rnnlab(&["fixed-points", "--db", s(&db), "--network", "999"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8(missing.stderr).unwrap().contains("999"));
+
     // The same name with other contents is refused, and nothing changes.
     std::fs::write(
         &exp,

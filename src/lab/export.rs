@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::error::LabError;
-use crate::net::{Activation, Arch, Layout, NetSpec};
+use super::stored::stored_network;
+use crate::net::{Layout, NetSpec};
 use crate::store::{ListQuery, NetworkRow, Notebook};
-use crate::task::Task;
 
 /// Rows fetched per page while exporting, so memory stays flat.
 const PAGE: usize = 1000;
@@ -269,20 +269,10 @@ pub fn export_weights(
         .large_file(true);
     let mut count = 0;
     let mut add = |row: &NetworkRow| -> Result<(), LabError> {
-        let Some(params) = notebook.weights(row.id)? else {
+        let Some((_, params)) = stored_network(notebook, row)? else {
             return Ok(()); // not trained
         };
-        let experiment = notebook.experiment(&row.experiment)?;
-        let task = task_of(&experiment.spec)?;
-        let spec = crate::train::net_spec(
-            &task,
-            row.arch.parse::<Arch>().map_err(LabError::Invalid)?,
-            row.activation
-                .parse::<Activation>()
-                .map_err(LabError::Invalid)?,
-            row.units as usize,
-        );
-        for (name, bytes) in weight_arrays(spec, &params) {
+        for (name, bytes) in weight_arrays(params.spec, &params.data) {
             zip.start_file(format!("net{}/{name}.npy", row.id), options)
                 .map_err(|z| LabError::Invalid(format!("{}: {z}", path.display())))?;
             zip.write_all(&bytes).map_err(&e)?;
@@ -305,14 +295,10 @@ pub fn export_weights(
     Ok(count)
 }
 
-/// The task of a stored experiment, from its file as written.
-fn task_of(spec: &str) -> Result<Task, LabError> {
-    super::experiment::Experiment::parse(Path::new("<stored experiment>"), spec).map(|e| e.task)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::{Activation, Arch};
 
     #[test]
     fn npy_headers_are_aligned_and_describe_the_array() {

@@ -6,9 +6,11 @@ pub mod detach;
 mod error;
 pub mod experiment;
 pub mod export;
+pub mod fixed_points;
 pub mod network_file;
 pub mod progress;
 pub mod status;
+mod stored;
 pub mod sweep;
 mod train_one;
 

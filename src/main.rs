@@ -11,7 +11,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use rnnlab::lab::experiment::Experiment;
 use rnnlab::lab::progress::{Bars, Lines};
-use rnnlab::lab::{self, BenchRequest, BenchRow, LabError, TrainReport, TrainRequest};
+use rnnlab::lab::{self, BenchRequest, BenchRow, LabError, TrainRequest};
 use rnnlab::net::{Activation, Arch};
 use rnnlab::store::ListQuery;
 use rnnlab::task::Task;
@@ -278,18 +278,7 @@ fn run(db: PathBuf, command: Command) -> Result<ExitCode, LabError> {
             if args.json {
                 println!("{}", serde_json::to_string(&r).expect("bench serialises"));
             } else {
-                println!(
-                    "synthetic notebook of {} networks (planned in {:.2} s)",
-                    r.networks, r.plan_seconds
-                );
-                println!("claim + store one trained network (64-unit GRU weights, 200-point curve): {:.2} ms", r.store_ms_per_network);
-                println!("ls --where 'arch = gru and final_loss < 1e-3' --sort final_loss, first page: {:.2} ms", r.ls_filter_sort_ms);
-                println!(
-                    "the same, page at offset {}: {:.2} ms",
-                    r.networks / 2,
-                    r.ls_deep_page_ms
-                );
-                println!("status: {:.2} ms", r.status_ms);
+                print!("{r}");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -531,50 +520,13 @@ fn train(args: TrainArgs) -> Result<ExitCode, LabError> {
             serde_json::to_string(&report).expect("report serialises")
         );
     } else {
-        print_train_report(&report);
+        print!("{report}");
     }
     Ok(if report.diverged {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn print_train_report(r: &TrainReport) {
-    let num = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.4e}"));
-    println!("task         {}", r.task);
-    println!(
-        "network      {} {} N={} seed={}",
-        r.arch, r.activation, r.units, r.seed
-    );
-    println!(
-        "steps run    {}{}",
-        r.steps_run,
-        if r.reached_target {
-            " (reached target loss)"
-        } else {
-            ""
-        }
-    );
-    println!("final loss   {} (held-out MSE)", num(r.final_loss));
-    println!(
-        "score        {} ({})",
-        r.score.map_or("—".into(), |s| format!("{s:.4}")),
-        r.score_kind
-    );
-    println!("seconds      {:.1}", r.seconds);
-    if r.backoffs > 0 {
-        println!(
-            "back-offs    {} (learning rate halved after a NaN/inf)",
-            r.backoffs
-        );
-    }
-    if let Some(reason) = &r.diverged_reason {
-        println!("DIVERGED     {reason}");
-    }
-    if let Some(path) = &r.saved {
-        println!("saved        {}", path.display());
-    }
 }
 
 fn bench_train(args: BenchTrainArgs) -> Result<ExitCode, LabError> {
@@ -609,24 +561,7 @@ fn bench_train(args: BenchTrainArgs) -> Result<ExitCode, LabError> {
         let doc = serde_json::json!({ "benchmark": "train", "rows": rows });
         println!("{doc}");
     } else {
-        println!(
-            "{:<8} {:<5} {:>5} {:>5} {:>5}  {:>10} {:>10} {:>8}",
-            "cell", "f", "N", "B", "T", "median ms", "min ms", "GFLOP/s"
-        );
-        for row in &rows {
-            let r = &row.request;
-            println!(
-                "{:<8} {:<5} {:>5} {:>5} {:>5}  {:>10.2} {:>10.2} {:>8.1}",
-                r.arch.name(),
-                r.activation.name(),
-                r.units,
-                r.batch,
-                r.time_steps,
-                row.median_ms,
-                row.min_ms,
-                row.gflops
-            );
-        }
+        print!("{}", lab::bench_table(&rows));
     }
     Ok(ExitCode::SUCCESS)
 }

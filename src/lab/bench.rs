@@ -220,3 +220,53 @@ pub fn bench_notebook(networks: usize) -> Result<NotebookBench, LabError> {
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
+
+/// The readable table of `rnnlab bench train`.
+pub fn bench_table(rows: &[BenchRow]) -> String {
+    let mut out = format!(
+        "{:<8} {:<5} {:>5} {:>5} {:>5}  {:>10} {:>10} {:>8}\n",
+        "cell", "f", "N", "B", "T", "median ms", "min ms", "GFLOP/s"
+    );
+    for row in rows {
+        let r = &row.request;
+        out += &format!(
+            "{:<8} {:<5} {:>5} {:>5} {:>5}  {:>10.2} {:>10.2} {:>8.1}\n",
+            r.arch.name(),
+            r.activation.name(),
+            r.units,
+            r.batch,
+            r.time_steps,
+            row.median_ms,
+            row.min_ms,
+            row.gflops
+        );
+    }
+    out
+}
+
+impl std::fmt::Display for NotebookBench {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (n, plan) = (self.networks, self.plan_seconds);
+        writeln!(
+            f,
+            "synthetic notebook of {n} networks (planned in {plan:.2} s)"
+        )?;
+        writeln!(
+            f,
+            "claim + store one trained network (64-unit GRU weights, 200-point curve): {:.2} ms",
+            self.store_ms_per_network
+        )?;
+        writeln!(
+            f,
+            "ls --where 'arch = gru and final_loss < 1e-3' --sort final_loss, first page: {:.2} ms",
+            self.ls_filter_sort_ms
+        )?;
+        writeln!(
+            f,
+            "the same, page at offset {}: {:.2} ms",
+            n / 2,
+            self.ls_deep_page_ms
+        )?;
+        writeln!(f, "status: {:.2} ms", self.status_ms)
+    }
+}

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::error::LabError;
-use super::sweep::log_path_beside;
 
 /// Starts `rnnlab <args>` detached, its output appended to a log beside the notebook `db`.
 /// Returns the child's pid and the log path.
@@ -45,4 +44,17 @@ pub fn spawn_detached(args: &[OsString], db: &Path) -> Result<(u32, PathBuf), La
     }
     let child = command.spawn().map_err(io(&log))?;
     Ok((child.id(), log))
+}
+
+/// Where a detached run writes its log: beside the notebook, named for it and the start time.
+fn log_path_beside(db: &Path) -> PathBuf {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let name = db
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "rnnlab.db".into());
+    db.with_file_name(format!("{name}.run-{stamp}.log"))
 }

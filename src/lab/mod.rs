@@ -14,6 +14,6 @@ mod stored;
 pub mod sweep;
 mod train_one;
 
-pub use bench::{bench_notebook, bench_train, BenchRequest, BenchRow, NotebookBench};
+pub use bench::{bench_notebook, bench_table, bench_train, BenchRequest, BenchRow, NotebookBench};
 pub use error::LabError;
 pub use train_one::{train_one, TrainReport, TrainRequest};

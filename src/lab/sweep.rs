@@ -9,7 +9,7 @@
 
 use std::ops::ControlFlow;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -330,17 +330,4 @@ fn train_network(
         curve: curve.points(),
         weights: (!diverged).then_some(outcome.params.data),
     })
-}
-
-/// Where a detached run writes its log: beside the notebook, named for it and the start time.
-pub fn log_path_beside(db: &Path) -> PathBuf {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let name = db
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "rnnlab.db".into());
-    db.with_file_name(format!("{name}.run-{stamp}.log"))
 }

@@ -1,5 +1,6 @@
 //! `rnnlab train`: one network from the command line.
 
+use std::fmt;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
@@ -124,4 +125,48 @@ pub fn train_one(
         diverged_reason: outcome.diverged.map(|d| d.reason),
         saved,
     })
+}
+impl fmt::Display for TrainReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self;
+        let num = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.4e}"));
+        writeln!(f, "task         {}", r.task)?;
+        writeln!(
+            f,
+            "network      {} {} N={} seed={}",
+            r.arch, r.activation, r.units, r.seed
+        )?;
+        writeln!(
+            f,
+            "steps run    {}{}",
+            r.steps_run,
+            if r.reached_target {
+                " (reached target loss)"
+            } else {
+                ""
+            }
+        )?;
+        writeln!(f, "final loss   {} (held-out MSE)", num(r.final_loss))?;
+        writeln!(
+            f,
+            "score        {} ({})",
+            r.score.map_or("—".into(), |s| format!("{s:.4}")),
+            r.score_kind
+        )?;
+        writeln!(f, "seconds      {:.1}", r.seconds)?;
+        if r.backoffs > 0 {
+            writeln!(
+                f,
+                "back-offs    {} (learning rate halved after a NaN/inf)",
+                r.backoffs
+            )?;
+        }
+        if let Some(reason) = &r.diverged_reason {
+            writeln!(f, "DIVERGED     {reason}")?;
+        }
+        if let Some(path) = &r.saved {
+            writeln!(f, "saved        {}", path.display())?;
+        }
+        Ok(())
+    }
 }

@@ -269,17 +269,24 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints a report readably, or as exactly one JSON document with `--json`.
+fn print_report<R: std::fmt::Display + serde::Serialize>(report: &R, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(report).expect("reports serialise")
+        );
+    } else {
+        print!("{report}");
+    }
+}
+
 fn run(db: PathBuf, command: Command) -> Result<ExitCode, LabError> {
     match command {
         Command::Train(args) => train(args),
         Command::Bench(BenchCommand::Train(args)) => bench_train(args),
         Command::Bench(BenchCommand::Notebook(args)) => {
-            let r = lab::bench_notebook(args.networks)?;
-            if args.json {
-                println!("{}", serde_json::to_string(&r).expect("bench serialises"));
-            } else {
-                print!("{r}");
-            }
+            print_report(&lab::bench_notebook(args.networks)?, args.json);
             Ok(ExitCode::SUCCESS)
         }
         Command::Run(args) => run_sweep(&db, args),
@@ -289,14 +296,7 @@ fn run(db: PathBuf, command: Command) -> Result<ExitCode, LabError> {
         Command::FixedPoints(args) => {
             let notebook = lab::status::open_existing(&db)?;
             let report = lab::fixed_points::fixed_points_of(&notebook, args.network)?;
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&report).expect("report serialises")
-                );
-            } else {
-                print!("{report}");
-            }
+            print_report(&report, args.json);
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -374,15 +374,7 @@ fn run_sweep(db: &Path, args: RunArgs) -> Result<ExitCode, LabError> {
 }
 
 fn status(db: &Path, args: StatusArgs) -> Result<ExitCode, LabError> {
-    let report = lab::status::status(db)?;
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&report).expect("status serialises")
-        );
-    } else {
-        print!("{report}");
-    }
+    print_report(&lab::status::status(db)?, args.json);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -514,14 +506,7 @@ fn train(args: TrainArgs) -> Result<ExitCode, LabError> {
             );
         }
     })?;
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&report).expect("report serialises")
-        );
-    } else {
-        print!("{report}");
-    }
+    print_report(&report, args.json);
     Ok(if report.diverged {
         ExitCode::from(1)
     } else {

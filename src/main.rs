@@ -190,6 +190,27 @@ enum BenchCommand {
     Train(BenchTrainArgs),
     /// Notebook speed on a synthetic notebook: storing a network, `ls` and `status` queries.
     Notebook(BenchNotebookArgs),
+    /// Seconds to find every fixed point of a trained flip-flop network (one thread).
+    FixedPoints(BenchFixedPointsArgs),
+}
+
+#[derive(Args)]
+struct BenchFixedPointsArgs {
+    /// Widths of the flip-flop GRUs to train and then search (ignored with --load).
+    #[arg(long, value_delimiter = ',', default_value = "64,128,256")]
+    units: Vec<usize>,
+    /// Search these saved networks (`rnnlab train --save FILE`) instead.
+    #[arg(long, num_args = 1..)]
+    load: Vec<PathBuf>,
+    /// Starts per constant input.
+    #[arg(long, default_value_t = 1024)]
+    starts: usize,
+    /// Timed repeats per network (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    repeats: usize,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -287,6 +308,16 @@ fn run(db: PathBuf, command: Command) -> Result<ExitCode, LabError> {
         Command::Bench(BenchCommand::Train(args)) => bench_train(args),
         Command::Bench(BenchCommand::Notebook(args)) => {
             print_report(&lab::bench_notebook(args.networks)?, args.json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::FixedPoints(args)) => {
+            let networks = if args.load.is_empty() {
+                lab::BenchNetworks::TrainGru(args.units)
+            } else {
+                lab::BenchNetworks::Files(args.load)
+            };
+            let bench = lab::bench_fixed_points(&networks, args.starts, args.repeats)?;
+            print_report(&bench, args.json);
             Ok(ExitCode::SUCCESS)
         }
         Command::Run(args) => run_sweep(&db, args),

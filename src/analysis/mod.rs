@@ -2,5 +2,9 @@
 //! F(·, x*) and their linearisation (PAPER.md, Analyses 2 and 4).
 
 mod fixed_points;
+mod network_points;
+mod point_index;
 
 pub use fixed_points::{find_fixed_points, starts_from_states, FixedPoint, FixedPointOptions};
+pub use network_points::{network_fixed_points, visited_states, InputPoints, NetworkFixedPoints};
+pub use point_index::PointIndex;

@@ -3,21 +3,13 @@
 
 use std::fmt;
 
-use ndarray::Array2;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use super::error::LabError;
 use super::stored::stored_network;
-use crate::analysis::{find_fixed_points, starts_from_states, FixedPointOptions};
-use crate::net::{forward, CellMap, Tape};
+use crate::analysis::{network_fixed_points, FixedPointOptions};
+use crate::net::CellMap;
 use crate::store::Notebook;
-
-/// Starts per constant input (PAPER.md's reference default).
-pub const STARTS: usize = 1024;
-/// Std of the Gaussian noise added to the visited states that seed the search.
-pub const START_NOISE: f64 = 0.5;
 
 /// One point as reported.
 #[derive(Clone, Debug, Serialize)]
@@ -68,39 +60,22 @@ pub fn fixed_points_of(notebook: &Notebook, id: i64) -> Result<FixedPointReport,
             row.state.name()
         ))
     })?;
-    let started = std::time::Instant::now();
-    // Starts: states the network visits on the probe trials, plus noise.
-    let probe = task.probe_batch();
-    let (steps, trials, _) = probe.inputs.dim();
-    let mut tape = Tape::new(params.spec, trials, steps);
-    forward(&params, probe.input_slice(), &mut tape);
-    let s = params.spec.state_dim();
-    let visited = Array2::from_shape_vec(
-        (steps * trials, s),
-        tape.states().iter().map(|&v| f64::from(v)).collect(),
-    )
-    .expect("T·B×S states");
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let starts = starts_from_states(visited.view(), STARTS, START_NOISE, &mut rng);
-
     let map = CellMap::new(&params);
-    let options = FixedPointOptions::default();
-    let mut points = Vec::new();
-    for input in task.definition().constant_inputs().rows() {
-        for p in find_fixed_points(&map, input, starts.view(), &options) {
-            points.push(PointRow {
-                input: input.to_vec(),
-                readout: map.readout(p.state.view()).to_vec(),
-                q: p.q,
-                converged: p.converged,
-                stable: p.stable(),
-                unstable: p.unstable,
-                max_modulus: p.eigenvalues.first().map_or(0.0, |l| l.norm()),
-                eigenvalues: p.eigenvalues.iter().map(|l| [l.re, l.im]).collect(),
-                state: p.state.to_vec(),
-            });
-        }
-    }
+    let found = network_fixed_points(&params, &task, &FixedPointOptions::default());
+    let mut points: Vec<PointRow> = found
+        .points()
+        .map(|p| PointRow {
+            input: p.input.to_vec(),
+            readout: map.readout(p.state.view()).to_vec(),
+            q: p.q,
+            converged: p.converged,
+            stable: p.stable(),
+            unstable: p.unstable,
+            max_modulus: p.eigenvalues.first().map_or(0.0, |l| l.norm()),
+            eigenvalues: p.eigenvalues.iter().map(|l| [l.re, l.im]).collect(),
+            state: p.state.to_vec(),
+        })
+        .collect();
     points.sort_by(|a, b| {
         a.input
             .partial_cmp(&b.input)
@@ -117,7 +92,7 @@ pub fn fixed_points_of(notebook: &Notebook, id: i64) -> Result<FixedPointReport,
         arch: row.arch,
         activation: row.activation,
         units: row.units,
-        seconds: started.elapsed().as_secs_f64(),
+        seconds: found.seconds,
         points,
     })
 }

@@ -2,6 +2,7 @@
 //! planned from experiment files into the notebook and the worker pool.
 
 mod bench;
+mod bench_fixed_points;
 pub mod detach;
 mod error;
 pub mod experiment;
@@ -15,5 +16,6 @@ pub mod sweep;
 mod train_one;
 
 pub use bench::{bench_notebook, bench_table, bench_train, BenchRequest, BenchRow, NotebookBench};
+pub use bench_fixed_points::{bench_fixed_points, BenchNetworks, FixedPointBench};
 pub use error::LabError;
 pub use train_one::{train_one, TrainReport, TrainRequest};

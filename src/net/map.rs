@@ -103,9 +103,11 @@ impl CellMap {
             spec.kernel_width(),
             spec.inputs,
         );
-        let hs: Vec<f64> = (0..s).flat_map(|_| h.iter().copied()).collect();
-        let xs: Vec<f64> = (0..s).flat_map(|_| x.iter().copied()).collect();
-        let (mut z, mut aux, _) = self.run(&hs, &xs, s);
+        // One forward step, its tape tiled S times: every row of the batch is the same (h, x).
+        let h1 = h.to_vec();
+        let (z1, aux1, _) = self.run(&h1, &x.to_vec(), 1);
+        let tile = |v: &[f64]| -> Vec<f64> { (0..s).flat_map(|_| v.iter().copied()).collect() };
+        let (hs, mut z, mut aux) = (tile(&h1), tile(&z1), tile(&aux1));
         let mut identity = vec![0.0; s * s];
         for k in 0..s {
             identity[k * s + k] = 1.0;

@@ -43,8 +43,10 @@ enum Command {
     Ls(LsArgs),
     /// Export networks, curves (CSV/JSON) or weights (NumPy .npz).
     Export(ExportArgs),
-    /// A stored network's fixed and slow points at each of its task's constant inputs.
+    /// A network's fixed and slow points at each of its task's constant inputs.
     FixedPoints(FixedPointsArgs),
+    /// Find and store the fixed points of trained networks (resumable, parallel).
+    Analyze(AnalyzeArgs),
 }
 
 #[derive(Args)]
@@ -52,6 +54,46 @@ struct FixedPointsArgs {
     /// The network's id (see `rnnlab ls`).
     #[arg(long)]
     network: i64,
+    /// Also each point's right and left eigenvectors and input Jacobian ∂F/∂x (with --json).
+    #[arg(long)]
+    modes: bool,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct AnalyzeArgs {
+    /// Only this experiment.
+    #[arg(long)]
+    experiment: Option<String>,
+    /// Only this network.
+    #[arg(long)]
+    network: Option<i64>,
+    /// Analyse again networks already analysed (for example with new settings).
+    #[arg(long)]
+    force: bool,
+    /// Worker threads, one network each [default: the number of cores].
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Override the experiment's [analysis] starts per constant input.
+    #[arg(long)]
+    starts: Option<usize>,
+    /// Override the std of the noise added to visited states.
+    #[arg(long, allow_negative_numbers = true)]
+    start_noise: Option<f64>,
+    /// Override q below which a point is a fixed point.
+    #[arg(long, allow_negative_numbers = true)]
+    q_tolerance: Option<f64>,
+    /// Override q below which a point is kept as a slow point.
+    #[arg(long, allow_negative_numbers = true)]
+    slow_tolerance: Option<f64>,
+    /// Override the distance within which points are one.
+    #[arg(long, allow_negative_numbers = true)]
+    merge_distance: Option<f64>,
+    /// Override the Newton iterations per start.
+    #[arg(long)]
+    max_iterations: Option<usize>,
     /// Print one JSON document on stdout.
     #[arg(long)]
     json: bool,
@@ -109,10 +151,10 @@ struct LsArgs {
 
 #[derive(Args)]
 struct ExportArgs {
-    /// networks, curves or weights.
-    #[arg(long, value_parser = ["networks", "curves", "weights"])]
+    /// networks, curves, weights or fixed-points.
+    #[arg(long, value_parser = ["networks", "curves", "weights", "fixed-points"])]
     what: String,
-    /// csv or json (networks, curves); npz (weights).
+    /// csv or json (networks, curves, fixed-points); npz (weights, fixed-points).
     #[arg(long, value_parser = ["csv", "json", "npz"])]
     format: String,
     /// Only this experiment.
@@ -321,12 +363,13 @@ fn run(db: PathBuf, command: Command) -> Result<ExitCode, LabError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Run(args) => run_sweep(&db, args),
+        Command::Analyze(args) => analyze(&db, args),
         Command::Status(args) => status(&db, args),
         Command::Ls(args) => ls(&db, args),
         Command::Export(args) => export(&db, args),
         Command::FixedPoints(args) => {
             let notebook = lab::status::open_existing(&db)?;
-            let report = lab::fixed_points::fixed_points_of(&notebook, args.network)?;
+            let report = lab::fixed_points::fixed_points_of(&notebook, args.network, args.modes)?;
             print_report(&report, args.json);
             Ok(ExitCode::SUCCESS)
         }
@@ -359,12 +402,7 @@ fn run_sweep(db: &Path, args: RunArgs) -> Result<ExitCode, LabError> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        // A second signal ends the process at once.
-        let _ = signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop));
-        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
-    }
+    let stop = stop_on_signals();
     let summary = if std::io::stderr().is_terminal() {
         let bars = Bars::new(jobs);
         lab::sweep::run_sweep(&experiment, db, jobs, stop, &bars)?
@@ -378,10 +416,11 @@ fn run_sweep(db: &Path, args: RunArgs) -> Result<ExitCode, LabError> {
         );
     } else {
         println!(
-            "{}: {} newly planned, {} trained, {} diverged, {} failed{} in {:.1} s",
+            "{}: {} newly planned, {} trained, {} analysed, {} diverged, {} failed{} in {:.1} s",
             summary.experiment,
             summary.planned,
             summary.trained,
+            summary.analysed,
             summary.diverged,
             summary.failed,
             if summary.stopped {
@@ -402,6 +441,88 @@ fn run_sweep(db: &Path, args: RunArgs) -> Result<ExitCode, LabError> {
             ExitCode::SUCCESS
         },
     )
+}
+
+fn analyze(db: &Path, args: AnalyzeArgs) -> Result<ExitCode, LabError> {
+    use serde_json::{json, Map, Value};
+    if args.jobs == Some(0) {
+        return Err(LabError::Invalid("--jobs must be at least 1".into()));
+    }
+    let given: [(&str, Option<Value>); 6] = [
+        ("starts", args.starts.map(|v| json!(v))),
+        ("start_noise", args.start_noise.map(|v| json!(v))),
+        ("q_tolerance", args.q_tolerance.map(|v| json!(v))),
+        ("slow_tolerance", args.slow_tolerance.map(|v| json!(v))),
+        ("merge_distance", args.merge_distance.map(|v| json!(v))),
+        ("max_iterations", args.max_iterations.map(|v| json!(v))),
+    ];
+    let overrides: Map<String, Value> = given
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+        .collect();
+    // Checked before anything is written.
+    lab::analyse::options_with(&Default::default(), &overrides)
+        .map_err(|m| LabError::Invalid(format!("--{}", m.replacen('_', "-", 2))))?;
+    let notebook = lab::status::open_existing(db)?;
+    let scope = rnnlab::store::AnalysisScope {
+        experiment_id: match &args.experiment {
+            Some(name) => Some(notebook.experiment(name)?.id),
+            None => None,
+        },
+        network: match args.network {
+            Some(id) => Some(notebook.network(id)?.id),
+            None => None,
+        },
+    };
+    drop(notebook);
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let stop = stop_on_signals();
+    let summary = lab::analyse::run_analysis(
+        db,
+        scope,
+        args.force,
+        &overrides,
+        jobs,
+        stop,
+        &Lines::default(),
+    )?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&summary).expect("summary serialises")
+        );
+    } else {
+        println!(
+            "{} networks analysed ({} with a note), {} fixed and slow points stored{}{} in {:.1} s",
+            summary.analysed,
+            summary.with_note,
+            summary.points,
+            if summary.reset > 0 {
+                format!(", {} marked for a new analysis", summary.reset)
+            } else {
+                String::new()
+            },
+            if summary.stopped { ", stopped" } else { "" },
+            summary.seconds
+        );
+    }
+    Ok(if summary.stopped {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A flag set by SIGINT or SIGTERM (a second signal ends the process at once).
+fn stop_on_signals() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
+    }
+    stop
 }
 
 fn status(db: &Path, args: StatusArgs) -> Result<ExitCode, LabError> {
@@ -464,6 +585,20 @@ fn export(db: &Path, args: ExportArgs) -> Result<ExitCode, LabError> {
             let n = lab::export::export_weights(&notebook, &query, args.network, &path)?;
             eprintln!("wrote the weights of {n} networks to {}", path.display());
         }
+        ("fixed-points", "npz") => {
+            let path = args
+                .output
+                .unwrap_or_else(|| match (args.network, &args.experiment) {
+                    (Some(id), _) => PathBuf::from(format!("network-{id}-fixed-points.npz")),
+                    (None, Some(name)) => PathBuf::from(format!("{name}-fixed-points.npz")),
+                    (None, None) => PathBuf::from("fixed-points.npz"),
+                });
+            let n = lab::export_fixed_points::export_fixed_points_npz(&notebook, &query, &path)?;
+            eprintln!(
+                "wrote the fixed points of {n} networks to {}",
+                path.display()
+            );
+        }
         ("weights", f) => {
             return Err(LabError::Invalid(format!(
                 "--format {f}: weights are exported as npz"
@@ -488,10 +623,16 @@ fn export(db: &Path, args: ExportArgs) -> Result<ExitCode, LabError> {
                 )),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
-            if what == "networks" {
-                lab::export::export_networks(&notebook, &query, csv, &mut out, &name)?;
-            } else {
-                lab::export::export_curves(&notebook, &query, csv, &mut out, &name)?;
+            match what {
+                "networks" => {
+                    lab::export::export_networks(&notebook, &query, csv, &mut out, &name)?
+                }
+                "curves" => lab::export::export_curves(&notebook, &query, csv, &mut out, &name)?,
+                _ => {
+                    lab::export_fixed_points::export_fixed_points_text(
+                        &notebook, &query, csv, &mut out, &name,
+                    )?;
+                }
             }
             out.flush()
                 .map_err(|source| LabError::Io { path: name, source })?;

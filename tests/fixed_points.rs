@@ -1,7 +1,8 @@
 //! Fixed points against systems with known answers.
 
-use ndarray::{array, Array2};
-use rnnlab::analysis::{find_fixed_points, FixedPointOptions};
+use faer::c64;
+use ndarray::{array, Array1, Array2};
+use rnnlab::analysis::{find_fixed_points, linearise_at, network_fixed_points, FixedPointOptions};
 use rnnlab::net::{Activation, Arch, CellMap, NetSpec, Params};
 
 /// A 2-unit vanilla network with recurrent kernel `w_h` (h' = f(h·W_h + b)) and bias `b`.
@@ -147,8 +148,6 @@ fn pseudo_fixed_points_outside_the_tanh_box_are_not_reported() {
 /// whose readouts carry all 8 sign patterns, and saddles with 1, 2 and 3 unstable modes.
 #[test]
 fn a_trained_flipflop_gru_has_the_cube_scaffold() {
-    use rand::SeedableRng;
-    use rnnlab::analysis::starts_from_states;
     use rnnlab::task::{FlipFlop, Task};
     use rnnlab::train::{net_spec, train, TrainConfig};
     use std::ops::ControlFlow;
@@ -166,24 +165,31 @@ fn a_trained_flipflop_gru_has_the_cube_scaffold() {
         trained.final_loss
     );
 
-    let probe = task.probe_batch();
-    let (steps, trials, _) = probe.inputs.dim();
-    let mut tape = rnnlab::net::Tape::new(spec, trials, steps);
-    rnnlab::net::forward(&trained.params, probe.input_slice(), &mut tape);
-    let states = Array2::from_shape_vec(
-        (steps * trials, 24),
-        tape.states().iter().map(|&v| v as f64).collect(),
-    )
-    .unwrap();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-    let starts = starts_from_states(states.view(), 1024, 0.5, &mut rng);
+    let opts = FixedPointOptions::default();
+    let found = network_fixed_points(&trained.params, &task, &opts);
+    assert_eq!(found.inputs.len(), 1, "flip-flop holds one input, zero");
+    let points = &found.inputs[0].points;
     let map = CellMap::new(&trained.params);
-    let points = find_fixed_points(
-        &map,
-        array![0.0, 0.0, 0.0].view(),
-        starts.view(),
-        &FixedPointOptions::default(),
-    );
+
+    // Every point within its tolerance, no two within the merge distance, and the stored
+    // eigenvalues those of a direct eigendecomposition of ∂F/∂h at the point.
+    for (k, p) in points.iter().enumerate() {
+        assert!(
+            p.q < if p.converged {
+                opts.q_tolerance
+            } else {
+                opts.slow_tolerance
+            }
+        );
+        for other in &points[k + 1..] {
+            let d = (&p.state - &other.state).mapv(|v| v * v).sum().sqrt();
+            assert!(d > opts.merge_distance, "duplicates {d}");
+        }
+        let direct = linearise_at(&map, p.state.view(), p.input.view()).unwrap();
+        for (a, b) in p.eigenvalues.iter().zip(&direct.eigenvalues) {
+            assert!((a.norm() - b.norm()).abs() < 1e-9, "{a} vs {b}");
+        }
+    }
 
     let stable: Vec<_> = points
         .iter()
@@ -219,4 +225,61 @@ fn a_trained_flipflop_gru_has_the_cube_scaffold() {
             "no saddle with {k} unstable modes"
         );
     }
+}
+
+#[test]
+fn the_modes_are_left_and_right_eigenvectors_and_the_input_jacobian_is_exact() {
+    use rand::SeedableRng;
+    let spec = NetSpec {
+        arch: Arch::Gru,
+        activation: Activation::Tanh,
+        inputs: 2,
+        units: 6,
+        outputs: 1,
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let params = Params::<f64>::init(spec, &mut rng);
+    let map = CellMap::new(&params);
+    let h = Array1::from_shape_fn(6, |k| 0.3 * (k as f64 - 2.5) / 2.5);
+    let x = array![0.4, -0.7];
+    let lin = linearise_at(&map, h.view(), x.view()).unwrap();
+    let j = lin.state_jacobian.mapv(|v| c64::new(v, 0.0));
+    let left = lin.left.as_ref().expect("a random J is diagonalisable");
+    for (k, lambda) in lin.eigenvalues.iter().enumerate() {
+        let v = lin.right.column(k);
+        let w = left.row(k);
+        let jv = j.dot(&v);
+        let wj = w.dot(&j);
+        for i in 0..6 {
+            assert!((jv[i] - lambda * v[i]).norm() < 1e-10, "J v ≠ λ v");
+            assert!((wj[i] - lambda * w[i]).norm() < 1e-10, "wᵀJ ≠ λ wᵀ");
+        }
+        assert!((w.dot(&v) - c64::new(1.0, 0.0)).norm() < 1e-10, "wᵀv ≠ 1");
+    }
+    // ∂F/∂x against central differences.
+    for c in 0..2 {
+        let mut xp = x.clone();
+        let mut xm = x.clone();
+        xp[c] += 1e-6;
+        xm[c] -= 1e-6;
+        let fd = (map.step(h.view(), xp.view()) - map.step(h.view(), xm.view())) / 2e-6;
+        for i in 0..6 {
+            assert!((fd[i] - lin.input_jacobian[[i, c]]).abs() < 1e-8);
+        }
+    }
+}
+
+#[test]
+fn a_network_with_nan_weights_gets_a_reason_not_a_panic() {
+    use rnnlab::task::{FlipFlop, Task};
+    let task = Task::FlipFlop(FlipFlop {
+        time_steps: 10,
+        ..FlipFlop::default()
+    });
+    let spec = rnnlab::train::net_spec(&task, Arch::Gru, Activation::Tanh, 4);
+    let mut params = Params::<f32>::zeros(spec);
+    params.data.fill(f32::NAN);
+    let found = network_fixed_points(&params, &task, &FixedPointOptions::default());
+    assert_eq!(found.points().count(), 0);
+    assert!(found.note.unwrap().contains("not finite"));
 }

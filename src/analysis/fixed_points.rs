@@ -383,4 +383,3 @@ fn linearise(
         unstable,
     }
 }
-

@@ -2,9 +2,11 @@
 //! F(·, x*) and their linearisation (PAPER.md, Analyses 2 and 4).
 
 mod fixed_points;
+mod linearisation;
 mod network_points;
 mod point_index;
 
 pub use fixed_points::{find_fixed_points, starts_from_states, FixedPoint, FixedPointOptions};
+pub use linearisation::{linearise_at, Linearisation};
 pub use network_points::{network_fixed_points, visited_states, InputPoints, NetworkFixedPoints};
 pub use point_index::PointIndex;

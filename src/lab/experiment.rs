@@ -29,12 +29,15 @@
 //! ```
 //! Training settings a file leaves out take the per-network defaults
 //! ([`TrainConfig::for_network`]), so a ReLU LSTM still gets its smaller learning rate.
+//! An optional `[analysis]` table sets the fixed-point search (any key of
+//! [`FixedPointOptions`]: `starts = 1024`, `start_noise = 0.5`, `q_tolerance = 1e-12`, ...).
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::LabError;
+use crate::analysis::FixedPointOptions;
 use crate::net::{Activation, Arch};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -183,6 +186,8 @@ struct ExperimentFile {
     train: TrainConfig,
     #[serde(default)]
     search: Option<Search>,
+    #[serde(default)]
+    analysis: FixedPointOptions,
 }
 
 /// A parsed, validated experiment.
@@ -202,6 +207,10 @@ pub struct Experiment {
     pub train: serde_json::Map<String, serde_json::Value>,
     /// The paper's random search, if the file asks for it.
     pub search: Option<Search>,
+    /// The fixed-point search settings (`[analysis]`). Not part of the experiment's identity:
+    /// a file with new settings analyses the networks still to come with them.
+    #[serde(skip)]
+    pub analysis: FixedPointOptions,
     /// The file as written.
     #[serde(skip)]
     pub text: String,
@@ -285,6 +294,9 @@ impl Experiment {
         if let Some(search) = &file.search {
             search.validate().map_err(bad)?;
         }
+        file.analysis
+            .validate()
+            .map_err(|m| bad(format!("[analysis] {m}")))?;
         let seeds = file.seeds.values();
         if seeds.is_empty() {
             return Err(bad("seeds must be at least 1 (or a non-empty list)".into()));
@@ -297,6 +309,7 @@ impl Experiment {
             seeds,
             train,
             search: file.search,
+            analysis: file.analysis,
             text: text.to_string(),
         };
         // Every network's merged settings must be usable.

@@ -6,13 +6,13 @@
 //! `readout_bias` O, and per gate block g (e.g. `update`, `candidate`): `kernel_g` (I+N)×N acting
 //! on [x; h] and `bias_g` N.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 use serde::Serialize;
 
 use super::error::LabError;
+use super::npz::{f32_npy, int_npy, text_npy, Npz};
 use super::stored::stored_network;
 use crate::net::{Layout, NetSpec};
 use crate::store::{ListQuery, NetworkRow, Notebook};
@@ -184,40 +184,6 @@ pub fn export_curves(
     )
 }
 
-/// One array in NumPy's .npy format (version 1.0).
-fn npy(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
-    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-    let shape = match dims.len() {
-        1 => format!("({},)", dims[0]),
-        _ => format!("({})", dims.join(", ")),
-    };
-    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-    // Magic (6) + version (2) + length (2) + header + '\n' is a multiple of 64.
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    out.extend_from_slice(header.as_bytes());
-    out.extend_from_slice(data);
-    out
-}
-
-fn f32_npy(values: &[f32], shape: &[usize]) -> Vec<u8> {
-    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-    npy("<f4", shape, &bytes)
-}
-
-fn text_npy(s: &str) -> Vec<u8> {
-    let bytes: Vec<u8> = s.chars().flat_map(|c| (c as u32).to_le_bytes()).collect();
-    npy(&format!("<U{}", s.chars().count().max(1)), &[], &bytes)
-}
-
-fn int_npy(v: i64) -> Vec<u8> {
-    npy("<i8", &[], &v.to_le_bytes())
-}
-
 /// The named arrays of one network's weights.
 pub fn weight_arrays(spec: NetSpec, params: &[f32]) -> Vec<(String, Vec<u8>)> {
     let layout = Layout::new(spec);
@@ -261,21 +227,14 @@ pub fn export_weights(
     network: Option<i64>,
     path: &Path,
 ) -> Result<usize, LabError> {
-    let e = io_err(path);
-    let tmp = PathBuf::from(format!("{}.partial", path.display()));
-    let mut zip = zip::ZipWriter::new(BufWriter::new(File::create(&tmp).map_err(&e)?));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored)
-        .large_file(true);
+    let mut npz = Npz::create(path)?;
     let mut count = 0;
     let mut add = |row: &NetworkRow| -> Result<(), LabError> {
         let Some((_, params)) = stored_network(notebook, row)? else {
             return Ok(()); // not trained
         };
         for (name, bytes) in weight_arrays(params.spec, &params.data) {
-            zip.start_file(format!("net{}/{name}.npy", row.id), options)
-                .map_err(|z| LabError::Invalid(format!("{}: {z}", path.display())))?;
-            zip.write_all(&bytes).map_err(&e)?;
+            npz.add(&format!("net{}/{name}", row.id), &bytes)?;
         }
         count += 1;
         Ok(())
@@ -284,14 +243,7 @@ pub fn export_weights(
         Some(id) => add(&notebook.network(id)?)?,
         None => for_each_network(notebook, query, &mut add)?,
     }
-    let file = zip
-        .finish()
-        .map_err(|z| LabError::Invalid(format!("{}: {z}", path.display())))?;
-    file.into_inner()
-        .map_err(|b| e(b.into_error()))?
-        .sync_all()
-        .map_err(&e)?;
-    std::fs::rename(&tmp, path).map_err(&e)?;
+    npz.finish()?;
     Ok(count)
 }
 
@@ -299,26 +251,6 @@ pub fn export_weights(
 mod tests {
     use super::*;
     use crate::net::{Activation, Arch};
-
-    #[test]
-    fn npy_headers_are_aligned_and_describe_the_array() {
-        let a = f32_npy(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
-        assert_eq!(&a[..8], b"\x93NUMPY\x01\x00");
-        let len = u16::from_le_bytes([a[8], a[9]]) as usize;
-        assert_eq!((10 + len) % 64, 0);
-        let header = std::str::from_utf8(&a[10..10 + len]).unwrap();
-        assert!(header.starts_with("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"));
-        assert!(header.ends_with('\n'));
-        assert_eq!(a.len(), 10 + len + 24);
-        assert_eq!(
-            f32::from_le_bytes(a[10 + len..14 + len].try_into().unwrap()),
-            1.0
-        );
-        assert!(String::from_utf8_lossy(&f32_npy(&[1.0], &[1])).contains("'shape': (1,)"));
-        let t = text_npy("gru");
-        assert!(String::from_utf8_lossy(&t).contains("'descr': '<U3'"));
-        assert!(String::from_utf8_lossy(&t).contains("'shape': ()"));
-    }
 
     #[test]
     fn gate_blocks_slice_the_kernel_columns() {

@@ -1,37 +1,44 @@
-//! `rnnlab fixed-points --network ID`: one stored network's fixed and slow points, computed on
-//! demand for each of its task's constant inputs.
+//! `rnnlab fixed-points --network ID`: one network's fixed and slow points at each of its
+//! task's constant inputs, as stored by the analysis (or searched on demand), with the modes of
+//! each point on request.
 
 use std::fmt;
 
 use serde::Serialize;
 
+use faer::c64;
+use ndarray::ArrayView1;
+
+use super::analyse::{fixed_point_record, summarise, InputSummary};
 use super::error::LabError;
 use super::stored::stored_network;
-use crate::analysis::{network_fixed_points, FixedPointOptions};
+use crate::analysis::linearise_at;
 use crate::net::CellMap;
-use crate::store::Notebook;
+use crate::store::{FixedPointRecord, NetState, Notebook, StoredFixedPoint};
+
+/// The modes of one point (`--modes`): eigenvectors and the input Jacobian.
+#[derive(Clone, Debug, Serialize)]
+pub struct PointModes {
+    /// Column k of the right eigenvector matrix as [re, im] pairs, per eigenvalue (same order
+    /// as the point's eigenvalues).
+    pub right: Vec<Vec<[f64; 2]>>,
+    /// Left eigenvectors (wₖᵀ vₖ = 1), per eigenvalue; absent if J is defective.
+    pub left: Option<Vec<Vec<[f64; 2]>>>,
+    /// ∂F/∂x, S rows of I values.
+    pub input_jacobian: Vec<Vec<f64>>,
+}
 
 /// One point as reported.
 #[derive(Clone, Debug, Serialize)]
 pub struct PointRow {
-    /// The constant input.
-    pub input: Vec<f64>,
-    /// The state (LSTM: [c; h]).
-    pub state: Vec<f64>,
-    /// ½‖F(h) − h‖².
-    pub q: f64,
-    /// A fixed point (else a slow point).
-    pub converged: bool,
+    /// The point as stored.
+    #[serde(flatten)]
+    pub point: StoredFixedPoint,
     /// Every |λ| < 1.
     pub stable: bool,
-    /// #{|λ| > 1}.
-    pub unstable: usize,
-    /// Largest |λ|.
-    pub max_modulus: f64,
-    /// Eigenvalues, largest modulus first, as [re, im].
-    pub eigenvalues: Vec<[f64; 2]>,
-    /// The readout at the point.
-    pub readout: Vec<f64>,
+    /// Eigenvectors and ∂F/∂x, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modes: Option<PointModes>,
 }
 
 /// A network's points.
@@ -45,54 +52,105 @@ pub struct FixedPointReport {
     pub activation: String,
     /// Hidden units.
     pub units: i64,
-    /// Seconds spent searching.
+    /// True if read from the notebook (the network is analysed), false if searched just now.
+    pub stored: bool,
+    /// Seconds the search took.
     pub seconds: f64,
+    /// Why the result is thin, when it is.
+    pub note: Option<String>,
+    /// Per input: counts per stability class.
+    pub summary: Vec<InputSummary>,
     /// Every point, per input in the task's order.
     pub points: Vec<PointRow>,
 }
 
-/// Finds the fixed points of stored network `id` at each of its task's constant inputs.
-pub fn fixed_points_of(notebook: &Notebook, id: i64) -> Result<FixedPointReport, LabError> {
+fn complex_rows(m: impl Iterator<Item = Vec<c64>>) -> Vec<Vec<[f64; 2]>> {
+    m.map(|row| row.iter().map(|z| [z.re, z.im]).collect())
+        .collect()
+}
+
+/// Stored network `id`'s fixed points: from the notebook if it is analysed, else searched now
+/// with its experiment's settings (nothing is stored). With `modes`, each point's eigenvectors
+/// and input Jacobian are computed too.
+pub fn fixed_points_of(
+    notebook: &Notebook,
+    id: i64,
+    modes: bool,
+) -> Result<FixedPointReport, LabError> {
     let row = notebook.network(id)?;
-    let (task, params) = stored_network(notebook, &row)?.ok_or_else(|| {
+    let (experiment, params) = stored_network(notebook, &row)?.ok_or_else(|| {
         LabError::Invalid(format!(
             "network {id} is {} and has no weights yet",
             row.state.name()
         ))
     })?;
+    let (stored, record) = match notebook.analysis(id)? {
+        Some(a) if row.state == NetState::Analysed => (
+            true,
+            FixedPointRecord {
+                settings: a.settings,
+                summary: a.summary,
+                note: a.note,
+                seconds: a.seconds,
+                points: notebook.fixed_points(id)?,
+            },
+        ),
+        _ => (
+            false,
+            fixed_point_record(&experiment.task, &params, &experiment.analysis),
+        ),
+    };
     let map = CellMap::new(&params);
-    let found = network_fixed_points(&params, &task, &FixedPointOptions::default());
-    let mut points: Vec<PointRow> = found
-        .points()
-        .map(|p| PointRow {
-            input: p.input.to_vec(),
-            readout: map.readout(p.state.view()).to_vec(),
-            q: p.q,
-            converged: p.converged,
-            stable: p.stable(),
-            unstable: p.unstable,
-            max_modulus: p.eigenvalues.first().map_or(0.0, |l| l.norm()),
-            eigenvalues: p.eigenvalues.iter().map(|l| [l.re, l.im]).collect(),
-            state: p.state.to_vec(),
+    let inputs: Vec<Vec<f64>> = experiment
+        .task
+        .definition()
+        .constant_inputs()
+        .rows()
+        .into_iter()
+        .map(|x| x.to_vec())
+        .collect();
+    let summary = summarise(&inputs, &record.points);
+    let points = record
+        .points
+        .into_iter()
+        .map(|p| {
+            let modes = modes
+                .then(|| {
+                    linearise_at(
+                        &map,
+                        ArrayView1::from(&p.state[..]),
+                        ArrayView1::from(&p.input[..]),
+                    )
+                })
+                .flatten()
+                .map(|l| PointModes {
+                    right: complex_rows(l.right.columns().into_iter().map(|c| c.to_vec())),
+                    left: l
+                        .left
+                        .map(|w| complex_rows(w.rows().into_iter().map(|r| r.to_vec()))),
+                    input_jacobian: l
+                        .input_jacobian
+                        .rows()
+                        .into_iter()
+                        .map(|r| r.to_vec())
+                        .collect(),
+                });
+            PointRow {
+                stable: p.stable(),
+                point: p,
+                modes,
+            }
         })
         .collect();
-    points.sort_by(|a, b| {
-        a.input
-            .partial_cmp(&b.input)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then(a.unstable.cmp(&b.unstable))
-            .then(
-                a.readout
-                    .partial_cmp(&b.readout)
-                    .unwrap_or(std::cmp::Ordering::Equal),
-            )
-    });
     Ok(FixedPointReport {
         network: id,
         arch: row.arch,
         activation: row.activation,
         units: row.units,
-        seconds: found.seconds,
+        stored,
+        seconds: record.seconds,
+        note: record.note,
+        summary,
         points,
     })
 }
@@ -102,46 +160,58 @@ fn numbers(v: &[f64], precision: usize) -> String {
     format!("[{}]", parts.join(", "))
 }
 
+impl fmt::Display for InputSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} stable", self.stable)?;
+        for (k, c) in self.saddles.iter().enumerate() {
+            write!(f, ", {c} with {} unstable", k + 1)?;
+        }
+        if self.marginal > 0 {
+            write!(f, ", {} marginal", self.marginal)?;
+        }
+        if self.slow > 0 {
+            write!(f, ", {} slow", self.slow)?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for FixedPointReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "network {} ({} {} N={}): {} points in {:.2} s",
+            "network {} ({} {} N={}): {} points, {} in {:.2} s",
             self.network,
             self.arch,
             self.activation,
             self.units,
             self.points.len(),
+            if self.stored {
+                "from the notebook, found"
+            } else {
+                "searched now (not analysed yet)"
+            },
             self.seconds
         )?;
-        let mut inputs: Vec<&Vec<f64>> = self.points.iter().map(|p| &p.input).collect();
-        inputs.dedup();
-        for input in inputs {
-            let here: Vec<&PointRow> = self.points.iter().filter(|p| &p.input == input).collect();
-            let max_unstable = here.iter().map(|p| p.unstable).max().unwrap_or(0);
-            let counts: Vec<String> = (0..=max_unstable)
-                .map(|k| {
-                    let c = here
-                        .iter()
-                        .filter(|p| p.unstable == k && (k > 0 || p.stable))
-                        .count();
-                    if k == 0 {
-                        format!("{c} stable")
-                    } else {
-                        format!("{c} with {k} unstable")
-                    }
-                })
-                .collect();
-            writeln!(f, "\ninput {}: {}", numbers(input, 2), counts.join(", "))?;
+        if let Some(note) = &self.note {
+            writeln!(f, "note: {note}")?;
+        }
+        for input in &self.summary {
+            writeln!(f, "\ninput {}: {input}", numbers(&input.input, 2))?;
             writeln!(
                 f,
-                "  {:>8} {:>8} {:>9} {:<6}  readout",
+                "  {:>8} {:>8} {:>9} {:<8}  readout",
                 "unstable", "|λ|max", "q", "kind"
             )?;
-            for p in here {
+            for row in self
+                .points
+                .iter()
+                .filter(|p| p.point.input_index == input.input_index)
+            {
+                let p = &row.point;
                 let kind = if !p.converged {
                     "slow"
-                } else if p.stable {
+                } else if row.stable {
                     "stable"
                 } else if p.unstable == 0 {
                     "marginal"
@@ -150,7 +220,7 @@ impl fmt::Display for FixedPointReport {
                 };
                 writeln!(
                     f,
-                    "  {:>8} {:>8.4} {:>9.1e} {:<6}  {}",
+                    "  {:>8} {:>8.4} {:>9.1e} {:<8}  {}",
                     p.unstable,
                     p.max_modulus,
                     p.q,

@@ -1,17 +1,20 @@
 //! What the command line runs: training one network, benchmarks, saved networks; later, sweeps
 //! planned from experiment files into the notebook and the worker pool.
 
+pub mod analyse;
 mod bench;
 mod bench_fixed_points;
 pub mod detach;
 mod error;
 pub mod experiment;
 pub mod export;
+pub mod export_fixed_points;
 pub mod fixed_points;
 pub mod network_file;
+mod npz;
 pub mod progress;
 pub mod status;
-mod stored;
+pub mod stored;
 pub mod sweep;
 mod train_one;
 

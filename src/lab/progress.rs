@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::analyse::AnalyzeObserver;
 use super::sweep::RunObserver;
-use crate::store::{NetState, NetworkRow, Outcome};
+use crate::store::{FixedPointRecord, NetState, NetworkRow, Outcome};
 use crate::train::Progress;
 
 fn describe(n: &NetworkRow) -> String {
@@ -31,6 +32,19 @@ fn result(outcome: &Outcome) -> String {
             outcome.reason.as_deref().unwrap_or("")
         ),
     }
+}
+
+fn analysed(record: &FixedPointRecord) -> String {
+    let stable = record.points.iter().filter(|p| p.stable()).count();
+    let mut line = format!(
+        "{} fixed points ({stable} stable) in {:.1} s",
+        record.points.len(),
+        record.seconds
+    );
+    if let Some(note) = &record.note {
+        line.push_str(&format!(": {note}"));
+    }
+    line
 }
 
 /// Progress bars on stderr.
@@ -102,6 +116,17 @@ impl RunObserver for Bars {
         }
         self.workers[slot].set_message("waiting");
     }
+    fn analysing(&self, slot: usize, network: &NetworkRow) {
+        self.workers[slot].set_message(format!("{}  fixed points", describe(network)));
+    }
+    fn analysed(&self, slot: usize, network: &NetworkRow, record: &FixedPointRecord) {
+        if let Some(note) = &record.note {
+            let _ = self
+                .multi
+                .println(format!("{}: fixed points: {note}", describe(network)));
+        }
+        self.workers[slot].set_message("waiting");
+    }
 }
 
 impl Drop for Bars {
@@ -135,6 +160,28 @@ impl RunObserver for Lines {
             c.1,
             describe(network),
             result(outcome)
+        );
+    }
+    fn analysing(&self, _slot: usize, _network: &NetworkRow) {}
+    fn analysed(&self, _slot: usize, network: &NetworkRow, record: &FixedPointRecord) {
+        eprintln!("{}: {}", describe(network), analysed(record));
+    }
+}
+
+impl AnalyzeObserver for Lines {
+    fn planned(&self, remaining: usize) {
+        *self.counts.lock().expect("no panics hold it") = (0, remaining);
+        eprintln!("{remaining} trained networks to analyse");
+    }
+    fn analysed(&self, network: &NetworkRow, record: &FixedPointRecord) {
+        let mut c = self.counts.lock().expect("no panics hold it");
+        c.0 += 1;
+        eprintln!(
+            "[{}/{}] {}: {}",
+            c.0,
+            c.1,
+            describe(network),
+            analysed(record)
         );
     }
 }

@@ -128,7 +128,7 @@ impl fmt::Display for StatusReport {
 pub fn network_table(rows: &[NetworkRow]) -> String {
     let num = |v: Option<f64>, p: usize| v.map_or("—".to_string(), |v| format!("{v:.p$e}"));
     let mut out = format!(
-        "{:>6} {:<14} {:<8} {:<5} {:>5} {:>7} {:>5} {:<6} {:<9} {:>6} {:>9} {:>8} {:>7}\n",
+        "{:>6} {:<14} {:<8} {:<5} {:>5} {:>7} {:>5} {:<6} {:<9} {:>6} {:>9} {:>8} {:>7} {:>9}\n",
         "id",
         "experiment",
         "arch",
@@ -141,12 +141,13 @@ pub fn network_table(rows: &[NetworkRow]) -> String {
         "steps",
         "loss",
         "score",
-        "secs"
+        "secs",
+        "fp/stable"
     );
     for r in rows {
         let exp: String = r.experiment.chars().take(14).collect();
         out += &format!(
-            "{:>6} {:<14} {:<8} {:<5} {:>5} {:>7.0e} {:>5} {:<6} {:<9} {:>6} {:>9} {:>8} {:>7}\n",
+            "{:>6} {:<14} {:<8} {:<5} {:>5} {:>7.0e} {:>5} {:<6} {:<9} {:>6} {:>9} {:>8} {:>7} {:>9}\n",
             r.id,
             exp,
             r.arch,
@@ -160,6 +161,10 @@ pub fn network_table(rows: &[NetworkRow]) -> String {
             num(r.final_loss, 2),
             r.score.map_or("—".into(), |s| format!("{s:.4}")),
             r.train_seconds.map_or("—".into(), |s| format!("{s:.1}")),
+            match (r.fixed_points, r.stable_points) {
+                (Some(all), Some(stable)) => format!("{all}/{stable}"),
+                _ => "—".into(),
+            },
         );
     }
     out

@@ -6,21 +6,28 @@ use super::error::LabError;
 use super::experiment::Experiment;
 use crate::net::{Activation, Arch, Params};
 use crate::store::{NetworkRow, Notebook};
-use crate::task::Task;
 use crate::train::net_spec;
 
-/// The task and trained parameters of a stored network (None if it has no weights yet).
+/// The experiment a stored network belongs to, parsed from the file stored with it.
+pub fn stored_experiment(notebook: &Notebook, name: &str) -> Result<Experiment, LabError> {
+    let stored = notebook.experiment(name)?;
+    Experiment::parse(
+        Path::new(&format!("<stored experiment {name}>")),
+        &stored.spec,
+    )
+}
+
+/// The experiment and trained parameters of a stored network (None if it has no weights yet).
 pub fn stored_network(
     notebook: &Notebook,
     row: &NetworkRow,
-) -> Result<Option<(Task, Params<f32>)>, LabError> {
+) -> Result<Option<(Experiment, Params<f32>)>, LabError> {
     let Some(data) = notebook.weights(row.id)? else {
         return Ok(None);
     };
-    let experiment = notebook.experiment(&row.experiment)?;
-    let task = Experiment::parse(Path::new("<stored experiment>"), &experiment.spec)?.task;
+    let experiment = stored_experiment(notebook, &row.experiment)?;
     let spec = net_spec(
-        &task,
+        &experiment.task,
         row.arch.parse::<Arch>().map_err(LabError::Invalid)?,
         row.activation
             .parse::<Activation>()
@@ -35,7 +42,7 @@ pub fn stored_network(
             spec_len(&spec)
         )));
     }
-    Ok(Some((task, Params { spec, data })))
+    Ok(Some((experiment, Params { spec, data })))
 }
 
 fn spec_len(spec: &crate::net::NetSpec) -> usize {

@@ -1,5 +1,6 @@
-//! `rnnlab run`: plan an experiment into the notebook, then train every planned network with a
-//! pool of workers, each finished network stored in its own short transaction.
+//! `rnnlab run`: plan an experiment into the notebook, then train and analyse every planned
+//! network with a pool of workers, each finished network (and then its fixed points) stored in
+//! its own short transaction.
 //!
 //! One process is one registered worker with `jobs` threads, each holding its own connection and
 //! one network at a time (memory is flat in the number of networks). A heartbeat thread keeps
@@ -17,10 +18,11 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::analyse::analyse_network;
 use super::error::LabError;
 use super::experiment::Experiment;
 use crate::net::{Activation, Arch};
-use crate::store::{NetState, NetworkRow, Notebook, Outcome};
+use crate::store::{AnalysisScope, FixedPointRecord, NetState, NetworkRow, Notebook, Outcome};
 use crate::train::{self, LossCurve, Progress, TrainConfig};
 
 /// Points kept per loss curve (between this and twice this).
@@ -37,6 +39,8 @@ pub struct RunSummary {
     pub planned: usize,
     /// Networks this process trained successfully.
     pub trained: usize,
+    /// Networks this process analysed (fixed points stored).
+    pub analysed: usize,
     /// Networks this process found diverged.
     pub diverged: usize,
     /// Networks that failed (panicked) here.
@@ -61,6 +65,10 @@ pub trait RunObserver: Sync {
     fn step(&self, slot: usize, progress: &Progress);
     /// A network is stored.
     fn finished(&self, slot: usize, network: &NetworkRow, outcome: &Outcome);
+    /// The worker in `slot` is finding a network's fixed points.
+    fn analysing(&self, slot: usize, network: &NetworkRow);
+    /// A network's fixed points are stored.
+    fn analysed(&self, slot: usize, network: &NetworkRow, record: &FixedPointRecord);
 }
 
 /// Plans `experiment` into the notebook at `db` and trains what is planned with `jobs` threads
@@ -168,7 +176,8 @@ fn counts(notebook: &Notebook, experiment: &str) -> Result<(usize, usize), LabEr
     Ok((total as usize, left as usize))
 }
 
-fn heartbeat(db: &Path, worker: &str, done: &AtomicBool) {
+/// Beats for `worker` every few seconds until `done`.
+pub(super) fn heartbeat(db: &Path, worker: &str, done: &AtomicBool) {
     let Ok(notebook) = Notebook::open(db) else {
         return;
     };
@@ -195,10 +204,21 @@ fn work(
     summary: &Mutex<RunSummary>,
 ) -> Result<(), LabError> {
     let notebook = Notebook::open(db)?;
+    let this_experiment = AnalysisScope {
+        experiment_id: Some(experiment_id),
+        network: None,
+    };
     while !stop.load(Ordering::SeqCst) {
         let network = match notebook.claim(experiment_id, worker)? {
             Some(n) => n,
             None => {
+                // Trained but not analysed (an earlier run was stopped in between): analyse.
+                if let Some(trained) = notebook.claim_analysis(this_experiment, worker)? {
+                    analyse(
+                        experiment, &notebook, &trained, worker, slot, observer, summary,
+                    )?;
+                    continue;
+                }
                 // Out of work: configurations whose search just finished bring their seeds,
                 // and while other search runs are still training, more may come.
                 if promote_searches(experiment, &notebook, experiment_id)? > 0 {
@@ -230,7 +250,40 @@ fn work(
             }
         }
         observer.finished(slot, &network, &outcome);
+        if outcome.state == NetState::Trained && !stop.load(Ordering::SeqCst) {
+            let just_trained = AnalysisScope {
+                network: Some(network.id),
+                ..this_experiment
+            };
+            if let Some(trained) = notebook.claim_analysis(just_trained, worker)? {
+                analyse(
+                    experiment, &notebook, &trained, worker, slot, observer, summary,
+                )?;
+            }
+        }
     }
+    Ok(())
+}
+
+/// Finds and stores the fixed points of a network this worker has claimed for analysis, with
+/// the settings of the experiment file being run.
+fn analyse(
+    experiment: &Experiment,
+    notebook: &Notebook,
+    network: &NetworkRow,
+    worker: &str,
+    slot: usize,
+    observer: &dyn RunObserver,
+    summary: &Mutex<RunSummary>,
+) -> Result<(), LabError> {
+    observer.analysing(slot, network);
+    let settings = serde_json::to_value(&experiment.analysis).expect("settings serialise");
+    let overrides = settings.as_object().expect("settings are a map");
+    let record = analyse_network(notebook, network, overrides)?;
+    if notebook.store_analysis(network.id, worker, &record)? {
+        summary.lock().expect("no panics hold it").analysed += 1;
+    }
+    observer.analysed(slot, network, &record);
     Ok(())
 }
 

@@ -31,6 +31,9 @@ pub const FILTER_COLUMNS: &[(&str, &str)] = &[
     ("train_seconds", "n.train_seconds"),
     ("backoffs", "n.backoffs"),
     ("reason", "n.reason"),
+    ("fixed_points", "n.fixed_points"),
+    ("stable_points", "n.stable_points"),
+    ("analysis_seconds", "n.analysis_seconds"),
 ];
 
 /// A parsed filter: an SQL condition with `?` placeholders and their values.

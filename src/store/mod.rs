@@ -4,12 +4,15 @@
 //! migrations. A file that is not an rnnlab notebook, or was written by a newer rnnlab, is
 //! refused before anything is written. Every write is one short transaction.
 
+mod analyses;
+mod blob;
 mod filter;
 mod networks;
 mod schema;
 mod types;
 mod workers;
 
+pub use analyses::{AnalysisRow, AnalysisScope, FixedPointRecord, StoredFixedPoint};
 pub use filter::{parse_filter, Filter, FILTER_COLUMNS};
 pub use types::{
     CurvePoints, ExperimentRow, FinishedSearch, ListQuery, NetState, NetworkRow, NewNetwork,

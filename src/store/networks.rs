@@ -3,6 +3,7 @@
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 
+use super::blob::{from_le, to_le};
 use super::filter::{column_sql, parse_filter};
 use super::types::{
     CurvePoints, ExperimentRow, FinishedSearch, ListQuery, NetState, NetworkRow, NewNetwork,
@@ -13,7 +14,7 @@ use super::{now, Notebook, StoreError};
 const NETWORK_COLUMNS: &str =
     "n.id, e.name, n.arch, n.activation, n.units, n.l2, n.seed, n.state, \
      n.steps_run, n.final_loss, n.score, n.train_seconds, n.backoffs, n.reason, n.config, \
-     n.role, n.trial";
+     n.role, n.trial, n.fixed_points, n.stable_points, n.analysis_seconds";
 
 fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
     let state: String = r.get(7)?;
@@ -35,11 +36,10 @@ fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
         config: r.get(14)?,
         role: r.get(15)?,
         trial: r.get(16)?,
+        fixed_points: r.get(17)?,
+        stable_points: r.get(18)?,
+        analysis_seconds: r.get(19)?,
     })
-}
-
-fn le_bytes<T: Copy, const K: usize>(values: &[T], to: impl Fn(T) -> [u8; K]) -> Vec<u8> {
-    values.iter().flat_map(|&v| to(v)).collect()
 }
 
 impl Notebook {
@@ -188,15 +188,15 @@ impl Notebook {
             "INSERT OR REPLACE INTO curves (network_id, steps, losses) VALUES (?1, ?2, ?3)",
             params![
                 id,
-                le_bytes(steps, u32::to_le_bytes),
-                le_bytes(losses, f32::to_le_bytes)
+                to_le(steps, u32::to_le_bytes),
+                to_le(losses, f32::to_le_bytes)
             ],
         )
         .map_err(|e| self.err(e))?;
         if let Some(w) = &outcome.weights {
             tx.execute(
                 "INSERT OR REPLACE INTO weights (network_id, format, len, data) VALUES (?1, 'f32le', ?2, ?3)",
-                params![id, w.len() as i64, le_bytes(w, f32::to_le_bytes)],
+                params![id, w.len() as i64, to_le(w, f32::to_le_bytes)],
             )
             .map_err(|e| self.err(e))?;
         }
@@ -261,11 +261,7 @@ impl Notebook {
             )
             .optional()
             .map_err(|e| self.err(e))?;
-        Ok(blob.map(|b| {
-            b.chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect()
-        }))
+        Ok(blob.map(|b| from_le(&b, f32::from_le_bytes)))
     }
 
     /// A network's decimated loss curve: steps and batch losses.
@@ -281,12 +277,8 @@ impl Notebook {
             .map_err(|e| self.err(e))?;
         Ok(row.map(|(s, l)| {
             (
-                s.chunks_exact(4)
-                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect(),
-                l.chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect(),
+                from_le(&s, u32::from_le_bytes),
+                from_le(&l, f32::from_le_bytes),
             )
         }))
     }

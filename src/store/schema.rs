@@ -65,4 +65,32 @@ pub const MIGRATIONS: &[&str] = &[
         data       BLOB NOT NULL
     );
     ",
+    // 2: the fixed-point analysis: per network a summary, per fixed point its linearisation.
+    "
+    ALTER TABLE networks ADD COLUMN fixed_points INTEGER;     -- points found, every input
+    ALTER TABLE networks ADD COLUMN stable_points INTEGER;    -- of which stable
+    ALTER TABLE networks ADD COLUMN analysis_seconds REAL;
+    CREATE TABLE analyses (
+        network_id INTEGER PRIMARY KEY REFERENCES networks(id) ON DELETE CASCADE,
+        settings   TEXT NOT NULL,  -- the search settings used, JSON
+        summary    TEXT NOT NULL,  -- per input: counts per stability class, JSON
+        note       TEXT,           -- why the result is thin, when it is
+        seconds    REAL NOT NULL,
+        finished   REAL NOT NULL
+    );
+    CREATE TABLE fixed_points (
+        id          INTEGER PRIMARY KEY,
+        network_id  INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+        input_index INTEGER NOT NULL,  -- row of the task's constant inputs
+        input       BLOB NOT NULL,     -- f64 little-endian
+        state       BLOB NOT NULL,     -- f64 little-endian (LSTM: [c; h])
+        q           REAL NOT NULL,
+        converged   INTEGER NOT NULL,  -- 1: fixed point, 0: slow point
+        unstable    INTEGER NOT NULL,  -- #{|λ| > 1}
+        max_modulus REAL NOT NULL,
+        eigenvalues BLOB NOT NULL,     -- f64 little-endian (re, im) pairs, largest |λ| first
+        readout     BLOB NOT NULL      -- f64 little-endian
+    );
+    CREATE INDEX fixed_points_of_network ON fixed_points (network_id, input_index);
+    ",
 ];

@@ -12,7 +12,7 @@ pub enum NetState {
     Training,
     /// Trained; weights and curve stored.
     Trained,
-    /// Trained and analysed (later issues).
+    /// Trained, and its fixed points found and stored.
     Analysed,
     /// Could not be trained (the reason says why).
     Failed,
@@ -155,6 +155,12 @@ pub struct NetworkRow {
     pub backoffs: Option<i64>,
     /// Why it failed or diverged.
     pub reason: Option<String>,
+    /// Fixed and slow points found (analysed networks).
+    pub fixed_points: Option<i64>,
+    /// Of which stable.
+    pub stable_points: Option<i64>,
+    /// Seconds the fixed-point analysis took.
+    pub analysis_seconds: Option<f64>,
     /// Training settings, JSON.
     #[serde(skip)]
     pub config: String,

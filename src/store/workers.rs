@@ -46,12 +46,18 @@ impl Notebook {
         Ok(())
     }
 
-    /// Puts every network `worker` holds back to planned and removes the worker.
+    /// Puts every network `worker` holds back to planned (or, held for analysis, back to
+    /// unclaimed) and removes the worker.
     pub fn retire_worker(&self, worker: &str) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         tx.execute(
             "UPDATE networks SET state = 'planned', worker = NULL, started = NULL
              WHERE worker = ?1 AND state = 'training'",
+            [worker],
+        )
+        .map_err(|e| self.err(e))?;
+        tx.execute(
+            "UPDATE networks SET worker = NULL WHERE worker = ?1 AND state = 'trained'",
             [worker],
         )
         .map_err(|e| self.err(e))?;
@@ -61,8 +67,8 @@ impl Notebook {
     }
 
     /// Finds dead workers (heartbeat stale, or a process on this host that no longer exists),
-    /// removes them and puts the networks they held back to planned. Returns how many networks
-    /// were planned again.
+    /// removes them and puts the networks they held back to planned (those held for analysis
+    /// back to unclaimed). Returns how many networks were planned again.
     pub fn requeue_orphans(&self) -> Result<usize, StoreError> {
         let host = host_name();
         let dead: Vec<String> = self
@@ -86,6 +92,12 @@ impl Notebook {
                 [],
             )
             .map_err(|e| self.err(e))?;
+        tx.execute(
+            "UPDATE networks SET worker = NULL
+             WHERE state = 'trained' AND worker IS NOT NULL AND worker NOT IN (SELECT id FROM workers)",
+            [],
+        )
+        .map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(requeued)
     }

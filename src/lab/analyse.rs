@@ -1,0 +1,254 @@
+//! The fixed-point analysis of trained networks in the notebook: after training in every sweep,
+//! and by `rnnlab analyze` (resumable and parallel like `rnnlab run`: each thread claims one
+//! trained network at a time and stores its points in one transaction).
+
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::error::LabError;
+use super::stored::stored_network;
+use super::sweep::heartbeat;
+use crate::analysis::{network_fixed_points, FixedPointOptions};
+use crate::net::{CellMap, Params};
+use crate::store::{AnalysisScope, FixedPointRecord, NetworkRow, Notebook, StoredFixedPoint};
+use crate::task::Task;
+
+/// Counts of one constant input's points by stability class.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct InputSummary {
+    /// Row of the task's constant inputs.
+    pub input_index: usize,
+    /// The input.
+    pub input: Vec<f64>,
+    /// Stable fixed points.
+    pub stable: usize,
+    /// Fixed points with k unstable modes at index k − 1.
+    pub saddles: Vec<usize>,
+    /// Fixed points on the unit circle (no |λ| > 1, some |λ| = 1).
+    pub marginal: usize,
+    /// Slow points (q above the fixed-point tolerance).
+    pub slow: usize,
+}
+
+/// Per-input counts of `points`, for each of `inputs`.
+pub fn summarise(inputs: &[Vec<f64>], points: &[StoredFixedPoint]) -> Vec<InputSummary> {
+    let mut out: Vec<InputSummary> = inputs
+        .iter()
+        .enumerate()
+        .map(|(k, x)| InputSummary {
+            input_index: k,
+            input: x.clone(),
+            ..InputSummary::default()
+        })
+        .collect();
+    for p in points {
+        let Some(s) = out.get_mut(p.input_index) else {
+            continue;
+        };
+        if !p.converged {
+            s.slow += 1;
+        } else if p.stable() {
+            s.stable += 1;
+        } else if p.unstable == 0 {
+            s.marginal += 1;
+        } else {
+            if s.saddles.len() < p.unstable {
+                s.saddles.resize(p.unstable, 0);
+            }
+            s.saddles[p.unstable - 1] += 1;
+        }
+    }
+    out
+}
+
+/// Runs the fixed-point search on a network and shapes the result for the notebook.
+pub fn fixed_point_record(
+    task: &Task,
+    params: &Params<f32>,
+    options: &FixedPointOptions,
+) -> FixedPointRecord {
+    let found = network_fixed_points(params, task, options);
+    let map = CellMap::new(params);
+    let points: Vec<StoredFixedPoint> = found
+        .inputs
+        .iter()
+        .enumerate()
+        .flat_map(|(k, at)| at.points.iter().map(move |p| (k, p)))
+        .map(|(k, p)| StoredFixedPoint {
+            input_index: k,
+            input: p.input.to_vec(),
+            state: p.state.to_vec(),
+            q: p.q,
+            converged: p.converged,
+            unstable: p.unstable,
+            max_modulus: p.eigenvalues.first().map_or(0.0, |l| l.norm()),
+            eigenvalues: p.eigenvalues.iter().map(|l| [l.re, l.im]).collect(),
+            readout: map.readout(p.state.view()).to_vec(),
+        })
+        .collect();
+    let inputs: Vec<Vec<f64>> = found.inputs.iter().map(|i| i.input.to_vec()).collect();
+    FixedPointRecord {
+        settings: serde_json::to_string(options).expect("settings serialise"),
+        summary: serde_json::to_string(&summarise(&inputs, &points)).expect("summary serialises"),
+        note: found.note,
+        seconds: found.seconds,
+        points,
+    }
+}
+
+/// Settings of the search: `base` with the keys of `overrides` (any key of
+/// [`FixedPointOptions`]) replaced, checked.
+pub fn options_with(
+    base: &FixedPointOptions,
+    overrides: &serde_json::Map<String, serde_json::Value>,
+) -> Result<FixedPointOptions, String> {
+    let mut value = serde_json::to_value(base).expect("settings serialise");
+    let map = value.as_object_mut().expect("settings are a map");
+    for (k, v) in overrides {
+        map.insert(k.clone(), v.clone());
+    }
+    let options: FixedPointOptions = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    options.validate()?;
+    Ok(options)
+}
+
+/// Analyses one claimed network with its experiment's `[analysis]` settings patched by
+/// `overrides`; a network that cannot be analysed gets a record saying why (and no points)
+/// rather than an error, so one bad network never stops a sweep.
+pub fn analyse_network(
+    notebook: &Notebook,
+    network: &NetworkRow,
+    overrides: &serde_json::Map<String, serde_json::Value>,
+) -> Result<FixedPointRecord, LabError> {
+    let failed = |note: String| FixedPointRecord {
+        settings: serde_json::to_string(overrides).expect("settings serialise"),
+        summary: "[]".into(),
+        note: Some(note),
+        seconds: 0.0,
+        points: Vec::new(),
+    };
+    let (experiment, params) = match stored_network(notebook, network) {
+        Ok(Some(found)) => found,
+        Ok(None) => return Ok(failed("no stored weights".into())),
+        Err(LabError::Store(e)) => return Err(LabError::Store(e)),
+        Err(e) => return Ok(failed(e.to_string())),
+    };
+    let options = match options_with(&experiment.analysis, overrides) {
+        Ok(o) => o,
+        Err(m) => return Ok(failed(format!("analysis settings: {m}"))),
+    };
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        fixed_point_record(&experiment.task, &params, &options)
+    }));
+    Ok(result.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown panic".into());
+        failed(format!("analysis panicked: {what}"))
+    }))
+}
+
+/// What `rnnlab analyze` did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AnalyzeSummary {
+    /// Analysed networks marked for a new analysis (`--force`).
+    pub reset: usize,
+    /// Networks this process analysed.
+    pub analysed: usize,
+    /// Of which with a note (no points found, non-finite states, a failure).
+    pub with_note: usize,
+    /// Fixed and slow points stored.
+    pub points: usize,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// True if stopped by a signal before every network was analysed.
+    pub stopped: bool,
+}
+
+/// Reports each analysed network.
+pub trait AnalyzeObserver: Sync {
+    /// `remaining` trained networks wait for analysis.
+    fn planned(&self, remaining: usize);
+    /// A network's analysis is stored.
+    fn analysed(&self, network: &NetworkRow, record: &FixedPointRecord);
+}
+
+/// Analyses every trained, unanalysed network in `scope` with `jobs` threads until done or
+/// `stop` is set; with `force`, analysed ones are analysed again. `overrides` replace keys of
+/// each experiment's `[analysis]` settings.
+pub fn run_analysis(
+    db: &Path,
+    scope: AnalysisScope,
+    force: bool,
+    overrides: &serde_json::Map<String, serde_json::Value>,
+    jobs: usize,
+    stop: Arc<AtomicBool>,
+    observer: &dyn AnalyzeObserver,
+) -> Result<AnalyzeSummary, LabError> {
+    let started = Instant::now();
+    let notebook = Notebook::open(db)?;
+    notebook.requeue_orphans()?;
+    let reset = if force { notebook.reanalyse(scope)? } else { 0 };
+    observer.planned(notebook.unanalysed(scope)?);
+    let worker = notebook.register_worker()?;
+    let summary = Mutex::new(AnalyzeSummary {
+        reset,
+        ..AnalyzeSummary::default()
+    });
+    let first_error: Mutex<Option<LabError>> = Mutex::new(None);
+    let done = AtomicBool::new(false);
+    thread::scope(|s| {
+        s.spawn(|| heartbeat(db, &worker, &done));
+        let handles: Vec<_> = (0..jobs.max(1))
+            .map(|_| {
+                let (worker, stop, summary, first_error) = (&worker, &stop, &summary, &first_error);
+                s.spawn(move || {
+                    let result = (|| -> Result<(), LabError> {
+                        let notebook = Notebook::open(db)?;
+                        while !stop.load(Ordering::SeqCst) {
+                            let Some(network) = notebook.claim_analysis(scope, worker)? else {
+                                break;
+                            };
+                            let record = analyse_network(&notebook, &network, overrides)?;
+                            if notebook.store_analysis(network.id, worker, &record)? {
+                                let mut sm = summary.lock().expect("no panics hold it");
+                                sm.analysed += 1;
+                                sm.with_note += usize::from(record.note.is_some());
+                                sm.points += record.points.len();
+                            }
+                            observer.analysed(&network, &record);
+                        }
+                        Ok(())
+                    })();
+                    if let Err(e) = result {
+                        first_error
+                            .lock()
+                            .expect("no panics hold it")
+                            .get_or_insert(e);
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            let _ = h.join();
+        }
+        done.store(true, Ordering::SeqCst);
+    });
+    notebook.retire_worker(&worker)?;
+    if let Some(e) = first_error.into_inner().expect("threads joined") {
+        return Err(e);
+    }
+    let mut summary = summary.into_inner().expect("threads joined");
+    summary.stopped = stop.load(Ordering::SeqCst) && notebook.unanalysed(scope)? > 0;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}

@@ -1,0 +1,260 @@
+//! The fixed-point analysis of trained networks: claiming a trained network for analysis,
+//! storing its points and summary (the network becomes analysed), reading them back.
+//!
+//! A network being analysed stays `trained` with its `worker` set; a dead or retired worker's
+//! claim is simply cleared, so an interrupted analysis is picked up again.
+
+use rusqlite::{params, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::blob::{from_le, to_le};
+use super::types::NetworkRow;
+use super::{now, Notebook, StoreError};
+
+/// One fixed or slow point as stored.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredFixedPoint {
+    /// Row of the task's constant inputs.
+    pub input_index: usize,
+    /// The constant input x*.
+    pub input: Vec<f64>,
+    /// The state h* (LSTM: [c; h]).
+    pub state: Vec<f64>,
+    /// ½‖F(h*) − h*‖².
+    pub q: f64,
+    /// A fixed point (else a slow point).
+    pub converged: bool,
+    /// #{|λ| > 1}.
+    pub unstable: usize,
+    /// Largest |λ|.
+    pub max_modulus: f64,
+    /// Eigenvalues of ∂F/∂h, largest modulus first, as [re, im].
+    pub eigenvalues: Vec<[f64; 2]>,
+    /// The readout at h*.
+    pub readout: Vec<f64>,
+}
+
+impl StoredFixedPoint {
+    /// Every |λ| < 1.
+    pub fn stable(&self) -> bool {
+        self.max_modulus < 1.0
+    }
+}
+
+/// A network's fixed-point analysis, to store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FixedPointRecord {
+    /// The search settings, JSON.
+    pub settings: String,
+    /// Per input: counts per stability class, JSON.
+    pub summary: String,
+    /// Why the result is thin, when it is.
+    pub note: Option<String>,
+    /// Seconds spent.
+    pub seconds: f64,
+    /// Every point.
+    pub points: Vec<StoredFixedPoint>,
+}
+
+/// A network's analysis as stored (without its points).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AnalysisRow {
+    /// The network.
+    pub network_id: i64,
+    /// The search settings, JSON.
+    pub settings: String,
+    /// Per input: counts per stability class, JSON.
+    pub summary: String,
+    /// Why the result is thin, when it is.
+    pub note: Option<String>,
+    /// Seconds spent.
+    pub seconds: f64,
+    /// Unix seconds when stored.
+    pub finished: f64,
+}
+
+/// Which networks an analysis command covers.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AnalysisScope {
+    /// Only this experiment (row id).
+    pub experiment_id: Option<i64>,
+    /// Only this network.
+    pub network: Option<i64>,
+}
+
+const POINT_COLUMNS: &str = "input_index, input, state, q, converged, unstable, max_modulus, \
+                             eigenvalues, readout";
+
+fn point_row(r: &Row<'_>) -> rusqlite::Result<StoredFixedPoint> {
+    let f64s = |k: usize| -> rusqlite::Result<Vec<f64>> {
+        Ok(from_le(&r.get::<_, Vec<u8>>(k)?, f64::from_le_bytes))
+    };
+    Ok(StoredFixedPoint {
+        input_index: r.get::<_, i64>(0)? as usize,
+        input: f64s(1)?,
+        state: f64s(2)?,
+        q: r.get(3)?,
+        converged: r.get(4)?,
+        unstable: r.get::<_, i64>(5)? as usize,
+        max_modulus: r.get(6)?,
+        eigenvalues: f64s(7)?.chunks_exact(2).map(|c| [c[0], c[1]]).collect(),
+        readout: f64s(8)?,
+    })
+}
+
+impl Notebook {
+    /// Atomically hands the next trained, unanalysed network in `scope` to `worker` (members of
+    /// the population only: hyperparameter-search runs are not analysed).
+    pub fn claim_analysis(
+        &self,
+        scope: AnalysisScope,
+        worker: &str,
+    ) -> Result<Option<NetworkRow>, StoreError> {
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "UPDATE networks SET worker = ?1
+                 WHERE id = (SELECT id FROM networks WHERE state = 'trained' AND worker IS NULL
+                             AND role = 'final' AND (?2 IS NULL OR experiment_id = ?2) AND (?3 IS NULL OR id = ?3)
+                             ORDER BY id LIMIT 1)
+                 RETURNING id",
+                params![worker, scope.experiment_id, scope.network],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        id.map(|id| self.network(id)).transpose()
+    }
+
+    /// Stores network `id`'s analysis in one transaction, replacing any earlier one, and marks
+    /// it analysed. Returns false (and stores nothing) if `worker` no longer holds it.
+    pub fn store_analysis(
+        &self,
+        id: i64,
+        worker: &str,
+        record: &FixedPointRecord,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let stable = record.points.iter().filter(|p| p.stable()).count() as i64;
+        let updated = tx
+            .execute(
+                "UPDATE networks SET state = 'analysed', worker = NULL, fixed_points = ?1,
+                     stable_points = ?2, analysis_seconds = ?3
+                 WHERE id = ?4 AND worker = ?5 AND state = 'trained'",
+                params![
+                    record.points.len() as i64,
+                    stable,
+                    record.seconds,
+                    id,
+                    worker
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        if updated == 0 {
+            return Ok(false);
+        }
+        tx.execute("DELETE FROM fixed_points WHERE network_id = ?1", [id])
+            .map_err(|e| self.err(e))?;
+        tx.execute(
+            "INSERT OR REPLACE INTO analyses (network_id, settings, summary, note, seconds, finished)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                record.settings,
+                record.summary,
+                record.note,
+                record.seconds,
+                now()
+            ],
+        )
+        .map_err(|e| self.err(e))?;
+        {
+            let mut insert = tx
+                .prepare(&format!(
+                    "INSERT INTO fixed_points (network_id, {POINT_COLUMNS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                ))
+                .map_err(|e| self.err(e))?;
+            for p in &record.points {
+                let eigenvalues: Vec<f64> = p.eigenvalues.iter().flatten().copied().collect();
+                insert
+                    .execute(params![
+                        id,
+                        p.input_index as i64,
+                        to_le(&p.input, f64::to_le_bytes),
+                        to_le(&p.state, f64::to_le_bytes),
+                        p.q,
+                        p.converged,
+                        p.unstable as i64,
+                        p.max_modulus,
+                        to_le(&eigenvalues, f64::to_le_bytes),
+                        to_le(&p.readout, f64::to_le_bytes),
+                    ])
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(true)
+    }
+
+    /// Marks the analysed networks in `scope` trained again, to be analysed anew; returns how
+    /// many. Their old points stay until the new analysis replaces them.
+    pub fn reanalyse(&self, scope: AnalysisScope) -> Result<usize, StoreError> {
+        self.conn
+            .execute(
+                "UPDATE networks SET state = 'trained'
+                 WHERE state = 'analysed' AND (?1 IS NULL OR experiment_id = ?1)
+                   AND (?2 IS NULL OR id = ?2)",
+                params![scope.experiment_id, scope.network],
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Trained population networks in `scope` not yet analysed (held by a worker or not).
+    pub fn unanalysed(&self, scope: AnalysisScope) -> Result<usize, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM networks WHERE state = 'trained' AND role = 'final'
+                 AND (?1 IS NULL OR experiment_id = ?1) AND (?2 IS NULL OR id = ?2)",
+                params![scope.experiment_id, scope.network],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|c| c as usize)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Network `id`'s stored analysis, if it has one.
+    pub fn analysis(&self, id: i64) -> Result<Option<AnalysisRow>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT network_id, settings, summary, note, seconds, finished FROM analyses
+                 WHERE network_id = ?1",
+                [id],
+                |r| {
+                    Ok(AnalysisRow {
+                        network_id: r.get(0)?,
+                        settings: r.get(1)?,
+                        summary: r.get(2)?,
+                        note: r.get(3)?,
+                        seconds: r.get(4)?,
+                        finished: r.get(5)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Network `id`'s stored points, by input, then as stored.
+    pub fn fixed_points(&self, id: i64) -> Result<Vec<StoredFixedPoint>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {POINT_COLUMNS} FROM fixed_points WHERE network_id = ?1
+                 ORDER BY input_index, id"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([id], point_row).map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}

@@ -250,6 +250,9 @@ struct BenchFixedPointsArgs {
     /// Timed repeats per network (the median is reported).
     #[arg(long, default_value_t = 3)]
     repeats: usize,
+    /// Also run FixedPointFinder's method (Adam on q, 5000 iterations) on the same starts.
+    #[arg(long)]
+    reference: bool,
     /// Print one JSON document on stdout.
     #[arg(long)]
     json: bool,
@@ -358,7 +361,8 @@ fn run(db: PathBuf, command: Command) -> Result<ExitCode, LabError> {
             } else {
                 lab::BenchNetworks::Files(args.load)
             };
-            let bench = lab::bench_fixed_points(&networks, args.starts, args.repeats)?;
+            let bench =
+                lab::bench_fixed_points(&networks, args.starts, args.repeats, args.reference)?;
             print_report(&bench, args.json);
             Ok(ExitCode::SUCCESS)
         }

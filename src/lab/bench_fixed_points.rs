@@ -1,5 +1,6 @@
 //! `rnnlab bench fixed-points`: seconds to find every fixed point of a trained flip-flop network
-//! (1024 starts, one thread), with what was found, so speed is never bought with recall.
+//! (1024 starts, one thread), with what was found, so speed is never bought with recall; with
+//! `--reference`, FixedPointFinder's method on the same starts for comparison.
 
 use std::fmt;
 use std::ops::ControlFlow;
@@ -9,8 +10,16 @@ use serde::Serialize;
 
 use super::error::LabError;
 use super::network_file;
-use crate::analysis::{network_fixed_points, FixedPointOptions};
-use crate::net::{Activation, Arch, Params};
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::analysis::{
+    adam_fixed_points, network_fixed_points, starts_from_states, visited_states, AdamReference,
+    FixedPoint, FixedPointOptions, NetworkFixedPoints,
+};
+use crate::net::{Activation, Arch, CellMap, Params};
 use crate::task::{FlipFlop, Task};
 use crate::train::{self, TrainConfig};
 
@@ -43,6 +52,29 @@ pub struct FixedPointBenchRow {
     pub by_unstable: Vec<usize>,
     /// Slow points among them.
     pub slow: usize,
+    /// FixedPointFinder's method on the same starts (`--reference`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ReferenceRow>,
+}
+
+/// What Adam on q (FixedPointFinder's method) found from the same starts.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReferenceRow {
+    /// Seconds, one thread.
+    pub seconds: f64,
+    /// Adam iterations run (the most over the inputs).
+    pub iterations: usize,
+    /// Points found, by number of unstable modes.
+    pub by_unstable: Vec<usize>,
+    /// Slow points among them.
+    pub slow: usize,
+    /// End points with a small q dropped as outside the reachable region (pseudo points).
+    pub pseudo: usize,
+    /// Share of the reference's points (fixed or slow) that rnnlab's search found too (a point
+    /// of rnnlab's within `MATCH_DISTANCE`); None if the reference kept no point.
+    pub recall_of_reference: Option<f64>,
+    /// rnnlab's fixed points with no reference point within `MATCH_DISTANCE`.
+    pub found_only_by_rnnlab: usize,
 }
 
 /// What `rnnlab bench fixed-points` measured.
@@ -67,11 +99,83 @@ fn trained_gru(units: usize) -> Result<(Task, Params<f32>), LabError> {
     Ok((task, outcome.params))
 }
 
-/// Times the fixed-point search `repeats` times on each network.
+/// Two searches found the same point if they are this close: Adam's points are often slow
+/// points near a root, not on it, while distinct points of a trained network are ≳ 0.1 apart.
+const MATCH_DISTANCE: f64 = 0.05;
+
+fn by_unstable<'a>(points: impl Iterator<Item = &'a FixedPoint>) -> Vec<usize> {
+    let mut counts = Vec::new();
+    for p in points {
+        if counts.len() <= p.unstable {
+            counts.resize(p.unstable + 1, 0);
+        }
+        counts[p.unstable] += 1;
+    }
+    counts
+}
+
+/// Runs FixedPointFinder's method on the starts rnnlab's search used and compares.
+fn reference(
+    task: &Task,
+    params: &Params<f32>,
+    options: &FixedPointOptions,
+    ours: &NetworkFixedPoints,
+) -> ReferenceRow {
+    let visited = visited_states(params, task);
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let starts = starts_from_states(
+        visited.view(),
+        options.starts,
+        options.start_noise,
+        &mut rng,
+    );
+    let map = CellMap::new(params);
+    let started = Instant::now();
+    let mut theirs = Vec::new();
+    let (mut iterations, mut pseudo) = (0, 0);
+    for input in task.definition().constant_inputs().rows() {
+        let outcome = adam_fixed_points(
+            &map,
+            input,
+            starts.view(),
+            options,
+            &AdamReference::default(),
+        );
+        theirs.extend(outcome.points);
+        iterations = iterations.max(outcome.iterations);
+        pseudo += outcome.pseudo;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let near = |p: &FixedPoint, set: &[&FixedPoint]| {
+        set.iter().any(|o| {
+            o.input == p.input
+                && (&o.state - &p.state).mapv(|v| v * v).sum().sqrt() <= MATCH_DISTANCE
+        })
+    };
+    let ours_all: Vec<&FixedPoint> = ours.points().collect();
+    let theirs_all: Vec<&FixedPoint> = theirs.iter().collect();
+    let recalled = theirs_all.iter().filter(|p| near(p, &ours_all)).count();
+    ReferenceRow {
+        seconds,
+        iterations,
+        by_unstable: by_unstable(theirs.iter()),
+        slow: theirs.iter().filter(|p| !p.converged).count(),
+        pseudo,
+        recall_of_reference: (!theirs.is_empty()).then(|| recalled as f64 / theirs.len() as f64),
+        found_only_by_rnnlab: ours
+            .points()
+            .filter(|p| p.converged && !near(p, &theirs_all))
+            .count(),
+    }
+}
+
+/// Times the fixed-point search `repeats` times on each network; with `with_reference`, also
+/// runs FixedPointFinder's method once on the same starts.
 pub fn bench_fixed_points(
     networks: &BenchNetworks,
     starts: usize,
     repeats: usize,
+    with_reference: bool,
 ) -> Result<FixedPointBench, LabError> {
     if starts == 0 || repeats == 0 {
         return Err(LabError::Invalid(
@@ -108,13 +212,6 @@ pub fn bench_fixed_points(
             found = Some(result);
         }
         let found = found.expect("at least one repeat");
-        let mut by_unstable = Vec::new();
-        for p in found.points() {
-            if by_unstable.len() <= p.unstable {
-                by_unstable.resize(p.unstable + 1, 0);
-            }
-            by_unstable[p.unstable] += 1;
-        }
         times.sort_by(f64::total_cmp);
         rows.push(FixedPointBenchRow {
             network: name,
@@ -123,8 +220,9 @@ pub fn bench_fixed_points(
             starts,
             median_seconds: times[times.len() / 2],
             min_seconds: times[0],
-            by_unstable,
+            by_unstable: by_unstable(found.points()),
             slow: found.points().filter(|p| !p.converged).count(),
+            reference: with_reference.then(|| reference(&task, &params, &options, &found)),
         });
     }
     Ok(FixedPointBench { rows })
@@ -150,6 +248,27 @@ impl fmt::Display for FixedPointBench {
                 counts.join(" / "),
                 r.slow
             )?;
+            if let Some(a) = &r.reference {
+                let counts: Vec<String> = a.by_unstable.iter().map(|c| c.to_string()).collect();
+                writeln!(
+                    f,
+                    "{:<28} {:>6} {:>7} {:>9.3} {:>9}  {} ({} slow, {} pseudo points outside the \
+                     region dropped); {} Adam iterations; recall of its points {}, {} found only \
+                     by rnnlab",
+                    "  Adam on q (reference)",
+                    r.units,
+                    r.starts,
+                    a.seconds,
+                    "",
+                    counts.join(" / "),
+                    a.slow,
+                    a.pseudo,
+                    a.iterations,
+                    a.recall_of_reference
+                        .map_or("—".into(), |r| format!("{:.0}%", 100.0 * r)),
+                    a.found_only_by_rnnlab
+                )?;
+            }
         }
         Ok(())
     }

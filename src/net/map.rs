@@ -7,7 +7,7 @@
 //! a second copy of the cell equations.
 
 use faer::Accum;
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 use super::cell::{self, Backprop, Step};
 use super::matmul::{gemm, view, view_mut};
@@ -92,17 +92,68 @@ impl CellMap {
         Array1::from(y)
     }
 
+    /// The cell's backward step on `rows` rows of tape: row r of the result is
+    /// cot[r]·∂F/∂h at row r's (h, x), and `z` is left holding ∂L/∂z (for ∂F/∂x).
+    fn pull_back(
+        &self,
+        hs: &[f64],
+        z: &mut [f64],
+        aux: &mut [f64],
+        cot: &[f64],
+        rows: usize,
+    ) -> Vec<f64> {
+        let spec = self.params.spec;
+        let mut dh = vec![0.0; rows * spec.state_dim()];
+        let mut scratch = vec![0.0; rows * spec.units];
+        let step = Step {
+            units: spec.units,
+            batch: rows,
+            w_h: self.params.block(self.params.layout().recurrent_kernel()),
+            h_prev: hs,
+            z,
+            aux,
+        };
+        let bp = Backprop {
+            dh_next: cot,
+            dh_prev: &mut dh,
+            scratch: &mut scratch,
+        };
+        cell::backward(spec.arch, spec.activation, step, bp);
+        dh
+    }
+
+    /// F at every row of `h` (one state per row), all at input `x`.
+    pub fn step_rows(&self, h: ArrayView2<f64>, x: ArrayView1<f64>) -> Array2<f64> {
+        let rows = h.nrows();
+        let hs: Vec<f64> = h.iter().copied().collect();
+        let xs: Vec<f64> = (0..rows).flat_map(|_| x.iter().copied()).collect();
+        let next = self.run(&hs, &xs, rows).2;
+        Array2::from_shape_vec(h.raw_dim(), next).expect("rows×S")
+    }
+
+    /// Row r: cot[r]·∂F/∂h at (h[r], x), for every row at once (the gradient of a loss on
+    /// F(h) with respect to h, batched).
+    pub fn pullback_rows(
+        &self,
+        h: ArrayView2<f64>,
+        x: ArrayView1<f64>,
+        cot: ArrayView2<f64>,
+    ) -> Array2<f64> {
+        let rows = h.nrows();
+        let hs: Vec<f64> = h.iter().copied().collect();
+        let xs: Vec<f64> = (0..rows).flat_map(|_| x.iter().copied()).collect();
+        let (mut z, mut aux, _) = self.run(&hs, &xs, rows);
+        let cot: Vec<f64> = cot.iter().copied().collect();
+        let dh = self.pull_back(&hs, &mut z, &mut aux, &cot, rows);
+        Array2::from_shape_vec(h.raw_dim(), dh).expect("rows×S")
+    }
+
     /// ∂F/∂h and ∂F/∂x at (h, x).
     pub fn jacobians(&self, h: ArrayView1<f64>, x: ArrayView1<f64>) -> Jacobians {
         self.check(&h, &x);
         let spec = self.params.spec;
         let layout = self.params.layout();
-        let (s, n, g, i) = (
-            spec.state_dim(),
-            spec.units,
-            spec.kernel_width(),
-            spec.inputs,
-        );
+        let (s, g, i) = (spec.state_dim(), spec.kernel_width(), spec.inputs);
         // One forward step, its tape tiled S times: every row of the batch is the same (h, x).
         let h1 = h.to_vec();
         let (z1, aux1, _) = self.run(&h1, &x.to_vec(), 1);
@@ -112,22 +163,7 @@ impl CellMap {
         for k in 0..s {
             identity[k * s + k] = 1.0;
         }
-        let mut dh = vec![0.0; s * s];
-        let mut scratch = vec![0.0; s * n];
-        let step = Step {
-            units: n,
-            batch: s,
-            w_h: self.params.block(layout.recurrent_kernel()),
-            h_prev: &hs,
-            z: &mut z,
-            aux: &mut aux,
-        };
-        let bp = Backprop {
-            dh_next: &identity,
-            dh_prev: &mut dh,
-            scratch: &mut scratch,
-        };
-        cell::backward(spec.arch, spec.activation, step, bp);
+        let dh = self.pull_back(&hs, &mut z, &mut aux, &identity, s);
         let mut dx = vec![0.0; s * i];
         gemm(
             view_mut(&mut dx, s, i, i),

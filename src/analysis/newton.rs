@@ -1,0 +1,172 @@
+//! Driving one start to a root of r(h) = F(h, x*) − h: Newton steps on the exact Jacobian with
+//! a line search, chord steps while they converge, Levenberg–Marquardt where Newton fails, and
+//! an early end in slow regions or near a fixed point already found.
+
+use faer::linalg::solvers::{PartialPivLu, Solve};
+use faer::{Mat, Side};
+use ndarray::{Array1, ArrayView1};
+
+use super::fixed_points::FixedPointOptions;
+use super::point_index::PointIndex;
+use crate::net::CellMap;
+
+/// r = F(h) − h and q = ½‖r‖².
+pub(super) fn residual(map: &CellMap, h: &Array1<f64>, x: ArrayView1<f64>) -> (Array1<f64>, f64) {
+    let r = map.step(h.view(), x) - h;
+    let q = 0.5 * r.dot(&r);
+    (r, q)
+}
+
+/// Iterations over which q must at least halve for a descent to go on.
+const STALL: usize = 5;
+/// Steps a descent past 2·STALL may still need, at its recent rate, to reach a slow point.
+const HORIZON: f64 = 10.0;
+
+/// How a descent ended.
+pub(super) enum Descent {
+    /// At `h` with q (maybe not a root: the caller judges).
+    Ended(Array1<f64>, f64),
+    /// Within the merge distance of a known fixed point: it would converge there.
+    Known,
+}
+
+/// Newton steps on r(h) = F(h) − h from `h`, with a backtracking line search on q, and a
+/// Levenberg–Marquardt step wherever J − I is singular or the Newton direction fails. A
+/// factorised J − I is reused for further (chord) steps while they at least halve ‖r‖, so near
+/// a root most steps cost one map evaluation instead of a Jacobian. Stops early once `h` is
+/// within the merge distance of a fixed point already in `known`.
+pub(super) fn descend(
+    map: &CellMap,
+    mut h: Array1<f64>,
+    x: ArrayView1<f64>,
+    opts: &FixedPointOptions,
+    known: &PointIndex,
+) -> Descent {
+    let s = h.len();
+    let (mut r, mut q) = residual(map, &h, x);
+    let mut mu = 1e-3;
+    let mut history = Vec::with_capacity(opts.max_iterations);
+    // J − I at some earlier iterate and its LU factors; `fresh` if taken at the current h.
+    let mut factored: Option<(Mat<f64>, PartialPivLu<f64>)> = None;
+    let mut fresh = false;
+    let mut iterations = 0;
+    while iterations < opts.max_iterations {
+        if !q.is_finite() || q < opts.q_tolerance {
+            break;
+        }
+        if known.near(h.view(), opts.merge_distance).is_some() {
+            return Descent::Known;
+        }
+        if factored.is_none() {
+            let j = map.jacobians(h.view(), x).state;
+            let jr = Mat::from_fn(s, s, |a, b| j[[a, b]] - if a == b { 1.0 } else { 0.0 });
+            let lu = jr.partial_piv_lu();
+            factored = Some((jr, lu));
+            fresh = true;
+        }
+        let (jr, lu) = factored.as_ref().expect("just factored");
+        let direction = lu.solve(Mat::from_fn(s, 1, |i, _| -r[i]));
+        let along = |t: f64| Array1::from_shape_fn(s, |i| h[i] + t * direction[(i, 0)]);
+        let finite = direction.col(0).iter().all(|v| v.is_finite());
+        let mut step = None;
+        if !fresh {
+            // A chord step must at least halve ‖r‖, else refactor at this h.
+            let candidate = along(1.0);
+            let (r_new, q_new) = residual(map, &candidate, x);
+            if finite && q_new.is_finite() && q_new <= 0.25 * q {
+                step = Some((candidate, r_new, q_new));
+            } else {
+                factored = None;
+                continue;
+            }
+        } else if finite {
+            // Armijo on q: along the Newton direction q falls at rate 2q.
+            let mut t = 1.0;
+            for _ in 0..8 {
+                let candidate = along(t);
+                let (r_new, q_new) = residual(map, &candidate, x);
+                if q_new.is_finite() && q_new <= q * (1.0 - 1e-4 * t) {
+                    step = Some((candidate, r_new, q_new));
+                    break;
+                }
+                t *= 0.5;
+            }
+        }
+        if step.is_none() {
+            step = levenberg_marquardt(map, &h, &r, q, x, jr, &mut mu);
+            factored = None;
+        }
+        let Some(next) = step else {
+            break; // a local minimum of q that is not a root: a slow point at best
+        };
+        (h, r, q) = next;
+        fresh = false;
+        iterations += 1;
+        // Near a root q falls quadratically. Halving less over STALL steps is a slow region, and
+        // so is a rate at which the slow-point tolerance is still more than HORIZON steps away.
+        history.push(q);
+        if history.len() > STALL {
+            let rate = q / history[history.len() - 1 - STALL];
+            let needed = (opts.slow_tolerance / q).ln() / rate.ln() * STALL as f64;
+            if rate > 0.5 || (history.len() >= 2 * STALL && needed > HORIZON) {
+                break;
+            }
+        }
+    }
+    Descent::Ended(h, q)
+}
+
+/// One fresh Newton step from a point already within tolerance, kept if q falls: a new point
+/// is reported near machine precision, not merely at the tolerance.
+pub(super) fn polish(
+    map: &CellMap,
+    h: Array1<f64>,
+    q: f64,
+    x: ArrayView1<f64>,
+) -> (Array1<f64>, f64) {
+    let s = h.len();
+    let j = map.jacobians(h.view(), x).state;
+    let jr = Mat::from_fn(s, s, |a, b| j[[a, b]] - if a == b { 1.0 } else { 0.0 });
+    let (r, _) = residual(map, &h, x);
+    let direction = jr.partial_piv_lu().solve(Mat::from_fn(s, 1, |i, _| -r[i]));
+    let candidate = Array1::from_shape_fn(s, |i| h[i] + direction[(i, 0)]);
+    let (_, q_new) = residual(map, &candidate, x);
+    if q_new < q {
+        (candidate, q_new)
+    } else {
+        (h, q)
+    }
+}
+
+/// One damped Gauss–Newton step (JᵣᵀJᵣ + μI)δ = −Jᵣᵀr, raising μ until q falls.
+fn levenberg_marquardt(
+    map: &CellMap,
+    h: &Array1<f64>,
+    r: &Array1<f64>,
+    q: f64,
+    x: ArrayView1<f64>,
+    jr: &Mat<f64>,
+    mu: &mut f64,
+) -> Option<(Array1<f64>, Array1<f64>, f64)> {
+    let s = h.len();
+    let jt_j = jr.transpose() * jr;
+    let rm = Mat::from_fn(s, 1, |i, _| r[i]);
+    let g = jr.transpose() * &rm;
+    for _ in 0..12 {
+        let a = Mat::from_fn(s, s, |i, j| jt_j[(i, j)] + if i == j { *mu } else { 0.0 });
+        let Ok(llt) = a.llt(Side::Lower) else {
+            *mu *= 10.0;
+            continue;
+        };
+        let rhs = Mat::from_fn(s, 1, |i, _| -g[(i, 0)]);
+        let delta = llt.solve(&rhs);
+        let candidate = Array1::from_shape_fn(s, |i| h[i] + delta[(i, 0)]);
+        let (r_new, q_new) = residual(map, &candidate, x);
+        if q_new.is_finite() && q_new < q {
+            *mu = (*mu / 3.0).max(1e-15);
+            return Some((candidate, r_new, q_new));
+        }
+        *mu *= 4.0;
+    }
+    None
+}

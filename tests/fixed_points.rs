@@ -283,3 +283,26 @@ fn a_network_with_nan_weights_gets_a_reason_not_a_panic() {
     assert_eq!(found.points().count(), 0);
     assert!(found.note.unwrap().contains("not finite"));
 }
+
+#[test]
+fn the_adam_reference_finds_the_same_points_on_a_bistable_network() {
+    use rnnlab::analysis::{adam_fixed_points, AdamReference};
+    let map = vanilla(Activation::Tanh, [[2.0, 0.0], [0.0, 0.5]], [0.0, 0.0]);
+    let starts = grid(-0.9, 0.9, 7);
+    let opts = FixedPointOptions::default();
+    let ours = find_fixed_points(&map, array![0.0].view(), starts.view(), &opts);
+    let theirs = adam_fixed_points(
+        &map,
+        array![0.0].view(),
+        starts.view(),
+        &opts,
+        &AdamReference::default(),
+    );
+    assert_eq!(theirs.pseudo, 0);
+    assert_eq!(theirs.points.len(), 3, "{:?}", theirs.points);
+    for p in &theirs.points {
+        assert!(ours
+            .iter()
+            .any(|o| (&o.state - &p.state).mapv(f64::abs).sum() < 1e-3));
+    }
+}

@@ -45,8 +45,24 @@ enum Command {
     Export(ExportArgs),
     /// A network's fixed and slow points at each of its task's constant inputs.
     FixedPoints(FixedPointsArgs),
-    /// Find and store the fixed points of trained networks (resumable, parallel).
+    /// Find and store the fixed points and scaffolds of trained networks (resumable, parallel).
     Analyze(AnalyzeArgs),
+    /// A network's computational scaffold, or an experiment's by architecture × activation.
+    Topology(TopologyArgs),
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["network", "experiment"])))]
+struct TopologyArgs {
+    /// One network's scaffold (flip-flop: the graph as an adjacency list).
+    #[arg(long)]
+    network: Option<i64>,
+    /// Per architecture × activation: share with the ideal scaffold, distance statistics.
+    #[arg(long)]
+    experiment: Option<String>,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -368,6 +384,20 @@ fn run(db: PathBuf, command: Command) -> Result<ExitCode, LabError> {
         }
         Command::Run(args) => run_sweep(&db, args),
         Command::Analyze(args) => analyze(&db, args),
+        Command::Topology(args) => {
+            let notebook = lab::status::open_existing(&db)?;
+            match (args.network, &args.experiment) {
+                (Some(id), _) => {
+                    print_report(&lab::topology::network_topology(&notebook, id)?, args.json)
+                }
+                (None, Some(name)) => print_report(
+                    &lab::topology::experiment_topology(&notebook, name)?,
+                    args.json,
+                ),
+                (None, None) => unreachable!("clap requires one"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Status(args) => status(&db, args),
         Command::Ls(args) => ls(&db, args),
         Command::Export(args) => export(&db, args),

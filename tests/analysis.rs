@@ -83,6 +83,27 @@ fn a_sweep_analyses_every_network_and_the_points_can_be_shown_rerun_and_exported
         assert!(analysis.settings.contains("\"starts\":128"), "{analysis:?}");
     }
 
+    // Every network has its scaffold, and the experiment its distance matrix: one entry per
+    // pair, each equal to the distance recomputed from the two stored descriptors.
+    let rows = all_rows(&db);
+    assert!(rows
+        .iter()
+        .all(|r| r.ideal_scaffold.is_some() && r.scaffold_distance.is_some()));
+    let exp_id = nb.experiment("fp").unwrap().id;
+    let matrix_before = check_matrix(&nb, exp_id, 4);
+    let topo = run_ok(&["topology", "--db", s(&db), "--network", "3", "--json"]);
+    assert_eq!(topo["topology"]["task"], "flipflop");
+    assert!(!topo["topology"]["nodes"].as_array().unwrap().is_empty());
+    assert_eq!(topo["stored"], true);
+    let text = rnnlab(&["topology", "--db", s(&db), "--network", "3"]);
+    assert!(String::from_utf8(text.stdout).unwrap().contains("0:"));
+    let groups = run_ok(&["topology", "--db", s(&db), "--experiment", "fp", "--json"]);
+    let groups = groups["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert!(groups.iter().all(|g| g["networks"] == 2));
+    let neither = rnnlab(&["topology", "--db", s(&db)]);
+    assert_eq!(neither.status.code(), Some(2));
+
     // `fixed-points` reads the stored analysis; --modes adds eigenvectors and ∂F/∂x.
     let fp = run_ok(&[
         "fixed-points",
@@ -173,6 +194,9 @@ fn a_sweep_analyses_every_network_and_the_points_can_be_shown_rerun_and_exported
         let settings = nb.analysis(r.id).unwrap().unwrap().settings;
         assert!(settings.contains("\"starts\":32"), "{settings}");
     }
+    // The re-analysed matrix replaced rows, it did not grow, and still matches the descriptors.
+    let matrix_after = check_matrix(&nb, exp_id, 4);
+    assert_eq!(matrix_before.len(), matrix_after.len());
     // Nothing left to do: a second plain run analyses nothing.
     let idle = run_ok(&["analyze", "--db", s(&db), "--json"]);
     assert_eq!(idle["analysed"], 0);
@@ -187,6 +211,25 @@ fn a_sweep_analyses_every_network_and_the_points_can_be_shown_rerun_and_exported
     );
     let missing = rnnlab(&["analyze", "--db", s(&db), "--experiment", "nope"]);
     assert_eq!(missing.status.code(), Some(2));
+}
+
+/// The stored topology distance matrix of an experiment with `n` analysed networks: every pair
+/// once, each equal to the distance of the two stored descriptors.
+fn check_matrix(nb: &Notebook, experiment_id: i64, n: usize) -> Vec<(i64, i64, f64)> {
+    use rnnlab::analysis::Topology;
+    let stored = nb.topology_distances(experiment_id).unwrap();
+    assert_eq!(stored.len(), n * (n - 1) / 2);
+    let descriptors: std::collections::HashMap<i64, Topology> = nb
+        .topologies(experiment_id)
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.network_id, serde_json::from_str(&t.descriptor).unwrap()))
+        .collect();
+    for &(a, b, d) in &stored {
+        assert!(a < b);
+        assert_eq!(descriptors[&a].distance(&descriptors[&b]), Some(d));
+    }
+    stored
 }
 
 #[test]

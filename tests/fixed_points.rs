@@ -2,7 +2,9 @@
 
 use faer::c64;
 use ndarray::{array, Array1, Array2};
-use rnnlab::analysis::{find_fixed_points, linearise_at, network_fixed_points, FixedPointOptions};
+use rnnlab::analysis::{
+    find_fixed_points, linearise_at, network_fixed_points, topology_of, FixedPointOptions, Topology,
+};
 use rnnlab::net::{Activation, Arch, CellMap, NetSpec, Params};
 
 /// A 2-unit vanilla network with recurrent kernel `w_h` (h' = f(h·W_h + b)) and bias `b`.
@@ -224,6 +226,15 @@ fn a_trained_flipflop_gru_has_the_cube_scaffold() {
             points.iter().any(|p| p.unstable == k),
             "no saddle with {k} unstable modes"
         );
+    }
+    // And its scaffold is the ideal cube: 8 corners, 12 edge saddles each linking the two
+    // corners it separates, 6 face saddles, the centre; every bit flip leads to its neighbour.
+    match topology_of(&task, &map, &found.inputs) {
+        Topology::FlipFlop(s) => {
+            assert!(s.ideal, "{:?}", s.descriptor());
+            assert_eq!(s.transitions, (24, 24));
+        }
+        other => panic!("{other:?}"),
     }
 }
 

@@ -84,6 +84,16 @@ impl<'a> Collector<'a> {
         Some((h, q))
     }
 
+    /// The kept fixed points (q below the tolerance) that are stable.
+    pub(super) fn attractors(&self) -> Vec<Array1<f64>> {
+        (0..self.qs.len())
+            .filter(|&k| self.qs[k] < self.opts.q_tolerance)
+            .map(|k| self.kept.point(k))
+            .filter(|h| linearise(self.map, (*h).clone(), 0.0, self.x, self.opts).stable())
+            .cloned()
+            .collect()
+    }
+
     /// The kept points, linearised, in the order first found.
     pub(super) fn finish(self) -> Vec<FixedPoint> {
         self.qs

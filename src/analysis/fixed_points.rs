@@ -140,7 +140,11 @@ pub fn starts_from_states(
     starts
 }
 
-/// Fixed and slow points of `map` at input `x` reached from the rows of `starts`: unique
+/// Most pairs of attractors whose midpoints start a second pass.
+const MAX_MIDPOINTS: usize = 256;
+
+/// Fixed and slow points of `map` at input `x` reached from the rows of `starts` (and from the
+/// midpoints of pairs of the attractors they reach): unique
 /// (within the merge distance, lowest q kept), inside the reachable region, with eigenvalues;
 /// in the order first found.
 pub fn find_fixed_points(
@@ -152,14 +156,25 @@ pub fn find_fixed_points(
     let mut collector = Collector::new(map, x, starts, opts);
     // Converged points seen so far: later descents stop when they come near one.
     let mut converged = PointIndex::new(map.spec().state_dim());
-    for start in starts.rows() {
-        if let Descent::Ended(h, q) = descend(map, start.to_owned(), x, opts, &converged) {
+    let mut search = |start: Array1<f64>, collector: &mut Collector| {
+        if let Descent::Ended(h, q) = descend(map, start, x, opts, &converged) {
             if let Some((h, q)) = collector.offer(h, q) {
                 if q < opts.q_tolerance && converged.near(h.view(), 0.0).is_none() {
                     converged.insert(h);
                 }
             }
         }
+    };
+    for start in starts.rows() {
+        search(start.to_owned(), &mut collector);
+    }
+    // Starts near trajectories reach attractors and the saddles next to them, rarely the
+    // saddles deeper between attractors (a flip-flop's face and centre saddles); midpoints of
+    // pairs of attractors start there.
+    let attractors = collector.attractors();
+    let pairs = (0..attractors.len()).flat_map(|i| (i + 1..attractors.len()).map(move |j| (i, j)));
+    for (i, j) in pairs.take(MAX_MIDPOINTS) {
+        search((&attractors[i] + &attractors[j]) * 0.5, &mut collector);
     }
     collector.finish()
 }

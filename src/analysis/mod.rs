@@ -1,5 +1,5 @@
-//! Analyses of trained networks, in f64 on the maps of `net`: today the fixed and slow points of
-//! F(·, x*) and their linearisation (PAPER.md, Analyses 2 and 4).
+//! Analyses of trained networks, in f64 on the maps of `net`: the fixed and slow points of
+//! F(·, x*), their linearisation, and the scaffold they form (PAPER.md, Analyses 2 to 4).
 
 mod adam_reference;
 mod collector;
@@ -8,9 +8,11 @@ mod linearisation;
 mod network_points;
 mod newton;
 mod point_index;
+pub mod topology;
 
 pub use adam_reference::{adam_fixed_points, AdamOutcome, AdamReference};
 pub use fixed_points::{find_fixed_points, starts_from_states, FixedPoint, FixedPointOptions};
 pub use linearisation::{linearise_at, Linearisation};
 pub use network_points::{network_fixed_points, visited_states, InputPoints, NetworkFixedPoints};
 pub use point_index::PointIndex;
+pub use topology::{topology_of, Topology, TOPOLOGY_VERSION};

@@ -1,5 +1,5 @@
-//! The fixed-point analysis of trained networks in the notebook: after training in every sweep,
-//! and by `rnnlab analyze` (resumable and parallel like `rnnlab run`: each thread claims one
+//! The analysis of trained networks in the notebook (fixed points, then the scaffold they
+//! form): after training in every sweep, and by `rnnlab analyze` (resumable and parallel like `rnnlab run`: each thread claims one
 //! trained network at a time and stores its points in one transaction).
 
 use std::panic::{self, AssertUnwindSafe};
@@ -14,9 +14,13 @@ use serde::Serialize;
 use super::error::LabError;
 use super::stored::stored_network;
 use super::sweep::heartbeat;
-use crate::analysis::{network_fixed_points, FixedPointOptions};
+use crate::analysis::{
+    network_fixed_points, topology_of, FixedPointOptions, Topology, TOPOLOGY_VERSION,
+};
 use crate::net::{CellMap, Params};
-use crate::store::{AnalysisScope, FixedPointRecord, NetworkRow, Notebook, StoredFixedPoint};
+use crate::store::{
+    AnalysisRecord, AnalysisScope, NetworkRow, Notebook, StoredFixedPoint, TopologyRecord,
+};
 use crate::task::Task;
 
 /// Counts of one constant input's points by stability class.
@@ -67,14 +71,16 @@ pub fn summarise(inputs: &[Vec<f64>], points: &[StoredFixedPoint]) -> Vec<InputS
     out
 }
 
-/// Runs the fixed-point search on a network and shapes the result for the notebook.
-pub fn fixed_point_record(
+/// Runs the fixed-point search on a network, builds its scaffold, and shapes both for the
+/// notebook.
+pub fn analysis_record(
     task: &Task,
     params: &Params<f32>,
     options: &FixedPointOptions,
-) -> FixedPointRecord {
+) -> AnalysisRecord {
     let found = network_fixed_points(params, task, options);
     let map = CellMap::new(params);
+    let topology = topology_of(task, &map, &found.inputs);
     let points: Vec<StoredFixedPoint> = found
         .inputs
         .iter()
@@ -93,13 +99,38 @@ pub fn fixed_point_record(
         })
         .collect();
     let inputs: Vec<Vec<f64>> = found.inputs.iter().map(|i| i.input.to_vec()).collect();
-    FixedPointRecord {
+    AnalysisRecord {
         settings: serde_json::to_string(options).expect("settings serialise"),
         summary: serde_json::to_string(&summarise(&inputs, &points)).expect("summary serialises"),
         note: found.note,
         seconds: found.seconds,
         points,
+        topology: Some(TopologyRecord {
+            version: TOPOLOGY_VERSION,
+            descriptor: serde_json::to_string(&topology).expect("descriptor serialises"),
+            ideal: topology.ideal(),
+            distance_to_ideal: topology.distance_to_ideal(),
+        }),
     }
+}
+
+/// Stores a network's analysis (see [`Notebook::store_analysis`]), with the topology distances
+/// from its scaffold to the experiment's others.
+pub fn store_record(
+    notebook: &Notebook,
+    id: i64,
+    worker: &str,
+    record: &AnalysisRecord,
+) -> Result<bool, LabError> {
+    let mine: Option<Topology> = record
+        .topology
+        .as_ref()
+        .and_then(|t| serde_json::from_str(&t.descriptor).ok());
+    let distance = |other: &str| -> Option<f64> {
+        let other: Topology = serde_json::from_str(other).ok()?;
+        mine.as_ref()?.distance(&other)
+    };
+    Ok(notebook.store_analysis(id, worker, record, &distance)?)
 }
 
 /// Settings of the search: `base` with the keys of `overrides` (any key of
@@ -125,13 +156,14 @@ pub fn analyse_network(
     notebook: &Notebook,
     network: &NetworkRow,
     overrides: &serde_json::Map<String, serde_json::Value>,
-) -> Result<FixedPointRecord, LabError> {
-    let failed = |note: String| FixedPointRecord {
+) -> Result<AnalysisRecord, LabError> {
+    let failed = |note: String| AnalysisRecord {
         settings: serde_json::to_string(overrides).expect("settings serialise"),
         summary: "[]".into(),
         note: Some(note),
         seconds: 0.0,
         points: Vec::new(),
+        topology: None,
     };
     let (experiment, params) = match stored_network(notebook, network) {
         Ok(Some(found)) => found,
@@ -144,7 +176,7 @@ pub fn analyse_network(
         Err(m) => return Ok(failed(format!("analysis settings: {m}"))),
     };
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        fixed_point_record(&experiment.task, &params, &options)
+        analysis_record(&experiment.task, &params, &options)
     }));
     Ok(result.unwrap_or_else(|panic| {
         let what = panic
@@ -178,7 +210,7 @@ pub trait AnalyzeObserver: Sync {
     /// `remaining` trained networks wait for analysis.
     fn planned(&self, remaining: usize);
     /// A network's analysis is stored.
-    fn analysed(&self, network: &NetworkRow, record: &FixedPointRecord);
+    fn analysed(&self, network: &NetworkRow, record: &AnalysisRecord);
 }
 
 /// Analyses every trained, unanalysed network in `scope` with `jobs` threads until done or
@@ -218,7 +250,7 @@ pub fn run_analysis(
                                 break;
                             };
                             let record = analyse_network(&notebook, &network, overrides)?;
-                            if notebook.store_analysis(network.id, worker, &record)? {
+                            if store_record(&notebook, network.id, worker, &record)? {
                                 let mut sm = summary.lock().expect("no panics hold it");
                                 sm.analysed += 1;
                                 sm.with_note += usize::from(record.note.is_some());

@@ -9,12 +9,12 @@ use serde::Serialize;
 use faer::c64;
 use ndarray::ArrayView1;
 
-use super::analyse::{fixed_point_record, summarise, InputSummary};
+use super::analyse::{analysis_record, summarise, InputSummary};
 use super::error::LabError;
 use super::stored::stored_network;
 use crate::analysis::linearise_at;
 use crate::net::CellMap;
-use crate::store::{FixedPointRecord, NetState, Notebook, StoredFixedPoint};
+use crate::store::{AnalysisRecord, NetState, Notebook, StoredFixedPoint};
 
 /// The modes of one point (`--modes`): eigenvectors and the input Jacobian.
 #[derive(Clone, Debug, Serialize)]
@@ -87,17 +87,18 @@ pub fn fixed_points_of(
     let (stored, record) = match notebook.analysis(id)? {
         Some(a) if row.state == NetState::Analysed => (
             true,
-            FixedPointRecord {
+            AnalysisRecord {
                 settings: a.settings,
                 summary: a.summary,
                 note: a.note,
                 seconds: a.seconds,
                 points: notebook.fixed_points(id)?,
+                topology: None,
             },
         ),
         _ => (
             false,
-            fixed_point_record(&experiment.task, &params, &experiment.analysis),
+            analysis_record(&experiment.task, &params, &experiment.analysis),
         ),
     };
     let map = CellMap::new(&params);

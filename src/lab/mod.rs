@@ -16,6 +16,7 @@ pub mod progress;
 pub mod status;
 pub mod stored;
 pub mod sweep;
+pub mod topology;
 mod train_one;
 
 pub use bench::{bench_notebook, bench_table, bench_train, BenchRequest, BenchRow, NotebookBench};

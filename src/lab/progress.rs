@@ -8,7 +8,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::analyse::AnalyzeObserver;
 use super::sweep::RunObserver;
-use crate::store::{FixedPointRecord, NetState, NetworkRow, Outcome};
+use crate::store::{AnalysisRecord, NetState, NetworkRow, Outcome};
 use crate::train::Progress;
 
 fn describe(n: &NetworkRow) -> String {
@@ -34,7 +34,7 @@ fn result(outcome: &Outcome) -> String {
     }
 }
 
-fn analysed(record: &FixedPointRecord) -> String {
+fn analysed(record: &AnalysisRecord) -> String {
     let stable = record.points.iter().filter(|p| p.stable()).count();
     let mut line = format!(
         "{} fixed points ({stable} stable) in {:.1} s",
@@ -119,7 +119,7 @@ impl RunObserver for Bars {
     fn analysing(&self, slot: usize, network: &NetworkRow) {
         self.workers[slot].set_message(format!("{}  fixed points", describe(network)));
     }
-    fn analysed(&self, slot: usize, network: &NetworkRow, record: &FixedPointRecord) {
+    fn analysed(&self, slot: usize, network: &NetworkRow, record: &AnalysisRecord) {
         if let Some(note) = &record.note {
             let _ = self
                 .multi
@@ -163,7 +163,7 @@ impl RunObserver for Lines {
         );
     }
     fn analysing(&self, _slot: usize, _network: &NetworkRow) {}
-    fn analysed(&self, _slot: usize, network: &NetworkRow, record: &FixedPointRecord) {
+    fn analysed(&self, _slot: usize, network: &NetworkRow, record: &AnalysisRecord) {
         eprintln!("{}: {}", describe(network), analysed(record));
     }
 }
@@ -173,7 +173,7 @@ impl AnalyzeObserver for Lines {
         *self.counts.lock().expect("no panics hold it") = (0, remaining);
         eprintln!("{remaining} trained networks to analyse");
     }
-    fn analysed(&self, network: &NetworkRow, record: &FixedPointRecord) {
+    fn analysed(&self, network: &NetworkRow, record: &AnalysisRecord) {
         let mut c = self.counts.lock().expect("no panics hold it");
         c.0 += 1;
         eprintln!(

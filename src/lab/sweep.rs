@@ -18,11 +18,11 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::analyse::analyse_network;
+use super::analyse::{analyse_network, store_record};
 use super::error::LabError;
 use super::experiment::Experiment;
 use crate::net::{Activation, Arch};
-use crate::store::{AnalysisScope, FixedPointRecord, NetState, NetworkRow, Notebook, Outcome};
+use crate::store::{AnalysisRecord, AnalysisScope, NetState, NetworkRow, Notebook, Outcome};
 use crate::train::{self, LossCurve, Progress, TrainConfig};
 
 /// Points kept per loss curve (between this and twice this).
@@ -68,7 +68,7 @@ pub trait RunObserver: Sync {
     /// The worker in `slot` is finding a network's fixed points.
     fn analysing(&self, slot: usize, network: &NetworkRow);
     /// A network's fixed points are stored.
-    fn analysed(&self, slot: usize, network: &NetworkRow, record: &FixedPointRecord);
+    fn analysed(&self, slot: usize, network: &NetworkRow, record: &AnalysisRecord);
 }
 
 /// Plans `experiment` into the notebook at `db` and trains what is planned with `jobs` threads
@@ -280,7 +280,7 @@ fn analyse(
     let settings = serde_json::to_value(&experiment.analysis).expect("settings serialise");
     let overrides = settings.as_object().expect("settings are a map");
     let record = analyse_network(notebook, network, overrides)?;
-    if notebook.store_analysis(network.id, worker, &record)? {
+    if store_record(notebook, network.id, worker, &record)? {
         summary.lock().expect("no panics hold it").analysed += 1;
     }
     observer.analysed(slot, network, &record);

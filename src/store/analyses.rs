@@ -1,5 +1,6 @@
-//! The fixed-point analysis of trained networks: claiming a trained network for analysis,
-//! storing its points and summary (the network becomes analysed), reading them back.
+//! The analysis of trained networks: claiming a trained network for analysis, storing its
+//! fixed points, summary and scaffold (the network becomes analysed) with its row of the
+//! experiment's topology distance matrix, reading them back.
 //!
 //! A network being analysed stays `trained` with its `worker` set; a dead or retired worker's
 //! claim is simply cleared, so an interrupted analysis is picked up again.
@@ -41,9 +42,22 @@ impl StoredFixedPoint {
     }
 }
 
-/// A network's fixed-point analysis, to store.
+/// A network's scaffold, to store.
 #[derive(Clone, Debug, PartialEq)]
-pub struct FixedPointRecord {
+pub struct TopologyRecord {
+    /// The descriptors' version.
+    pub version: u32,
+    /// The descriptor, JSON.
+    pub descriptor: String,
+    /// The task's ideal scaffold.
+    pub ideal: bool,
+    /// Topology distance to the ideal.
+    pub distance_to_ideal: f64,
+}
+
+/// A network's analysis (fixed points, and its scaffold when found), to store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnalysisRecord {
     /// The search settings, JSON.
     pub settings: String,
     /// Per input: counts per stability class, JSON.
@@ -54,6 +68,27 @@ pub struct FixedPointRecord {
     pub seconds: f64,
     /// Every point.
     pub points: Vec<StoredFixedPoint>,
+    /// The scaffold they form.
+    pub topology: Option<TopologyRecord>,
+}
+
+/// A stored scaffold with its network.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TopologyRow {
+    /// The network.
+    pub network_id: i64,
+    /// Architecture.
+    pub arch: String,
+    /// Activation.
+    pub activation: String,
+    /// The descriptors' version.
+    pub version: u32,
+    /// The descriptor, JSON.
+    pub descriptor: String,
+    /// The task's ideal scaffold.
+    pub ideal: bool,
+    /// Topology distance to the ideal.
+    pub distance_to_ideal: f64,
 }
 
 /// A network's analysis as stored (without its points).
@@ -127,24 +162,30 @@ impl Notebook {
     }
 
     /// Stores network `id`'s analysis in one transaction, replacing any earlier one, and marks
-    /// it analysed. Returns false (and stores nothing) if `worker` no longer holds it.
+    /// it analysed; with a scaffold, also its topology distance to every other network of the
+    /// experiment whose scaffold has the same version (`distance` maps the other's descriptor to
+    /// the distance). Returns false (and stores nothing) if `worker` no longer holds it.
     pub fn store_analysis(
         &self,
         id: i64,
         worker: &str,
-        record: &FixedPointRecord,
+        record: &AnalysisRecord,
+        distance: &dyn Fn(&str) -> Option<f64>,
     ) -> Result<bool, StoreError> {
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         let stable = record.points.iter().filter(|p| p.stable()).count() as i64;
         let updated = tx
             .execute(
                 "UPDATE networks SET state = 'analysed', worker = NULL, fixed_points = ?1,
-                     stable_points = ?2, analysis_seconds = ?3
-                 WHERE id = ?4 AND worker = ?5 AND state = 'trained'",
+                     stable_points = ?2, analysis_seconds = ?3, ideal_scaffold = ?4,
+                     scaffold_distance = ?5
+                 WHERE id = ?6 AND worker = ?7 AND state = 'trained'",
                 params![
                     record.points.len() as i64,
                     stable,
                     record.seconds,
+                    record.topology.as_ref().map(|t| t.ideal),
+                    record.topology.as_ref().map(|t| t.distance_to_ideal),
                     id,
                     worker
                 ],
@@ -193,8 +234,110 @@ impl Notebook {
                     .map_err(|e| self.err(e))?;
             }
         }
+        tx.execute("DELETE FROM topologies WHERE network_id = ?1", [id])
+            .map_err(|e| self.err(e))?;
+        tx.execute(
+            "DELETE FROM topology_distances WHERE a = ?1 OR b = ?1",
+            [id],
+        )
+        .map_err(|e| self.err(e))?;
+        if let Some(t) = &record.topology {
+            tx.execute(
+                "INSERT INTO topologies (network_id, version, descriptor, ideal, distance_to_ideal)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, t.version, t.descriptor, t.ideal, t.distance_to_ideal],
+            )
+            .map_err(|e| self.err(e))?;
+            // The new row of the experiment's distance matrix; older pairs stay as they are.
+            let others: Vec<(i64, i64, String)> = {
+                let mut stmt = tx
+                    .prepare(
+                        "SELECT n.experiment_id, t.network_id, t.descriptor FROM topologies t
+                         JOIN networks n ON n.id = t.network_id
+                         WHERE n.experiment_id = (SELECT experiment_id FROM networks WHERE id = ?1)
+                           AND t.version = ?2 AND t.network_id != ?1",
+                    )
+                    .map_err(|e| self.err(e))?;
+                let rows = stmt
+                    .query_map(params![id, t.version], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
+                    .map_err(|e| self.err(e))?;
+                rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+            };
+            let mut insert = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO topology_distances (experiment_id, a, b, distance)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(|e| self.err(e))?;
+            for (experiment, other, descriptor) in others {
+                if let Some(d) = distance(&descriptor) {
+                    insert
+                        .execute(params![experiment, id.min(other), id.max(other), d])
+                        .map_err(|e| self.err(e))?;
+                }
+            }
+        }
         tx.commit().map_err(|e| self.err(e))?;
         Ok(true)
+    }
+
+    /// The stored scaffolds of an experiment's networks, by network id.
+    pub fn topologies(&self, experiment_id: i64) -> Result<Vec<TopologyRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT t.network_id, n.arch, n.activation, t.version, t.descriptor, t.ideal,
+                        t.distance_to_ideal
+                 FROM topologies t JOIN networks n ON n.id = t.network_id
+                 WHERE n.experiment_id = ?1 ORDER BY t.network_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([experiment_id], |r| {
+                Ok(TopologyRow {
+                    network_id: r.get(0)?,
+                    arch: r.get(1)?,
+                    activation: r.get(2)?,
+                    version: r.get(3)?,
+                    descriptor: r.get(4)?,
+                    ideal: r.get(5)?,
+                    distance_to_ideal: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Network `id`'s stored scaffold (version, descriptor JSON), if it has one.
+    pub fn topology(&self, id: i64) -> Result<Option<(u32, String)>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT version, descriptor FROM topologies WHERE network_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// An experiment's topology distance matrix as stored: (a, b, distance) with a < b.
+    pub fn topology_distances(
+        &self,
+        experiment_id: i64,
+    ) -> Result<Vec<(i64, i64, f64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT a, b, distance FROM topology_distances WHERE experiment_id = ?1
+                 ORDER BY a, b",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([experiment_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     /// Marks the analysed networks in `scope` trained again, to be analysed anew; returns how

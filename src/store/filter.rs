@@ -34,6 +34,8 @@ pub const FILTER_COLUMNS: &[(&str, &str)] = &[
     ("fixed_points", "n.fixed_points"),
     ("stable_points", "n.stable_points"),
     ("analysis_seconds", "n.analysis_seconds"),
+    ("ideal_scaffold", "n.ideal_scaffold"),
+    ("scaffold_distance", "n.scaffold_distance"),
 ];
 
 /// A parsed filter: an SQL condition with `?` placeholders and their values.

@@ -12,7 +12,9 @@ mod schema;
 mod types;
 mod workers;
 
-pub use analyses::{AnalysisRow, AnalysisScope, FixedPointRecord, StoredFixedPoint};
+pub use analyses::{
+    AnalysisRecord, AnalysisRow, AnalysisScope, StoredFixedPoint, TopologyRecord, TopologyRow,
+};
 pub use filter::{parse_filter, Filter, FILTER_COLUMNS};
 pub use types::{
     CurvePoints, ExperimentRow, FinishedSearch, ListQuery, NetState, NetworkRow, NewNetwork,

@@ -14,7 +14,8 @@ use super::{now, Notebook, StoreError};
 const NETWORK_COLUMNS: &str =
     "n.id, e.name, n.arch, n.activation, n.units, n.l2, n.seed, n.state, \
      n.steps_run, n.final_loss, n.score, n.train_seconds, n.backoffs, n.reason, n.config, \
-     n.role, n.trial, n.fixed_points, n.stable_points, n.analysis_seconds";
+     n.role, n.trial, n.fixed_points, n.stable_points, n.analysis_seconds, \
+     n.ideal_scaffold, n.scaffold_distance";
 
 fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
     let state: String = r.get(7)?;
@@ -39,6 +40,8 @@ fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
         fixed_points: r.get(17)?,
         stable_points: r.get(18)?,
         analysis_seconds: r.get(19)?,
+        ideal_scaffold: r.get(20)?,
+        scaffold_distance: r.get(21)?,
     })
 }
 

@@ -93,4 +93,25 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX fixed_points_of_network ON fixed_points (network_id, input_index);
     ",
+    // 3: each network's scaffold (topology descriptor) and the topology distances between them.
+    "
+    ALTER TABLE networks ADD COLUMN ideal_scaffold INTEGER;   -- 1 if the task's ideal scaffold
+    ALTER TABLE networks ADD COLUMN scaffold_distance REAL;   -- topology distance to the ideal
+    CREATE TABLE topologies (
+        network_id        INTEGER PRIMARY KEY REFERENCES networks(id) ON DELETE CASCADE,
+        version           INTEGER NOT NULL,  -- descriptors of different versions never compare
+        descriptor        TEXT NOT NULL,     -- JSON
+        ideal             INTEGER NOT NULL,
+        distance_to_ideal REAL NOT NULL
+    );
+    CREATE TABLE topology_distances (
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        a             INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+        b             INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,  -- a < b
+        distance      REAL NOT NULL,
+        PRIMARY KEY (a, b)
+    );
+    CREATE INDEX topology_distances_of_experiment ON topology_distances (experiment_id);
+    CREATE INDEX topology_distances_to_b ON topology_distances (b);
+    ",
 ];

@@ -161,6 +161,10 @@ pub struct NetworkRow {
     pub stable_points: Option<i64>,
     /// Seconds the fixed-point analysis took.
     pub analysis_seconds: Option<f64>,
+    /// The scaffold is the task's ideal one.
+    pub ideal_scaffold: Option<bool>,
+    /// Topology distance to the ideal scaffold.
+    pub scaffold_distance: Option<f64>,
     /// Training settings, JSON.
     #[serde(skip)]
     pub config: String,

@@ -1,0 +1,107 @@
+//! Each network's computational scaffold (PAPER.md, Analyses 3 and 4) as a versioned
+//! descriptor, whether it is the ideal one for its task, and a distance between networks of the
+//! same task. Definitions (README, "Topology"):
+//! - flip-flop: the labelled graph of fixed points and heteroclinic orbits ([`flipflop`]);
+//! - sine: per static input, linearised frequency and limit cycle ([`sine`]);
+//! - integration: per context, the line attractor and its linear response ([`integration`]).
+
+mod flipflop;
+mod flow;
+mod integration;
+mod sine;
+
+pub use flipflop::{
+    flipflop_scaffold, ideal_descriptor, multiset_distance, FlipFlopScaffold, Node, ZERO_BAND,
+};
+pub use flow::settle;
+pub use integration::{integration_scaffold, IntegrationContext, IntegrationScaffold};
+pub use sine::{period_of, sine_scaffold, SineInput, SineScaffold};
+
+use serde::{Deserialize, Serialize};
+
+use super::InputPoints;
+use crate::net::CellMap;
+use crate::task::Task;
+
+/// Version of the descriptors and distances; stored with every descriptor, bumped whenever a
+/// definition changes so old and new are never compared.
+pub const TOPOLOGY_VERSION: u32 = 1;
+
+/// A network's scaffold, by task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "task", rename_all = "lowercase")]
+pub enum Topology {
+    /// The flip-flop graph.
+    FlipFlop(FlipFlopScaffold),
+    /// The sine descriptor.
+    Sine(SineScaffold),
+    /// The integration descriptor.
+    Integration(IntegrationScaffold),
+}
+
+/// The scaffold of a network of `task` from its fixed points at each constant input.
+pub fn topology_of(task: &Task, map: &CellMap, inputs: &[InputPoints]) -> Topology {
+    match task {
+        Task::FlipFlop(_) => {
+            let points: Vec<_> = inputs.iter().flat_map(|i| i.points.clone()).collect();
+            Topology::FlipFlop(flipflop_scaffold(map, &points))
+        }
+        Task::Sine(t) => Topology::Sine(sine_scaffold(map, inputs, |x| {
+            t.frequency_min + t.frequency_span * x
+        })),
+        Task::Integration(t) => {
+            Topology::Integration(integration_scaffold(map, inputs, t.time_steps))
+        }
+    }
+}
+
+impl Topology {
+    /// The scaffold is the task's ideal one.
+    pub fn ideal(&self) -> bool {
+        match self {
+            Topology::FlipFlop(s) => s.ideal,
+            Topology::Sine(s) => s.ideal,
+            Topology::Integration(s) => s.ideal,
+        }
+    }
+
+    /// The distance to the task's ideal scaffold (0 for the ideal one).
+    pub fn distance_to_ideal(&self) -> f64 {
+        match self {
+            Topology::FlipFlop(s) => s.distance_to_ideal,
+            Topology::Sine(s) => s.distance_to_ideal,
+            Topology::Integration(s) => s.distance_to_ideal,
+        }
+    }
+
+    /// The topology distance to another network's scaffold; None across tasks or shapes.
+    /// Flip-flop: the size of the symmetric difference of the labelled node and edge multisets.
+    /// Sine and integration: the mean L1 distance of the per-input (per-context) features.
+    pub fn distance(&self, other: &Topology) -> Option<f64> {
+        let mean_l1 = |a: Vec<Vec<f64>>, b: Vec<Vec<f64>>| {
+            (a.len() == b.len() && !a.is_empty()).then(|| {
+                a.iter()
+                    .zip(&b)
+                    .map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs()).sum::<f64>())
+                    .sum::<f64>()
+                    / a.len() as f64
+            })
+        };
+        match (self, other) {
+            (Topology::FlipFlop(a), Topology::FlipFlop(b)) => {
+                (a.bits == b.bits).then(|| multiset_distance(&a.descriptor(), &b.descriptor()))
+            }
+            (Topology::Sine(a), Topology::Sine(b)) => {
+                let f = |s: &SineScaffold| s.inputs.iter().map(|i| i.features().to_vec()).collect();
+                mean_l1(f(a), f(b))
+            }
+            (Topology::Integration(a), Topology::Integration(b)) => {
+                let f = |s: &IntegrationScaffold| {
+                    s.contexts.iter().map(|c| c.features().to_vec()).collect()
+                };
+                mean_l1(f(a), f(b))
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! `rnnlab topology`: one network's scaffold, readably, or an experiment's per architecture ×
+//! activation: the share of networks with the ideal scaffold and the topology distances.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use super::analyse::analysis_record;
+use super::error::LabError;
+use super::stored::stored_network;
+use crate::analysis::{Topology, TOPOLOGY_VERSION};
+use crate::store::Notebook;
+
+/// One network's scaffold.
+#[derive(Clone, Debug, Serialize)]
+pub struct NetworkTopology {
+    /// Network id.
+    pub network: i64,
+    /// Architecture.
+    pub arch: String,
+    /// Activation.
+    pub activation: String,
+    /// Hidden units.
+    pub units: i64,
+    /// Read from the notebook (else computed now from a fresh fixed-point search).
+    pub stored: bool,
+    /// Descriptor version.
+    pub version: u32,
+    /// The scaffold.
+    pub topology: Topology,
+}
+
+/// A network's scaffold: stored, or computed now if it has none of the current version.
+pub fn network_topology(notebook: &Notebook, id: i64) -> Result<NetworkTopology, LabError> {
+    let row = notebook.network(id)?;
+    let stored = notebook
+        .topology(id)?
+        .filter(|(v, _)| *v == TOPOLOGY_VERSION)
+        .and_then(|(_, d)| serde_json::from_str::<Topology>(&d).ok());
+    let (stored, topology) = match stored {
+        Some(t) => (true, t),
+        None => {
+            let (experiment, params) = stored_network(notebook, &row)?.ok_or_else(|| {
+                LabError::Invalid(format!(
+                    "network {id} is {} and has no weights yet",
+                    row.state.name()
+                ))
+            })?;
+            let record = analysis_record(&experiment.task, &params, &experiment.analysis);
+            let descriptor = record.topology.expect("a fresh analysis has a scaffold");
+            let topology = serde_json::from_str(&descriptor.descriptor).expect("just written");
+            (false, topology)
+        }
+    };
+    Ok(NetworkTopology {
+        network: id,
+        arch: row.arch,
+        activation: row.activation,
+        units: row.units,
+        stored,
+        version: TOPOLOGY_VERSION,
+        topology,
+    })
+}
+
+/// Summary statistics of a set of numbers.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Stats {
+    /// How many.
+    pub count: usize,
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub median: f64,
+    /// Smallest.
+    pub min: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+impl Stats {
+    fn of(mut v: Vec<f64>) -> Stats {
+        if v.is_empty() {
+            return Stats::default();
+        }
+        v.sort_by(f64::total_cmp);
+        Stats {
+            count: v.len(),
+            mean: v.iter().sum::<f64>() / v.len() as f64,
+            median: v[v.len() / 2],
+            min: v[0],
+            max: v[v.len() - 1],
+        }
+    }
+}
+
+/// One architecture × activation of an experiment.
+#[derive(Clone, Debug, Serialize)]
+pub struct TopologyGroup {
+    /// Architecture.
+    pub arch: String,
+    /// Activation.
+    pub activation: String,
+    /// Networks with a scaffold.
+    pub networks: usize,
+    /// Of which with the ideal scaffold.
+    pub ideal: usize,
+    /// ideal / networks.
+    pub share_ideal: f64,
+    /// Topology distance to the ideal.
+    pub distance_to_ideal: Stats,
+    /// Topology distances between this group's networks.
+    pub distance_within: Stats,
+}
+
+/// An experiment's scaffolds.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExperimentTopology {
+    /// Experiment name.
+    pub experiment: String,
+    /// Task name.
+    pub task: String,
+    /// Per architecture × activation.
+    pub groups: Vec<TopologyGroup>,
+    /// Topology distances between networks of the same architecture.
+    pub distance_same_arch: Stats,
+    /// Topology distances between networks of different architectures: close to the same-arch
+    /// figure when the scaffold is universal (the paper's finding).
+    pub distance_other_arch: Stats,
+}
+
+/// The per-group view of an experiment's stored scaffolds and distance matrix.
+pub fn experiment_topology(
+    notebook: &Notebook,
+    name: &str,
+) -> Result<ExperimentTopology, LabError> {
+    let experiment = notebook.experiment(name)?;
+    let rows: Vec<_> = notebook
+        .topologies(experiment.id)?
+        .into_iter()
+        .filter(|t| t.version == TOPOLOGY_VERSION)
+        .collect();
+    let group_of: BTreeMap<i64, (String, String)> = rows
+        .iter()
+        .map(|t| (t.network_id, (t.arch.clone(), t.activation.clone())))
+        .collect();
+    #[derive(Default)]
+    struct Group {
+        ideal: Vec<bool>,
+        to_ideal: Vec<f64>,
+        within: Vec<f64>,
+    }
+    let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
+    for t in &rows {
+        let g = groups
+            .entry((t.arch.clone(), t.activation.clone()))
+            .or_default();
+        g.ideal.push(t.ideal);
+        g.to_ideal.push(t.distance_to_ideal);
+    }
+    let (mut same_arch, mut other_arch) = (Vec::new(), Vec::new());
+    for (a, b, d) in notebook.topology_distances(experiment.id)? {
+        let (Some(ga), Some(gb)) = (group_of.get(&a), group_of.get(&b)) else {
+            continue;
+        };
+        if ga == gb {
+            if let Some(g) = groups.get_mut(ga) {
+                g.within.push(d);
+            }
+        }
+        if ga.0 == gb.0 {
+            same_arch.push(d);
+        } else {
+            other_arch.push(d);
+        }
+    }
+    Ok(ExperimentTopology {
+        experiment: experiment.name,
+        task: experiment.task,
+        groups: groups
+            .into_iter()
+            .map(|((arch, activation), g)| {
+                let n = g.ideal.len();
+                let k = g.ideal.iter().filter(|&&i| i).count();
+                TopologyGroup {
+                    arch,
+                    activation,
+                    networks: n,
+                    ideal: k,
+                    share_ideal: k as f64 / n.max(1) as f64,
+                    distance_to_ideal: Stats::of(g.to_ideal),
+                    distance_within: Stats::of(g.within),
+                }
+            })
+            .collect(),
+        distance_same_arch: Stats::of(same_arch),
+        distance_other_arch: Stats::of(other_arch),
+    })
+}
+
+fn opt(v: Option<f64>, precision: usize) -> String {
+    v.map_or("—".into(), |v| format!("{v:.precision$}"))
+}
+
+impl fmt::Display for NetworkTopology {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = &self.topology;
+        writeln!(
+            f,
+            "network {} ({} {} N={}): {} scaffold, distance to the ideal {:.3}{}",
+            self.network,
+            self.arch,
+            self.activation,
+            self.units,
+            if t.ideal() {
+                "the ideal"
+            } else {
+                "not the ideal"
+            },
+            t.distance_to_ideal(),
+            if self.stored {
+                ""
+            } else {
+                " (computed now, not stored)"
+            }
+        )?;
+        match t {
+            Topology::FlipFlop(s) => {
+                let mut classes: BTreeMap<usize, usize> = BTreeMap::new();
+                for n in &s.nodes {
+                    *classes.entry(n.unstable).or_insert(0) += 1;
+                }
+                let counts: Vec<String> = classes
+                    .iter()
+                    .map(|(k, c)| match k {
+                        0 => format!("{c} stable"),
+                        k => format!("{c} with {k} unstable"),
+                    })
+                    .collect();
+                writeln!(
+                    f,
+                    "{} nodes: {}; transitions {}/{} correct; {} flows lost",
+                    s.nodes.len(),
+                    counts.join(", "),
+                    s.transitions.0,
+                    s.transitions.1,
+                    s.lost_flows
+                )?;
+                for (k, n) in s.nodes.iter().enumerate() {
+                    let targets: Vec<String> = s
+                        .edges
+                        .iter()
+                        .filter(|(from, _)| *from == k)
+                        .map(|(_, to)| format!("[{to}] {}", s.nodes[*to].label()))
+                        .collect();
+                    let arrow = if targets.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  → {}", targets.join(", "))
+                    };
+                    let line = format!("  [{k:>2}] {:<12}{arrow}", n.label());
+                    writeln!(f, "{}", line.trim_end())?;
+                }
+            }
+            Topology::Sine(s) => {
+                writeln!(
+                    f,
+                    "correlation of linearised and target frequency: {}",
+                    opt(s.frequency_correlation, 3)
+                )?;
+                writeln!(
+                    f,
+                    "  {:>5} {:>7} {:>13} {:>9} {:>8} {:>8} {:>9}",
+                    "x", "ω", "points/stable", "f_lin", "f_lin/ω", "period", "period·ω"
+                )?;
+                for i in &s.inputs {
+                    writeln!(
+                        f,
+                        "  {:>5.2} {:>7.4} {:>13} {:>9} {:>8} {:>8} {:>9}",
+                        i.input,
+                        i.target_frequency,
+                        format!("{}/{}", i.fixed_points, i.stable),
+                        opt(i.linear_frequency, 4),
+                        opt(i.linear_frequency.map(|l| l / i.target_frequency), 3),
+                        opt(i.cycle_period, 1),
+                        opt(i.cycle_period.map(|p| p * i.target_frequency), 3)
+                    )?;
+                }
+            }
+            Topology::Integration(s) => {
+                for c in &s.contexts {
+                    let curve: Vec<String> = c
+                        .response_by_modes
+                        .iter()
+                        .take(6)
+                        .map(|r| format!("{r:.2}"))
+                        .collect();
+                    writeln!(
+                        f,
+                        "context {}: {} points, top |λ| {}, alignment cued {} ignored {} \
+                         (selectivity {}), {} modes for 90 % of the response (by modes kept: \
+                         {} …)",
+                        c.context,
+                        c.fixed_points,
+                        opt(c.top_modulus, 4),
+                        opt(c.cued_alignment, 3),
+                        opt(c.ignored_alignment, 3),
+                        opt(c.selectivity, 3),
+                        c.modes_for_response.map_or("—".into(), |m| m.to_string()),
+                        curve.join(" ")
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ExperimentTopology {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} ({}): scaffolds by architecture × activation",
+            self.experiment, self.task
+        )?;
+        writeln!(
+            f,
+            "  {:<8} {:<5} {:>8} {:>6} {:>7}  {:>21}  {:>15}",
+            "arch", "f", "networks", "ideal", "share", "to ideal mean/median/max", "within mean"
+        )?;
+        for g in &self.groups {
+            writeln!(
+                f,
+                "  {:<8} {:<5} {:>8} {:>6} {:>6.0}%  {:>7.2} {:>6.2} {:>7.2}  {:>15.2}",
+                g.arch,
+                g.activation,
+                g.networks,
+                g.ideal,
+                100.0 * g.share_ideal,
+                g.distance_to_ideal.mean,
+                g.distance_to_ideal.median,
+                g.distance_to_ideal.max,
+                g.distance_within.mean
+            )?;
+        }
+        writeln!(
+            f,
+            "topology distance, same architecture: mean {:.2} over {} pairs; different \
+             architectures: mean {:.2} over {} pairs",
+            self.distance_same_arch.mean,
+            self.distance_same_arch.count,
+            self.distance_other_arch.mean,
+            self.distance_other_arch.count
+        )
+    }
+}

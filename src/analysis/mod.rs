@@ -1,5 +1,6 @@
 //! Analyses of trained networks, in f64 on the maps of `net`: the fixed and slow points of
-//! F(·, x*), their linearisation, and the scaffold they form (PAPER.md, Analyses 2 to 4).
+//! F(·, x*), their linearisation, the scaffold they form (PAPER.md, Analyses 2 to 4), and the
+//! geometry of their states compared by SVCCA and shape metrics (Analysis 1).
 
 mod adam_reference;
 mod collector;
@@ -8,6 +9,7 @@ mod linearisation;
 mod network_points;
 mod newton;
 mod point_index;
+pub mod similarity;
 pub mod topology;
 
 pub use adam_reference::{adam_fixed_points, AdamOutcome, AdamReference};

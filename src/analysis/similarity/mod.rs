@@ -1,0 +1,190 @@
+//! Comparing networks by the geometry of their hidden states on a shared probe batch
+//! (PAPER.md, Analysis 1): SVCCA (Raghu et al. 2017) and Procrustes shape distance (netrep,
+//! Williams et al. 2021), with classical MDS and separability scores of the resulting matrices.
+//!
+//! Each network's states M (rows: trials·T, columns: units) are centred and reduced once to
+//! their top principal components: X = U S Vᵀ, keep U_k, s_k. A pair then costs one k_a×k_b
+//! product G = U_aᵀU_b and two tiny decompositions:
+//! - CCA between the reductions: canonical correlations = singular values of G (U spans the
+//!   reduced data's columns; CCA is the principal angles between those spans);
+//!   SVCCA distance 1 − mean ρ (the paper's), angular distance arccos(mean ρ) (a metric);
+//! - Procrustes (angular, α = 1): each reduction scaled to unit norm, the best rotation aligns
+//!   them with inner product ‖S_a G S_b‖_* / (‖s_a‖‖s_b‖) (nuclear norm: sum of singular values),
+//!   distance arccos of it. Widths may differ (k_a ≠ k_b, N_a ≠ N_b): zero padding does not
+//!   change the nuclear norm.
+
+mod embedding;
+mod separability;
+
+pub use embedding::{classical_mds, Embedding};
+pub use separability::{knn_accuracy, silhouette};
+
+use faer::Mat;
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+use crate::net::{forward, Params, Tape};
+use crate::task::Task;
+
+/// How states are reduced before comparing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReductionOptions {
+    /// Keep the fewest principal components explaining this share of the variance.
+    pub variance: f64,
+    /// Keep exactly this many components instead (at most the rank).
+    pub components: Option<usize>,
+    /// LSTM: compare [c; h] rather than h.
+    pub lstm_cell_state: bool,
+}
+
+impl Default for ReductionOptions {
+    fn default() -> Self {
+        ReductionOptions {
+            variance: 0.95,
+            components: None,
+            lstm_cell_state: false,
+        }
+    }
+}
+
+impl ReductionOptions {
+    /// Checks the settings; the message names the one at fault.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.variance > 0.0 && self.variance <= 1.0) {
+            return Err(format!(
+                "variance must be in (0, 1] (got {})",
+                self.variance
+            ));
+        }
+        if self.components == Some(0) {
+            return Err("components must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// The three geometry metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Metric {
+    /// 1 − mean canonical correlation of the reductions (the paper's).
+    Svcca,
+    /// arccos(mean canonical correlation) (netrep's angular CCA; a metric).
+    CcaAngular,
+    /// arccos of the Procrustes-aligned inner product (netrep's angular shape metric, α = 1).
+    Procrustes,
+}
+
+impl Metric {
+    /// Every geometry metric.
+    pub const ALL: [Metric; 3] = [Metric::Svcca, Metric::CcaAngular, Metric::Procrustes];
+
+    /// The name used on the command line and in the notebook.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Svcca => "svcca",
+            Metric::CcaAngular => "cca-angular",
+            Metric::Procrustes => "procrustes",
+        }
+    }
+}
+
+/// One network's reduced states.
+#[derive(Clone, Debug)]
+pub struct Reduction {
+    /// Orthonormal basis of the kept components (rows × k).
+    pub basis: Mat<f64>,
+    /// Their singular values, largest first.
+    pub singular_values: Vec<f64>,
+}
+
+impl Reduction {
+    /// Components kept.
+    pub fn components(&self) -> usize {
+        self.singular_values.len()
+    }
+}
+
+/// A network's hidden states on the task's probe batch, one row per (step, trial) in a fixed
+/// order shared by every network (LSTM: h, or [c; h]); None if any state is not finite.
+pub fn probe_states(
+    params: &Params<f32>,
+    task: &Task,
+    lstm_cell_state: bool,
+) -> Option<Array2<f64>> {
+    let probe = task.probe_batch();
+    let (steps, trials, _) = probe.inputs.dim();
+    let mut tape = Tape::new(params.spec, trials, steps);
+    forward(params, probe.input_slice(), &mut tape);
+    let s = params.spec.state_dim();
+    let keep = if lstm_cell_state {
+        s
+    } else {
+        params.spec.units
+    };
+    let states = tape.states();
+    let m = Array2::from_shape_fn((steps * trials, keep), |(r, c)| {
+        f64::from(states[r * s + s - keep + c])
+    });
+    m.iter().all(|v| v.is_finite()).then_some(m)
+}
+
+/// Centres `states` (rows: samples) and keeps its top principal components.
+pub fn reduce(states: ArrayView2<f64>, options: &ReductionOptions) -> Option<Reduction> {
+    let (rows, cols) = states.dim();
+    let mean = states.mean_axis(ndarray::Axis(0))?;
+    let x = Mat::from_fn(rows, cols, |r, c| states[[r, c]] - mean[c]);
+    let svd = x.thin_svd().ok()?;
+    let s: Vec<f64> = (0..cols.min(rows)).map(|k| svd.S()[k]).collect();
+    let total: f64 = s.iter().map(|v| v * v).sum();
+    if !(total > 0.0) || !total.is_finite() {
+        return None;
+    }
+    let rank = s.iter().take_while(|&&v| v > s[0] * 1e-12).count();
+    let k = match options.components {
+        Some(k) => k.min(rank),
+        None => {
+            let mut acc = 0.0;
+            let mut k = 0;
+            while k < rank && acc < options.variance * total * (1.0 - 1e-12) {
+                acc += s[k] * s[k];
+                k += 1;
+            }
+            k.max(1)
+        }
+    };
+    let u = svd.U();
+    Some(Reduction {
+        basis: Mat::from_fn(rows, k, |r, c| u[(r, c)]),
+        singular_values: s[..k].to_vec(),
+    })
+}
+
+/// The canonical correlations of two reductions, largest first.
+pub fn canonical_correlations(a: &Reduction, b: &Reduction) -> Vec<f64> {
+    let g = a.basis.transpose() * &b.basis;
+    g.singular_values()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.clamp(0.0, 1.0))
+        .collect()
+}
+
+/// The three distances between two reductions, in the order of [`Metric::ALL`].
+pub fn distances(a: &Reduction, b: &Reduction) -> [f64; 3] {
+    let g = a.basis.transpose() * &b.basis;
+    let rho: Vec<f64> = g.singular_values().unwrap_or_default();
+    let mean_rho = if rho.is_empty() {
+        0.0
+    } else {
+        (rho.iter().sum::<f64>() / rho.len() as f64).clamp(0.0, 1.0)
+    };
+    let scaled = Mat::from_fn(g.nrows(), g.ncols(), |i, j| {
+        a.singular_values[i] * g[(i, j)] * b.singular_values[j]
+    });
+    let norm = |s: &[f64]| s.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let nuclear: f64 = scaled.singular_values().unwrap_or_default().iter().sum();
+    let aligned = (nuclear / (norm(&a.singular_values) * norm(&b.singular_values))).clamp(0.0, 1.0);
+    [1.0 - mean_rho, mean_rho.acos(), aligned.acos()]
+}

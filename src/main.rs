@@ -49,6 +49,36 @@ enum Command {
     Analyze(AnalyzeArgs),
     /// A network's computational scaffold, or an experiment's by architecture × activation.
     Topology(TopologyArgs),
+    /// Distances between an experiment's networks: table by group, MDS map, separability.
+    Compare(CompareArgs),
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// The experiment [default: the notebook's only one].
+    #[arg(long)]
+    experiment: Option<String>,
+    /// svcca, cca-angular, procrustes or topology.
+    #[arg(long, default_value = "svcca")]
+    metric: lab::compare::CompareMetric,
+    /// Keep the principal components explaining this share of the variance.
+    #[arg(long, default_value_t = 0.95)]
+    variance: f64,
+    /// Keep exactly this many components instead.
+    #[arg(long)]
+    components: Option<usize>,
+    /// LSTM: compare [c; h] instead of h.
+    #[arg(long)]
+    lstm_cell_state: bool,
+    /// Threads [default: the number of cores].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print one JSON document on stdout.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print the MDS map as CSV (network,arch,activation,x,y).
+    #[arg(long)]
+    csv: bool,
 }
 
 #[derive(Args)]
@@ -167,10 +197,11 @@ struct LsArgs {
 
 #[derive(Args)]
 struct ExportArgs {
-    /// networks, curves, weights or fixed-points.
-    #[arg(long, value_parser = ["networks", "curves", "weights", "fixed-points"])]
+    /// networks, curves, weights, fixed-points, distances or states.
+    #[arg(long, value_parser = ["networks", "curves", "weights", "fixed-points", "distances", "states"])]
     what: String,
-    /// csv or json (networks, curves, fixed-points); npz (weights, fixed-points).
+    /// csv or json (networks, curves, fixed-points); npz (weights, fixed-points, states);
+    /// csv or npz (distances).
     #[arg(long, value_parser = ["csv", "json", "npz"])]
     format: String,
     /// Only this experiment.
@@ -250,6 +281,24 @@ enum BenchCommand {
     Notebook(BenchNotebookArgs),
     /// Seconds to find every fixed point of a trained flip-flop network (one thread).
     FixedPoints(BenchFixedPointsArgs),
+    /// Seconds and memory to compare a population pairwise by SVCCA and Procrustes.
+    Similarity(BenchSimilarityArgs),
+}
+
+#[derive(Args)]
+struct BenchSimilarityArgs {
+    /// Networks in the synthetic population (freshly initialised, the four cells in turn).
+    #[arg(long, default_value_t = 1000)]
+    networks: usize,
+    /// Hidden units.
+    #[arg(long, default_value_t = 128)]
+    units: usize,
+    /// Threads for the pairs [default: the number of cores].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -382,8 +431,17 @@ fn run(db: PathBuf, command: Command) -> Result<ExitCode, LabError> {
             print_report(&bench, args.json);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench(BenchCommand::Similarity(args)) => {
+            let threads = args
+                .threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let bench = lab::bench_similarity(args.networks, args.units, threads)?;
+            print_report(&bench, args.json);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Run(args) => run_sweep(&db, args),
         Command::Analyze(args) => analyze(&db, args),
+        Command::Compare(args) => compare(&db, args),
         Command::Topology(args) => {
             let notebook = lab::status::open_existing(&db)?;
             match (args.network, &args.experiment) {
@@ -549,6 +607,72 @@ fn analyze(db: &Path, args: AnalyzeArgs) -> Result<ExitCode, LabError> {
     })
 }
 
+/// A buffered writer to the file, or to stdout.
+fn output(path: &Option<PathBuf>) -> Result<Box<dyn std::io::Write>, LabError> {
+    Ok(match path {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|source| LabError::Io {
+                path: path.clone(),
+                source,
+            })?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    })
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The experiment a command is about: the one named, or the notebook's only one.
+fn one_experiment(
+    notebook: &rnnlab::store::Notebook,
+    name: Option<String>,
+) -> Result<String, LabError> {
+    if let Some(name) = name {
+        return Ok(notebook.experiment(&name)?.name);
+    }
+    let all = notebook.experiments()?;
+    match all.as_slice() {
+        [one] => Ok(one.name.clone()),
+        [] => Err(LabError::Invalid(
+            "the notebook has no experiment yet".into(),
+        )),
+        many => Err(LabError::Invalid(format!(
+            "--experiment: the notebook has {} ({})",
+            many.len(),
+            many.iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+fn compare(db: &Path, args: CompareArgs) -> Result<ExitCode, LabError> {
+    let options = rnnlab::analysis::similarity::ReductionOptions {
+        variance: args.variance,
+        components: args.components,
+        lstm_cell_state: args.lstm_cell_state,
+    };
+    options
+        .validate()
+        .map_err(|m| LabError::Invalid(format!("--{m}")))?;
+    let notebook = lab::status::open_existing(db)?;
+    let experiment = one_experiment(&notebook, args.experiment)?;
+    let threads = args.threads.unwrap_or_else(cores).max(1);
+    let comparison = lab::compare::compare(&notebook, &experiment, args.metric, &options, threads)?;
+    if args.csv {
+        println!("network,arch,activation,x,y");
+        for p in &comparison.map {
+            println!("{},{},{},{},{}", p.network, p.arch, p.activation, p.x, p.y);
+        }
+    } else {
+        print_report(&comparison, args.json);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// A flag set by SIGINT or SIGTERM (a second signal ends the process at once).
 fn stop_on_signals() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
@@ -633,6 +757,58 @@ fn export(db: &Path, args: ExportArgs) -> Result<ExitCode, LabError> {
                 path.display()
             );
         }
+        ("distances", "npz") => {
+            let experiment = one_experiment(&notebook, args.experiment)?;
+            let path = args
+                .output
+                .unwrap_or_else(|| PathBuf::from(format!("{experiment}-distances.npz")));
+            lab::export_similarity::export_distances_npz(&notebook, &experiment, cores(), &path)?;
+            eprintln!(
+                "wrote the distance matrices of {experiment} to {}",
+                path.display()
+            );
+        }
+        ("distances", "csv") => {
+            let experiment = one_experiment(&notebook, args.experiment)?;
+            let name = args
+                .output
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("<stdout>"));
+            let mut out = output(&args.output)?;
+            lab::export_similarity::export_distances_csv(
+                &notebook,
+                &experiment,
+                cores(),
+                &mut out,
+                &name,
+            )?;
+            out.flush()
+                .map_err(|source| LabError::Io { path: name, source })?;
+        }
+        ("distances", f) => {
+            return Err(LabError::Invalid(format!(
+                "--format {f}: distances are exported as csv or npz"
+            )))
+        }
+        ("states", "npz") => {
+            let path = args
+                .output
+                .unwrap_or_else(|| match (args.network, &args.experiment) {
+                    (Some(id), _) => PathBuf::from(format!("network-{id}-states.npz")),
+                    (None, Some(name)) => PathBuf::from(format!("{name}-states.npz")),
+                    (None, None) => PathBuf::from("states.npz"),
+                });
+            let n = lab::export_similarity::export_states_npz(&notebook, &query, &path)?;
+            eprintln!(
+                "wrote the probe states of {n} networks to {}",
+                path.display()
+            );
+        }
+        ("states", f) => {
+            return Err(LabError::Invalid(format!(
+                "--format {f}: states are exported as npz"
+            )))
+        }
         ("weights", f) => {
             return Err(LabError::Invalid(format!(
                 "--format {f}: weights are exported as npz"
@@ -648,15 +824,7 @@ fn export(db: &Path, args: ExportArgs) -> Result<ExitCode, LabError> {
                 .output
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("<stdout>"));
-            let mut out: Box<dyn std::io::Write> = match &args.output {
-                Some(path) => Box::new(std::io::BufWriter::new(
-                    std::fs::File::create(path).map_err(|source| LabError::Io {
-                        path: path.clone(),
-                        source,
-                    })?,
-                )),
-                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-            };
+            let mut out = output(&args.output)?;
             match what {
                 "networks" => {
                     lab::export::export_networks(&notebook, &query, csv, &mut out, &name)?

@@ -252,3 +252,156 @@ fn trained_networks_left_unanalysed_are_picked_up_by_the_next_run() {
     assert!(rows.iter().all(|r| r.state == NetState::Analysed));
     assert!(rows.iter().any(|r| r.id == claimed.id));
 }
+
+#[test]
+fn geometry_matrices_grow_incrementally_and_match_a_full_recomputation() {
+    use rnnlab::analysis::similarity::{distances, reduce, ReductionOptions, StateProbe};
+    use rnnlab::lab::compare::{settings_key, update_similarity};
+    use rnnlab::store::{NewNetwork, Outcome, Role};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nb.db");
+    let exp = experiment(dir.path(), "\n[analysis]\nstarts = 32\n");
+    let summary = run_ok(&["run", s(&exp), "--db", s(&db), "--json"]);
+    assert_eq!(summary["compared_pairs"], 6, "the sweep fills the matrix");
+    let nb = Notebook::open(&db).unwrap();
+    let exp_id = nb.experiment("fp").unwrap().id;
+    let options = ReductionOptions::default();
+    let key = settings_key(&options);
+    assert_eq!(
+        update_similarity(&nb, "fp", &options, 2).unwrap().new_pairs,
+        0
+    );
+
+    // A fifth network arrives with network 1's weights: only its 4 pairs are computed, its
+    // distances to network 1 vanish, and to the others equal network 1's.
+    let before = nb.similarity_pairs(exp_id, &key).unwrap();
+    let template = nb.network(1).unwrap();
+    nb.plan(
+        exp_id,
+        &[NewNetwork {
+            arch: template.arch.clone(),
+            activation: template.activation.clone(),
+            units: template.units as usize,
+            l2: template.l2,
+            seed: 99,
+            role: Role::Final,
+            trial: 0,
+            config: template.config.clone(),
+        }],
+    )
+    .unwrap();
+    let worker = nb.register_worker().unwrap();
+    let new = nb.claim(exp_id, &worker).unwrap().unwrap();
+    let outcome = Outcome {
+        state: NetState::Trained,
+        train_seconds: 0.0,
+        steps_run: 0,
+        final_loss: template.final_loss,
+        score: template.score,
+        backoffs: 0,
+        reason: None,
+        curve: (Vec::new(), Vec::new()),
+        weights: nb.weights(1).unwrap(),
+    };
+    assert!(nb.finish(new.id, &worker, &outcome).unwrap());
+    assert_eq!(
+        update_similarity(&nb, "fp", &options, 2).unwrap().new_pairs,
+        4
+    );
+    let after = nb.similarity_pairs(exp_id, &key).unwrap();
+    assert_eq!(after.len(), 10);
+    for old in &before {
+        assert!(after.contains(old), "old pairs are kept as they were");
+    }
+    let get = |a: i64, b: i64| {
+        after
+            .iter()
+            .find(|p| (p.0, p.1) == (a.min(b), a.max(b)))
+            .unwrap()
+            .2
+    };
+    for v in get(1, new.id) {
+        assert!(v.abs() < 1e-6, "{v}");
+    }
+    for other in 2..=4 {
+        for k in 0..3 {
+            assert!((get(1, other)[k] - get(new.id, other)[k]).abs() < 1e-9);
+        }
+    }
+
+    // Every stored pair equals a full recomputation from the networks' reductions.
+    let mut probe = None;
+    let reductions: Vec<_> = (1..=new.id)
+        .map(|id| {
+            let row = nb.network(id).unwrap();
+            let (e, params) = rnnlab::lab::stored::stored_network(&nb, &row)
+                .unwrap()
+                .unwrap();
+            let probe = probe.get_or_insert_with(|| StateProbe::new(&e.task));
+            reduce(probe.states(&params, false).unwrap(), &options).unwrap()
+        })
+        .collect();
+    for &(a, b, d) in &after {
+        let full = distances(&reductions[a as usize - 1], &reductions[b as usize - 1]);
+        for k in 0..3 {
+            assert!((full[k] - d[k]).abs() < 1e-12);
+        }
+    }
+
+    // `compare` shows the table, map and scores; exports write the matrices and states.
+    let c = run_ok(&["compare", "--db", s(&db), "--json"]);
+    assert_eq!(c["map"].as_array().unwrap().len(), 5);
+    let metrics: Vec<&str> = c["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["metric"].as_str().unwrap())
+        .collect();
+    assert!(
+        metrics.starts_with(&["svcca", "cca-angular", "procrustes"]),
+        "{metrics:?}"
+    );
+    let csv = rnnlab(&[
+        "export",
+        "--db",
+        s(&db),
+        "--what",
+        "distances",
+        "--format",
+        "csv",
+    ]);
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert_eq!(text.lines().filter(|l| l.starts_with("svcca,")).count(), 10);
+    let npz = dir.path().join("states.npz");
+    let out = rnnlab(&[
+        "export",
+        "--db",
+        s(&db),
+        "--what",
+        "states",
+        "--format",
+        "npz",
+        "--output",
+        s(&npz),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&npz).unwrap()).unwrap();
+    assert!(zip.by_name("net5/states.npy").is_ok());
+    let bad = rnnlab(&[
+        "export",
+        "--db",
+        s(&db),
+        "--what",
+        "states",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = rnnlab(&["compare", "--db", s(&db), "--variance", "1.5"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -11,9 +11,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::compare::update_similarity;
 use super::error::LabError;
 use super::stored::stored_network;
 use super::sweep::heartbeat;
+use crate::analysis::similarity::ReductionOptions;
 use crate::analysis::{
     network_fixed_points, topology_of, FixedPointOptions, Topology, TOPOLOGY_VERSION,
 };
@@ -199,6 +201,8 @@ pub struct AnalyzeSummary {
     pub with_note: usize,
     /// Fixed and slow points stored.
     pub points: usize,
+    /// Geometry distance pairs computed at the end (SVCCA, angular CCA, Procrustes).
+    pub compared_pairs: usize,
     /// Wall-clock seconds.
     pub seconds: f64,
     /// True if stopped by a signal before every network was analysed.
@@ -281,6 +285,20 @@ pub fn run_analysis(
     }
     let mut summary = summary.into_inner().expect("threads joined");
     summary.stopped = stop.load(Ordering::SeqCst) && notebook.unanalysed(scope)? > 0;
+    if !summary.stopped {
+        // Bring the geometry matrices of the experiments in scope up to date.
+        for experiment in notebook.experiments()? {
+            if scope.experiment_id.is_none_or(|id| id == experiment.id) {
+                summary.compared_pairs += update_similarity(
+                    &notebook,
+                    &experiment.name,
+                    &ReductionOptions::default(),
+                    jobs,
+                )?
+                .new_pairs;
+            }
+        }
+    }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }

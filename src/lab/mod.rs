@@ -4,11 +4,14 @@
 pub mod analyse;
 mod bench;
 mod bench_fixed_points;
+mod bench_similarity;
+pub mod compare;
 pub mod detach;
 mod error;
 pub mod experiment;
 pub mod export;
 pub mod export_fixed_points;
+pub mod export_similarity;
 pub mod fixed_points;
 pub mod network_file;
 mod npz;
@@ -21,5 +24,6 @@ mod train_one;
 
 pub use bench::{bench_notebook, bench_table, bench_train, BenchRequest, BenchRow, NotebookBench};
 pub use bench_fixed_points::{bench_fixed_points, BenchNetworks, FixedPointBench};
+pub use bench_similarity::{bench_similarity, SimilarityBench};
 pub use error::LabError;
 pub use train_one::{train_one, TrainReport, TrainRequest};

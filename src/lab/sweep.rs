@@ -19,8 +19,10 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::analyse::{analyse_network, store_record};
+use super::compare::update_similarity;
 use super::error::LabError;
 use super::experiment::Experiment;
+use crate::analysis::similarity::ReductionOptions;
 use crate::net::{Activation, Arch};
 use crate::store::{AnalysisRecord, AnalysisScope, NetState, NetworkRow, Notebook, Outcome};
 use crate::train::{self, LossCurve, Progress, TrainConfig};
@@ -41,6 +43,8 @@ pub struct RunSummary {
     pub trained: usize,
     /// Networks this process analysed (fixed points stored).
     pub analysed: usize,
+    /// Geometry distance pairs computed at the end (SVCCA, angular CCA, Procrustes).
+    pub compared_pairs: usize,
     /// Networks this process found diverged.
     pub diverged: usize,
     /// Networks that failed (panicked) here.
@@ -154,6 +158,16 @@ pub fn run_sweep(
     }
     let mut summary = summary.into_inner().expect("threads joined");
     summary.stopped = stop.load(Ordering::SeqCst);
+    if !summary.stopped {
+        // The population is complete: bring its geometry distance matrices up to date.
+        let update = update_similarity(
+            &notebook,
+            &experiment.name,
+            &ReductionOptions::default(),
+            jobs,
+        )?;
+        summary.compared_pairs = update.new_pairs;
+    }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }

@@ -85,6 +85,11 @@ impl<T: Scalar> Tape<T> {
     pub fn outputs(&self) -> &[T] {
         &self.outputs
     }
+    /// The network shape the tape is for.
+    pub fn spec(&self) -> NetSpec {
+        self.spec
+    }
+
     /// The states h_1..h_T of the last forward pass, T·B×S, time-major.
     pub fn states(&self) -> &[T] {
         &self.states[self.batch * self.spec.state_dim()..]

@@ -9,6 +9,7 @@ mod blob;
 mod filter;
 mod networks;
 mod schema;
+mod similarity;
 mod types;
 mod workers;
 
@@ -16,6 +17,7 @@ pub use analyses::{
     AnalysisRecord, AnalysisRow, AnalysisScope, StoredFixedPoint, TopologyRecord, TopologyRow,
 };
 pub use filter::{parse_filter, Filter, FILTER_COLUMNS};
+pub use similarity::SimilarityPair;
 pub use types::{
     CurvePoints, ExperimentRow, FinishedSearch, ListQuery, NetState, NetworkRow, NewNetwork,
     Outcome, Role, StatusRow, WorkerRow,

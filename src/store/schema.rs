@@ -114,4 +114,20 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX topology_distances_of_experiment ON topology_distances (experiment_id);
     CREATE INDEX topology_distances_to_b ON topology_distances (b);
     ",
+    // 4: the geometry distances between an experiment's networks (SVCCA, angular CCA,
+    // Procrustes), per reduction settings, one row per pair a < b, added as networks arrive.
+    "
+    CREATE TABLE similarity_distances (
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        settings      TEXT NOT NULL,  -- the reduction settings, JSON
+        a             INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+        b             INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+        svcca         REAL NOT NULL,
+        cca_angular   REAL NOT NULL,
+        procrustes    REAL NOT NULL,
+        PRIMARY KEY (settings, a, b)
+    );
+    CREATE INDEX similarity_of_experiment ON similarity_distances (experiment_id, settings);
+    CREATE INDEX similarity_to_b ON similarity_distances (b);
+    ",
 ];

@@ -20,7 +20,7 @@ pub use embedding::{classical_mds, Embedding};
 pub use separability::{knn_accuracy, silhouette};
 
 use faer::Mat;
-use ndarray::{Array2, ArrayView2};
+use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use crate::net::{forward, Params, Tape};
@@ -106,42 +106,86 @@ impl Reduction {
     }
 }
 
-/// A network's hidden states on the task's probe batch, one row per (step, trial) in a fixed
-/// order shared by every network (LSTM: h, or [c; h]); None if any state is not finite.
-pub fn probe_states(
-    params: &Params<f32>,
-    task: &Task,
-    lstm_cell_state: bool,
-) -> Option<Array2<f64>> {
-    let probe = task.probe_batch();
-    let (steps, trials, _) = probe.inputs.dim();
-    let mut tape = Tape::new(params.spec, trials, steps);
-    forward(params, probe.input_slice(), &mut tape);
-    let s = params.spec.state_dim();
-    let keep = if lstm_cell_state {
-        s
-    } else {
-        params.spec.units
-    };
-    let states = tape.states();
-    let m = Array2::from_shape_fn((steps * trials, keep), |(r, c)| {
-        f64::from(states[r * s + s - keep + c])
-    });
-    m.iter().all(|v| v.is_finite()).then_some(m)
+/// Runs networks on a task's probe batch and reduces their states, reusing its buffers from
+/// one network to the next (a population's reductions then cost no large allocations beyond
+/// the results themselves).
+pub struct StateProbe {
+    probe: crate::task::Batch,
+    tapes: Vec<Tape<f32>>,
+    states: Vec<f64>,
 }
 
-/// Centres `states` (rows: samples) and keeps its top principal components.
+impl StateProbe {
+    /// A probe of `task`'s fixed probe batch (the same inputs for every network).
+    pub fn new(task: &Task) -> Self {
+        StateProbe {
+            probe: task.probe_batch(),
+            tapes: Vec::new(),
+            states: Vec::new(),
+        }
+    }
+
+    /// The hidden states of `params` (rows: step-major (step, trial), columns: units; LSTM h,
+    /// or [c; h]); None if any is not finite. The view lives until the next call.
+    pub fn states(
+        &mut self,
+        params: &Params<f32>,
+        lstm_cell_state: bool,
+    ) -> Option<ArrayView2<'_, f64>> {
+        let (steps, trials, _) = self.probe.inputs.dim();
+        let spec = params.spec;
+        let at = match self.tapes.iter().position(|t| t.spec() == spec) {
+            Some(k) => k,
+            None => {
+                self.tapes.push(Tape::new(spec, trials, steps));
+                self.tapes.len() - 1
+            }
+        };
+        let tape = &mut self.tapes[at];
+        forward(params, self.probe.input_slice(), tape);
+        let s = spec.state_dim();
+        let keep = if lstm_cell_state { s } else { spec.units };
+        self.states.clear();
+        for row in tape.states().chunks_exact(s) {
+            self.states
+                .extend(row[s - keep..].iter().map(|&v| f64::from(v)));
+        }
+        self.states.iter().all(|v| v.is_finite()).then(|| {
+            ArrayView2::from_shape((steps * trials, keep), &self.states).expect("whole rows")
+        })
+    }
+}
+
+/// Centres `states` (rows: samples) and keeps its top principal components. Through the
+/// covariance: XᵀX = V S² Vᵀ (small), U_k = (X − 1μᵀ) V_k S_k⁻¹, so no tall temporary; the kept
+/// components are the large ones, which this computes accurately.
 pub fn reduce(states: ArrayView2<f64>, options: &ReductionOptions) -> Option<Reduction> {
     let (rows, cols) = states.dim();
-    let mean = states.mean_axis(ndarray::Axis(0))?;
-    let x = Mat::from_fn(rows, cols, |r, c| states[[r, c]] - mean[c]);
-    let svd = x.thin_svd().ok()?;
-    let s: Vec<f64> = (0..cols.min(rows)).map(|k| svd.S()[k]).collect();
-    let total: f64 = s.iter().map(|v| v * v).sum();
-    if !(total > 0.0) || !total.is_finite() {
+    if rows < 2 || cols == 0 {
         return None;
     }
-    let rank = s.iter().take_while(|&&v| v > s[0] * 1e-12).count();
+    let states = states.as_standard_layout();
+    let data = states.as_slice().expect("standard layout");
+    // Xᵀ as a column-major N×M view of the row-major M×N states.
+    let xt = faer::MatRef::from_column_major_slice(data, cols, rows);
+    let mean: Vec<f64> = (0..cols)
+        .map(|c| (0..rows).map(|r| data[r * cols + c]).sum::<f64>() / rows as f64)
+        .collect();
+    let gram = xt * xt.transpose();
+    let centred = Mat::from_fn(cols, cols, |i, j| {
+        gram[(i, j)] - rows as f64 * mean[i] * mean[j]
+    });
+    let eig = centred.self_adjoint_eigen(faer::Side::Lower).ok()?;
+    // Eigenvalues come in nondecreasing order: largest last.
+    let s: Vec<f64> = (0..cols)
+        .rev()
+        .map(|k| eig.S()[k].max(0.0).sqrt())
+        .collect();
+    let total: f64 = s.iter().map(|v| v * v).sum();
+    if !(total > 0.0 && total.is_finite()) {
+        return None;
+    }
+    let rank = s.iter().take_while(|&&v| v > s[0] * 1e-7).count();
     let k = match options.components {
         Some(k) => k.min(rank),
         None => {
@@ -154,9 +198,18 @@ pub fn reduce(states: ArrayView2<f64>, options: &ReductionOptions) -> Option<Red
             k.max(1)
         }
     };
-    let u = svd.U();
+    let v = Mat::from_fn(cols, k, |i, c| eig.U()[(i, cols - 1 - c)]);
+    let shift: Vec<f64> = (0..k)
+        .map(|c| (0..cols).map(|i| mean[i] * v[(i, c)]).sum())
+        .collect();
+    let mut basis = xt.transpose() * &v;
+    for c in 0..k {
+        for r in 0..rows {
+            basis[(r, c)] = (basis[(r, c)] - shift[c]) / s[c];
+        }
+    }
     Some(Reduction {
-        basis: Mat::from_fn(rows, k, |r, c| u[(r, c)]),
+        basis,
         singular_values: s[..k].to_vec(),
     })
 }
@@ -187,4 +240,24 @@ pub fn distances(a: &Reduction, b: &Reduction) -> [f64; 3] {
     let nuclear: f64 = scaled.singular_values().unwrap_or_default().iter().sum();
     let aligned = (nuclear / (norm(&a.singular_values) * norm(&b.singular_values))).clamp(0.0, 1.0);
     [1.0 - mean_rho, mean_rho.acos(), aligned.acos()]
+}
+
+/// The distances of every pair (i, j) of `reductions` listed in `pairs`, on `threads` threads.
+pub fn pairwise(
+    reductions: &[Reduction],
+    pairs: &[(usize, usize)],
+    threads: usize,
+) -> Vec<[f64; 3]> {
+    let mut out = vec![[0.0; 3]; pairs.len()];
+    let chunk = pairs.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| {
+        for (part, results) in pairs.chunks(chunk).zip(out.chunks_mut(chunk)) {
+            s.spawn(move || {
+                for (&(i, j), r) in part.iter().zip(results.iter_mut()) {
+                    *r = distances(&reductions[i], &reductions[j]);
+                }
+            });
+        }
+    });
+    out
 }

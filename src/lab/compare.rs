@@ -1,0 +1,420 @@
+//! Comparing an experiment's networks (`rnnlab compare`, and after every sweep and analysis):
+//! the geometry distance matrices, kept in the notebook and extended incrementally (only pairs
+//! not stored yet are computed), then MDS maps and separability scores per metric, the
+//! topology distance among them.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::time::Instant;
+
+use ndarray::Array2;
+use serde::Serialize;
+
+use super::error::LabError;
+use super::export::for_each_network;
+use super::stored::stored_network;
+use crate::analysis::similarity::{
+    classical_mds, knn_accuracy, pairwise, reduce, silhouette, Metric, ReductionOptions, StateProbe,
+};
+use crate::store::{ListQuery, NetworkRow, Notebook, SimilarityPair};
+
+/// Pairs stored per transaction.
+const BATCH: usize = 20_000;
+/// Neighbours voting in the k-NN separability score.
+pub const KNN: usize = 3;
+
+/// What an update of an experiment's geometry matrices did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SimilarityUpdate {
+    /// Networks in the matrices.
+    pub networks: usize,
+    /// Pairs computed now.
+    pub new_pairs: usize,
+    /// Networks left out (states not finite).
+    pub skipped: usize,
+    /// Seconds.
+    pub seconds: f64,
+}
+
+/// The settings key the matrices are stored under.
+pub fn settings_key(options: &ReductionOptions) -> String {
+    serde_json::to_string(options).expect("settings serialise")
+}
+
+/// The experiment's population networks with weights (trained or analysed), by id.
+pub(super) fn population(
+    notebook: &Notebook,
+    experiment: &str,
+) -> Result<Vec<NetworkRow>, LabError> {
+    let mut rows = Vec::new();
+    let query = ListQuery {
+        experiment: Some(experiment.to_string()),
+        filter: Some("role = final and (state = trained or state = analysed)".into()),
+        ..ListQuery::default()
+    };
+    for_each_network(notebook, &query, |r| {
+        rows.push(r.clone());
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Computes and stores every pair of the experiment's networks not stored yet under
+/// `options`, on `threads` threads. Old pairs are never recomputed.
+pub fn update_similarity(
+    notebook: &Notebook,
+    experiment: &str,
+    options: &ReductionOptions,
+    threads: usize,
+) -> Result<SimilarityUpdate, LabError> {
+    let started = Instant::now();
+    let experiment_id = notebook.experiment(experiment)?.id;
+    let key = settings_key(options);
+    let networks = population(notebook, experiment)?;
+    let stored: HashSet<(i64, i64)> = notebook
+        .similarity_pairs(experiment_id, &key)?
+        .into_iter()
+        .map(|(a, b, _)| (a, b))
+        .collect();
+    let ids: Vec<i64> = networks.iter().map(|n| n.id).collect();
+    let missing: Vec<(usize, usize)> = (0..ids.len())
+        .flat_map(|i| (i + 1..ids.len()).map(move |j| (i, j)))
+        .filter(|&(i, j)| !stored.contains(&(ids[i], ids[j])))
+        .collect();
+    let mut update = SimilarityUpdate {
+        networks: ids.len(),
+        ..SimilarityUpdate::default()
+    };
+    if missing.is_empty() {
+        return Ok(update);
+    }
+    // Reduce only the networks a missing pair needs, once each.
+    let mut needed: Vec<usize> = missing.iter().flat_map(|&(i, j)| [i, j]).collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let mut probe = None;
+    let mut reductions = Vec::with_capacity(needed.len());
+    let mut slot = vec![None; ids.len()];
+    for &k in &needed {
+        let Some((exp, params)) = stored_network(notebook, &networks[k])? else {
+            continue;
+        };
+        let probe = probe.get_or_insert_with(|| StateProbe::new(&exp.task));
+        let reduction = probe
+            .states(&params, options.lstm_cell_state)
+            .and_then(|s| reduce(s, options));
+        if let Some(r) = reduction {
+            slot[k] = Some(reductions.len());
+            reductions.push(r);
+        } else {
+            update.skipped += 1;
+        }
+    }
+    let pairs: Vec<(usize, usize)> = missing
+        .iter()
+        .filter_map(|&(i, j)| Some((slot[i]?, slot[j]?)))
+        .collect();
+    let ends: Vec<(i64, i64)> = missing
+        .iter()
+        .filter(|&&(i, j)| slot[i].is_some() && slot[j].is_some())
+        .map(|&(i, j)| (ids[i], ids[j]))
+        .collect();
+    let distances = pairwise(&reductions, &pairs, threads);
+    let rows: Vec<SimilarityPair> = ends
+        .iter()
+        .zip(&distances)
+        .map(|(&(a, b), &d)| (a, b, d))
+        .collect();
+    for batch in rows.chunks(BATCH) {
+        notebook.store_similarity(experiment_id, &key, batch)?;
+    }
+    update.new_pairs = rows.len();
+    update.seconds = started.elapsed().as_secs_f64();
+    Ok(update)
+}
+
+/// Which distance a comparison shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CompareMetric {
+    /// One of the geometry metrics.
+    Geometry(Metric),
+    /// The topology distance of the scaffolds.
+    Topology,
+}
+
+impl CompareMetric {
+    /// Every metric, geometry first.
+    pub const ALL: [CompareMetric; 4] = [
+        CompareMetric::Geometry(Metric::Svcca),
+        CompareMetric::Geometry(Metric::CcaAngular),
+        CompareMetric::Geometry(Metric::Procrustes),
+        CompareMetric::Topology,
+    ];
+
+    /// Its command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            CompareMetric::Geometry(m) => m.name(),
+            CompareMetric::Topology => "topology",
+        }
+    }
+}
+
+impl std::str::FromStr for CompareMetric {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        CompareMetric::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                format!("unknown metric '{s}' (svcca, cca-angular, procrustes, topology)")
+            })
+    }
+}
+
+/// Separability of the architecture and activation labels under one metric.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scores {
+    /// The metric.
+    pub metric: &'static str,
+    /// Networks in its matrix.
+    pub networks: usize,
+    /// Mean silhouette of the architecture labels.
+    pub silhouette_arch: Option<f64>,
+    /// Leave-one-out k-NN accuracy of the architecture labels.
+    pub knn_arch: Option<f64>,
+    /// Mean silhouette of the activation labels.
+    pub silhouette_activation: Option<f64>,
+    /// Leave-one-out k-NN accuracy of the activation labels.
+    pub knn_activation: Option<f64>,
+}
+
+/// One network on the MDS map.
+#[derive(Clone, Debug, Serialize)]
+pub struct MapPoint {
+    /// Network id.
+    pub network: i64,
+    /// Architecture.
+    pub arch: String,
+    /// Activation.
+    pub activation: String,
+    /// MDS coordinates.
+    pub x: f64,
+    /// MDS coordinates.
+    pub y: f64,
+}
+
+/// What `rnnlab compare` shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    /// Experiment name.
+    pub experiment: String,
+    /// The metric of the table and map.
+    pub metric: &'static str,
+    /// Groups (architecture/activation), in the order of the table.
+    pub groups: Vec<String>,
+    /// Mean distance between the networks of group i and group j (diagonal: within).
+    pub block_means: Vec<Vec<Option<f64>>>,
+    /// The MDS map.
+    pub map: Vec<MapPoint>,
+    /// Kruskal stress of the map.
+    pub stress: f64,
+    /// Scores under every metric with a matrix: the paper's contrast side by side.
+    pub scores: Vec<Scores>,
+}
+
+/// The full matrix of `metric` over the networks that have every pair, with those networks.
+pub(super) fn matrix(
+    notebook: &Notebook,
+    experiment_id: i64,
+    networks: &[NetworkRow],
+    metric: CompareMetric,
+    options: &ReductionOptions,
+) -> Result<(Vec<NetworkRow>, Array2<f64>), LabError> {
+    let pairs: Vec<(i64, i64, f64)> = match metric {
+        CompareMetric::Topology => notebook.topology_distances(experiment_id)?,
+        CompareMetric::Geometry(m) => {
+            let k = Metric::ALL.iter().position(|x| *x == m).expect("listed");
+            notebook
+                .similarity_pairs(experiment_id, &settings_key(options))?
+                .into_iter()
+                .map(|(a, b, d)| (a, b, d[k]))
+                .collect()
+        }
+    };
+    let known: HashMap<(i64, i64), f64> = pairs.into_iter().map(|(a, b, d)| ((a, b), d)).collect();
+    let present: HashSet<i64> = known.keys().flat_map(|&(a, b)| [a, b]).collect();
+    let mut kept: Vec<&NetworkRow> = networks
+        .iter()
+        .filter(|n| present.contains(&n.id))
+        .collect();
+    let complete = known.len() == kept.len() * kept.len().saturating_sub(1) / 2;
+    if !complete {
+        // Some pairs are missing: keep networks paired with every other kept one (by id).
+        let candidates = std::mem::take(&mut kept);
+        for n in candidates {
+            if kept
+                .iter()
+                .all(|k| known.contains_key(&(k.id.min(n.id), k.id.max(n.id))))
+            {
+                kept.push(n);
+            }
+        }
+    }
+    let size = kept.len();
+    let d = Array2::from_shape_fn((size, size), |(i, j)| {
+        if i == j {
+            0.0
+        } else {
+            let (a, b) = (kept[i].id.min(kept[j].id), kept[i].id.max(kept[j].id));
+            known[&(a, b)]
+        }
+    });
+    Ok((kept.into_iter().cloned().collect(), d))
+}
+
+fn scores_of(metric: CompareMetric, rows: &[NetworkRow], d: &Array2<f64>) -> Scores {
+    let arch: Vec<&str> = rows.iter().map(|r| r.arch.as_str()).collect();
+    let act: Vec<&str> = rows.iter().map(|r| r.activation.as_str()).collect();
+    Scores {
+        metric: metric.name(),
+        networks: rows.len(),
+        silhouette_arch: silhouette(d.view(), &arch),
+        knn_arch: knn_accuracy(d.view(), &arch, KNN),
+        silhouette_activation: silhouette(d.view(), &act),
+        knn_activation: knn_accuracy(d.view(), &act, KNN),
+    }
+}
+
+/// The comparison of an experiment's networks under `metric` (its matrices brought up to date
+/// first), with the separability scores of every metric.
+pub fn compare(
+    notebook: &Notebook,
+    experiment: &str,
+    metric: CompareMetric,
+    options: &ReductionOptions,
+    threads: usize,
+) -> Result<Comparison, LabError> {
+    update_similarity(notebook, experiment, options, threads)?;
+    let experiment_id = notebook.experiment(experiment)?.id;
+    let networks = population(notebook, experiment)?;
+    let mut scores = Vec::new();
+    let mut shown = None;
+    for m in CompareMetric::ALL {
+        let (rows, d) = matrix(notebook, experiment_id, &networks, m, options)?;
+        if rows.len() >= 2 {
+            scores.push(scores_of(m, &rows, &d));
+        }
+        if m == metric {
+            shown = Some((rows, d));
+        }
+    }
+    let (rows, d) = shown.expect("the metric is one of ALL");
+    let label = |r: &NetworkRow| format!("{}/{}", r.arch, r.activation);
+    let mut groups: Vec<String> = rows.iter().map(label).collect();
+    groups.sort();
+    groups.dedup();
+    let index: Vec<usize> = rows
+        .iter()
+        .map(|r| groups.iter().position(|g| *g == label(r)).expect("listed"))
+        .collect();
+    let g = groups.len();
+    let mut sums = vec![vec![(0.0, 0usize); g]; g];
+    for i in 0..rows.len() {
+        for j in 0..rows.len() {
+            if i != j {
+                let cell = &mut sums[index[i]][index[j]];
+                cell.0 += d[[i, j]];
+                cell.1 += 1;
+            }
+        }
+    }
+    let block_means = sums
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|&(s, c)| (c > 0).then(|| s / c as f64))
+                .collect()
+        })
+        .collect();
+    let embedding = classical_mds(d.view(), 2);
+    let map = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| MapPoint {
+            network: r.id,
+            arch: r.arch.clone(),
+            activation: r.activation.clone(),
+            x: embedding.coordinates[[i, 0]],
+            y: embedding.coordinates[[i, 1]],
+        })
+        .collect();
+    Ok(Comparison {
+        experiment: experiment.to_string(),
+        metric: metric.name(),
+        groups,
+        block_means,
+        map,
+        stress: embedding.stress,
+        scores,
+    })
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{v:.3}"))
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{}: {} distance, {} networks; mean distance between groups (rows × columns)",
+            self.experiment,
+            self.metric,
+            self.map.len()
+        )?;
+        write!(f, "  {:<14}", "")?;
+        for k in 0..self.groups.len() {
+            write!(f, " {:>7}", format!("[{k}]"))?;
+        }
+        writeln!(f)?;
+        for (k, (name, row)) in self.groups.iter().zip(&self.block_means).enumerate() {
+            write!(f, "  [{k}] {name:<10}")?;
+            for v in row {
+                write!(f, " {:>7}", v.map_or("—".into(), |v| format!("{v:.3}")))?;
+            }
+            writeln!(f)?;
+        }
+        writeln!(
+            f,
+            "\nseparability (silhouette, leave-one-out {KNN}-NN accuracy):"
+        )?;
+        writeln!(
+            f,
+            "  {:<12} {:>8} {:>10} {:>8} {:>16} {:>8}",
+            "metric", "networks", "arch sil.", "arch kNN", "activation sil.", "act. kNN"
+        )?;
+        for s in &self.scores {
+            writeln!(
+                f,
+                "  {:<12} {:>8} {:>10} {:>8} {:>16} {:>8}",
+                s.metric,
+                s.networks,
+                opt(s.silhouette_arch),
+                opt(s.knn_arch),
+                opt(s.silhouette_activation),
+                opt(s.knn_activation)
+            )?;
+        }
+        writeln!(f, "\nMDS map ({}; stress {:.3}):", self.metric, self.stress)?;
+        for p in &self.map {
+            writeln!(
+                f,
+                "  {:>6} {:<8} {:<5} {:>9.4} {:>9.4}",
+                p.network, p.arch, p.activation, p.x, p.y
+            )?;
+        }
+        Ok(())
+    }
+}

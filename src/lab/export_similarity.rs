@@ -1,0 +1,110 @@
+//! `rnnlab export --what distances|states`: an experiment's distance matrices (every metric:
+//! SVCCA, angular CCA, Procrustes at the default reduction, and topology) as CSV or `.npz`, and
+//! networks' probe-batch hidden states as `.npz`.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::compare::{matrix, population, update_similarity, CompareMetric};
+use super::error::LabError;
+use super::export::for_each_network;
+use super::npz::{f64_npy, ints_npy, Npz};
+use super::stored::stored_network;
+use crate::analysis::similarity::{ReductionOptions, StateProbe};
+use crate::store::{ListQuery, Notebook};
+
+/// CSV rows `metric,a,b,distance` (a < b) of every metric's matrix, brought up to date first.
+pub fn export_distances_csv(
+    notebook: &Notebook,
+    experiment: &str,
+    threads: usize,
+    out: &mut dyn Write,
+    out_name: &Path,
+) -> Result<(), LabError> {
+    let io = |source| LabError::Io {
+        path: out_name.to_path_buf(),
+        source,
+    };
+    let options = ReductionOptions::default();
+    update_similarity(notebook, experiment, &options, threads)?;
+    let id = notebook.experiment(experiment)?.id;
+    let networks = population(notebook, experiment)?;
+    writeln!(out, "metric,a,b,distance").map_err(io)?;
+    for metric in CompareMetric::ALL {
+        let (rows, d) = matrix(notebook, id, &networks, metric, &options)?;
+        for i in 0..rows.len() {
+            for j in i + 1..rows.len() {
+                writeln!(
+                    out,
+                    "{},{},{},{}",
+                    metric.name(),
+                    rows[i].id,
+                    rows[j].id,
+                    d[[i, j]]
+                )
+                .map_err(io)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Per metric, `<metric>` (n×n) and `<metric>_ids` (n) in an `.npz` at `path`.
+pub fn export_distances_npz(
+    notebook: &Notebook,
+    experiment: &str,
+    threads: usize,
+    path: &Path,
+) -> Result<(), LabError> {
+    let options = ReductionOptions::default();
+    update_similarity(notebook, experiment, &options, threads)?;
+    let id = notebook.experiment(experiment)?.id;
+    let networks = population(notebook, experiment)?;
+    let mut npz = Npz::create(path)?;
+    for metric in CompareMetric::ALL {
+        let (rows, d) = matrix(notebook, id, &networks, metric, &options)?;
+        let n = rows.len();
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let name = metric.name().replace('-', "_");
+        npz.add(
+            &name,
+            &f64_npy(d.as_slice().expect("standard layout"), &[n, n]),
+        )?;
+        npz.add(&format!("{name}_ids"), &ints_npy(&ids, &[n]))?;
+    }
+    npz.finish()
+}
+
+/// Each matching trained network's hidden states on its task's probe batch, `net<ID>/states`
+/// (rows step-major (step, trial), columns units; LSTM h), in an `.npz` at `path`. Returns how
+/// many networks.
+pub fn export_states_npz(
+    notebook: &Notebook,
+    query: &ListQuery,
+    path: &Path,
+) -> Result<usize, LabError> {
+    let mut npz = Npz::create(path)?;
+    let mut probes: Vec<(String, StateProbe)> = Vec::new();
+    let mut count = 0;
+    for_each_network(notebook, query, |row| {
+        let Some((experiment, params)) = stored_network(notebook, row)? else {
+            return Ok(());
+        };
+        let at = match probes.iter().position(|(name, _)| *name == experiment.name) {
+            Some(k) => k,
+            None => {
+                probes.push((experiment.name.clone(), StateProbe::new(&experiment.task)));
+                probes.len() - 1
+            }
+        };
+        if let Some(states) = probes[at].1.states(&params, false) {
+            let shape = [states.nrows(), states.ncols()];
+            let data: Vec<f64> = states.iter().copied().collect();
+            npz.add(&format!("net{}/states", row.id), &f64_npy(&data, &shape))?;
+            count += 1;
+        }
+        Ok(())
+    })?;
+    npz.finish()?;
+    Ok(count)
+}

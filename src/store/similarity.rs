@@ -1,0 +1,65 @@
+//! The geometry distance matrices of experiments: one row per pair of networks and reduction
+//! settings, holding the three metrics, written in batches as networks arrive.
+
+use rusqlite::params;
+
+use super::{Notebook, StoreError};
+
+/// One pair's distances: (a, b, [svcca, cca-angular, procrustes]) with a < b.
+pub type SimilarityPair = (i64, i64, [f64; 3]);
+
+impl Notebook {
+    /// The stored pairs of an experiment under `settings`.
+    pub fn similarity_pairs(
+        &self,
+        experiment_id: i64,
+        settings: &str,
+    ) -> Result<Vec<SimilarityPair>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT a, b, svcca, cca_angular, procrustes FROM similarity_distances
+                 WHERE experiment_id = ?1 AND settings = ?2 ORDER BY a, b",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![experiment_id, settings], |r| {
+                Ok((r.get(0)?, r.get(1)?, [r.get(2)?, r.get(3)?, r.get(4)?]))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Stores pairs in one transaction (a pair already there is replaced).
+    pub fn store_similarity(
+        &self,
+        experiment_id: i64,
+        settings: &str,
+        pairs: &[SimilarityPair],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO similarity_distances
+                         (experiment_id, settings, a, b, svcca, cca_angular, procrustes)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(|e| self.err(e))?;
+            for &(a, b, [s, c, p]) in pairs {
+                insert
+                    .execute(params![
+                        experiment_id,
+                        settings,
+                        a.min(b),
+                        a.max(b),
+                        s,
+                        c,
+                        p
+                    ])
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+}

@@ -8,3 +8,4 @@ pub mod net;
 pub mod store;
 pub mod task;
 pub mod train;
+pub mod tui;

@@ -25,11 +25,13 @@ struct Cli {
     #[arg(long, global = true, env = "RNNLAB_DB", default_value = "rnnlab.db")]
     db: PathBuf,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// The terminal notebook (also what `rnnlab` alone opens).
+    Tui(TuiArgs),
     /// Train one network and print its summary.
     Train(TrainArgs),
     /// Measure the engine's speed.
@@ -51,6 +53,16 @@ enum Command {
     Topology(TopologyArgs),
     /// Distances between an experiment's networks: table by group, MDS map, separability.
     Compare(CompareArgs),
+}
+
+#[derive(Args, Default)]
+struct TuiArgs {
+    /// Colour theme: default, dark, light, colorblind, or one of yours (README: themes).
+    #[arg(long, env = "RNNLAB_THEME")]
+    theme: Option<String>,
+    /// Leave the mouse to the terminal (no wheel scrolling).
+    #[arg(long)]
+    no_mouse: bool,
 }
 
 #[derive(Args)]
@@ -283,6 +295,18 @@ enum BenchCommand {
     FixedPoints(BenchFixedPointsArgs),
     /// Seconds and memory to compare a population pairwise by SVCCA and Procrustes.
     Similarity(BenchSimilarityArgs),
+    /// The terminal notebook on a large synthetic notebook: store poll and frame times.
+    Tui(BenchTuiArgs),
+}
+
+#[derive(Args)]
+struct BenchTuiArgs {
+    /// Networks in the synthetic notebook.
+    #[arg(long, default_value_t = 100_000)]
+    networks: usize,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -391,7 +415,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(cli.db, cli.command) {
+    let command = cli.command.unwrap_or_else(|| {
+        Command::Tui(TuiArgs {
+            theme: std::env::var("RNNLAB_THEME").ok(),
+            no_mouse: false,
+        })
+    });
+    match run(cli.db, command) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -414,6 +444,16 @@ fn print_report<R: std::fmt::Display + serde::Serialize>(report: &R, json: bool)
 
 fn run(db: PathBuf, command: Command) -> Result<ExitCode, LabError> {
     match command {
+        Command::Tui(args) => {
+            rnnlab::tui::run(
+                &db,
+                rnnlab::tui::TuiOptions {
+                    theme: args.theme,
+                    mouse: !args.no_mouse,
+                },
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Train(args) => train(args),
         Command::Bench(BenchCommand::Train(args)) => bench_train(args),
         Command::Bench(BenchCommand::Notebook(args)) => {
@@ -437,6 +477,16 @@ fn run(db: PathBuf, command: Command) -> Result<ExitCode, LabError> {
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             let bench = lab::bench_similarity(args.networks, args.units, threads)?;
             print_report(&bench, args.json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Tui(args)) => {
+            let dir = lab::ScratchDir::new("bench-tui")?;
+            let db = dir.0.join("bench.db");
+            lab::bench_notebook_at(&db, args.networks)?;
+            print_report(
+                &rnnlab::tui::bench::bench_frames(&db, 120, 40, 9)?,
+                args.json,
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Run(args) => run_sweep(&db, args),
@@ -483,7 +533,11 @@ fn run_sweep(db: &Path, args: RunArgs) -> Result<ExitCode, LabError> {
         let mut child_args: Vec<OsString> = vec!["run".into(), args.experiment.into_os_string()];
         child_args.extend(["--db".into(), db.as_os_str().to_owned()]);
         child_args.extend(["--jobs".into(), jobs.to_string().into()]);
-        let (pid, log) = lab::detach::spawn_detached(&child_args, db)?;
+        let exe = std::env::current_exe().map_err(|source| LabError::Io {
+            path: PathBuf::from("rnnlab"),
+            source,
+        })?;
+        let (pid, log) = lab::detach::spawn_detached(&exe, &child_args, db)?;
         if args.json {
             println!("{}", serde_json::json!({ "pid": pid, "log": log }));
         } else {

@@ -116,20 +116,42 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// A scratch directory for a benchmark's files, removed when dropped.
+pub struct ScratchDir(pub std::path::PathBuf);
+
+impl ScratchDir {
+    /// A fresh directory under the system's temporary one.
+    pub fn new(what: &str) -> Result<ScratchDir, LabError> {
+        let dir = std::env::temp_dir().join(format!("rnnlab-{what}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|source| LabError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        Ok(ScratchDir(dir))
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Builds a synthetic notebook of `networks` trained networks in a temporary file and times the
 /// notebook operations a sweep and the TUI depend on.
 pub fn bench_notebook(networks: usize) -> Result<NotebookBench, LabError> {
+    let dir = ScratchDir::new("bench")?;
+    bench_notebook_at(&dir.0.join("bench.db"), networks)
+}
+
+/// [`bench_notebook`] on a notebook file `db` that is kept (for benchmarks built on it).
+pub fn bench_notebook_at(db: &std::path::Path, networks: usize) -> Result<NotebookBench, LabError> {
     use crate::store::{ListQuery, NetState, NewNetwork, Notebook, Outcome, Role};
     if networks < 100 {
         return Err(LabError::Invalid("--networks must be at least 100".into()));
     }
-    let dir = std::env::temp_dir().join(format!("rnnlab-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|source| LabError::Io {
-        path: dir.clone(),
-        source,
-    })?;
-    let result = (|| {
-        let nb = Notebook::open(&dir.join("bench.db"))?;
+    {
+        let nb = Notebook::open(db)?;
         let exp = nb.ensure_experiment("bench", "flipflop", "", "bench")?;
         let archs = ["vanilla", "ugrnn", "gru", "lstm"];
         let plan: Vec<NewNetwork> = (0..networks)
@@ -216,9 +238,7 @@ pub fn bench_notebook(networks: usize) -> Result<NotebookBench, LabError> {
             })?,
             status_ms: time(&|| nb.status().map(drop).map_err(LabError::from))?,
         })
-    })();
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    }
 }
 
 /// The readable table of `rnnlab bench train`.

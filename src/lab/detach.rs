@@ -8,9 +8,13 @@ use std::process::{Command, Stdio};
 
 use super::error::LabError;
 
-/// Starts `rnnlab <args>` detached, its output appended to a log beside the notebook `db`.
-/// Returns the child's pid and the log path.
-pub fn spawn_detached(args: &[OsString], db: &Path) -> Result<(u32, PathBuf), LabError> {
+/// Starts the rnnlab binary `exe` with `args` detached, its output appended to a log beside
+/// the notebook `db`. Returns the child's pid and the log path.
+pub fn spawn_detached(
+    exe: &Path,
+    args: &[OsString],
+    db: &Path,
+) -> Result<(u32, PathBuf), LabError> {
     let log = log_path_beside(db);
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -22,7 +26,6 @@ pub fn spawn_detached(args: &[OsString], db: &Path) -> Result<(u32, PathBuf), La
         .open(&log)
         .map_err(io(&log))?;
     let err = out.try_clone().map_err(io(&log))?;
-    let exe = std::env::current_exe().map_err(io(Path::new("rnnlab")))?;
     let mut command = Command::new(exe);
     command
         .args(args)

@@ -22,7 +22,10 @@ pub mod sweep;
 pub mod topology;
 mod train_one;
 
-pub use bench::{bench_notebook, bench_table, bench_train, BenchRequest, BenchRow, NotebookBench};
+pub use bench::{
+    bench_notebook, bench_notebook_at, bench_table, bench_train, BenchRequest, BenchRow,
+    NotebookBench, ScratchDir,
+};
 pub use bench_fixed_points::{bench_fixed_points, BenchNetworks, FixedPointBench};
 pub use bench_similarity::{bench_similarity, SimilarityBench};
 pub use error::LabError;

@@ -7,6 +7,7 @@
 mod analyses;
 mod blob;
 mod filter;
+mod monitor;
 mod networks;
 mod schema;
 mod similarity;
@@ -17,11 +18,13 @@ pub use analyses::{
     AnalysisRecord, AnalysisRow, AnalysisScope, StoredFixedPoint, TopologyRecord, TopologyRow,
 };
 pub use filter::{parse_filter, Filter, FILTER_COLUMNS};
+pub use monitor::HeldNetwork;
 pub use similarity::SimilarityPair;
 pub use types::{
     CurvePoints, ExperimentRow, FinishedSearch, ListQuery, NetState, NetworkRow, NewNetwork,
     Outcome, Role, StatusRow, WorkerRow,
 };
+pub use workers::STALE_AFTER_SECONDS;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -1,0 +1,57 @@
+//! Reads for watching sweeps: which networks the live workers hold, and many loss curves at
+//! once for per-architecture bands.
+
+use rusqlite::params;
+
+use super::blob::from_le;
+use super::types::CurvePoints;
+use super::{Notebook, StoreError};
+
+/// A network a worker holds: (worker id, network id, experiment name).
+pub type HeldNetwork = (String, i64, String);
+
+impl Notebook {
+    /// Every network held by a worker (training, or claimed for analysis).
+    pub fn held_networks(&self) -> Result<Vec<HeldNetwork>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT n.worker, n.id, e.name FROM networks n
+                 JOIN experiments e ON e.id = n.experiment_id
+                 WHERE n.state IN ('training', 'trained') AND n.worker IS NOT NULL
+                 ORDER BY n.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Up to `limit` loss curves of an experiment's networks of one architecture, lowest ids
+    /// first.
+    pub fn curves_of(
+        &self,
+        experiment_id: i64,
+        arch: &str,
+        limit: usize,
+    ) -> Result<Vec<CurvePoints>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT c.steps, c.losses FROM curves c JOIN networks n ON n.id = c.network_id
+                 WHERE n.experiment_id = ?1 AND n.arch = ?2 ORDER BY n.id LIMIT ?3",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![experiment_id, arch, limit as i64], |r| {
+                let (s, l): (Vec<u8>, Vec<u8>) = (r.get(0)?, r.get(1)?);
+                Ok((
+                    from_le(&s, u32::from_le_bytes),
+                    from_le(&l, f32::from_le_bytes),
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}

@@ -1,0 +1,379 @@
+//! The notebook's state and how actions change it. Drawing reads this state and nothing else;
+//! the effects an action asks for (poll now, launch, stop, quit) are carried out by the loop.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::keymap::{action_for, Action};
+use super::snapshot::{Request, Snapshot};
+use crate::store::NetworkRow;
+
+/// The panes, in Tab order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    /// Experiments, their progress, live workers.
+    Runs,
+    /// One experiment's networks and the selected one's details.
+    Networks,
+    /// Loss curves.
+    Curves,
+}
+
+impl Pane {
+    /// Every pane, in Tab order.
+    pub const ALL: [Pane; 3] = [Pane::Runs, Pane::Networks, Pane::Curves];
+
+    /// Its tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Runs => "Runs",
+            Pane::Networks => "Networks",
+            Pane::Curves => "Curves",
+        }
+    }
+}
+
+/// What covers the panes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Overlay {
+    /// Nothing.
+    None,
+    /// The keymap.
+    Help,
+    /// Experiment files to launch, with the selected one.
+    Launch(usize),
+    /// Confirm stopping this experiment's run.
+    ConfirmStop(String),
+}
+
+/// Something for the loop to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Poll the notebook now (the request changed).
+    Poll,
+    /// `rnnlab run FILE --detach` on this notebook.
+    Launch(PathBuf),
+    /// SIGTERM the workers of this experiment.
+    Stop(String),
+    /// Leave.
+    Quit,
+}
+
+/// Columns the networks table sorts by, in `s` order (names of `rnnlab ls`).
+pub const SORT_COLUMNS: [&str; 9] = [
+    "id",
+    "arch",
+    "activation",
+    "units",
+    "seed",
+    "state",
+    "final_loss",
+    "score",
+    "fixed_points",
+];
+
+/// The whole state of the screen.
+#[derive(Clone, Debug)]
+pub struct App {
+    /// The notebook file, as given.
+    pub db: PathBuf,
+    /// The pane shown.
+    pub pane: Pane,
+    /// What covers it.
+    pub overlay: Overlay,
+    /// The latest poll.
+    pub snapshot: Snapshot,
+    /// Index into the snapshot's experiments.
+    pub experiment: usize,
+    /// Selected row in the runs list.
+    pub run_cursor: usize,
+    /// Selected row within the networks page.
+    pub cursor: usize,
+    /// First row of the networks page.
+    pub offset: usize,
+    /// Rows per page (set from the screen height).
+    pub page: usize,
+    /// Index into [`SORT_COLUMNS`].
+    pub sort: usize,
+    /// Sort descending.
+    pub descending: bool,
+    /// The filter applied.
+    pub filter: Option<String>,
+    /// The filter being typed, if typing.
+    pub typing: Option<String>,
+    /// Networks marked for the curves overlay.
+    pub marked: Vec<i64>,
+    /// Experiment files that can be launched.
+    pub files: Vec<PathBuf>,
+    /// A one-line message (launch result, theme problem, errors).
+    pub message: Option<String>,
+    /// The screen size.
+    pub size: (u16, u16),
+}
+
+/// The smallest screen the panes are drawn on.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+impl App {
+    /// A fresh state for the notebook at `db`, with the launchable `files`.
+    pub fn new(db: PathBuf, files: Vec<PathBuf>) -> App {
+        App {
+            db,
+            pane: Pane::Runs,
+            overlay: Overlay::None,
+            snapshot: Snapshot::default(),
+            experiment: 0,
+            run_cursor: 0,
+            cursor: 0,
+            offset: 0,
+            page: 10,
+            sort: 0,
+            descending: false,
+            filter: None,
+            typing: None,
+            marked: Vec::new(),
+            files,
+            message: None,
+            size: MIN_SIZE,
+        }
+    }
+
+    /// The experiment selected, by name.
+    pub fn experiment_name(&self) -> Option<&str> {
+        self.snapshot
+            .experiments
+            .get(self.experiment)
+            .map(|e| e.experiment.as_str())
+    }
+
+    /// The network under the cursor.
+    pub fn selected(&self) -> Option<&NetworkRow> {
+        self.snapshot.networks.get(self.cursor)
+    }
+
+    /// What the next poll should read.
+    pub fn request(&self) -> Request {
+        let mut curves = self.marked.clone();
+        if let Some(n) = self.selected() {
+            if !curves.contains(&n.id) {
+                curves.insert(0, n.id);
+            }
+        }
+        Request {
+            experiment: self.experiment_name().map(str::to_string),
+            filter: self.filter.clone(),
+            sort: Some(SORT_COLUMNS[self.sort].to_string()),
+            descending: self.descending,
+            offset: self.offset,
+            limit: self.page.max(1),
+            curves,
+        }
+    }
+
+    /// Takes a poll's result.
+    pub fn apply(&mut self, snapshot: Snapshot) {
+        self.snapshot = snapshot;
+        let n = self.snapshot.experiments.len();
+        self.experiment = self.experiment.min(n.saturating_sub(1));
+        self.run_cursor = self.experiment;
+        self.cursor = self
+            .cursor
+            .min(self.snapshot.networks.len().saturating_sub(1));
+    }
+
+    /// The screen changed size: pages follow its height.
+    pub fn resize(&mut self, width: u16, height: u16) -> Option<Effect> {
+        self.size = (width, height);
+        // Tabs, status line, table borders and header, and the details box take 12 rows.
+        let page = (height as usize).saturating_sub(12).max(1);
+        (page != self.page).then(|| {
+            self.page = page;
+            Effect::Poll
+        })
+    }
+
+    fn total(&self) -> usize {
+        self.snapshot.total.max(0) as usize
+    }
+
+    /// Moves the networks selection to absolute row `row`.
+    fn goto(&mut self, row: usize) -> Option<Effect> {
+        let row = row.min(self.total().saturating_sub(1));
+        let page = self.page.max(1);
+        if row >= self.offset && row < self.offset + page {
+            self.cursor = row - self.offset;
+            return Some(Effect::Poll); // the selected curve follows
+        }
+        self.offset = row / page * page;
+        self.cursor = row - self.offset;
+        Some(Effect::Poll)
+    }
+
+    fn select_experiment(&mut self, k: usize) -> Option<Effect> {
+        let n = self.snapshot.experiments.len();
+        if n == 0 {
+            return None;
+        }
+        self.experiment = k.min(n - 1);
+        self.run_cursor = self.experiment;
+        self.offset = 0;
+        self.cursor = 0;
+        self.marked.clear();
+        Some(Effect::Poll)
+    }
+
+    /// Handles one key.
+    pub fn key(&mut self, key: KeyEvent) -> Option<Effect> {
+        if let Some(text) = &mut self.typing {
+            match key.code {
+                KeyCode::Enter => {
+                    let text = self.typing.take().unwrap_or_default();
+                    self.filter = (!text.trim().is_empty()).then_some(text);
+                    self.offset = 0;
+                    self.cursor = 0;
+                    return Some(Effect::Poll);
+                }
+                KeyCode::Esc => self.typing = None,
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Char(c) => text.push(c),
+                _ => {}
+            }
+            return None;
+        }
+        let action = action_for(key)?;
+        self.act(action)
+    }
+
+    /// Carries out an action.
+    pub fn act(&mut self, action: Action) -> Option<Effect> {
+        self.message = None;
+        match (&self.overlay, action) {
+            (_, Action::Quit) => return Some(Effect::Quit),
+            (Overlay::Help, Action::Help | Action::Back) => {
+                self.overlay = Overlay::None;
+                return None;
+            }
+            (Overlay::Help, _) => return None,
+            (Overlay::Launch(k), a) => {
+                let k = *k;
+                let n = self.files.len();
+                match a {
+                    Action::Up => self.overlay = Overlay::Launch(k.saturating_sub(1)),
+                    Action::Down => {
+                        self.overlay = Overlay::Launch((k + 1).min(n.saturating_sub(1)))
+                    }
+                    Action::Open => {
+                        self.overlay = Overlay::None;
+                        return self.files.get(k).cloned().map(Effect::Launch);
+                    }
+                    Action::Back => self.overlay = Overlay::None,
+                    _ => {}
+                }
+                return None;
+            }
+            (Overlay::ConfirmStop(name), a) => {
+                let name = name.clone();
+                self.overlay = Overlay::None;
+                return (a == Action::Open).then_some(Effect::Stop(name));
+            }
+            (Overlay::None, _) => {}
+        }
+        match action {
+            Action::Help => self.overlay = Overlay::Help,
+            Action::NextPane | Action::PrevPane => {
+                let k = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(0);
+                let step = if action == Action::NextPane { 1 } else { 2 };
+                self.pane = Pane::ALL[(k + step) % 3];
+            }
+            Action::Launch => {
+                if self.files.is_empty() {
+                    self.message = Some("no experiment files in ./experiments or here".into());
+                } else {
+                    // A new user's first sweep is the quickstart: offer it first.
+                    let quickstart = self
+                        .files
+                        .iter()
+                        .position(|f| f.file_stem().is_some_and(|s| s == "quickstart"));
+                    self.overlay = Overlay::Launch(quickstart.unwrap_or(0));
+                }
+            }
+            Action::Stop => match self.experiment_name() {
+                Some(name) => self.overlay = Overlay::ConfirmStop(name.to_string()),
+                None => self.message = Some("no experiment to stop".into()),
+            },
+            Action::Back => {
+                if self.filter.take().is_some() {
+                    self.offset = 0;
+                    self.cursor = 0;
+                    return Some(Effect::Poll);
+                }
+            }
+            Action::Filter => {
+                self.typing = Some(self.filter.clone().unwrap_or_default());
+                if self.pane == Pane::Runs {
+                    self.pane = Pane::Networks;
+                }
+            }
+            Action::PrevExperiment => {
+                return self.select_experiment(self.experiment.saturating_sub(1));
+            }
+            Action::NextExperiment => return self.select_experiment(self.experiment + 1),
+            _ => return self.move_in_pane(action),
+        }
+        None
+    }
+
+    fn move_in_pane(&mut self, action: Action) -> Option<Effect> {
+        if self.pane == Pane::Runs {
+            let n = self.snapshot.experiments.len();
+            let k = self.experiment;
+            let to = match action {
+                Action::Up => k.saturating_sub(1),
+                Action::Down => k + 1,
+                Action::First | Action::PageUp => 0,
+                Action::Last | Action::PageDown => n.saturating_sub(1),
+                Action::Open => {
+                    self.pane = Pane::Networks;
+                    return Some(Effect::Poll);
+                }
+                _ => return None,
+            };
+            return self.select_experiment(to);
+        }
+        let row = self.offset + self.cursor;
+        match action {
+            Action::Up => self.goto(row.saturating_sub(1)),
+            Action::Down => self.goto(row + 1),
+            Action::PageUp => self.goto(row.saturating_sub(self.page)),
+            Action::PageDown => self.goto(row + self.page),
+            Action::First => self.goto(0),
+            Action::Last => self.goto(self.total().saturating_sub(1)),
+            Action::SortNext => {
+                self.sort = (self.sort + 1) % SORT_COLUMNS.len();
+                self.goto(0)
+            }
+            Action::SortReverse => {
+                self.descending = !self.descending;
+                self.goto(0)
+            }
+            Action::Mark => {
+                let id = self.selected()?.id;
+                match self.marked.iter().position(|&m| m == id) {
+                    Some(k) => {
+                        self.marked.remove(k);
+                    }
+                    None => self.marked.push(id),
+                }
+                Some(Effect::Poll)
+            }
+            Action::Open => {
+                self.pane = Pane::Curves;
+                Some(Effect::Poll)
+            }
+            _ => None,
+        }
+    }
+}

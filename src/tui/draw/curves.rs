@@ -1,0 +1,104 @@
+//! The curves pane: the selected and marked networks' loss curves (log10 loss by step) over the
+//! per-architecture median and interquartile band of the experiment.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::Span;
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+use ratatui::Frame;
+
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+/// One line of the chart: legend name (empty: not in the legend), points, style.
+type Series = (String, Vec<(f64, f64)>, Style);
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let s = &app.snapshot;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(
+            format!(
+                " {}: loss by step · per cell median, quartiles · Space marks ",
+                app.experiment_name().unwrap_or("no experiment")
+            ),
+            theme.accent(),
+        ));
+    let mut series: Vec<Series> = Vec::new();
+    for b in &s.bands {
+        let colour = Style::default().fg(theme.arch(&b.arch));
+        let pick =
+            |f: fn(&(f64, f64, f64, f64)) -> f64| b.points.iter().map(|p| (p.0, f(p))).collect();
+        series.push((
+            format!("{} median ({})", b.arch, b.curves),
+            pick(|p| p.2),
+            colour,
+        ));
+        let dim = colour.add_modifier(Modifier::DIM);
+        series.push((String::new(), pick(|p| p.1), dim));
+        series.push((String::new(), pick(|p| p.3), dim));
+    }
+    for (id, arch, steps, losses) in &s.curves {
+        let points: Vec<(f64, f64)> = steps
+            .iter()
+            .zip(losses)
+            .map(|(&st, &l)| (st as f64, (l.max(f32::MIN_POSITIVE) as f64).log10()))
+            .collect();
+        let style = Style::default()
+            .fg(theme.arch(arch))
+            .add_modifier(Modifier::BOLD);
+        series.push((format!("#{id}"), points, style));
+    }
+    let all = series.iter().flat_map(|s| s.1.iter());
+    let (mut x_max, mut y_min, mut y_max) = (1.0f64, f64::INFINITY, f64::NEG_INFINITY);
+    for &(x, y) in all {
+        x_max = x_max.max(x);
+        y_min = y_min.min(y);
+        y_max = y_max.max(y);
+    }
+    if !y_min.is_finite() {
+        frame.render_widget(
+            Paragraph::new("no curves yet: networks store theirs as they finish training")
+                .block(block),
+            area,
+        );
+        return;
+    }
+    let (y_lo, y_hi) = (y_min.floor(), y_max.ceil().max(y_min.floor() + 1.0));
+    let datasets: Vec<Dataset> = series
+        .iter()
+        .map(|(name, points, style)| {
+            // Quartile lines stay out of the legend: it lists medians and networks.
+            let d = if name.is_empty() {
+                Dataset::default()
+            } else {
+                Dataset::default().name(name.clone())
+            };
+            d.marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(*style)
+                .data(points)
+        })
+        .collect();
+    let y_labels: Vec<Span> = (y_lo as i32..=y_hi as i32)
+        .map(|e| Span::raw(format!("1e{e}")))
+        .collect();
+    let chart = Chart::new(datasets)
+        .block(block)
+        .x_axis(
+            Axis::default()
+                .style(theme.dim())
+                .bounds([0.0, x_max])
+                .labels(vec![Span::raw("0"), Span::raw(format!("{x_max:.0}"))]),
+        )
+        .y_axis(
+            Axis::default()
+                .style(theme.dim())
+                .bounds([y_lo, y_hi])
+                .labels(y_labels),
+        );
+    frame.render_widget(chart, area);
+}

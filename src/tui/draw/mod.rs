@@ -1,0 +1,95 @@
+//! Drawing: a pure function of the app state and the theme.
+
+mod curves;
+mod networks;
+mod overlay;
+mod runs;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::app::{App, Pane, MIN_SIZE};
+use super::theme::Theme;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        too_small(frame, area, theme);
+        return;
+    }
+    let [tabs, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(tab_line(app, theme)), tabs);
+    match app.pane {
+        Pane::Runs => runs::draw(frame, body, app, theme),
+        Pane::Networks => networks::draw(frame, body, app, theme),
+        Pane::Curves => curves::draw(frame, body, app, theme),
+    }
+    frame.render_widget(Paragraph::new(status_line(app, theme)), status);
+    overlay::draw(frame, area, app, theme);
+}
+
+fn tab_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![Span::styled(" rnnlab ", theme.accent())];
+    for pane in Pane::ALL {
+        let style = if pane == app.pane {
+            theme.selected()
+        } else {
+            theme.dim()
+        };
+        spans.push(Span::styled(format!(" {} ", pane.title()), style));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled(app.db.display().to_string(), theme.dim()));
+    Line::from(spans)
+}
+
+fn status_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
+    if let Some(text) = &app.typing {
+        return Line::from(vec![
+            Span::styled(" filter: ", theme.accent()),
+            Span::raw(text.clone()),
+            Span::styled("▏  Enter apply · Esc cancel", theme.dim()),
+        ]);
+    }
+    if let Some(m) = &app.message {
+        return Line::from(Span::styled(format!(" {m}"), theme.accent()));
+    }
+    Line::from(Span::styled(
+        " ? help · Tab pane · ←→ experiment · / filter · s sort · n launch · q quit",
+        theme.dim(),
+    ))
+}
+
+fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let text = vec![
+        Line::from(Span::styled("terminal too small", theme.accent())),
+        Line::from(format!(
+            "{}×{}: rnnlab needs {}×{}",
+            area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+        )),
+        Line::from(Span::styled("q quits", theme.dim())),
+    ];
+    frame.render_widget(Paragraph::new(text).style(Style::default()), area);
+}
+
+/// Seconds as a short duration: 42 s, 3.5 min, 2.1 h.
+fn duration(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        "—".into()
+    } else if seconds < 90.0 {
+        format!("{seconds:.0} s")
+    } else if seconds < 5400.0 {
+        format!("{:.1} min", seconds / 60.0)
+    } else {
+        format!("{:.1} h", seconds / 3600.0)
+    }
+}

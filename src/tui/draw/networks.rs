@@ -1,0 +1,159 @@
+//! The networks pane: one experiment's networks, a page at a time from SQL, sorted and
+//! filtered there; the selected network's details below.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+use ratatui::Frame;
+
+use super::duration;
+use crate::store::NetworkRow;
+use crate::tui::app::{App, SORT_COLUMNS};
+use crate::tui::theme::Theme;
+
+fn num(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{v:.2e}"))
+}
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let [table_area, details_area] =
+        Layout::vertical([Constraint::Min(5), Constraint::Length(7)]).areas(area);
+    let s = &app.snapshot;
+    let name = app.experiment_name().unwrap_or("no experiment");
+    let first = if s.total > 0 { app.offset + 1 } else { 0 };
+    let last = (app.offset + s.networks.len()).min(s.total.max(0) as usize);
+    let order = if app.descending { "↓" } else { "↑" };
+    let mut title = format!(
+        " {name}: {first}–{last} of {} · sort {} {order} ",
+        s.total, SORT_COLUMNS[app.sort]
+    );
+    if let Some(f) = &app.filter {
+        title.push_str(&format!("· where {f} "));
+    }
+    let header = Row::new(vec![
+        "", "id", "arch", "f", "N", "seed", "state", "loss", "score", "secs", "fp/st",
+    ])
+    .style(theme.dim());
+    let rows: Vec<Row> = s
+        .networks
+        .iter()
+        .enumerate()
+        .map(|(k, n)| {
+            let marked = app.marked.contains(&n.id);
+            let row = Row::new(vec![
+                Span::raw(match (k == app.cursor, marked) {
+                    (true, _) => "▶",
+                    (false, true) => "•",
+                    _ => " ",
+                }),
+                Span::raw(n.id.to_string()),
+                Span::styled(
+                    n.arch.clone(),
+                    ratatui::style::Style::default().fg(theme.arch(&n.arch)),
+                ),
+                Span::raw(n.activation.clone()),
+                Span::raw(n.units.to_string()),
+                Span::raw(n.seed.to_string()),
+                Span::styled(n.state.name(), theme.state(n.state.name())),
+                Span::raw(num(n.final_loss)),
+                Span::raw(n.score.map_or("—".into(), |v| format!("{v:.4}"))),
+                Span::raw(n.train_seconds.map_or("—".into(), |v| format!("{v:.1}"))),
+                Span::raw(match (n.fixed_points, n.stable_points) {
+                    (Some(a), Some(b)) => format!("{a}/{b}"),
+                    _ => "—".into(),
+                }),
+            ]);
+            if k == app.cursor {
+                row.style(theme.selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(title, theme.accent()));
+    if let Some(e) = &s.filter_error {
+        block = block.title_bottom(Span::styled(
+            format!(" filter: {e} "),
+            theme.state("failed"),
+        ));
+    }
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(1),
+            Constraint::Length(7),
+            Constraint::Length(8),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(9),
+            Constraint::Length(9),
+            Constraint::Length(7),
+            Constraint::Length(7),
+            Constraint::Min(6),
+        ],
+    )
+    .header(header)
+    .block(block);
+    frame.render_widget(table, table_area);
+    draw_details(frame, details_area, app.selected(), theme);
+}
+
+fn draw_details(frame: &mut Frame, area: Rect, network: Option<&NetworkRow>, theme: &Theme) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(" Details ", theme.accent()));
+    let Some(n) = network else {
+        frame.render_widget(Paragraph::new("no network selected").block(block), area);
+        return;
+    };
+    let config: String = serde_json::from_str::<serde_json::Value>(&n.config)
+        .ok()
+        .and_then(|v| {
+            v.as_object().map(|m| {
+                m.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+        })
+        .unwrap_or_default();
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("#{} ", n.id), theme.accent()),
+            Span::raw(format!(
+                "{} {} N={} l2={:e} seed {} · {} · {} steps · loss {} · score {} · trained in {} · fixed points {}",
+                n.arch,
+                n.activation,
+                n.units,
+                n.l2,
+                n.seed,
+                n.role,
+                n.steps_run.map_or("—".into(), |s| s.to_string()),
+                num(n.final_loss),
+                n.score.map_or("—".into(), |v| format!("{v:.4}")),
+                n.train_seconds.map_or("—".into(), duration),
+                match (n.fixed_points, n.stable_points) {
+                    (Some(a), Some(b)) => format!("{a} ({b} stable)"),
+                    _ => "—".into(),
+                },
+            )),
+        ]),
+        Line::from(Span::styled(config, theme.dim())),
+    ];
+    if let Some(r) = &n.reason {
+        lines.push(Line::from(Span::styled(
+            format!("reason: {r}"),
+            theme.state("failed"),
+        )));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
+        area,
+    );
+}

@@ -1,0 +1,84 @@
+//! Overlays: the help (generated from the keymap), the launch picker, the stop confirmation.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+use crate::tui::app::{App, Overlay};
+use crate::tui::keymap::KEYMAP;
+use crate::tui::theme::Theme;
+
+fn centred(area: Rect, width: u16, height: u16) -> Rect {
+    let (w, h) = (width.min(area.width), height.min(area.height));
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// Draws the overlay, if any.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let (title, lines): (&str, Vec<Line>) = match &app.overlay {
+        Overlay::None => return,
+        Overlay::Help => (
+            " Keys (Esc closes) ",
+            KEYMAP
+                .iter()
+                .map(|b| {
+                    Line::from(vec![
+                        Span::styled(format!("{:>7}  ", b.keys), theme.accent()),
+                        Span::raw(b.help),
+                    ])
+                })
+                .collect(),
+        ),
+        Overlay::Launch(selected) => (
+            " Launch (Enter runs it in the background, Esc cancels) ",
+            app.files
+                .iter()
+                .enumerate()
+                .map(|(k, f)| {
+                    let text = format!(" {} ", f.display());
+                    if k == *selected {
+                        Line::from(Span::styled(format!("▶{text}"), theme.selected()))
+                    } else {
+                        Line::from(format!(" {text}"))
+                    }
+                })
+                .collect(),
+        ),
+        Overlay::ConfirmStop(name) => (
+            " Stop ",
+            vec![
+                Line::from(format!("Stop the run of '{name}'?")),
+                Line::from("Its workers get SIGTERM: networks in flight go back to planned,"),
+                Line::from("and a later `rnnlab run` continues where it stopped."),
+                Line::from(Span::styled(
+                    "Enter stops · any other key cancels",
+                    theme.dim(),
+                )),
+            ],
+        ),
+    };
+    let width = lines
+        .iter()
+        .map(|l| l.width() as u16)
+        .max()
+        .unwrap_or(20)
+        .max(title.len() as u16)
+        + 4;
+    let rect = centred(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.accent())
+                .title(Span::styled(title, theme.accent())),
+        ),
+        rect,
+    );
+}

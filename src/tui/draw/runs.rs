@@ -1,0 +1,160 @@
+//! The runs pane: every experiment with its progress by state, throughput and ETA; the live
+//! workers with their heartbeat and what they hold.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+use ratatui::Frame;
+
+use super::duration;
+use crate::store::NetState;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+/// A bar of `width` cells split by the counts of each state (coloured; letters without colour).
+fn progress<'a>(states: &[(String, i64)], width: usize, theme: &Theme) -> Vec<Span<'a>> {
+    let total: i64 = states.iter().map(|s| s.1).sum();
+    if total == 0 || width == 0 {
+        return vec![Span::raw(" ".repeat(width))];
+    }
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for (k, (name, count)) in states.iter().enumerate() {
+        // Largest-remainder would be fairer; cumulative rounding keeps the bar exactly `width`.
+        let end = ((states[..=k].iter().map(|s| s.1).sum::<i64>() as f64 / total as f64)
+            * width as f64)
+            .round() as usize;
+        let cells = end.saturating_sub(used);
+        used = end.max(used);
+        if cells > 0 && *count > 0 {
+            let mark = if theme.monochrome {
+                name.chars().next().unwrap_or('?').to_string()
+            } else {
+                "█".into()
+            };
+            spans.push(Span::styled(mark.repeat(cells), theme.state(name)));
+        }
+    }
+    spans
+}
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let workers = app.snapshot.workers.len();
+    let [top, bottom] = Layout::vertical([
+        Constraint::Min(6),
+        Constraint::Length((workers as u16 + 3).clamp(4, 10)),
+    ])
+    .areas(area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(" Experiments ", theme.accent()));
+    let inner = block.inner(top);
+    frame.render_widget(block, top);
+    let mut lines = Vec::new();
+    if app.snapshot.experiments.is_empty() {
+        lines.push(Line::from("The notebook is empty."));
+        lines.push(Line::from(Span::styled(
+            "Press n to launch one of the shipped experiments (experiments/quickstart.toml: 16 flip-flop networks, about a minute on 2 cores).",
+            theme.dim(),
+        )));
+    }
+    // The rest of the line takes 66 cells at most (name, task, counts, rate, ETA).
+    let bar = (inner.width as usize).saturating_sub(66).clamp(8, 60);
+    for (k, e) in app.snapshot.experiments.iter().enumerate() {
+        let count = |name: &str| e.states.iter().find(|s| s.0 == name).map_or(0, |s| s.1);
+        let total: i64 = e.states.iter().map(|s| s.1).sum();
+        let open = count("planned") + count("training");
+        let done = total - open;
+        let eta = if e.per_hour > 0.0 && open > 0 {
+            duration(open as f64 / e.per_hour * 3600.0)
+        } else {
+            "—".into()
+        };
+        let selected = k == app.experiment;
+        let name_style = if selected {
+            theme.selected()
+        } else {
+            theme.text()
+        };
+        let mut spans = vec![
+            Span::styled(if selected { "▶ " } else { "  " }, theme.accent()),
+            Span::styled(format!("{:<14.14}", e.experiment), name_style),
+            Span::styled(format!(" {:<11.11} ", e.task), theme.dim()),
+        ];
+        spans.extend(progress(&e.states, bar, theme));
+        spans.push(Span::raw(format!(
+            " {done:>6}/{total:<6} {:>7} ETA {eta}",
+            if e.per_hour > 0.0 {
+                format!("{:.0}/h", e.per_hour)
+            } else {
+                "—/h".into()
+            }
+        )));
+        lines.push(Line::from(spans));
+        let counts: Vec<Span> = NetState::ALL
+            .iter()
+            .filter(|s| count(s.name()) > 0)
+            .map(|s| {
+                Span::styled(
+                    format!("{} {}  ", count(s.name()), s.name()),
+                    theme.state(s.name()),
+                )
+            })
+            .collect();
+        let mut detail = vec![Span::raw("    ")];
+        detail.extend(counts);
+        lines.push(Line::from(detail));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+
+    let rows: Vec<Row> = app
+        .snapshot
+        .workers
+        .iter()
+        .map(|w| {
+            let holding: Vec<String> = w
+                .holding
+                .iter()
+                .map(|(id, exp)| format!("#{id} {exp}"))
+                .collect();
+            Row::new(vec![
+                w.row.host.clone(),
+                w.row.pid.to_string(),
+                duration(w.age.max(0.0)),
+                holding.join(", "),
+            ])
+            .style(if w.age > crate::store::STALE_AFTER_SECONDS {
+                theme.state("failed")
+            } else {
+                theme.text()
+            })
+        })
+        .collect();
+    let empty = rows.is_empty();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(16),
+            Constraint::Length(8),
+            Constraint::Length(10),
+            Constraint::Min(10),
+        ],
+    )
+    .header(Row::new(vec!["host", "pid", "heartbeat", "holding"]).style(theme.dim()))
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border())
+            .title(Span::styled(
+                if empty {
+                    " Workers: none running "
+                } else {
+                    " Workers "
+                },
+                theme.accent(),
+            )),
+    );
+    frame.render_widget(table, bottom);
+}

@@ -1,0 +1,212 @@
+//! What the notebook holds, read in one go for the screen: run on a blocking thread at most
+//! about once a second, never on the UI's.
+
+use std::path::{Path, PathBuf};
+
+use crate::store::{ListQuery, NetworkRow, Notebook, StatusRow, WorkerRow};
+
+/// Curves per architecture summarised into a band.
+pub const BAND_CURVES: usize = 200;
+/// Points of a band.
+const BAND_POINTS: usize = 60;
+
+/// What the panes ask the poller for.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Request {
+    /// The experiment whose networks and curves are shown.
+    pub experiment: Option<String>,
+    /// The networks page: filter, sort, order, offset, size.
+    pub filter: Option<String>,
+    /// Sort column.
+    pub sort: Option<String>,
+    /// Descending.
+    pub descending: bool,
+    /// First row of the page.
+    pub offset: usize,
+    /// Rows per page.
+    pub limit: usize,
+    /// Networks whose curves are drawn.
+    pub curves: Vec<i64>,
+}
+
+/// A live worker and what it holds.
+#[derive(Clone, Debug)]
+pub struct Worker {
+    /// As registered.
+    pub row: WorkerRow,
+    /// Seconds since its last heartbeat.
+    pub age: f64,
+    /// (network id, experiment) it holds.
+    pub holding: Vec<(i64, String)>,
+}
+
+/// The median and interquartile band of an architecture's curves (log10 loss by step).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Band {
+    /// Architecture.
+    pub arch: String,
+    /// Curves summarised.
+    pub curves: usize,
+    /// (step, q1, median, q3) of log10 loss.
+    pub points: Vec<(f64, f64, f64, f64)>,
+}
+
+/// Everything the screen shows, as of one poll.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// Per experiment: counts by state, throughput.
+    pub experiments: Vec<StatusRow>,
+    /// Live workers.
+    pub workers: Vec<Worker>,
+    /// The requested page of networks.
+    pub networks: Vec<NetworkRow>,
+    /// Networks matching the filter.
+    pub total: i64,
+    /// A filter that did not parse, with why.
+    pub filter_error: Option<String>,
+    /// Curves asked for: (id, arch, steps, losses).
+    pub curves: Vec<(i64, String, Vec<u32>, Vec<f32>)>,
+    /// Per-architecture bands of the experiment.
+    pub bands: Vec<Band>,
+    /// What the poll answered.
+    pub request: Request,
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// log10 loss of a decimated curve at `step` (linear between stored points), if covered.
+fn at_step(steps: &[u32], losses: &[f32], step: f64) -> Option<f64> {
+    let k = steps.partition_point(|&s| (s as f64) < step);
+    if k >= steps.len() {
+        return None;
+    }
+    let y = |i: usize| (losses[i].max(f32::MIN_POSITIVE) as f64).log10();
+    if k == 0 || steps[k] as f64 == step {
+        return Some(y(k));
+    }
+    let (s0, s1) = (steps[k - 1] as f64, steps[k] as f64);
+    Some(y(k - 1) + (y(k) - y(k - 1)) * (step - s0) / (s1 - s0))
+}
+
+fn band(arch: &str, curves: &[(Vec<u32>, Vec<f32>)]) -> Option<Band> {
+    let last = curves.iter().filter_map(|(s, _)| s.last()).max()?;
+    let points = (0..BAND_POINTS)
+        .filter_map(|k| {
+            let step = *last as f64 * k as f64 / (BAND_POINTS - 1) as f64;
+            let mut ys: Vec<f64> = curves
+                .iter()
+                .filter_map(|(s, l)| at_step(s, l, step))
+                .collect();
+            if ys.is_empty() {
+                return None;
+            }
+            ys.sort_by(f64::total_cmp);
+            Some((
+                step,
+                quantile(&ys, 0.25),
+                quantile(&ys, 0.5),
+                quantile(&ys, 0.75),
+            ))
+        })
+        .collect();
+    Some(Band {
+        arch: arch.into(),
+        curves: curves.len(),
+        points,
+    })
+}
+
+/// What changes when anyone writes the notebook: the sizes and times of the file and its
+/// write-ahead log. An idle notebook keeps it, so an idle TUI skips its polls.
+pub fn stamp(db: &Path) -> Vec<(Option<std::time::SystemTime>, u64)> {
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    [db.to_path_buf(), wal]
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or((None, 0), |m| (m.modified().ok(), m.len())))
+        .collect()
+}
+
+/// Reads a snapshot from the notebook at `db` (opened per poll, so a TUI never holds it).
+pub fn poll(db: &Path, request: &Request) -> Result<Snapshot, crate::store::StoreError> {
+    let notebook = Notebook::open(db)?;
+    let experiments = notebook.status()?;
+    let held = notebook.held_networks()?;
+    let now = crate::store::now();
+    let workers = notebook
+        .workers()?
+        .into_iter()
+        .map(|w| Worker {
+            age: now - w.heartbeat,
+            holding: held
+                .iter()
+                .filter(|h| h.0 == w.id)
+                .map(|h| (h.1, h.2.clone()))
+                .collect(),
+            row: w,
+        })
+        .collect();
+    let mut snapshot = Snapshot {
+        experiments,
+        workers,
+        request: request.clone(),
+        ..Snapshot::default()
+    };
+    let Some(experiment) = &request.experiment else {
+        return Ok(snapshot);
+    };
+    let query = ListQuery {
+        experiment: Some(experiment.clone()),
+        filter: request.filter.clone(),
+        sort: request.sort.clone(),
+        descending: request.descending,
+        limit: request.limit,
+        offset: request.offset,
+    };
+    match notebook.count(&query) {
+        Ok(total) => {
+            snapshot.total = total;
+            snapshot.networks = notebook.list(&query)?;
+        }
+        Err(crate::store::StoreError::BadQuery(m)) => snapshot.filter_error = Some(m),
+        Err(e) => return Err(e),
+    }
+    for &id in &request.curves {
+        if let (Ok(row), Some((steps, losses))) = (notebook.network(id), notebook.curve(id)?) {
+            snapshot.curves.push((id, row.arch, steps, losses));
+        }
+    }
+    if let Ok(exp) = notebook.experiment(experiment) {
+        for arch in ["vanilla", "ugrnn", "gru", "lstm"] {
+            let curves = notebook.curves_of(exp.id, arch, BAND_CURVES)?;
+            if let Some(b) = band(arch, &curves) {
+                snapshot.bands.push(b);
+            }
+        }
+    }
+    Ok(snapshot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_are_quantiles_of_interpolated_curves() {
+        let curves = vec![
+            (vec![0, 100], vec![1.0f32, 0.01]),
+            (vec![0, 100], vec![1.0, 0.1]),
+            (vec![0, 50, 100], vec![1.0, 0.1, 0.001]),
+        ];
+        let b = band("gru", &curves).unwrap();
+        let (step, q1, median, q3) = *b.points.last().unwrap();
+        assert_eq!(step, 100.0);
+        assert!((median - (-2.0)).abs() < 1e-6);
+        assert!((q1 - (-2.5)).abs() < 1e-6 && (q3 - (-1.5)).abs() < 1e-6);
+        assert_eq!(at_step(&[0, 100], &[1.0, 0.01], 50.0), Some(-1.0));
+        assert_eq!(at_step(&[0, 100], &[1.0, 0.01], 150.0), None);
+    }
+}

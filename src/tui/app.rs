@@ -61,16 +61,21 @@ pub enum Effect {
 }
 
 /// Columns the networks table sorts by, in `s` order (names of `rnnlab ls`).
-pub const SORT_COLUMNS: [&str; 9] = [
+pub const SORT_COLUMNS: [&str; 14] = [
     "id",
     "arch",
     "activation",
     "units",
+    "l2",
     "seed",
     "state",
+    "steps_run",
     "final_loss",
     "score",
+    "train_seconds",
     "fixed_points",
+    "stable_points",
+    "scaffold_distance",
 ];
 
 /// The whole state of the screen.

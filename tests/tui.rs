@@ -107,7 +107,7 @@ fn key(app: &mut App, code: KeyCode) -> Option<Effect> {
 /// Throughput depends on the clock: it is the one thing snapshots do not pin.
 macro_rules! assert_screen {
     ($name:expr, $screen:expr) => {
-        insta::with_settings!({ filters => vec![(r" *\d+/h", " N/h"), (r"ETA [0-9.]+ (s|min|h) *", "ETA t ")] }, {
+        insta::with_settings!({ filters => vec![(r" *\d+/h", " N/h"), (r"ETA [0-9.]+ (s|min|h) *", "ETA t "), (r"stress [0-9.]+", "stress s")] }, {
             insta::assert_snapshot!($name, $screen);
         });
     };
@@ -119,7 +119,7 @@ fn every_pane_at_80x24_and_120x40() {
     let db = fixture(dir.path());
     for (w, h) in [(80, 24), (120, 40)] {
         let mut app = app_on(&db, w, h);
-        for pane in Pane::ALL {
+        for pane in [Pane::Runs, Pane::Networks, Pane::Curves] {
             app.pane = pane;
             refresh(&mut app, &db);
             assert_screen!(
@@ -141,7 +141,7 @@ fn keys_filter_sort_switch_panes_and_open_overlays() {
     let db = fixture(dir.path());
     let mut app = app_on(&db, 80, 24);
     assert_eq!(app.pane, Pane::Runs);
-    assert_eq!(key(&mut app, KeyCode::Tab), None);
+    assert_eq!(key(&mut app, KeyCode::Tab), Some(Effect::Poll));
     assert_eq!(app.pane, Pane::Networks);
     assert_eq!(app.snapshot.total, 12);
 
@@ -319,4 +319,182 @@ fn without_a_terminal_it_says_so_and_suggests_status() {
     );
     assert_eq!(err.lines().count(), 1);
     assert!(!Path::new("never-created.db").exists());
+}
+
+/// The fixture with analyses: two fixed points per trained network, a flip-flop scaffold (ideal
+/// for even ids), and geometry distances for every pair, all written by hand so the screens do
+/// not depend on floating-point details of the machine.
+fn fixture_with_analyses(dir: &Path) -> PathBuf {
+    use rnnlab::analysis::topology::{FlipFlopScaffold, Node};
+    use rnnlab::analysis::{Topology, TOPOLOGY_VERSION};
+    use rnnlab::lab::analyse::store_record;
+    use rnnlab::store::{AnalysisRecord, AnalysisScope, StoredFixedPoint, TopologyRecord};
+    let db = fixture(dir);
+    let nb = Notebook::open(&db).unwrap();
+    let worker = nb.register_worker().unwrap();
+    let point = |unstable: usize, moduli: [f64; 3]| StoredFixedPoint {
+        input_index: 0,
+        input: vec![0.0; 3],
+        state: vec![0.1, -0.2, 0.3],
+        q: 1e-20,
+        converged: true,
+        unstable,
+        max_modulus: moduli[0],
+        eigenvalues: vec![
+            [moduli[0], 0.0],
+            [0.0, moduli[1]],
+            [0.0, -moduli[1]],
+            [moduli[2], 0.0],
+        ],
+        readout: vec![1.0, -1.0, 1.0],
+    };
+    let mut trained = Vec::new();
+    while let Some(n) = nb
+        .claim_analysis(AnalysisScope::default(), &worker)
+        .unwrap()
+    {
+        let ideal = n.id % 2 == 0;
+        let mut nodes = vec![Node {
+            unstable: 0,
+            pattern: "+-+".into(),
+            readout: vec![1.0, -1.0, 1.0],
+        }];
+        if !ideal {
+            nodes.push(Node {
+                unstable: 1,
+                pattern: "+0+".into(),
+                readout: vec![1.0, 0.0, 1.0],
+            });
+        }
+        let topology = Topology::FlipFlop(FlipFlopScaffold {
+            bits: 3,
+            nodes,
+            edges: Vec::new(),
+            lost_flows: 0,
+            transitions: (3, 3),
+            ideal,
+            distance_to_ideal: if ideal { 0.0 } else { 2.0 },
+        });
+        let record = AnalysisRecord {
+            settings: "{}".into(),
+            summary: "[]".into(),
+            note: None,
+            seconds: 0.5,
+            points: vec![point(0, [0.9, 0.5, 0.1]), point(1, [1.3, 0.7, 0.2])],
+            topology: Some(TopologyRecord {
+                version: TOPOLOGY_VERSION,
+                descriptor: serde_json::to_string(&topology).unwrap(),
+                ideal,
+                distance_to_ideal: if ideal { 0.0 } else { 2.0 },
+            }),
+        };
+        assert!(store_record(&nb, n.id, &worker, &record).unwrap());
+        trained.push(n);
+    }
+    let exp = nb.experiment("demo").unwrap().id;
+    let settings = rnnlab::lab::compare::settings_key(&Default::default());
+    let mut pairs = Vec::new();
+    for (i, a) in trained.iter().enumerate() {
+        for b in &trained[i + 1..] {
+            let other_cell = if a.arch == b.arch { 0.0 } else { 0.3 };
+            let d = 0.1 + other_cell + 0.05 * ((a.id + b.id) % 3) as f64;
+            pairs.push((a.id, b.id, [d, d * 1.5, d * 0.8]));
+        }
+    }
+    nb.store_similarity(exp, &settings, &pairs).unwrap();
+    nb.retire_worker(&worker).unwrap();
+    db
+}
+
+#[test]
+fn the_analysis_panes_at_80x24_and_120x40() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture_with_analyses(dir.path());
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut app = app_on(&db, w, h);
+        for pane in [Pane::FixedPoints, Pane::Similarity, Pane::Topology] {
+            app.pane = pane;
+            refresh(&mut app, &db);
+            assert_screen!(
+                format!("{}_{w}x{h}", pane.title()),
+                text(&screen(&app, &Theme::default()))
+            );
+        }
+    }
+}
+
+#[test]
+fn the_similarity_pane_reads_without_colour_and_jumps_to_a_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture_with_analyses(dir.path());
+    let mut app = app_on(&db, 120, 40);
+    app.pane = Pane::Similarity;
+    refresh(&mut app, &db);
+    let (mono, _) = load(None, &[], true, false);
+    let shown = text(&screen(&app, &mono));
+    // Shades instead of colours in the heat map, letters on the map, a legend.
+    assert!(
+        shown.contains('▓') || shown.contains('▒') || shown.contains('░'),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("v vanilla") && shown.contains("g gru"),
+        "{shown}"
+    );
+    assert!(shown.contains('@'));
+    // `c` colours by activation; `m` cycles the metric; Enter jumps to the map's network.
+    key(&mut app, KeyCode::Char('c'));
+    assert!(text(&screen(&app, &mono)).contains("t tanh"));
+    assert_eq!(key(&mut app, KeyCode::Char('m')), Some(Effect::Poll));
+    refresh(&mut app, &db);
+    assert_eq!(
+        app.snapshot.similarity.as_ref().unwrap().0.metric,
+        "cca-angular"
+    );
+    key(&mut app, KeyCode::Char('j'));
+    let id = app.snapshot.similarity.as_ref().unwrap().0.map[1].network;
+    assert_eq!(key(&mut app, KeyCode::Enter), Some(Effect::Poll));
+    refresh(&mut app, &db);
+    assert_eq!(app.pane, Pane::Networks);
+    assert_eq!(app.selected().unwrap().id, id);
+}
+
+#[test]
+fn a_heat_map_of_a_thousand_networks_averages_blocks_exactly() {
+    use rand::{Rng, SeedableRng};
+    use rnnlab::tui::heatmap::heat_map;
+    let n = 1000;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let mut d = ndarray::Array2::<f64>::zeros((n, n));
+    for i in 0..n {
+        for j in i + 1..n {
+            let v = rng.random_range(0.0..1.0);
+            d[[i, j]] = v;
+            d[[j, i]] = v;
+        }
+    }
+    let order: Vec<usize> = (0..n).rev().collect();
+    let heat = heat_map(&d, &order, 37);
+    assert_eq!(heat.blocks.len(), 37);
+    assert_eq!(heat.blocks.iter().map(Vec::len).sum::<usize>(), n);
+    for (a, rows) in heat.blocks.iter().enumerate() {
+        for (b, cols) in heat.blocks.iter().enumerate() {
+            let (mut sum, mut count) = (0.0, 0);
+            for &i in rows {
+                for &j in cols {
+                    if i != j {
+                        sum += d[[i, j]];
+                        count += 1;
+                    }
+                }
+            }
+            let want = sum / count as f64;
+            assert!((heat.means[a][b].unwrap() - want).abs() < 1e-12);
+        }
+    }
+    // Fewer networks than cells: one network per block, and the diagonal has no pair.
+    let small = heat_map(&d, &[0, 1, 2], 37);
+    assert_eq!(small.blocks.len(), 3);
+    assert_eq!(small.means[0][0], None);
+    assert_eq!(small.means[0][1], Some(d[[0, 1]]));
 }

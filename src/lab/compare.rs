@@ -297,6 +297,17 @@ pub fn compare(
     threads: usize,
 ) -> Result<Comparison, LabError> {
     update_similarity(notebook, experiment, options, threads)?;
+    Ok(stored_comparison(notebook, experiment, metric, options)?.0)
+}
+
+/// The comparison from the matrices as stored (nothing is computed but the map and scores),
+/// with the shown metric's matrix, its rows in the order of the map.
+pub fn stored_comparison(
+    notebook: &Notebook,
+    experiment: &str,
+    metric: CompareMetric,
+    options: &ReductionOptions,
+) -> Result<(Comparison, Array2<f64>), LabError> {
     let experiment_id = notebook.experiment(experiment)?.id;
     let networks = population(notebook, experiment)?;
     let mut scores = Vec::new();
@@ -350,7 +361,7 @@ pub fn compare(
             y: embedding.coordinates[[i, 1]],
         })
         .collect();
-    Ok(Comparison {
+    let comparison = Comparison {
         experiment: experiment.to_string(),
         metric: metric.name(),
         groups,
@@ -358,7 +369,8 @@ pub fn compare(
         map,
         stress: embedding.stress,
         scores,
-    })
+    };
+    Ok((comparison, d))
 }
 
 fn opt(v: Option<f64>) -> String {

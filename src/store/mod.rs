@@ -18,7 +18,7 @@ pub use analyses::{
     AnalysisRecord, AnalysisRow, AnalysisScope, StoredFixedPoint, TopologyRecord, TopologyRow,
 };
 pub use filter::{parse_filter, Filter, FILTER_COLUMNS};
-pub use monitor::HeldNetwork;
+pub use monitor::{ClassCount, HeldNetwork};
 pub use similarity::SimilarityPair;
 pub use types::{
     CurvePoints, ExperimentRow, FinishedSearch, ListQuery, NetState, NetworkRow, NewNetwork,

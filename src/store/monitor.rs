@@ -55,3 +55,35 @@ impl Notebook {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 }
+
+/// One network's number of fixed points with a given number of unstable modes:
+/// (network id, arch, activation, unstable modes, count).
+pub type ClassCount = (i64, String, String, usize, i64);
+
+impl Notebook {
+    /// For every analysed network of an experiment, its fixed points (slow points left out)
+    /// counted by number of unstable modes.
+    pub fn fixed_point_classes(&self, experiment_id: i64) -> Result<Vec<ClassCount>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT n.id, n.arch, n.activation, fp.unstable, count(*) FROM fixed_points fp
+                 JOIN networks n ON n.id = fp.network_id
+                 WHERE n.experiment_id = ?1 AND fp.converged = 1
+                 GROUP BY n.id, fp.unstable ORDER BY n.id, fp.unstable",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([experiment_id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get::<_, i64>(3)? as usize,
+                    r.get(4)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}

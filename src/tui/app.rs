@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::keymap::{action_for, Action};
 use super::snapshot::{Request, Snapshot};
+use crate::lab::compare::CompareMetric;
 use crate::store::NetworkRow;
 
 /// The panes, in Tab order.
@@ -18,11 +19,24 @@ pub enum Pane {
     Networks,
     /// Loss curves.
     Curves,
+    /// Fixed-point counts by class per group; the selected network's points and spectrum.
+    FixedPoints,
+    /// Distance heat map, MDS map and separability scores.
+    Similarity,
+    /// Scaffolds per group and the selected network's.
+    Topology,
 }
 
 impl Pane {
     /// Every pane, in Tab order.
-    pub const ALL: [Pane; 3] = [Pane::Runs, Pane::Networks, Pane::Curves];
+    pub const ALL: [Pane; 6] = [
+        Pane::Runs,
+        Pane::Networks,
+        Pane::Curves,
+        Pane::FixedPoints,
+        Pane::Similarity,
+        Pane::Topology,
+    ];
 
     /// Its tab title.
     pub fn title(self) -> &'static str {
@@ -30,6 +44,9 @@ impl Pane {
             Pane::Runs => "Runs",
             Pane::Networks => "Networks",
             Pane::Curves => "Curves",
+            Pane::FixedPoints => "Points",
+            Pane::Similarity => "Similarity",
+            Pane::Topology => "Topology",
         }
     }
 }
@@ -115,6 +132,16 @@ pub struct App {
     pub message: Option<String>,
     /// The screen size.
     pub size: (u16, u16),
+    /// Selected point in the fixed points pane.
+    pub point_cursor: usize,
+    /// The metric of the similarity pane.
+    pub metric: CompareMetric,
+    /// Colour the MDS map by activation (else by architecture).
+    pub by_activation: bool,
+    /// Selected network on the MDS map (index into the map).
+    pub map_cursor: usize,
+    /// First line of the scaffold text shown.
+    pub scroll: usize,
 }
 
 /// The smallest screen the panes are drawn on.
@@ -141,6 +168,11 @@ impl App {
             files,
             message: None,
             size: MIN_SIZE,
+            point_cursor: 0,
+            metric: CompareMetric::ALL[0],
+            by_activation: false,
+            map_cursor: 0,
+            scroll: 0,
         }
     }
 
@@ -165,6 +197,7 @@ impl App {
                 curves.insert(0, n.id);
             }
         }
+        let selected = self.selected().map(|n| n.id);
         Request {
             experiment: self.experiment_name().map(str::to_string),
             filter: self.filter.clone(),
@@ -173,6 +206,9 @@ impl App {
             offset: self.offset,
             limit: self.page.max(1),
             curves,
+            points_of: (self.pane == Pane::FixedPoints).then_some(selected.unwrap_or(-1)),
+            similarity: (self.pane == Pane::Similarity).then_some(self.metric),
+            topology_of: (self.pane == Pane::Topology).then_some(selected),
         }
     }
 
@@ -185,6 +221,15 @@ impl App {
         self.cursor = self
             .cursor
             .min(self.snapshot.networks.len().saturating_sub(1));
+        self.point_cursor = self
+            .point_cursor
+            .min(self.snapshot.points.len().saturating_sub(1));
+        let mapped = self
+            .snapshot
+            .similarity
+            .as_ref()
+            .map_or(0, |s| s.0.map.len());
+        self.map_cursor = self.map_cursor.min(mapped.saturating_sub(1));
     }
 
     /// The screen changed size: pages follow its height.
@@ -289,10 +334,22 @@ impl App {
         match action {
             Action::Help => self.overlay = Overlay::Help,
             Action::NextPane | Action::PrevPane => {
+                let n = Pane::ALL.len();
                 let k = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(0);
-                let step = if action == Action::NextPane { 1 } else { 2 };
-                self.pane = Pane::ALL[(k + step) % 3];
+                let step = if action == Action::NextPane { 1 } else { n - 1 };
+                self.pane = Pane::ALL[(k + step) % n];
+                return Some(Effect::Poll);
             }
+            Action::CycleMetric => {
+                let k = CompareMetric::ALL
+                    .iter()
+                    .position(|m| *m == self.metric)
+                    .unwrap_or(0);
+                self.metric = CompareMetric::ALL[(k + 1) % CompareMetric::ALL.len()];
+                self.map_cursor = 0;
+                return Some(Effect::Poll);
+            }
+            Action::ToggleColour => self.by_activation = !self.by_activation,
             Action::Launch => {
                 if self.files.is_empty() {
                     self.message = Some("no experiment files in ./experiments or here".into());
@@ -331,7 +388,56 @@ impl App {
         None
     }
 
+    /// Moves a cursor of `len` items by an action; None if the action is not a move.
+    fn moved(at: usize, len: usize, page: usize, action: Action) -> Option<usize> {
+        let last = len.saturating_sub(1);
+        Some(match action {
+            Action::Up => at.saturating_sub(1),
+            Action::Down => (at + 1).min(last),
+            Action::PageUp => at.saturating_sub(page),
+            Action::PageDown => (at + page).min(last),
+            Action::First => 0,
+            Action::Last => last,
+            _ => return None,
+        })
+    }
+
     fn move_in_pane(&mut self, action: Action) -> Option<Effect> {
+        match self.pane {
+            Pane::FixedPoints => {
+                if action == Action::Open {
+                    self.pane = Pane::Networks;
+                    return Some(Effect::Poll);
+                }
+                let n = self.snapshot.points.len();
+                self.point_cursor = Self::moved(self.point_cursor, n, self.page, action)?;
+                return None;
+            }
+            Pane::Similarity => {
+                let map = self.snapshot.similarity.as_ref().map(|s| &s.0.map);
+                if action == Action::Open {
+                    // Jump to the network under the map cursor.
+                    let id = map?.get(self.map_cursor)?.network;
+                    self.filter = Some(format!("id = {id}"));
+                    self.offset = 0;
+                    self.cursor = 0;
+                    self.pane = Pane::Networks;
+                    return Some(Effect::Poll);
+                }
+                let n = map.map_or(0, |m| m.len());
+                self.map_cursor = Self::moved(self.map_cursor, n, self.page, action)?;
+                return None;
+            }
+            Pane::Topology => {
+                if action == Action::Open {
+                    self.pane = Pane::Networks;
+                    return Some(Effect::Poll);
+                }
+                self.scroll = Self::moved(self.scroll, 1000, self.page, action)?;
+                return None;
+            }
+            _ => {}
+        }
         if self.pane == Pane::Runs {
             let n = self.snapshot.experiments.len();
             let k = self.experiment;

@@ -40,6 +40,10 @@ pub enum Action {
     Launch,
     /// Stop the selected experiment's run.
     Stop,
+    /// The similarity pane's next metric.
+    CycleMetric,
+    /// Colour the MDS map by architecture or by activation.
+    ToggleColour,
     /// Show or hide the help.
     Help,
     /// Close an overlay, clear a filter.
@@ -184,6 +188,8 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char(' ') => Action::Mark,
         KeyCode::Char('n') => Action::Launch,
         KeyCode::Char('x') => Action::Stop,
+        KeyCode::Char('m') => Action::CycleMetric,
+        KeyCode::Char('c') => Action::ToggleColour,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('q') => Action::Quit,

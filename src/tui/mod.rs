@@ -10,6 +10,7 @@
 pub mod app;
 pub mod bench;
 pub mod draw;
+pub mod heatmap;
 pub mod keymap;
 pub mod launch;
 pub mod snapshot;

@@ -3,7 +3,17 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::store::{ListQuery, NetworkRow, Notebook, StatusRow, WorkerRow};
+use std::collections::{BTreeMap, HashSet};
+
+use ndarray::Array2;
+
+use crate::analysis::similarity::ReductionOptions;
+use crate::analysis::TOPOLOGY_VERSION;
+use crate::lab::compare::{stored_comparison, CompareMetric, Comparison};
+use crate::lab::topology::{experiment_topology, ExperimentTopology, NetworkTopology};
+use crate::store::{
+    ClassCount, ListQuery, NetworkRow, Notebook, StatusRow, StoredFixedPoint, WorkerRow,
+};
 
 /// Curves per architecture summarised into a band.
 pub const BAND_CURVES: usize = 200;
@@ -27,6 +37,23 @@ pub struct Request {
     pub limit: usize,
     /// Networks whose curves are drawn.
     pub curves: Vec<i64>,
+    /// Read the fixed-point counts and this network's points (the fixed points pane).
+    pub points_of: Option<i64>,
+    /// Read the comparison under this metric (the similarity pane).
+    pub similarity: Option<CompareMetric>,
+    /// Read the scaffolds: per group, and this network's (the topology pane).
+    pub topology_of: Option<Option<i64>>,
+}
+
+/// Mean fixed points per network of one architecture × activation, by stability class.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassRow {
+    /// `arch/activation`.
+    pub group: String,
+    /// Analysed networks in the group.
+    pub networks: usize,
+    /// Mean count per network: stable, 1, 2, 3+ unstable modes.
+    pub mean: [f64; 4],
 }
 
 /// A live worker and what it holds.
@@ -68,8 +95,36 @@ pub struct Snapshot {
     pub curves: Vec<(i64, String, Vec<u32>, Vec<f32>)>,
     /// Per-architecture bands of the experiment.
     pub bands: Vec<Band>,
+    /// Fixed points by class per group (fixed points pane).
+    pub classes: Vec<ClassRow>,
+    /// The selected network's points (fixed points pane).
+    pub points: Vec<StoredFixedPoint>,
+    /// The comparison and its matrix, rows in map order (similarity pane).
+    pub similarity: Option<(Comparison, Array2<f64>)>,
+    /// Scaffolds by group (topology pane).
+    pub topology_groups: Option<ExperimentTopology>,
+    /// The selected network's scaffold, as text (topology pane).
+    pub scaffold: Option<String>,
     /// What the poll answered.
     pub request: Request,
+}
+
+/// Per group, the mean number of fixed points per analysed network by class.
+fn class_rows(counts: &[ClassCount]) -> Vec<ClassRow> {
+    let mut groups: BTreeMap<String, (HashSet<i64>, [f64; 4])> = BTreeMap::new();
+    for (id, arch, act, unstable, count) in counts {
+        let g = groups.entry(format!("{arch}/{act}")).or_default();
+        g.0.insert(*id);
+        g.1[(*unstable).min(3)] += *count as f64;
+    }
+    groups
+        .into_iter()
+        .map(|(group, (ids, sums))| ClassRow {
+            group,
+            networks: ids.len(),
+            mean: sums.map(|s| s / ids.len().max(1) as f64),
+        })
+        .collect()
 }
 
 fn quantile(sorted: &[f64], q: f64) -> f64 {
@@ -179,13 +234,44 @@ pub fn poll(db: &Path, request: &Request) -> Result<Snapshot, crate::store::Stor
             snapshot.curves.push((id, row.arch, steps, losses));
         }
     }
-    if let Ok(exp) = notebook.experiment(experiment) {
-        for arch in ["vanilla", "ugrnn", "gru", "lstm"] {
-            let curves = notebook.curves_of(exp.id, arch, BAND_CURVES)?;
-            if let Some(b) = band(arch, &curves) {
-                snapshot.bands.push(b);
-            }
+    let Ok(exp) = notebook.experiment(experiment) else {
+        return Ok(snapshot);
+    };
+    for arch in ["vanilla", "ugrnn", "gru", "lstm"] {
+        let curves = notebook.curves_of(exp.id, arch, BAND_CURVES)?;
+        if let Some(b) = band(arch, &curves) {
+            snapshot.bands.push(b);
         }
+    }
+    if let Some(network) = request.points_of {
+        snapshot.classes = class_rows(&notebook.fixed_point_classes(exp.id)?);
+        snapshot.points = notebook.fixed_points(network)?;
+    }
+    if let Some(metric) = request.similarity {
+        // Only what is stored: the TUI never runs a network.
+        snapshot.similarity =
+            stored_comparison(&notebook, experiment, metric, &ReductionOptions::default()).ok();
+    }
+    if let Some(network) = request.topology_of {
+        snapshot.topology_groups = experiment_topology(&notebook, experiment).ok();
+        snapshot.scaffold = network.and_then(|id| {
+            let stored = notebook.topology(id).ok()??;
+            (stored.0 == TOPOLOGY_VERSION).then_some(())?;
+            let row = notebook.network(id).ok()?;
+            let topology = serde_json::from_str(&stored.1).ok()?;
+            Some(
+                NetworkTopology {
+                    network: id,
+                    arch: row.arch,
+                    activation: row.activation,
+                    units: row.units,
+                    stored: true,
+                    version: stored.0,
+                    topology,
+                }
+                .to_string(),
+            )
+        });
     }
     Ok(snapshot)
 }

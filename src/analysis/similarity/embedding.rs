@@ -34,8 +34,14 @@ pub fn classical_mds(d: ArrayView2<f64>, dims: usize) -> Embedding {
         for k in 0..dims.min(n) {
             let col = n - 1 - k;
             let lambda = eig.S()[col].max(0.0).sqrt();
+            // An eigenvector's sign is arbitrary: fix it (largest coordinate positive) so the
+            // map does not flip between computations.
+            let flip = (0..n)
+                .map(|i| eig.U()[(i, col)])
+                .max_by(|a, b| a.abs().total_cmp(&b.abs()))
+                .map_or(1.0, |v| if v < 0.0 { -1.0 } else { 1.0 });
             for i in 0..n {
-                coordinates[[i, k]] = eig.U()[(i, col)] * lambda;
+                coordinates[[i, k]] = flip * eig.U()[(i, col)] * lambda;
             }
         }
     }

@@ -3,7 +3,10 @@
 mod curves;
 mod networks;
 mod overlay;
+mod points;
 mod runs;
+mod similarity;
+mod topology;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -32,6 +35,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Pane::Runs => runs::draw(frame, body, app, theme),
         Pane::Networks => networks::draw(frame, body, app, theme),
         Pane::Curves => curves::draw(frame, body, app, theme),
+        Pane::FixedPoints => points::draw(frame, body, app, theme),
+        Pane::Similarity => similarity::draw(frame, body, app, theme),
+        Pane::Topology => topology::draw(frame, body, app, theme),
     }
     frame.render_widget(Paragraph::new(status_line(app, theme)), status);
     overlay::draw(frame, area, app, theme);

@@ -1,0 +1,160 @@
+//! The fixed points pane: per architecture × activation the mean number of fixed points per
+//! network by stability class (table and bars); the selected network's points and the
+//! eigenvalues of the selected point on the complex plane with the unit circle.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::canvas::{Canvas, Circle, Line as CanvasLine, Points};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+use ratatui::Frame;
+
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(title, theme.accent()))
+}
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let s = &app.snapshot;
+    let rows = s.classes.len() as u16;
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(rows.clamp(1, 8) + 3), Constraint::Min(6)])
+            .areas(area);
+    let max = s.classes.iter().flat_map(|c| c.mean).fold(1.0f64, f64::max);
+    let cell = |v: f64| {
+        let bar = "█".repeat(((v / max) * 6.0).round() as usize);
+        format!("{v:>5.1} {bar:<6}")
+    };
+    let table_rows: Vec<Row> = s
+        .classes
+        .iter()
+        .map(|c| {
+            let arch = c.group.split('/').next().unwrap_or("");
+            Row::new(vec![
+                Span::styled(c.group.clone(), Style::default().fg(theme.arch(arch))),
+                Span::raw(c.networks.to_string()),
+                Span::raw(cell(c.mean[0])),
+                Span::raw(cell(c.mean[1])),
+                Span::raw(cell(c.mean[2])),
+                Span::raw(cell(c.mean[3])),
+            ])
+        })
+        .collect();
+    let empty = table_rows.is_empty();
+    frame.render_widget(
+        Table::new(
+            table_rows,
+            [
+                Constraint::Length(14),
+                Constraint::Length(8),
+                Constraint::Length(13),
+                Constraint::Length(13),
+                Constraint::Length(13),
+                Constraint::Length(13),
+            ],
+        )
+        .header(
+            Row::new(vec![
+                "cell",
+                "networks",
+                "stable",
+                "1 unstable",
+                "2 unstable",
+                "3+",
+            ])
+            .style(theme.dim()),
+        )
+        .block(block(
+            if empty {
+                " Fixed points per network: none analysed yet ".into()
+            } else {
+                " Fixed points per network (mean), by unstable modes ".into()
+            },
+            theme,
+        )),
+        top,
+    );
+    let [list, plane] = Layout::horizontal([
+        Constraint::Min(40),
+        Constraint::Length(bottom.height * 2 + 2),
+    ])
+    .areas(bottom);
+    let network = app.selected().map_or("no network selected".into(), |n| {
+        format!(
+            " #{} {} {}: {} points ",
+            n.id,
+            n.arch,
+            n.activation,
+            s.points.len()
+        )
+    });
+    let lines: Vec<Line> = s
+        .points
+        .iter()
+        .enumerate()
+        .skip(
+            app.point_cursor
+                .saturating_sub(bottom.height.saturating_sub(3) as usize),
+        )
+        .map(|(k, p)| {
+            let kind = if !p.converged {
+                "slow"
+            } else if p.stable() {
+                "stable"
+            } else {
+                "saddle"
+            };
+            let input: Vec<String> = p.input.iter().map(|v| format!("{v:+.2}")).collect();
+            let text = format!(
+                "{} [{}] q {:.0e} |λ|max {:.3} unstable {} {kind}",
+                if k == app.point_cursor { "▶" } else { " " },
+                input.join(" "),
+                p.q,
+                p.max_modulus,
+                p.unstable
+            );
+            if k == app.point_cursor {
+                Line::from(Span::styled(text, theme.selected()))
+            } else {
+                Line::from(text)
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(block(network, theme)), list);
+    let eigenvalues: Vec<(f64, f64)> = s
+        .points
+        .get(app.point_cursor)
+        .map(|p| p.eigenvalues.iter().map(|[re, im]| (*re, *im)).collect())
+        .unwrap_or_default();
+    let reach = eigenvalues
+        .iter()
+        .fold(1.2f64, |r, (x, y)| r.max(x.abs() * 1.1).max(y.abs() * 1.1));
+    let canvas = Canvas::default()
+        .block(block(" eigenvalues, unit circle ".into(), theme))
+        .marker(Marker::Braille)
+        .x_bounds([-reach, reach])
+        .y_bounds([-reach, reach])
+        .paint(|ctx| {
+            ctx.draw(&CanvasLine::new(-reach, 0.0, reach, 0.0, theme.border));
+            ctx.draw(&CanvasLine::new(0.0, -reach, 0.0, reach, theme.border));
+            ctx.draw(&Circle {
+                x: 0.0,
+                y: 0.0,
+                radius: 1.0,
+                color: theme.dim,
+            });
+            ctx.layer();
+            ctx.draw(&Points {
+                coords: &eigenvalues,
+                color: theme.accent,
+            });
+        });
+    frame.render_widget(canvas, plane);
+}

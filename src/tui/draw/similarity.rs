@@ -1,0 +1,259 @@
+//! The similarity pane: the experiment's distance matrix for the chosen metric as a heat map
+//! grouped by architecture × activation (blocks averaged when the population outgrows the
+//! screen), the MDS map coloured by cell or activation (letters carry the group without
+//! colour), and every metric's separability scores side by side.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+use ratatui::Frame;
+
+use crate::lab::compare::MapPoint;
+use crate::tui::app::App;
+use crate::tui::heatmap::heat_map;
+use crate::tui::theme::Theme;
+
+/// Sequential colours, low to high (256-colour indices: dark blue to yellow).
+const RAMP: [u8; 10] = [17, 18, 25, 31, 37, 72, 107, 143, 185, 227];
+/// The same without colour.
+const SHADES: [char; 5] = [' ', '░', '▒', '▓', '█'];
+
+fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(title, theme.accent()))
+}
+
+fn shade(t: f64, theme: &Theme) -> Span<'static> {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    if theme.monochrome {
+        let c = SHADES[(t * (SHADES.len() - 1) as f64).round() as usize];
+        Span::raw(format!("{c}{c}"))
+    } else {
+        let c = RAMP[(t * (RAMP.len() - 1) as f64).round() as usize];
+        Span::styled("██", Style::default().fg(Color::Indexed(c)))
+    }
+}
+
+/// The letter and colour a point is drawn with.
+fn marker(p: &MapPoint, by_activation: bool, theme: &Theme) -> (char, Style) {
+    if by_activation {
+        let (c, k) = if p.activation == "relu" {
+            ('r', 4)
+        } else {
+            ('t', 2)
+        };
+        (c, Style::default().fg(theme.states[k]))
+    } else {
+        let c = p.arch.chars().next().unwrap_or('?');
+        (c, Style::default().fg(theme.arch(&p.arch)))
+    }
+}
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some((comparison, d)) = &app.snapshot.similarity else {
+        frame.render_widget(
+            Paragraph::new(
+                "No distances stored yet: a finished `rnnlab run` or `rnnlab compare` fills them.",
+            )
+            .block(block(format!(" Similarity: {} ", app.metric.name()), theme)),
+            area,
+        );
+        return;
+    };
+    let scores_height = comparison.scores.len() as u16 + 3;
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(8), Constraint::Length(scores_height)]).areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+
+    // Heat map, networks grouped (the map's rows carry arch and activation).
+    let map = &comparison.map;
+    let group = |k: usize| format!("{}/{}", map[k].arch, map[k].activation);
+    let mut order: Vec<usize> = (0..map.len()).collect();
+    order.sort_by(|&a, &b| {
+        group(a)
+            .cmp(&group(b))
+            .then(map[a].network.cmp(&map[b].network))
+    });
+    let cells =
+        ((left.width as usize).saturating_sub(14) / 2).min(left.height.saturating_sub(3) as usize);
+    let heat = heat_map(d, &order, cells);
+    let (lo, hi) = heat.range;
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let mut lines: Vec<Line> = Vec::new();
+    let mut last_group = String::new();
+    for (a, members) in heat.blocks.iter().enumerate() {
+        let g = members.first().map(|&k| group(k)).unwrap_or_default();
+        let label = if g != last_group {
+            g.clone()
+        } else {
+            String::new()
+        };
+        last_group = g;
+        let mut spans = vec![Span::styled(format!("{label:<12.12}"), theme.dim())];
+        for mean in &heat.means[a] {
+            spans.push(match mean {
+                Some(m) => shade((m - lo) / span, theme),
+                None => Span::raw("  "),
+            });
+        }
+        lines.push(Line::from(spans));
+    }
+    let per_block = map.len().div_ceil(heat.blocks.len().max(1));
+    let title = format!(
+        " {} · {} networks{} · {:.3}–{:.3} ",
+        comparison.metric,
+        map.len(),
+        if per_block > 1 {
+            format!(", blocks of ~{per_block} averaged")
+        } else {
+            String::new()
+        },
+        lo,
+        hi
+    );
+    frame.render_widget(Paragraph::new(lines).block(block(title, theme)), left);
+
+    // MDS map as a grid of letters.
+    let inner = block(String::new(), theme).inner(right);
+    let (w, h) = (
+        inner.width as usize,
+        inner.height.saturating_sub(1) as usize,
+    );
+    let mut grid: Vec<Vec<Option<(char, Style)>>> = vec![vec![None; w]; h];
+    if !map.is_empty() && w > 0 && h > 0 {
+        let (mut x0, mut x1, mut y0, mut y1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for p in map {
+            x0 = x0.min(p.x);
+            x1 = x1.max(p.x);
+            y0 = y0.min(p.y);
+            y1 = y1.max(p.y);
+        }
+        let cell = |v: f64, lo: f64, hi: f64, n: usize| -> usize {
+            if hi > lo {
+                (((v - lo) / (hi - lo)) * (n - 1) as f64).round() as usize
+            } else {
+                n / 2
+            }
+        };
+        for (k, p) in map.iter().enumerate() {
+            let (c, style) = marker(p, app.by_activation, theme);
+            let (col, row) = (cell(p.x, x0, x1, w), h - 1 - cell(p.y, y0, y1, h));
+            grid[row][col] = Some(if k == app.map_cursor {
+                ('@', theme.selected())
+            } else {
+                (c, style)
+            });
+        }
+    }
+    let mut map_lines: Vec<Line> = grid
+        .into_iter()
+        .map(|row| {
+            Line::from(
+                row.into_iter()
+                    .map(|c| match c {
+                        Some((ch, style)) => Span::styled(ch.to_string(), style),
+                        None => Span::raw(" "),
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    let mut legend: Vec<Span> = Vec::new();
+    let groups: &[(&str, &str)] = if app.by_activation {
+        &[("t", "tanh"), ("r", "relu")]
+    } else {
+        &[
+            ("v", "vanilla"),
+            ("u", "ugrnn"),
+            ("g", "gru"),
+            ("l", "lstm"),
+        ]
+    };
+    for (c, name) in groups {
+        let style = if app.by_activation {
+            Style::default().fg(theme.states[if *name == "relu" { 4 } else { 2 }])
+        } else {
+            Style::default().fg(theme.arch(name))
+        };
+        legend.push(Span::styled(format!("{c} {name}  "), style));
+    }
+    let selected = map.get(app.map_cursor).map_or(String::new(), |p| {
+        format!("@ #{} {} {} (Enter opens)", p.network, p.arch, p.activation)
+    });
+    legend.push(Span::styled(selected, theme.dim()));
+    map_lines.push(Line::from(legend));
+    frame.render_widget(
+        Paragraph::new(map_lines).block(block(
+            format!(
+                " MDS map · stress {:.2} · c colours · m metric ",
+                comparison.stress
+            ),
+            theme,
+        )),
+        right,
+    );
+
+    let opt = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.3}"));
+    let rows: Vec<Row> = comparison
+        .scores
+        .iter()
+        .map(|s| {
+            let row = Row::new(vec![
+                s.metric.to_string(),
+                s.networks.to_string(),
+                opt(s.silhouette_arch),
+                opt(s.knn_arch),
+                opt(s.silhouette_activation),
+                opt(s.knn_activation),
+            ]);
+            if s.metric == comparison.metric {
+                row.style(theme.accent())
+            } else {
+                row
+            }
+        })
+        .collect();
+    frame.render_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Length(12),
+                Constraint::Length(9),
+                Constraint::Length(11),
+                Constraint::Length(9),
+                Constraint::Length(11),
+                Constraint::Length(9),
+            ],
+        )
+        .header(
+            Row::new(vec![
+                "metric",
+                "networks",
+                "cell sil.",
+                "cell kNN",
+                "act. sil.",
+                "act. kNN",
+            ])
+            .style(theme.dim()),
+        )
+        .block(block(
+            " Separability of the labels: geometry should split cells, topology should not ".into(),
+            theme,
+        )),
+        bottom,
+    );
+}

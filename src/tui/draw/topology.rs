@@ -1,0 +1,101 @@
+//! The topology pane: per architecture × activation the share of networks with the ideal
+//! scaffold and the distance to it; the selected network's scaffold (the same text as
+//! `rnnlab topology --network`).
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+use ratatui::Frame;
+
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(title, theme.accent()))
+}
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let groups = app.snapshot.topology_groups.as_ref();
+    let n = groups.map_or(0, |g| g.groups.len()) as u16;
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(n.clamp(1, 8) + 4), Constraint::Min(5)]).areas(area);
+    let rows: Vec<Row> = groups
+        .map(|g| {
+            g.groups
+                .iter()
+                .map(|r| {
+                    let bar = "█".repeat((r.share_ideal * 10.0).round() as usize);
+                    Row::new(vec![
+                        Span::styled(
+                            format!("{}/{}", r.arch, r.activation),
+                            Style::default().fg(theme.arch(&r.arch)),
+                        ),
+                        Span::raw(format!("{}", r.networks)),
+                        Span::raw(format!("{:>3.0}% {bar:<10}", 100.0 * r.share_ideal)),
+                        Span::raw(format!(
+                            "{:.2} / {:.2} / {:.2}",
+                            r.distance_to_ideal.mean,
+                            r.distance_to_ideal.median,
+                            r.distance_to_ideal.max
+                        )),
+                        Span::raw(format!("{:.2}", r.distance_within.mean)),
+                    ])
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let footer = groups.map_or(String::new(), |g| {
+        format!(
+            " same cell {:.2} · other cells {:.2} (mean topology distance) ",
+            g.distance_same_arch.mean, g.distance_other_arch.mean
+        )
+    });
+    frame.render_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Length(14),
+                Constraint::Length(9),
+                Constraint::Length(16),
+                Constraint::Length(22),
+                Constraint::Min(8),
+            ],
+        )
+        .header(
+            Row::new(vec![
+                "cell",
+                "networks",
+                "ideal",
+                "to ideal mean/med/max",
+                "within",
+            ])
+            .style(theme.dim()),
+        )
+        .block(
+            block(" Scaffolds by cell ".into(), theme)
+                .title_bottom(Span::styled(footer, theme.dim())),
+        ),
+        top,
+    );
+    let text = app.snapshot.scaffold.clone().unwrap_or_else(|| {
+        "The selected network (Networks pane) has no scaffold yet: it is found after training."
+            .into()
+    });
+    let lines: Vec<Line> = text
+        .lines()
+        .skip(app.scroll)
+        .map(|l| Line::from(l.to_string()))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).block(block(
+            " Scaffold of the selected network (j/k scroll) ".into(),
+            theme,
+        )),
+        bottom,
+    );
+}

@@ -13,7 +13,9 @@ use super::app::{App, Pane};
 use super::draw::draw;
 use super::snapshot::poll;
 use super::theme::Theme;
+use crate::lab::compare::{Comparison, MapPoint};
 use crate::lab::LabError;
+use ndarray::Array2;
 
 /// What `rnnlab bench tui` measured.
 #[derive(Clone, Debug, Serialize)]
@@ -26,6 +28,42 @@ pub struct TuiBench {
     pub poll_ms: f64,
     /// Median milliseconds to draw one frame, per pane.
     pub frame_ms: Vec<(&'static str, f64)>,
+    /// Median milliseconds of a similarity frame with a 1000-network matrix (synthetic).
+    pub heat_map_1000_ms: f64,
+}
+
+/// A synthetic comparison of `n` networks: random distances, random map.
+fn synthetic_comparison(n: usize) -> (Comparison, Array2<f64>) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    let mut d = Array2::zeros((n, n));
+    for i in 0..n {
+        for j in i + 1..n {
+            let v: f64 = rng.random_range(0.0..1.0);
+            d[[i, j]] = v;
+            d[[j, i]] = v;
+        }
+    }
+    let archs = ["vanilla", "ugrnn", "gru", "lstm"];
+    let map = (0..n)
+        .map(|k| MapPoint {
+            network: k as i64 + 1,
+            arch: archs[k % 4].into(),
+            activation: if k % 8 < 4 { "tanh" } else { "relu" }.into(),
+            x: rng.random_range(-1.0..1.0),
+            y: rng.random_range(-1.0..1.0),
+        })
+        .collect();
+    let comparison = Comparison {
+        experiment: "synthetic".into(),
+        metric: "svcca",
+        groups: Vec::new(),
+        block_means: Vec::new(),
+        map,
+        stress: 0.0,
+        scores: Vec::new(),
+    };
+    (comparison, d)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -72,11 +110,25 @@ pub fn bench_frames(
         }
         frame_ms.push((pane.title(), median(times)));
     }
+    app.pane = Pane::Similarity;
+    app.snapshot.similarity = Some(synthetic_comparison(1000));
+    let mut heat = Vec::new();
+    for _ in 0..repeats.max(1) {
+        let t = Instant::now();
+        terminal
+            .draw(|f| draw(f, &app, &theme))
+            .map_err(|source| LabError::Io {
+                path: "terminal".into(),
+                source,
+            })?;
+        heat.push(t.elapsed().as_secs_f64() * 1e3);
+    }
     Ok(TuiBench {
         networks: app.snapshot.total,
         size: (width, height),
         poll_ms: median(polls),
         frame_ms,
+        heat_map_1000_ms: median(heat),
     })
 }
 
@@ -90,6 +142,10 @@ impl fmt::Display for TuiBench {
         for (pane, ms) in &self.frame_ms {
             writeln!(f, "  frame, {pane} pane: {ms:.2} ms")?;
         }
-        Ok(())
+        writeln!(
+            f,
+            "  frame, Similarity pane with a 1000-network matrix: {:.2} ms",
+            self.heat_map_1000_ms
+        )
     }
 }

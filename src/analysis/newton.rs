@@ -3,7 +3,7 @@
 //! an early end in slow regions or near a fixed point already found.
 
 use faer::linalg::solvers::{PartialPivLu, Solve};
-use faer::{Mat, Side};
+use faer::{Mat, MatRef, Side};
 use ndarray::{Array1, ArrayView1};
 
 use super::fixed_points::FixedPointOptions;
@@ -46,8 +46,10 @@ pub(super) fn descend(
     let (mut r, mut q) = residual(map, &h, x);
     let mut mu = 1e-3;
     let mut history = Vec::with_capacity(opts.max_iterations);
-    // J − I at some earlier iterate and its LU factors; `fresh` if taken at the current h.
-    let mut factored: Option<(Mat<f64>, PartialPivLu<f64>)> = None;
+    // (J − I)ᵀ in f32 at some earlier iterate and its LU factors; `fresh` if taken at the
+    // current h. An f32 Jacobian and LU steer as well as exact ones (the residual stays f64)
+    // at half the cost; points are polished and linearised with the exact f64 Jacobian.
+    let mut factored: Option<(Mat<f32>, PartialPivLu<f32>)> = None;
     let mut fresh = false;
     let mut iterations = 0;
     while iterations < opts.max_iterations {
@@ -58,15 +60,20 @@ pub(super) fn descend(
             return Descent::Known;
         }
         if factored.is_none() {
-            let j = map.jacobians(h.view(), x).state;
-            let jr = Mat::from_fn(s, s, |a, b| j[[a, b]] - if a == b { 1.0 } else { 0.0 });
-            let lu = jr.partial_piv_lu();
-            factored = Some((jr, lu));
+            // Row-major J is column-major Jᵀ: copied as is, no element-wise transposing.
+            let j = map.approximate_state_jacobian(h.view(), x);
+            let mut jt = MatRef::from_column_major_slice(&j, s, s).to_owned();
+            for k in 0..s {
+                jt[(k, k)] -= 1.0;
+            }
+            let lu = jt.partial_piv_lu();
+            factored = Some((jt, lu));
             fresh = true;
         }
-        let (jr, lu) = factored.as_ref().expect("just factored");
-        let direction = lu.solve(Mat::from_fn(s, 1, |i, _| -r[i]));
-        let along = |t: f64| Array1::from_shape_fn(s, |i| h[i] + t * direction[(i, 0)]);
+        let (jt, lu) = factored.as_ref().expect("just factored");
+        // (J − I)δ = −r through the factors of (J − I)ᵀ.
+        let direction = lu.solve_transpose(Mat::from_fn(s, 1, |i, _| -r[i] as f32));
+        let along = |t: f64| Array1::from_shape_fn(s, |i| h[i] + t * f64::from(direction[(i, 0)]));
         let finite = direction.col(0).iter().all(|v| v.is_finite());
         let mut step = None;
         if !fresh {
@@ -93,7 +100,8 @@ pub(super) fn descend(
             }
         }
         if step.is_none() {
-            step = levenberg_marquardt(map, &h, &r, q, x, jr, &mut mu);
+            let jr = Mat::from_fn(s, s, |a, b| f64::from(jt[(b, a)]));
+            step = levenberg_marquardt(map, &h, &r, q, x, &jr, &mut mu);
             factored = None;
         }
         let Some(next) = step else {

@@ -12,13 +12,15 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use super::cell::{self, Backprop, Step};
 use super::matmul::{gemm, view, view_mut};
 use super::params::Params;
+use super::scalar::Scalar;
 use super::sequence::project_inputs;
 use super::spec::NetSpec;
 
-/// A trained network's update map in f64.
+/// A trained network's update map in f64 (with an f32 copy for approximate Jacobians).
 #[derive(Clone, Debug)]
 pub struct CellMap {
     params: Params<f64>,
+    params32: Params<f32>,
 }
 
 /// ∂F/∂h (S×S) and ∂F/∂x (S×I) at one (h, x).
@@ -32,9 +34,10 @@ pub struct Jacobians {
 
 impl CellMap {
     /// The map of a network (f32 parameters are widened exactly).
-    pub fn new<T: super::scalar::Scalar>(params: &Params<T>) -> Self {
+    pub fn new<T: Scalar>(params: &Params<T>) -> Self {
         CellMap {
             params: params.cast(),
+            params32: params.cast(),
         }
     }
 
@@ -45,22 +48,7 @@ impl CellMap {
 
     /// One step of `rows` states at once; returns (z, aux, next states).
     fn run(&self, h: &[f64], x: &[f64], rows: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-        let spec = self.params.spec;
-        let (s, n, g) = (spec.state_dim(), spec.units, spec.kernel_width());
-        let mut z = vec![0.0; rows * g];
-        let mut aux = vec![0.0; rows * n];
-        let mut next = vec![0.0; rows * s];
-        project_inputs(&self.params, x, rows, &mut z);
-        let step = Step {
-            units: n,
-            batch: rows,
-            w_h: self.params.block(self.params.layout().recurrent_kernel()),
-            h_prev: h,
-            z: &mut z,
-            aux: &mut aux,
-        };
-        cell::forward(spec.arch, spec.activation, step, &mut next);
-        (z, aux, next)
+        run(&self.params, h, x, rows)
     }
 
     fn check(&self, h: &ArrayView1<f64>, x: &ArrayView1<f64>) {
@@ -92,36 +80,6 @@ impl CellMap {
         Array1::from(y)
     }
 
-    /// The cell's backward step on `rows` rows of tape: row r of the result is
-    /// cot[r]·∂F/∂h at row r's (h, x), and `z` is left holding ∂L/∂z (for ∂F/∂x).
-    fn pull_back(
-        &self,
-        hs: &[f64],
-        z: &mut [f64],
-        aux: &mut [f64],
-        cot: &[f64],
-        rows: usize,
-    ) -> Vec<f64> {
-        let spec = self.params.spec;
-        let mut dh = vec![0.0; rows * spec.state_dim()];
-        let mut scratch = vec![0.0; rows * spec.units];
-        let step = Step {
-            units: spec.units,
-            batch: rows,
-            w_h: self.params.block(self.params.layout().recurrent_kernel()),
-            h_prev: hs,
-            z,
-            aux,
-        };
-        let bp = Backprop {
-            dh_next: cot,
-            dh_prev: &mut dh,
-            scratch: &mut scratch,
-        };
-        cell::backward(spec.arch, spec.activation, step, bp);
-        dh
-    }
-
     /// F at every row of `h` (one state per row), all at input `x`.
     pub fn step_rows(&self, h: ArrayView2<f64>, x: ArrayView1<f64>) -> Array2<f64> {
         let rows = h.nrows();
@@ -144,7 +102,7 @@ impl CellMap {
         let xs: Vec<f64> = (0..rows).flat_map(|_| x.iter().copied()).collect();
         let (mut z, mut aux, _) = self.run(&hs, &xs, rows);
         let cot: Vec<f64> = cot.iter().copied().collect();
-        let dh = self.pull_back(&hs, &mut z, &mut aux, &cot, rows);
+        let dh = pull_back(&self.params, &hs, &mut z, &mut aux, &cot, rows);
         Array2::from_shape_vec(h.raw_dim(), dh).expect("rows×S")
     }
 
@@ -154,16 +112,7 @@ impl CellMap {
         let spec = self.params.spec;
         let layout = self.params.layout();
         let (s, g, i) = (spec.state_dim(), spec.kernel_width(), spec.inputs);
-        // One forward step, its tape tiled S times: every row of the batch is the same (h, x).
-        let h1 = h.to_vec();
-        let (z1, aux1, _) = self.run(&h1, &x.to_vec(), 1);
-        let tile = |v: &[f64]| -> Vec<f64> { (0..s).flat_map(|_| v.iter().copied()).collect() };
-        let (hs, mut z, mut aux) = (tile(&h1), tile(&z1), tile(&aux1));
-        let mut identity = vec![0.0; s * s];
-        for k in 0..s {
-            identity[k * s + k] = 1.0;
-        }
-        let dh = self.pull_back(&hs, &mut z, &mut aux, &identity, s);
+        let (dh, z) = state_jacobian(&self.params, &h.to_vec(), &x.to_vec());
         let mut dx = vec![0.0; s * i];
         gemm(
             view_mut(&mut dx, s, i, i),
@@ -176,4 +125,80 @@ impl CellMap {
             input: Array2::from_shape_vec((s, i), dx).expect("S×I"),
         }
     }
+
+    /// ∂F/∂h at (h, x) computed in f32, row-major S×S (the same equations at half the cost):
+    /// relative error about 1e-6, good enough to steer Newton's method, whose residual stays
+    /// f64.
+    pub fn approximate_state_jacobian(&self, h: ArrayView1<f64>, x: ArrayView1<f64>) -> Vec<f32> {
+        self.check(&h, &x);
+        let (h32, x32): (Vec<f32>, Vec<f32>) = (
+            h.iter().map(|&v| v as f32).collect(),
+            x.iter().map(|&v| v as f32).collect(),
+        );
+        state_jacobian(&self.params32, &h32, &x32).0
+    }
+}
+
+/// One step of `rows` states at once under `params`; returns (z, aux, next states).
+fn run<T: Scalar>(params: &Params<T>, h: &[T], x: &[T], rows: usize) -> (Vec<T>, Vec<T>, Vec<T>) {
+    let spec = params.spec;
+    let (s, n, g) = (spec.state_dim(), spec.units, spec.kernel_width());
+    let mut z = vec![T::default(); rows * g];
+    let mut aux = vec![T::default(); rows * n];
+    let mut next = vec![T::default(); rows * s];
+    project_inputs(params, x, rows, &mut z);
+    let step = Step {
+        units: n,
+        batch: rows,
+        w_h: params.block(params.layout().recurrent_kernel()),
+        h_prev: h,
+        z: &mut z,
+        aux: &mut aux,
+    };
+    cell::forward(spec.arch, spec.activation, step, &mut next);
+    (z, aux, next)
+}
+
+/// The cell's backward step on `rows` rows of tape: row r of the result is cot[r]·∂F/∂h at
+/// row r's (h, x), and `z` is left holding ∂L/∂z (for ∂F/∂x).
+fn pull_back<T: Scalar>(
+    params: &Params<T>,
+    hs: &[T],
+    z: &mut [T],
+    aux: &mut [T],
+    cot: &[T],
+    rows: usize,
+) -> Vec<T> {
+    let spec = params.spec;
+    let mut dh = vec![T::default(); rows * spec.state_dim()];
+    let mut scratch = vec![T::default(); rows * spec.units];
+    let step = Step {
+        units: spec.units,
+        batch: rows,
+        w_h: params.block(params.layout().recurrent_kernel()),
+        h_prev: hs,
+        z,
+        aux,
+    };
+    let bp = Backprop {
+        dh_next: cot,
+        dh_prev: &mut dh,
+        scratch: &mut scratch,
+    };
+    cell::backward(spec.arch, spec.activation, step, bp);
+    dh
+}
+
+/// ∂F/∂h at one (h, x), row-major S×S, and ∂L/∂z of its S rows (for ∂F/∂x): one forward step,
+/// its tape tiled S times, then the backward step applied to the identity.
+fn state_jacobian<T: Scalar>(params: &Params<T>, h: &[T], x: &[T]) -> (Vec<T>, Vec<T>) {
+    let s = params.spec.state_dim();
+    let (z1, aux1, _) = run(params, h, x, 1);
+    let (hs, mut z, mut aux) = (h.repeat(s), z1.repeat(s), aux1.repeat(s));
+    let mut identity = vec![T::default(); s * s];
+    for k in 0..s {
+        identity[k * s + k] = T::of(1.0);
+    }
+    let dh = pull_back(params, &hs, &mut z, &mut aux, &identity, s);
+    (dh, z)
 }

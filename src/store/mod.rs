@@ -132,13 +132,16 @@ impl Notebook {
         notebook.check_identity()?;
         let c = &notebook.conn;
         // WAL survives in the file; setting it on a read-only file fails, so only when needed.
-        let mode: String = c
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .map_err(fail)?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            c.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
-                .map_err(fail)?;
-        }
+        // Switching needs the file to itself: when several processes open a new notebook at
+        // once, SQLite answers "busy" at once (no busy handler) to all but one, so retry.
+        retry_busy(|| {
+            let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                c.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
+            }
+            Ok(())
+        })
+        .map_err(fail)?;
         c.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(fail)?;
         notebook.migrate()?;
@@ -237,6 +240,23 @@ impl Notebook {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(|e| self.err(e))?;
         Ok(r == "ok")
+    }
+}
+
+/// Runs `f` again while SQLite answers "busy" without waiting (lock upgrades it refuses to
+/// avoid deadlock), for up to the busy timeout.
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let started = std::time::Instant::now();
+    loop {
+        match f() {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
     }
 }
 

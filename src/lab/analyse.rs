@@ -6,15 +6,14 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Instant;
 
 use serde::Serialize;
 
 use super::compare::update_similarity;
 use super::error::LabError;
+use super::pool::{panic_message, run_workers};
 use super::stored::stored_network;
-use super::sweep::heartbeat;
 use crate::analysis::similarity::ReductionOptions;
 use crate::analysis::{
     network_fixed_points, topology_of, FixedPointOptions, Topology, TOPOLOGY_VERSION,
@@ -181,12 +180,10 @@ pub fn analyse_network(
         analysis_record(&experiment.task, &params, &options)
     }));
     Ok(result.unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "unknown panic".into());
-        failed(format!("analysis panicked: {what}"))
+        failed(format!(
+            "analysis panicked: {}",
+            panic_message(panic.as_ref())
+        ))
     }))
 }
 
@@ -234,55 +231,26 @@ pub fn run_analysis(
     notebook.requeue_orphans()?;
     let reset = if force { notebook.reanalyse(scope)? } else { 0 };
     observer.planned(notebook.unanalysed(scope)?);
-    let worker = notebook.register_worker()?;
     let summary = Mutex::new(AnalyzeSummary {
         reset,
         ..AnalyzeSummary::default()
     });
-    let first_error: Mutex<Option<LabError>> = Mutex::new(None);
-    let done = AtomicBool::new(false);
-    thread::scope(|s| {
-        s.spawn(|| heartbeat(db, &worker, &done));
-        let handles: Vec<_> = (0..jobs.max(1))
-            .map(|_| {
-                let (worker, stop, summary, first_error) = (&worker, &stop, &summary, &first_error);
-                s.spawn(move || {
-                    let result = (|| -> Result<(), LabError> {
-                        let notebook = Notebook::open(db)?;
-                        while !stop.load(Ordering::SeqCst) {
-                            let Some(network) = notebook.claim_analysis(scope, worker)? else {
-                                break;
-                            };
-                            let record = analyse_network(&notebook, &network, overrides)?;
-                            if store_record(&notebook, network.id, worker, &record)? {
-                                let mut sm = summary.lock().expect("no panics hold it");
-                                sm.analysed += 1;
-                                sm.with_note += usize::from(record.note.is_some());
-                                sm.points += record.points.len();
-                            }
-                            observer.analysed(&network, &record);
-                        }
-                        Ok(())
-                    })();
-                    if let Err(e) = result {
-                        first_error
-                            .lock()
-                            .expect("no panics hold it")
-                            .get_or_insert(e);
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            let _ = h.join();
+    run_workers(db, jobs, &stop, &|_, notebook, worker| {
+        while !stop.load(Ordering::SeqCst) {
+            let Some(network) = notebook.claim_analysis(scope, worker)? else {
+                break;
+            };
+            let record = analyse_network(notebook, &network, overrides)?;
+            if store_record(notebook, network.id, worker, &record)? {
+                let mut sm = summary.lock().expect("no panics hold it");
+                sm.analysed += 1;
+                sm.with_note += usize::from(record.note.is_some());
+                sm.points += record.points.len();
+            }
+            observer.analysed(&network, &record);
         }
-        done.store(true, Ordering::SeqCst);
-    });
-    notebook.retire_worker(&worker)?;
-    if let Some(e) = first_error.into_inner().expect("threads joined") {
-        return Err(e);
-    }
+        Ok(())
+    })?;
     let mut summary = summary.into_inner().expect("threads joined");
     summary.stopped = stop.load(Ordering::SeqCst) && notebook.unanalysed(scope)? > 0;
     if !summary.stopped {

@@ -15,6 +15,7 @@ pub mod export_similarity;
 pub mod fixed_points;
 pub mod network_file;
 mod npz;
+mod pool;
 pub mod progress;
 pub mod status;
 pub mod stored;

@@ -22,6 +22,7 @@ use super::analyse::{analyse_network, store_record};
 use super::compare::update_similarity;
 use super::error::LabError;
 use super::experiment::Experiment;
+use super::pool::{panic_message, run_workers};
 use crate::analysis::similarity::ReductionOptions;
 use crate::net::{Activation, Arch};
 use crate::store::{AnalysisRecord, AnalysisScope, NetState, NetworkRow, Notebook, Outcome};
@@ -29,8 +30,6 @@ use crate::train::{self, LossCurve, Progress, TrainConfig};
 
 /// Points kept per loss curve (between this and twice this).
 pub const CURVE_POINTS: usize = 200;
-/// Seconds between heartbeats.
-pub const HEARTBEAT_SECONDS: u64 = 2;
 
 /// What a run did.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -109,53 +108,24 @@ pub fn run_sweep(
     let total: i64 = status.states.iter().map(|(_, c)| c).sum();
     observer.planned(total as usize, count("planned") as usize);
 
-    let worker = notebook.register_worker()?;
     let summary = Mutex::new(RunSummary {
         experiment: experiment.name.clone(),
         planned,
         requeued,
         ..RunSummary::default()
     });
-    let done = AtomicBool::new(false);
-    let first_error: Mutex<Option<LabError>> = Mutex::new(None);
-
-    thread::scope(|scope| {
-        scope.spawn(|| heartbeat(db, &worker, &done));
-        let handles: Vec<_> = (0..jobs.max(1))
-            .map(|slot| {
-                let (worker, stop, summary, first_error) = (&worker, &stop, &summary, &first_error);
-                scope.spawn(move || {
-                    let result = work(
-                        experiment,
-                        db,
-                        experiment_id,
-                        worker,
-                        slot,
-                        stop,
-                        observer,
-                        summary,
-                    );
-                    if let Err(e) = result {
-                        first_error
-                            .lock()
-                            .expect("no panics hold it")
-                            .get_or_insert(e);
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            let _ = h.join();
-        }
-        done.store(true, Ordering::SeqCst);
-    });
-
-    // Anything still held (a stop mid-network) goes back to planned.
-    notebook.retire_worker(&worker)?;
-    if let Some(e) = first_error.into_inner().expect("threads joined") {
-        return Err(e);
-    }
+    run_workers(db, jobs, &stop, &|slot, notebook, worker| {
+        work(
+            experiment,
+            notebook,
+            experiment_id,
+            worker,
+            slot,
+            &stop,
+            observer,
+            &summary,
+        )
+    })?;
     let mut summary = summary.into_inner().expect("threads joined");
     summary.stopped = stop.load(Ordering::SeqCst);
     if !summary.stopped {
@@ -190,26 +160,10 @@ fn counts(notebook: &Notebook, experiment: &str) -> Result<(usize, usize), LabEr
     Ok((total as usize, left as usize))
 }
 
-/// Beats for `worker` every few seconds until `done`.
-pub(super) fn heartbeat(db: &Path, worker: &str, done: &AtomicBool) {
-    let Ok(notebook) = Notebook::open(db) else {
-        return;
-    };
-    let mut last = Instant::now();
-    while !done.load(Ordering::SeqCst) {
-        thread::sleep(Duration::from_millis(100));
-        if last.elapsed() >= Duration::from_secs(HEARTBEAT_SECONDS) {
-            // A busy notebook only delays a beat; the stale limit is 15 beats.
-            let _ = notebook.heartbeat(worker);
-            last = Instant::now();
-        }
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn work(
     experiment: &Experiment,
-    db: &Path,
+    notebook: &Notebook,
     experiment_id: i64,
     worker: &str,
     slot: usize,
@@ -217,7 +171,6 @@ fn work(
     observer: &dyn RunObserver,
     summary: &Mutex<RunSummary>,
 ) -> Result<(), LabError> {
-    let notebook = Notebook::open(db)?;
     let this_experiment = AnalysisScope {
         experiment_id: Some(experiment_id),
         network: None,
@@ -229,18 +182,18 @@ fn work(
                 // Trained but not analysed (an earlier run was stopped in between): analyse.
                 if let Some(trained) = notebook.claim_analysis(this_experiment, worker)? {
                     analyse(
-                        experiment, &notebook, &trained, worker, slot, observer, summary,
+                        experiment, notebook, &trained, worker, slot, observer, summary,
                     )?;
                     continue;
                 }
                 // Out of work: configurations whose search just finished bring their seeds,
                 // and while other search runs are still training, more may come.
-                if promote_searches(experiment, &notebook, experiment_id)? > 0 {
-                    let (total, remaining) = counts(&notebook, &experiment.name)?;
+                if promote_searches(experiment, notebook, experiment_id)? > 0 {
+                    let (total, remaining) = counts(notebook, &experiment.name)?;
                     observer.planned(total, remaining);
                     continue;
                 }
-                if experiment.search.is_some() && counts(&notebook, &experiment.name)?.1 > 0 {
+                if experiment.search.is_some() && counts(notebook, &experiment.name)?.1 > 0 {
                     // A dead runner's search runs must not keep us waiting.
                     notebook.requeue_orphans()?;
                     thread::sleep(Duration::from_millis(300));
@@ -271,7 +224,7 @@ fn work(
             };
             if let Some(trained) = notebook.claim_analysis(just_trained, worker)? {
                 analyse(
-                    experiment, &notebook, &trained, worker, slot, observer, summary,
+                    experiment, notebook, &trained, worker, slot, observer, summary,
                 )?;
             }
         }
@@ -369,12 +322,10 @@ fn train_network(
     let outcome = match result {
         Ok(o) => o,
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            return Some(failed(format!("training panicked: {what}")));
+            return Some(failed(format!(
+                "training panicked: {}",
+                panic_message(panic.as_ref())
+            )));
         }
     };
     if outcome.cancelled {

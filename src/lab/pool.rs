@@ -1,0 +1,85 @@
+//! The worker pool `rnnlab run` and `rnnlab analyze` share: this process registers as one
+//! worker in the notebook, beats its heartbeat, runs `jobs` threads (each with its own
+//! connection, claiming one network at a time), and on the way out gives back whatever it
+//! still holds. The first error stops every thread and is returned.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::error::LabError;
+use crate::store::Notebook;
+
+/// Seconds between heartbeats.
+pub const HEARTBEAT_SECONDS: u64 = 2;
+
+/// Runs `job(slot, notebook, worker)` on `jobs` threads as one registered worker until every
+/// job returns; `stop` is set on the first error, which is returned after the worker retires.
+pub fn run_workers(
+    db: &Path,
+    jobs: usize,
+    stop: &AtomicBool,
+    job: &(dyn Fn(usize, &Notebook, &str) -> Result<(), LabError> + Sync),
+) -> Result<(), LabError> {
+    let notebook = Notebook::open(db)?;
+    let worker = notebook.register_worker()?;
+    let done = AtomicBool::new(false);
+    let first_error: Mutex<Option<LabError>> = Mutex::new(None);
+    thread::scope(|scope| {
+        scope.spawn(|| heartbeat(db, &worker, &done));
+        let handles: Vec<_> = (0..jobs.max(1))
+            .map(|slot| {
+                let (worker, first_error) = (&worker, &first_error);
+                scope.spawn(move || {
+                    let result = Notebook::open(db)
+                        .map_err(LabError::from)
+                        .and_then(|nb| job(slot, &nb, worker));
+                    if let Err(e) = result {
+                        first_error
+                            .lock()
+                            .expect("no panics hold it")
+                            .get_or_insert(e);
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            let _ = h.join();
+        }
+        done.store(true, Ordering::SeqCst);
+    });
+    // Anything still held (a stop mid-network) goes back.
+    notebook.retire_worker(&worker)?;
+    match first_error.into_inner().expect("threads joined") {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Beats for `worker` every few seconds until `done`.
+fn heartbeat(db: &Path, worker: &str, done: &AtomicBool) {
+    let Ok(notebook) = Notebook::open(db) else {
+        return;
+    };
+    let mut last = Instant::now();
+    while !done.load(Ordering::SeqCst) {
+        thread::sleep(Duration::from_millis(100));
+        if last.elapsed() >= Duration::from_secs(HEARTBEAT_SECONDS) {
+            // A busy notebook only delays a beat; the stale limit is 15 beats.
+            let _ = notebook.heartbeat(worker);
+            last = Instant::now();
+        }
+    }
+}
+
+/// The message of a caught panic.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into())
+}

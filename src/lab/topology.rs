@@ -33,35 +33,48 @@ pub struct NetworkTopology {
 
 /// A network's scaffold: stored, or computed now if it has none of the current version.
 pub fn network_topology(notebook: &Notebook, id: i64) -> Result<NetworkTopology, LabError> {
+    if let Some(stored) = stored_topology(notebook, id)? {
+        return Ok(stored);
+    }
     let row = notebook.network(id)?;
-    let stored = notebook
-        .topology(id)?
-        .filter(|(v, _)| *v == TOPOLOGY_VERSION)
-        .and_then(|(_, d)| serde_json::from_str::<Topology>(&d).ok());
-    let (stored, topology) = match stored {
-        Some(t) => (true, t),
-        None => {
-            let (experiment, params) = stored_network(notebook, &row)?.ok_or_else(|| {
-                LabError::Invalid(format!(
-                    "network {id} is {} and has no weights yet",
-                    row.state.name()
-                ))
-            })?;
-            let record = analysis_record(&experiment.task, &params, &experiment.analysis);
-            let descriptor = record.topology.expect("a fresh analysis has a scaffold");
-            let topology = serde_json::from_str(&descriptor.descriptor).expect("just written");
-            (false, topology)
-        }
-    };
+    let (experiment, params) = stored_network(notebook, &row)?.ok_or_else(|| {
+        LabError::Invalid(format!(
+            "network {id} is {} and has no weights yet",
+            row.state.name()
+        ))
+    })?;
+    let record = analysis_record(&experiment.task, &params, &experiment.analysis);
+    let descriptor = record.topology.expect("a fresh analysis has a scaffold");
     Ok(NetworkTopology {
         network: id,
         arch: row.arch,
         activation: row.activation,
         units: row.units,
-        stored,
+        stored: false,
+        version: TOPOLOGY_VERSION,
+        topology: serde_json::from_str(&descriptor.descriptor).expect("just written"),
+    })
+}
+
+/// A network's stored scaffold of the current version, if it has one (nothing is computed).
+pub fn stored_topology(notebook: &Notebook, id: i64) -> Result<Option<NetworkTopology>, LabError> {
+    let Some(topology) = notebook
+        .topology(id)?
+        .filter(|(v, _)| *v == TOPOLOGY_VERSION)
+        .and_then(|(_, d)| serde_json::from_str::<Topology>(&d).ok())
+    else {
+        return Ok(None);
+    };
+    let row = notebook.network(id)?;
+    Ok(Some(NetworkTopology {
+        network: id,
+        arch: row.arch,
+        activation: row.activation,
+        units: row.units,
+        stored: true,
         version: TOPOLOGY_VERSION,
         topology,
-    })
+    }))
 }
 
 /// Summary statistics of a set of numbers.

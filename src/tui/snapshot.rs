@@ -8,9 +8,8 @@ use std::collections::{BTreeMap, HashSet};
 use ndarray::Array2;
 
 use crate::analysis::similarity::ReductionOptions;
-use crate::analysis::TOPOLOGY_VERSION;
 use crate::lab::compare::{stored_comparison, CompareMetric, Comparison};
-use crate::lab::topology::{experiment_topology, ExperimentTopology, NetworkTopology};
+use crate::lab::topology::{experiment_topology, stored_topology, ExperimentTopology};
 use crate::store::{
     ClassCount, ListQuery, NetworkRow, Notebook, StatusRow, StoredFixedPoint, WorkerRow,
 };
@@ -254,24 +253,13 @@ pub fn poll(db: &Path, request: &Request) -> Result<Snapshot, crate::store::Stor
     }
     if let Some(network) = request.topology_of {
         snapshot.topology_groups = experiment_topology(&notebook, experiment).ok();
-        snapshot.scaffold = network.and_then(|id| {
-            let stored = notebook.topology(id).ok()??;
-            (stored.0 == TOPOLOGY_VERSION).then_some(())?;
-            let row = notebook.network(id).ok()?;
-            let topology = serde_json::from_str(&stored.1).ok()?;
-            Some(
-                NetworkTopology {
-                    network: id,
-                    arch: row.arch,
-                    activation: row.activation,
-                    units: row.units,
-                    stored: true,
-                    version: stored.0,
-                    topology,
-                }
-                .to_string(),
-            )
-        });
+        snapshot.scaffold = match network {
+            Some(id) => stored_topology(&notebook, id)
+                .ok()
+                .flatten()
+                .map(|t| t.to_string()),
+            None => None,
+        };
     }
     Ok(snapshot)
 }

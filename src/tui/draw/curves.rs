@@ -5,9 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::Span;
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 use ratatui::Frame;
 
+use super::titled;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
@@ -17,16 +18,13 @@ type Series = (String, Vec<(f64, f64)>, Style);
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let s = &app.snapshot;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border())
-        .title(Span::styled(
-            format!(
-                " {}: loss by step · per cell median, quartiles · Space marks ",
-                app.experiment_name().unwrap_or("no experiment")
-            ),
-            theme.accent(),
-        ));
+    let block = titled(
+        format!(
+            " {}: loss by step · per cell median, quartiles · Space marks ",
+            app.experiment_name().unwrap_or("no experiment")
+        ),
+        theme,
+    );
     let mut series: Vec<Series> = Vec::new();
     for b in &s.bands {
         let colour = Style::default().fg(theme.arch(&b.arch));

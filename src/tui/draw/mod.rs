@@ -11,7 +11,7 @@ mod topology;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 use super::app::{App, Pane, MIN_SIZE};
@@ -85,6 +85,14 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
         Line::from(Span::styled("q quits", theme.dim())),
     ];
     frame.render_widget(Paragraph::new(text).style(Style::default()), area);
+}
+
+/// A bordered pane with a title in the accent style.
+fn titled<'a>(title: impl Into<String>, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(title.into(), theme.accent()))
 }
 
 /// Seconds as a short duration: 42 s, 3.5 min, 2.1 h.

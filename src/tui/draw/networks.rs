@@ -3,10 +3,10 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-use super::duration;
+use super::{duration, titled};
 use crate::store::NetworkRow;
 use crate::tui::app::{App, SORT_COLUMNS};
 use crate::tui::theme::Theme;
@@ -71,10 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         })
         .collect();
-    let mut block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border())
-        .title(Span::styled(title, theme.accent()));
+    let mut block = titled(title, theme);
     if let Some(e) = &s.filter_error {
         block = block.title_bottom(Span::styled(
             format!(" filter: {e} "),
@@ -104,10 +101,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_details(frame: &mut Frame, area: Rect, network: Option<&NetworkRow>, theme: &Theme) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border())
-        .title(Span::styled(" Details ", theme.accent()));
+    let block = titled(" Details ", theme);
     let Some(n) = network else {
         frame.render_widget(Paragraph::new("no network selected").block(block), area);
         return;

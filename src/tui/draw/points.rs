@@ -7,18 +7,12 @@ use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::canvas::{Canvas, Circle, Line as CanvasLine, Points};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+use ratatui::widgets::{Paragraph, Row, Table};
 use ratatui::Frame;
 
+use super::titled;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
-
-fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border())
-        .title(Span::styled(title, theme.accent()))
-}
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -71,11 +65,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ])
             .style(theme.dim()),
         )
-        .block(block(
+        .block(titled(
             if empty {
-                " Fixed points per network: none analysed yet ".into()
+                " Fixed points per network: none analysed yet "
             } else {
-                " Fixed points per network (mean), by unstable modes ".into()
+                " Fixed points per network (mean), by unstable modes "
             },
             theme,
         )),
@@ -127,7 +121,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines).block(block(network, theme)), list);
+    frame.render_widget(Paragraph::new(lines).block(titled(network, theme)), list);
     let eigenvalues: Vec<(f64, f64)> = s
         .points
         .get(app.point_cursor)
@@ -137,7 +131,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .iter()
         .fold(1.2f64, |r, (x, y)| r.max(x.abs() * 1.1).max(y.abs() * 1.1));
     let canvas = Canvas::default()
-        .block(block(" eigenvalues, unit circle ".into(), theme))
+        .block(titled(" eigenvalues, unit circle ", theme))
         .marker(Marker::Braille)
         .x_bounds([-reach, reach])
         .y_bounds([-reach, reach])

@@ -3,10 +3,10 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-use super::duration;
+use super::{duration, titled};
 use crate::store::NetState;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
@@ -46,10 +46,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length((workers as u16 + 3).clamp(4, 10)),
     ])
     .areas(area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border())
-        .title(Span::styled(" Experiments ", theme.accent()));
+    let block = titled(" Experiments ", theme);
     let inner = block.inner(top);
     frame.render_widget(block, top);
     let mut lines = Vec::new();
@@ -143,18 +140,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ],
     )
     .header(Row::new(vec!["host", "pid", "heartbeat", "holding"]).style(theme.dim()))
-    .block(
-        Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border())
-            .title(Span::styled(
-                if empty {
-                    " Workers: none running "
-                } else {
-                    " Workers "
-                },
-                theme.accent(),
-            )),
-    );
+    .block(titled(
+        if empty {
+            " Workers: none running "
+        } else {
+            " Workers "
+        },
+        theme,
+    ));
     frame.render_widget(table, bottom);
 }

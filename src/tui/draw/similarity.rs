@@ -6,9 +6,10 @@
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+use ratatui::widgets::{Paragraph, Row, Table};
 use ratatui::Frame;
 
+use super::titled;
 use crate::lab::compare::MapPoint;
 use crate::tui::app::App;
 use crate::tui::heatmap::heat_map;
@@ -18,13 +19,6 @@ use crate::tui::theme::Theme;
 const RAMP: [u8; 10] = [17, 18, 25, 31, 37, 72, 107, 143, 185, 227];
 /// The same without colour.
 const SHADES: [char; 5] = [' ', '░', '▒', '▓', '█'];
-
-fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border())
-        .title(Span::styled(title, theme.accent()))
-}
 
 fn shade(t: f64, theme: &Theme) -> Span<'static> {
     let t = if t.is_finite() {
@@ -63,7 +57,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Paragraph::new(
                 "No distances stored yet: a finished `rnnlab run` or `rnnlab compare` fills them.",
             )
-            .block(block(format!(" Similarity: {} ", app.metric.name()), theme)),
+            .block(titled(
+                format!(" Similarity: {} ", app.metric.name()),
+                theme,
+            )),
             area,
         );
         return;
@@ -120,10 +117,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lo,
         hi
     );
-    frame.render_widget(Paragraph::new(lines).block(block(title, theme)), left);
+    frame.render_widget(Paragraph::new(lines).block(titled(title, theme)), left);
 
     // MDS map as a grid of letters.
-    let inner = block(String::new(), theme).inner(right);
+    let inner = titled(String::new(), theme).inner(right);
     let (w, h) = (
         inner.width as usize,
         inner.height.saturating_sub(1) as usize,
@@ -197,7 +194,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     legend.push(Span::styled(selected, theme.dim()));
     map_lines.push(Line::from(legend));
     frame.render_widget(
-        Paragraph::new(map_lines).block(block(
+        Paragraph::new(map_lines).block(titled(
             format!(
                 " MDS map · stress {:.2} · c colours · m metric ",
                 comparison.stress
@@ -250,8 +247,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ])
             .style(theme.dim()),
         )
-        .block(block(
-            " Separability of the labels: geometry should split cells, topology should not ".into(),
+        .block(titled(
+            " Separability of the labels: geometry should split cells, topology should not ",
             theme,
         )),
         bottom,

@@ -5,18 +5,12 @@
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+use ratatui::widgets::{Paragraph, Row, Table};
 use ratatui::Frame;
 
+use super::titled;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
-
-fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border())
-        .title(Span::styled(title, theme.accent()))
-}
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -77,8 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .style(theme.dim()),
         )
         .block(
-            block(" Scaffolds by cell ".into(), theme)
-                .title_bottom(Span::styled(footer, theme.dim())),
+            titled(" Scaffolds by cell ", theme).title_bottom(Span::styled(footer, theme.dim())),
         ),
         top,
     );
@@ -92,8 +85,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .map(|l| Line::from(l.to_string()))
         .collect();
     frame.render_widget(
-        Paragraph::new(lines).block(block(
-            " Scaffold of the selected network (j/k scroll) ".into(),
+        Paragraph::new(lines).block(titled(
+            " Scaffold of the selected network (j/k scroll) ",
             theme,
         )),
         bottom,

@@ -116,6 +116,17 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Median milliseconds of `repeats` (at least one) runs of `f`.
+pub fn median_ms<E>(repeats: usize, mut f: impl FnMut() -> Result<(), E>) -> Result<f64, E> {
+    let mut times = Vec::with_capacity(repeats.max(1));
+    for _ in 0..repeats.max(1) {
+        let t = Instant::now();
+        f()?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    Ok(median(times))
+}
+
 /// A scratch directory for a benchmark's files, removed when dropped.
 pub struct ScratchDir(pub std::path::PathBuf);
 
@@ -217,15 +228,7 @@ pub fn bench_notebook_at(db: &std::path::Path, networks: usize) -> Result<Notebo
             offset,
             ..ListQuery::default()
         };
-        let time = |f: &dyn Fn() -> Result<(), LabError>| -> Result<f64, LabError> {
-            let mut v = Vec::new();
-            for _ in 0..9 {
-                let t = Instant::now();
-                f()?;
-                v.push(t.elapsed().as_secs_f64() * 1e3);
-            }
-            Ok(median(v))
-        };
+        let time = |f: &dyn Fn() -> Result<(), LabError>| median_ms(9, f);
         Ok(NotebookBench {
             networks,
             plan_seconds,

@@ -24,7 +24,7 @@ pub mod topology;
 mod train_one;
 
 pub use bench::{
-    bench_notebook, bench_notebook_at, bench_table, bench_train, BenchRequest, BenchRow,
+    bench_notebook, bench_notebook_at, bench_table, bench_train, median_ms, BenchRequest, BenchRow,
     NotebookBench, ScratchDir,
 };
 pub use bench_fixed_points::{bench_fixed_points, BenchNetworks, FixedPointBench};

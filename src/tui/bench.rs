@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::path::Path;
-use std::time::Instant;
 
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -14,7 +13,7 @@ use super::draw::draw;
 use super::snapshot::poll;
 use super::theme::Theme;
 use crate::lab::compare::{Comparison, MapPoint};
-use crate::lab::LabError;
+use crate::lab::{median_ms, LabError};
 use ndarray::Array2;
 
 /// What `rnnlab bench tui` measured.
@@ -66,11 +65,6 @@ fn synthetic_comparison(n: usize) -> (Comparison, Array2<f64>) {
     (comparison, d)
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// Polls the notebook at `db` and draws every pane at `width`×`height`, `repeats` times each.
 pub fn bench_frames(
     db: &Path,
@@ -81,54 +75,41 @@ pub fn bench_frames(
     let mut app = App::new(db.to_path_buf(), Vec::new());
     app.resize(width, height);
     app.apply(poll(db, &app.request())?);
-    let mut polls = Vec::new();
-    for _ in 0..repeats.max(1) {
-        let t = Instant::now();
-        let s = poll(db, &app.request())?;
-        polls.push(t.elapsed().as_secs_f64() * 1e3);
-        app.apply(s);
-    }
+    let poll_ms = median_ms(repeats, || -> Result<(), LabError> {
+        app.apply(poll(db, &app.request())?);
+        Ok(())
+    })?;
     let mut terminal =
         Terminal::new(TestBackend::new(width, height)).map_err(|source| LabError::Io {
             path: "terminal".into(),
             source,
         })?;
     let theme = Theme::default();
-    let mut frame_ms = Vec::new();
-    for pane in Pane::ALL {
-        app.pane = pane;
-        let mut times = Vec::new();
-        for _ in 0..repeats.max(1) {
-            let t = Instant::now();
+    let frame = |terminal: &mut Terminal<TestBackend>, app: &App| {
+        median_ms(repeats, || {
             terminal
-                .draw(|f| draw(f, &app, &theme))
+                .draw(|f| draw(f, app, &theme))
+                .map(drop)
                 .map_err(|source| LabError::Io {
                     path: "terminal".into(),
                     source,
-                })?;
-            times.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-        frame_ms.push((pane.title(), median(times)));
+                })
+        })
+    };
+    let mut frame_ms = Vec::new();
+    for pane in Pane::ALL {
+        app.pane = pane;
+        frame_ms.push((pane.title(), frame(&mut terminal, &app)?));
     }
     app.pane = Pane::Similarity;
     app.snapshot.similarity = Some(synthetic_comparison(1000));
-    let mut heat = Vec::new();
-    for _ in 0..repeats.max(1) {
-        let t = Instant::now();
-        terminal
-            .draw(|f| draw(f, &app, &theme))
-            .map_err(|source| LabError::Io {
-                path: "terminal".into(),
-                source,
-            })?;
-        heat.push(t.elapsed().as_secs_f64() * 1e3);
-    }
+    let heat_map_1000_ms = frame(&mut terminal, &app)?;
     Ok(TuiBench {
         networks: app.snapshot.total,
         size: (width, height),
-        poll_ms: median(polls),
+        poll_ms,
         frame_ms,
-        heat_map_1000_ms: median(heat),
+        heat_map_1000_ms,
     })
 }
 

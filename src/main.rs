@@ -661,6 +661,17 @@ fn analyze(db: &Path, args: AnalyzeArgs) -> Result<ExitCode, LabError> {
     })
 }
 
+/// `--output`, or by default `network-ID-WHAT.npz`, `EXPERIMENT-WHAT.npz` or `WHAT.npz`.
+fn npz_path(args: &ExportArgs, what: &str) -> PathBuf {
+    args.output
+        .clone()
+        .unwrap_or_else(|| match (args.network, &args.experiment) {
+            (Some(id), _) => PathBuf::from(format!("network-{id}-{what}.npz")),
+            (None, Some(name)) => PathBuf::from(format!("{name}-{what}.npz")),
+            (None, None) => PathBuf::from(format!("{what}.npz")),
+        })
+}
+
 /// A buffered writer to the file, or to stdout.
 fn output(path: &Option<PathBuf>) -> Result<Box<dyn std::io::Write>, LabError> {
     Ok(match path {
@@ -798,13 +809,7 @@ fn export(db: &Path, args: ExportArgs) -> Result<ExitCode, LabError> {
             eprintln!("wrote the weights of {n} networks to {}", path.display());
         }
         ("fixed-points", "npz") => {
-            let path = args
-                .output
-                .unwrap_or_else(|| match (args.network, &args.experiment) {
-                    (Some(id), _) => PathBuf::from(format!("network-{id}-fixed-points.npz")),
-                    (None, Some(name)) => PathBuf::from(format!("{name}-fixed-points.npz")),
-                    (None, None) => PathBuf::from("fixed-points.npz"),
-                });
+            let path = npz_path(&args, "fixed-points");
             let n = lab::export_fixed_points::export_fixed_points_npz(&notebook, &query, &path)?;
             eprintln!(
                 "wrote the fixed points of {n} networks to {}",
@@ -845,13 +850,7 @@ fn export(db: &Path, args: ExportArgs) -> Result<ExitCode, LabError> {
             )))
         }
         ("states", "npz") => {
-            let path = args
-                .output
-                .unwrap_or_else(|| match (args.network, &args.experiment) {
-                    (Some(id), _) => PathBuf::from(format!("network-{id}-states.npz")),
-                    (None, Some(name)) => PathBuf::from(format!("{name}-states.npz")),
-                    (None, None) => PathBuf::from("states.npz"),
-                });
+            let path = npz_path(&args, "states");
             let n = lab::export_similarity::export_states_npz(&notebook, &query, &path)?;
             eprintln!(
                 "wrote the probe states of {n} networks to {}",

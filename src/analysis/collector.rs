@@ -20,6 +20,8 @@ pub(super) struct Collector<'a> {
     bounded: bool,
     kept: PointIndex,
     qs: Vec<f64>,
+    /// Kept points already linearised (for the attractor pass), until replaced.
+    linearised: Vec<Option<FixedPoint>>,
 }
 
 impl<'a> Collector<'a> {
@@ -50,6 +52,7 @@ impl<'a> Collector<'a> {
             bounded: map.spec().activation == Activation::Tanh,
             kept: PointIndex::new(s),
             qs: Vec::new(),
+            linearised: Vec::new(),
         }
     }
 
@@ -75,31 +78,39 @@ impl<'a> Collector<'a> {
             Some(k) => {
                 self.qs[k] = q;
                 self.kept.replace(k, h.clone());
+                self.linearised[k] = None;
             }
             None => {
                 self.kept.insert(h.clone());
                 self.qs.push(q);
+                self.linearised.push(None);
             }
         }
         Some((h, q))
     }
 
+    /// Kept point `k`, linearised once (again only after it is replaced by a better one).
+    fn linearised(&mut self, k: usize) -> &FixedPoint {
+        let (map, x, opts, q) = (self.map, self.x, self.opts, self.qs[k]);
+        let point = self.kept.point(k);
+        self.linearised[k].get_or_insert_with(|| linearise(map, point.clone(), q, x, opts))
+    }
+
     /// The kept fixed points (q below the tolerance) that are stable.
-    pub(super) fn attractors(&self) -> Vec<Array1<f64>> {
-        (0..self.qs.len())
-            .filter(|&k| self.qs[k] < self.opts.q_tolerance)
-            .map(|k| self.kept.point(k))
-            .filter(|h| linearise(self.map, (*h).clone(), 0.0, self.x, self.opts).stable())
-            .cloned()
-            .collect()
+    pub(super) fn attractors(&mut self) -> Vec<Array1<f64>> {
+        let mut found = Vec::new();
+        for k in 0..self.qs.len() {
+            if self.qs[k] < self.opts.q_tolerance && self.linearised(k).stable() {
+                found.push(self.kept.point(k).clone());
+            }
+        }
+        found
     }
 
     /// The kept points, linearised, in the order first found.
-    pub(super) fn finish(self) -> Vec<FixedPoint> {
-        self.qs
-            .iter()
-            .enumerate()
-            .map(|(k, &q)| linearise(self.map, self.kept.point(k).clone(), q, self.x, self.opts))
+    pub(super) fn finish(mut self) -> Vec<FixedPoint> {
+        (0..self.qs.len())
+            .map(|k| self.linearised(k).clone())
             .collect()
     }
 }

@@ -130,36 +130,19 @@ fn a_sweep_analyses_every_network_and_the_points_can_be_shown_rerun_and_exported
     );
 
     // Exports: one CSV line and one JSON object per stored point; npz arrays per network.
-    let csv = rnnlab(&[
-        "export",
-        "--db",
-        s(&db),
-        "--what",
-        "fixed-points",
-        "--format",
-        "csv",
-    ]);
+    let csv = rnnlab(&["export", "fixed-points", "--db", s(&db), "--format", "csv"]);
     assert_eq!(
         String::from_utf8(csv.stdout).unwrap().lines().count(),
         total + 1
     );
-    let json = run_ok(&[
-        "export",
-        "--db",
-        s(&db),
-        "--what",
-        "fixed-points",
-        "--format",
-        "json",
-    ]);
+    let json = run_ok(&["export", "fixed-points", "--db", s(&db), "--format", "json"]);
     assert_eq!(json.as_array().unwrap().len(), total);
     let npz = dir.path().join("fp.npz");
     let out = rnnlab(&[
         "export",
+        "fixed-points",
         "--db",
         s(&db),
-        "--what",
-        "fixed-points",
         "--format",
         "npz",
         "--output",
@@ -335,7 +318,7 @@ fn geometry_matrices_grow_incrementally_and_match_a_full_recomputation() {
     let reductions: Vec<_> = (1..=new.id)
         .map(|id| {
             let row = nb.network(id).unwrap();
-            let (e, params) = rnnlab::lab::stored::stored_network(&nb, &row)
+            let (e, params) = rnnlab::lab::notebook::stored_network(&nb, &row)
                 .unwrap()
                 .unwrap();
             let probe = probe.get_or_insert_with(|| StateProbe::new(&e.task));
@@ -362,24 +345,15 @@ fn geometry_matrices_grow_incrementally_and_match_a_full_recomputation() {
         metrics.starts_with(&["svcca", "cca-angular", "procrustes"]),
         "{metrics:?}"
     );
-    let csv = rnnlab(&[
-        "export",
-        "--db",
-        s(&db),
-        "--what",
-        "distances",
-        "--format",
-        "csv",
-    ]);
+    let csv = rnnlab(&["export", "distances", "--db", s(&db), "--format", "csv"]);
     let text = String::from_utf8(csv.stdout).unwrap();
     assert_eq!(text.lines().filter(|l| l.starts_with("svcca,")).count(), 10);
     let npz = dir.path().join("states.npz");
     let out = rnnlab(&[
         "export",
+        "states",
         "--db",
         s(&db),
-        "--what",
-        "states",
         "--format",
         "npz",
         "--output",
@@ -392,15 +366,7 @@ fn geometry_matrices_grow_incrementally_and_match_a_full_recomputation() {
     );
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&npz).unwrap()).unwrap();
     assert!(zip.by_name("net5/states.npy").is_ok());
-    let bad = rnnlab(&[
-        "export",
-        "--db",
-        s(&db),
-        "--what",
-        "states",
-        "--format",
-        "csv",
-    ]);
+    let bad = rnnlab(&["export", "states", "--db", s(&db), "--format", "csv"]);
     assert_eq!(bad.status.code(), Some(2));
     let bad = rnnlab(&["compare", "--db", s(&db), "--variance", "1.5"]);
     assert_eq!(bad.status.code(), Some(2));

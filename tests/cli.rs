@@ -93,7 +93,7 @@ fn bad_arguments_give_one_line_and_exit_2() {
         ),
         (
             &["train", "--task", "sine", "--arch", "gru", "--lr", "-1"],
-            "learning_rate",
+            "learning-rate",
         ),
         (
             &[

@@ -151,11 +151,11 @@ fn pseudo_fixed_points_outside_the_tanh_box_are_not_reported() {
 #[test]
 fn a_trained_flipflop_gru_has_the_cube_scaffold() {
     use rnnlab::task::{FlipFlop, Task};
-    use rnnlab::train::{net_spec, train, TrainConfig};
+    use rnnlab::train::{train, TrainConfig};
     use std::ops::ControlFlow;
 
     let task = Task::FlipFlop(FlipFlop::default());
-    let spec = net_spec(&task, Arch::Gru, Activation::Tanh, 24);
+    let spec = NetSpec::for_task(&task, Arch::Gru, Activation::Tanh, 24);
     let config = TrainConfig {
         steps: 4000,
         ..TrainConfig::for_task(&task)
@@ -287,7 +287,7 @@ fn a_network_with_nan_weights_gets_a_reason_not_a_panic() {
         time_steps: 10,
         ..FlipFlop::default()
     });
-    let spec = rnnlab::train::net_spec(&task, Arch::Gru, Activation::Tanh, 4);
+    let spec = NetSpec::for_task(&task, Arch::Gru, Activation::Tanh, 4);
     let mut params = Params::<f32>::zeros(spec);
     params.data.fill(f32::NAN);
     let found = network_fixed_points(&params, &task, &FixedPointOptions::default());

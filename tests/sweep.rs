@@ -107,23 +107,14 @@ fn run_plans_trains_lists_and_exports_and_is_idempotent() {
     let st: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(st["experiments"][0]["experiment"], "small");
 
-    let csv = rnnlab(&[
-        "export",
-        "--db",
-        s(&db),
-        "--what",
-        "networks",
-        "--format",
-        "csv",
-    ]);
+    let csv = rnnlab(&["export", "networks", "--db", s(&db), "--format", "csv"]);
     assert_eq!(String::from_utf8(csv.stdout).unwrap().lines().count(), 7);
     let npz = dir.path().join("w.npz");
     let out = rnnlab(&[
         "export",
+        "weights",
         "--db",
         s(&db),
-        "--what",
-        "weights",
         "--format",
         "npz",
         "--network",
@@ -348,15 +339,7 @@ fn bad_input_is_one_line_exit_2_and_writes_nothing() {
         ),
         (vec!["ls", "--db", s(&db), "--sort", "colour"], "colour"),
         (
-            vec![
-                "export",
-                "--db",
-                s(&db),
-                "--what",
-                "weights",
-                "--format",
-                "csv",
-            ],
+            vec!["export", "weights", "--db", s(&db), "--format", "csv"],
             "npz",
         ),
     ] {

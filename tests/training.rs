@@ -2,9 +2,9 @@
 
 use std::ops::ControlFlow;
 
-use rnnlab::net::{Activation, Arch};
+use rnnlab::net::{Activation, Arch, NetSpec};
 use rnnlab::task::{FlipFlop, Task};
-use rnnlab::train::{net_spec, train, OptimizerKind, TrainConfig};
+use rnnlab::train::{train, OptimizerKind, TrainConfig};
 
 fn flipflop() -> Task {
     Task::FlipFlop(FlipFlop::default())
@@ -22,7 +22,7 @@ fn same_seed_gives_bitwise_identical_weights_and_another_seed_does_not() {
         ..TrainConfig::default()
     };
     for arch in Arch::ALL {
-        let spec = net_spec(&task, arch, Activation::Tanh, 8);
+        let spec = NetSpec::for_task(&task, arch, Activation::Tanh, 8);
         let a = train(&task, spec, &config, 42, &mut |_| ControlFlow::Continue(()));
         let b = train(&task, spec, &config, 42, &mut |_| ControlFlow::Continue(()));
         let c = train(&task, spec, &config, 43, &mut |_| ControlFlow::Continue(()));
@@ -44,7 +44,7 @@ fn a_huge_learning_rate_ends_as_diverged_without_panic() {
         divergence_retries: 0,
         ..TrainConfig::default()
     };
-    let spec = net_spec(&task, Arch::Vanilla, Activation::Relu, 16);
+    let spec = NetSpec::for_task(&task, Arch::Vanilla, Activation::Relu, 16);
     let mut seen = 0;
     let outcome = train(&task, spec, &config, 0, &mut |_| {
         seen += 1;
@@ -66,7 +66,7 @@ fn divergence_backs_off_to_a_checkpoint_and_recovers() {
     // This ReLU LSTM blows up at step ~30 with Adam at 3e-3 (seed 4); half the rate from the
     // last checkpoint trains on.
     let task = flipflop();
-    let spec = net_spec(&task, Arch::Lstm, Activation::Relu, 64);
+    let spec = NetSpec::for_task(&task, Arch::Lstm, Activation::Relu, 64);
     let base = TrainConfig {
         learning_rate: 3e-3,
         steps: 150,
@@ -100,7 +100,7 @@ fn divergence_backs_off_to_a_checkpoint_and_recovers() {
         divergence_retries: 2,
         ..TrainConfig::default()
     };
-    let spec = net_spec(&task, Arch::Vanilla, Activation::Relu, 16);
+    let spec = NetSpec::for_task(&task, Arch::Vanilla, Activation::Relu, 16);
     let outcome = train(
         &task,
         spec,
@@ -123,7 +123,7 @@ fn small_vanilla_and_gru_learn_flipflop() {
         ..TrainConfig::for_task(&task)
     };
     for arch in [Arch::Vanilla, Arch::Gru] {
-        let spec = net_spec(&task, arch, Activation::Tanh, 32);
+        let spec = NetSpec::for_task(&task, arch, Activation::Tanh, 32);
         let outcome = train(&task, spec, &config, 1, &mut |_| ControlFlow::Continue(()));
         assert!(outcome.diverged.is_none(), "{arch}: {:?}", outcome.diverged);
         assert!(

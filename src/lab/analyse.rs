@@ -12,8 +12,9 @@ use serde::Serialize;
 
 use super::compare::update_similarity;
 use super::error::LabError;
+use super::notebook::stored_network;
 use super::pool::{panic_message, run_workers};
-use super::stored::stored_network;
+use super::settings::AnalysisSettings;
 use crate::analysis::similarity::ReductionOptions;
 use crate::analysis::{
     network_fixed_points, topology_of, FixedPointOptions, Topology, TOPOLOGY_VERSION,
@@ -134,32 +135,25 @@ pub fn store_record(
     Ok(notebook.store_analysis(id, worker, record, &distance)?)
 }
 
-/// Settings of the search: `base` with the keys of `overrides` (any key of
-/// [`FixedPointOptions`]) replaced, checked.
-pub fn options_with(
-    base: &FixedPointOptions,
-    overrides: &serde_json::Map<String, serde_json::Value>,
-) -> Result<FixedPointOptions, String> {
-    let mut value = serde_json::to_value(base).expect("settings serialise");
-    let map = value.as_object_mut().expect("settings are a map");
-    for (k, v) in overrides {
-        map.insert(k.clone(), v.clone());
-    }
-    let options: FixedPointOptions = serde_json::from_value(value).map_err(|e| e.to_string())?;
-    options.validate()?;
-    Ok(options)
+/// Which fixed-point search settings analyse a network.
+#[derive(Clone, Copy, Debug)]
+pub enum SearchSettings<'a> {
+    /// These (a sweep: the `[analysis]` table of the file being run).
+    Exactly(&'a FixedPointOptions),
+    /// The network's stored experiment's `[analysis]` table, with these replaced
+    /// (`rnnlab analyze --starts ...`).
+    StoredWith(&'a AnalysisSettings),
 }
 
-/// Analyses one claimed network with its experiment's `[analysis]` settings patched by
-/// `overrides`; a network that cannot be analysed gets a record saying why (and no points)
-/// rather than an error, so one bad network never stops a sweep.
+/// Analyses one claimed network; a network that cannot be analysed gets a record saying why
+/// (and no points) rather than an error, so one bad network never stops a sweep.
 pub fn analyse_network(
     notebook: &Notebook,
     network: &NetworkRow,
-    overrides: &serde_json::Map<String, serde_json::Value>,
+    settings: SearchSettings,
 ) -> Result<AnalysisRecord, LabError> {
     let failed = |note: String| AnalysisRecord {
-        settings: serde_json::to_string(overrides).expect("settings serialise"),
+        settings: "{}".into(),
         summary: "[]".into(),
         note: Some(note),
         seconds: 0.0,
@@ -172,10 +166,17 @@ pub fn analyse_network(
         Err(LabError::Store(e)) => return Err(LabError::Store(e)),
         Err(e) => return Ok(failed(e.to_string())),
     };
-    let options = match options_with(&experiment.analysis, overrides) {
-        Ok(o) => o,
-        Err(m) => return Ok(failed(format!("analysis settings: {m}"))),
+    let options = match settings {
+        SearchSettings::Exactly(options) => options.clone(),
+        SearchSettings::StoredWith(given) => {
+            let mut options = experiment.analysis.clone();
+            given.apply(&mut options);
+            options
+        }
     };
+    if let Err(m) = options.validate() {
+        return Ok(failed(format!("analysis settings: {m}")));
+    }
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         analysis_record(&experiment.task, &params, &options)
     }));
@@ -189,7 +190,7 @@ pub fn analyse_network(
 
 /// What `rnnlab analyze` did.
 #[derive(Clone, Debug, Default, Serialize)]
-pub struct AnalyzeSummary {
+pub struct AnalyseSummary {
     /// Analysed networks marked for a new analysis (`--force`).
     pub reset: usize,
     /// Networks this process analysed.
@@ -206,8 +207,25 @@ pub struct AnalyzeSummary {
     pub stopped: bool,
 }
 
+impl std::fmt::Display for AnalyseSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} networks analysed ({} with a note), {} fixed and slow points stored",
+            self.analysed, self.with_note, self.points
+        )?;
+        if self.reset > 0 {
+            write!(f, ", {} marked for a new analysis", self.reset)?;
+        }
+        if self.stopped {
+            write!(f, ", stopped")?;
+        }
+        writeln!(f, " in {:.1} s", self.seconds)
+    }
+}
+
 /// Reports each analysed network.
-pub trait AnalyzeObserver: Sync {
+pub trait AnalyseObserver: Sync {
     /// `remaining` trained networks wait for analysis.
     fn planned(&self, remaining: usize);
     /// A network's analysis is stored.
@@ -215,32 +233,32 @@ pub trait AnalyzeObserver: Sync {
 }
 
 /// Analyses every trained, unanalysed network in `scope` with `jobs` threads until done or
-/// `stop` is set; with `force`, analysed ones are analysed again. `overrides` replace keys of
+/// `stop` is set; with `force`, analysed ones are analysed again. `settings` replace fields of
 /// each experiment's `[analysis]` settings.
 pub fn run_analysis(
     db: &Path,
     scope: AnalysisScope,
     force: bool,
-    overrides: &serde_json::Map<String, serde_json::Value>,
+    settings: &AnalysisSettings,
     jobs: usize,
     stop: Arc<AtomicBool>,
-    observer: &dyn AnalyzeObserver,
-) -> Result<AnalyzeSummary, LabError> {
+    observer: &dyn AnalyseObserver,
+) -> Result<AnalyseSummary, LabError> {
     let started = Instant::now();
     let notebook = Notebook::open(db)?;
     notebook.requeue_orphans()?;
     let reset = if force { notebook.reanalyse(scope)? } else { 0 };
     observer.planned(notebook.unanalysed(scope)?);
-    let summary = Mutex::new(AnalyzeSummary {
+    let summary = Mutex::new(AnalyseSummary {
         reset,
-        ..AnalyzeSummary::default()
+        ..AnalyseSummary::default()
     });
     run_workers(db, jobs, &stop, &|_, notebook, worker| {
         while !stop.load(Ordering::SeqCst) {
             let Some(network) = notebook.claim_analysis(scope, worker)? else {
                 break;
             };
-            let record = analyse_network(notebook, &network, overrides)?;
+            let record = analyse_network(notebook, &network, SearchSettings::StoredWith(settings))?;
             if store_record(notebook, network.id, worker, &record)? {
                 let mut sm = summary.lock().expect("no panics hold it");
                 sm.analysed += 1;

@@ -11,8 +11,8 @@ use ndarray::Array2;
 use serde::Serialize;
 
 use super::error::LabError;
-use super::export::for_each_network;
-use super::stored::stored_network;
+use super::notebook::for_each_network;
+use super::notebook::stored_network;
 use crate::analysis::similarity::{
     classical_mds, knn_accuracy, pairwise, reduce, silhouette, Metric, ReductionOptions, StateProbe,
 };

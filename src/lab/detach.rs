@@ -8,13 +8,29 @@ use std::process::{Command, Stdio};
 
 use super::error::LabError;
 
+/// Starts `rnnlab run EXPERIMENT --db DB [--jobs N]` detached with the rnnlab binary `exe`.
+/// Returns the child's pid and its log path.
+pub fn run_detached(
+    exe: &Path,
+    experiment: &Path,
+    db: &Path,
+    jobs: Option<usize>,
+) -> Result<(u32, PathBuf), LabError> {
+    let mut args: Vec<OsString> = vec![
+        "run".into(),
+        experiment.as_os_str().to_owned(),
+        "--db".into(),
+        db.as_os_str().to_owned(),
+    ];
+    if let Some(jobs) = jobs {
+        args.extend(["--jobs".into(), jobs.to_string().into()]);
+    }
+    spawn_detached(exe, &args, db)
+}
+
 /// Starts the rnnlab binary `exe` with `args` detached, its output appended to a log beside
 /// the notebook `db`. Returns the child's pid and the log path.
-pub fn spawn_detached(
-    exe: &Path,
-    args: &[OsString],
-    db: &Path,
-) -> Result<(u32, PathBuf), LabError> {
+fn spawn_detached(exe: &Path, args: &[OsString], db: &Path) -> Result<(u32, PathBuf), LabError> {
     let log = log_path_beside(db);
     let io = |path: &Path| {
         let path = path.to_path_buf();

@@ -37,6 +37,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::error::LabError;
+use super::settings::{AnalysisSettings, TrainSettings};
 use crate::analysis::FixedPointOptions;
 use crate::net::{Activation, Arch};
 use rand::{Rng, SeedableRng};
@@ -183,11 +184,11 @@ struct ExperimentFile {
     task: Task,
     grid: Grid,
     #[serde(default)]
-    train: TrainConfig,
+    train: TrainSettings,
     #[serde(default)]
     search: Option<Search>,
     #[serde(default)]
-    analysis: FixedPointOptions,
+    analysis: AnalysisSettings,
 }
 
 /// A parsed, validated experiment.
@@ -203,8 +204,9 @@ pub struct Experiment {
     pub grid: Grid,
     /// The seeds of every configuration.
     pub seeds: Vec<u64>,
-    /// The training settings the file sets explicitly (key → value).
-    pub train: serde_json::Map<String, serde_json::Value>,
+    /// The training settings the file sets explicitly.
+    #[serde(serialize_with = "sorted_keys")]
+    pub train: TrainSettings,
     /// The paper's random search, if the file asks for it.
     pub search: Option<Search>,
     /// The fixed-point search settings (`[analysis]`). Not part of the experiment's identity:
@@ -214,6 +216,14 @@ pub struct Experiment {
     /// The file as written.
     #[serde(skip)]
     pub text: String,
+}
+
+/// The written settings as a map with sorted keys: the experiment's identity does not depend on
+/// the order of the struct's fields.
+fn sorted_keys<S: serde::Serializer>(settings: &TrainSettings, s: S) -> Result<S::Ok, S::Error> {
+    serde_json::to_value(settings)
+        .map_err(serde::ser::Error::custom)?
+        .serialize(s)
 }
 
 /// One line: `FILE:LINE: message` (or `FILE: message` when no line is known).
@@ -247,25 +257,12 @@ impl Experiment {
     pub fn parse(path: &Path, text: &str) -> Result<Experiment, LabError> {
         let file: ExperimentFile =
             toml::from_str(text).map_err(|e| located(path, text, e.span(), e.message()))?;
-        // The same text as a plain table tells which training keys were written.
-        let table: toml::Table =
-            toml::from_str(text).map_err(|e| located(path, text, e.span(), e.message()))?;
-        let written: Vec<String> = table
-            .get("train")
-            .and_then(|t| t.as_table())
-            .map(|t| t.keys().cloned().collect())
-            .unwrap_or_default();
         let bad = |m: String| located(path, text, None, &m);
-        if written.iter().any(|k| k == "l2") {
+        if file.train.l2.is_some() {
             return Err(bad(
                 "[train] l2: set L2 in [grid] l2 (it is part of the grid)".into(),
             ));
         }
-        let all = serde_json::to_value(&file.train).expect("settings serialise");
-        let train: serde_json::Map<_, _> = written
-            .iter()
-            .filter_map(|k| all.get(k).map(|v| (k.clone(), v.clone())))
-            .collect();
 
         let name = file.name.trim().to_string();
         if name.is_empty() {
@@ -294,7 +291,9 @@ impl Experiment {
         if let Some(search) = &file.search {
             search.validate().map_err(bad)?;
         }
-        file.analysis
+        let mut analysis = FixedPointOptions::default();
+        file.analysis.apply(&mut analysis);
+        analysis
             .validate()
             .map_err(|m| bad(format!("[analysis] {m}")))?;
         let seeds = file.seeds.values();
@@ -307,9 +306,9 @@ impl Experiment {
             task: file.task,
             grid: file.grid,
             seeds,
-            train,
+            train: file.train,
             search: file.search,
-            analysis: file.analysis,
+            analysis,
             text: text.to_string(),
         };
         // Every network's merged settings must be usable.
@@ -327,14 +326,8 @@ impl Experiment {
     /// The training settings of one configuration: per-network defaults, then the file's keys,
     /// then the grid's L2.
     pub fn config_for(&self, arch: Arch, activation: Activation, l2: f64) -> TrainConfig {
-        let base = TrainConfig::for_network(&self.task, arch, activation);
-        let mut value = serde_json::to_value(base).expect("settings serialise");
-        let map = value.as_object_mut().expect("settings are a map");
-        for (k, v) in &self.train {
-            map.insert(k.clone(), v.clone());
-        }
-        let mut config: TrainConfig =
-            serde_json::from_value(value).expect("keys were checked against TrainConfig");
+        let mut config = TrainConfig::for_network(&self.task, arch, activation);
+        self.train.apply(&mut config);
         config.l2 = l2;
         config
     }

@@ -11,7 +11,7 @@ use ndarray::ArrayView1;
 
 use super::analyse::{analysis_record, summarise, InputSummary};
 use super::error::LabError;
-use super::stored::stored_network;
+use super::notebook::stored_network;
 use crate::analysis::linearise_at;
 use crate::net::CellMap;
 use crate::store::{AnalysisRecord, NetState, Notebook, StoredFixedPoint};

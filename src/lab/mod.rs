@@ -1,33 +1,28 @@
-//! What the command line runs: training one network, benchmarks, saved networks; later, sweeps
-//! planned from experiment files into the notebook and the worker pool.
+//! What the commands run, above the pure computation: experiment files, sweeps and their
+//! worker pool, analysis runs, comparisons, status, exports, benchmarks, detached runs and
+//! saved networks. The command line (`src/cli/`) and the terminal notebook call into here.
 
 pub mod analyse;
-mod bench;
-mod bench_fixed_points;
-mod bench_similarity;
+pub mod bench;
 pub mod compare;
 pub mod detach;
 mod error;
 pub mod experiment;
 pub mod export;
-pub mod export_fixed_points;
-pub mod export_similarity;
 pub mod fixed_points;
 pub mod network_file;
-mod npz;
+pub mod notebook;
 mod pool;
-pub mod progress;
+pub mod settings;
 pub mod status;
-pub mod stored;
 pub mod sweep;
 pub mod topology;
 mod train_one;
 
-pub use bench::{
-    bench_notebook, bench_notebook_at, bench_table, bench_train, median_ms, BenchRequest, BenchRow,
-    NotebookBench, ScratchDir,
-};
-pub use bench_fixed_points::{bench_fixed_points, BenchNetworks, FixedPointBench};
-pub use bench_similarity::{bench_similarity, SimilarityBench};
 pub use error::LabError;
 pub use train_one::{train_one, TrainReport, TrainRequest};
+
+/// Threads a parallel command uses unless told: the cores this process may run on.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}

@@ -6,18 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::error::LabError;
-use crate::store::{now, NetworkRow, Notebook, StatusRow, WorkerRow};
-
-/// Opens a notebook that must already exist (reading commands never create one).
-pub fn open_existing(db: &Path) -> Result<Notebook, LabError> {
-    if !db.exists() {
-        return Err(LabError::Invalid(format!(
-            "{}: no notebook here (start one with `rnnlab run EXPERIMENT.toml`, or pass --db)",
-            db.display()
-        )));
-    }
-    Ok(Notebook::open(db)?)
-}
+use crate::store::{now, NetworkRow, StatusRow, WorkerRow};
 
 /// One experiment's progress.
 #[derive(Clone, Debug, Serialize)]
@@ -42,7 +31,7 @@ pub struct StatusReport {
 
 /// Reads the notebook's progress.
 pub fn status(db: &Path) -> Result<StatusReport, LabError> {
-    let notebook = open_existing(db)?;
+    let notebook = super::notebook::open_existing(db)?;
     let experiments = notebook
         .status()?
         .into_iter()

@@ -18,13 +18,13 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::analyse::{analyse_network, store_record};
+use super::analyse::{analyse_network, store_record, SearchSettings};
 use super::compare::update_similarity;
 use super::error::LabError;
 use super::experiment::Experiment;
 use super::pool::{panic_message, run_workers};
 use crate::analysis::similarity::ReductionOptions;
-use crate::net::{Activation, Arch};
+use crate::net::{Activation, Arch, NetSpec};
 use crate::store::{AnalysisRecord, AnalysisScope, NetState, NetworkRow, Notebook, Outcome};
 use crate::train::{self, LossCurve, Progress, TrainConfig};
 
@@ -56,6 +56,24 @@ pub struct RunSummary {
     pub seconds: f64,
     /// True if stopped by a signal before the sweep finished.
     pub stopped: bool,
+}
+
+impl std::fmt::Display for RunSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} newly planned, {} trained, {} analysed, {} diverged, {} failed",
+            self.experiment, self.planned, self.trained, self.analysed, self.diverged, self.failed
+        )?;
+        if self.stopped {
+            write!(
+                f,
+                ", stopped ({} in flight planned again)",
+                self.interrupted
+            )?;
+        }
+        writeln!(f, " in {:.1} s", self.seconds)
+    }
 }
 
 /// What the run reports as it goes, for progress bars or log lines.
@@ -244,9 +262,11 @@ fn analyse(
     summary: &Mutex<RunSummary>,
 ) -> Result<(), LabError> {
     observer.analysing(slot, network);
-    let settings = serde_json::to_value(&experiment.analysis).expect("settings serialise");
-    let overrides = settings.as_object().expect("settings are a map");
-    let record = analyse_network(notebook, network, overrides)?;
+    let record = analyse_network(
+        notebook,
+        network,
+        SearchSettings::Exactly(&experiment.analysis),
+    )?;
     if store_record(notebook, network.id, worker, &record)? {
         summary.lock().expect("no panics hold it").analysed += 1;
     }
@@ -300,7 +320,7 @@ fn train_network(
         Ok(p) => p,
         Err(reason) => return Some(failed(reason)),
     };
-    let spec = train::net_spec(&experiment.task, arch, activation, network.units as usize);
+    let spec = NetSpec::for_task(&experiment.task, arch, activation, network.units as usize);
     let mut curve = LossCurve::new(CURVE_POINTS);
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         train::train(

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::analyse::analysis_record;
 use super::error::LabError;
-use super::stored::stored_network;
+use super::notebook::stored_network;
 use crate::analysis::{Topology, TOPOLOGY_VERSION};
 use crate::store::Notebook;
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::error::LabError;
 use super::network_file::{self, NetworkMeta};
-use crate::net::{Activation, Arch};
+use crate::net::{Activation, Arch, NetSpec};
 use crate::task::Task;
 use crate::train::{self, Progress, TrainConfig};
 
@@ -76,7 +76,7 @@ pub fn train_one(
     if request.units == 0 {
         return Err(LabError::Invalid("--units must be at least 1".into()));
     }
-    let spec = train::net_spec(
+    let spec = NetSpec::for_task(
         &request.task,
         request.arch,
         request.activation,

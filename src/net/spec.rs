@@ -100,6 +100,23 @@ pub struct NetSpec {
 }
 
 impl NetSpec {
+    /// The network shape a task implies for a cell: the task's inputs and outputs, `units` wide.
+    pub fn for_task(
+        task: &crate::task::Task,
+        arch: Arch,
+        activation: Activation,
+        units: usize,
+    ) -> NetSpec {
+        let def = task.definition();
+        NetSpec {
+            arch,
+            activation,
+            inputs: def.inputs(),
+            units,
+            outputs: def.outputs(),
+        }
+    }
+
     /// Dimension of the dynamical state (N, or 2N for the LSTM).
     pub fn state_dim(&self) -> usize {
         self.arch.state_dim(self.units)

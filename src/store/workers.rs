@@ -8,11 +8,25 @@ use super::{now, Notebook, StoreError};
 /// A worker whose heartbeat is older than this is dead, wherever it ran.
 pub const STALE_AFTER_SECONDS: f64 = 30.0;
 
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .or_else(|_| std::env::var("HOSTNAME"))
-        .unwrap_or_else(|_| "localhost".into())
+/// This machine's name, as workers register it and as the terminal notebook compares it before
+/// it signals a worker: gethostname(2), which needs no /proc; else `$HOSTNAME`; else "localhost".
+pub fn this_host() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most `len` bytes into the buffer we own.
+    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
+    let name = if ok {
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).trim().to_string()
+    } else {
+        String::new()
+    };
+    if !name.is_empty() {
+        return name;
+    }
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+        .unwrap_or_else(|| "localhost".into())
 }
 
 /// True unless this host can tell that `pid` is gone (Linux: no /proc/PID).
@@ -24,7 +38,7 @@ fn process_alive(pid: i64) -> bool {
 impl Notebook {
     /// Registers this process as a worker; returns its id.
     pub fn register_worker(&self) -> Result<String, StoreError> {
-        let (host, pid, t) = (host_name(), std::process::id(), now());
+        let (host, pid, t) = (this_host(), std::process::id(), now());
         let id = format!("{host}:{pid}:{:x}", (t * 1e6) as u64);
         self.conn
             .execute(
@@ -70,7 +84,7 @@ impl Notebook {
     /// removes them and puts the networks they held back to planned (those held for analysis
     /// back to unclaimed). Returns how many networks were planned again.
     pub fn requeue_orphans(&self) -> Result<usize, StoreError> {
-        let host = host_name();
+        let host = this_host();
         let dead: Vec<String> = self
             .workers()?
             .into_iter()

@@ -18,7 +18,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::net::{backward, forward, mse, Activation, Arch, NetSpec, Params, Tape};
+use crate::net::{backward, forward, mse, NetSpec, Params, Tape};
 use crate::task::{Batch, Task};
 use optimizer::Optimizer;
 
@@ -70,18 +70,6 @@ pub struct TrainOutcome {
     pub cancelled: bool,
     /// Set if the run diverged.
     pub diverged: Option<Divergence>,
-}
-
-/// The network shape a task implies for a cell.
-pub fn net_spec(task: &Task, arch: Arch, activation: Activation, units: usize) -> NetSpec {
-    let def = task.definition();
-    NetSpec {
-        arch,
-        activation,
-        inputs: def.inputs(),
-        units,
-        outputs: def.outputs(),
-    }
 }
 
 /// The held-out evaluation batch of a task.

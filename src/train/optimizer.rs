@@ -12,6 +12,18 @@ pub enum OptimizerKind {
     Sgd,
 }
 
+impl std::str::FromStr for OptimizerKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "adam" => Ok(OptimizerKind::Adam),
+            "sgd" => Ok(OptimizerKind::Sgd),
+            _ => Err(format!("unknown optimizer '{s}' (expected adam or sgd)")),
+        }
+    }
+}
+
 /// The moment buffers of an optimiser for one network.
 #[derive(Clone, Debug)]
 pub(crate) enum Optimizer {

@@ -12,8 +12,9 @@ use super::app::{App, Pane};
 use super::draw::draw;
 use super::snapshot::poll;
 use super::theme::Theme;
+use crate::lab::bench::median_ms;
 use crate::lab::compare::{Comparison, MapPoint};
-use crate::lab::{median_ms, LabError};
+use crate::lab::LabError;
 use ndarray::Array2;
 
 /// What `rnnlab bench tui` measured.

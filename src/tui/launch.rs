@@ -2,7 +2,6 @@
 //! --detach` on the same notebook, so it outlives the TUI and the SSH session; stopping sends
 //! SIGTERM to the workers holding the experiment's networks on this host.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::lab::{detach, LabError};
@@ -29,13 +28,7 @@ pub fn experiment_files(dir: &Path) -> Vec<PathBuf> {
 /// first, so a bad one is an error here, not in a log). Returns a message for the status line.
 pub fn launch(exe: &Path, file: &Path, db: &Path) -> Result<String, LabError> {
     crate::lab::experiment::Experiment::load(file)?;
-    let args: Vec<OsString> = vec![
-        "run".into(),
-        file.as_os_str().to_owned(),
-        "--db".into(),
-        db.as_os_str().to_owned(),
-    ];
-    let (pid, log) = detach::spawn_detached(exe, &args, db)?;
+    let (pid, log) = detach::run_detached(exe, file, db, None)?;
     Ok(format!(
         "started {} in the background: pid {pid}, log {}",
         file.display(),
@@ -53,13 +46,11 @@ pub fn stop(db: &Path, experiment: &str) -> Result<String, LabError> {
         .filter(|h| h.2 == experiment)
         .map(|h| h.0)
         .collect();
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
+    let host = crate::store::this_host();
     let mut pids: Vec<i64> = notebook
         .workers()?
         .into_iter()
-        .filter(|w| holders.contains(&w.id) && (host.is_empty() || w.host == host))
+        .filter(|w| holders.contains(&w.id) && w.host == host)
         .map(|w| w.pid)
         .collect();
     pids.sort_unstable();

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::error::LabError;
-use super::export::for_each_network;
 use super::npz::{complex_npy, f64_npy, ints_npy, Npz};
+use crate::lab::notebook::for_each_network;
+use crate::lab::LabError;
 use crate::store::{ListQuery, NetworkRow, Notebook, StoredFixedPoint};
 
 /// The CSV columns of a point.

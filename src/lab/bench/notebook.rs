@@ -1,4 +1,4 @@
-//! `rnnlab bench train`: milliseconds per training iteration and the GFLOP/s of its products.
+//! `rnnlab bench notebook`: the notebook's cost per trained network and its queries at scale.
 
 use std::time::Instant;
 
@@ -6,91 +6,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::error::LabError;
-use crate::net::{matmul_flops_per_iteration, Activation, Arch};
-use crate::task::{FlipFlop, Task};
-use crate::train::{net_spec, TrainConfig, Trainer};
-
-/// One benchmark configuration.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct BenchRequest {
-    /// Architecture.
-    pub arch: Arch,
-    /// Nonlinearity.
-    pub activation: Activation,
-    /// Hidden units.
-    pub units: usize,
-    /// Trials per batch.
-    pub batch: usize,
-    /// Steps per trial.
-    pub time_steps: usize,
-    /// Timed iterations (after warm-up).
-    pub iters: usize,
-}
-
-/// One row of the benchmark table.
-#[derive(Clone, Debug, Serialize)]
-pub struct BenchRow {
-    /// What was measured.
-    #[serde(flatten)]
-    pub request: BenchRequest,
-    /// Median milliseconds per iteration (forward + BPTT + Adam, one thread).
-    pub median_ms: f64,
-    /// Fastest iteration, milliseconds.
-    pub min_ms: f64,
-    /// Floating-point operations of the matrix products per iteration.
-    pub matmul_flops: f64,
-    /// Matrix-product FLOPs divided by the median iteration time.
-    pub gflops: f64,
-}
-
-/// Times training iterations on one fixed flip-flop batch, on this thread.
-pub fn bench_train(request: &BenchRequest) -> Result<BenchRow, LabError> {
-    if request.units == 0 || request.batch == 0 || request.time_steps == 0 || request.iters == 0 {
-        return Err(LabError::Invalid(
-            "--units, --batch, --time-steps and --iters must all be at least 1".into(),
-        ));
-    }
-    let task = Task::FlipFlop(FlipFlop {
-        time_steps: request.time_steps,
-        ..FlipFlop::default()
-    });
-    let config = TrainConfig {
-        batch: request.batch,
-        ..TrainConfig::default()
-    };
-    let spec = net_spec(&task, request.arch, request.activation, request.units);
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let batch = task.definition().batch(request.batch, &mut rng);
-    let mut trainer = Trainer::new(spec, &config, request.time_steps, &mut rng);
-    let warmup = (request.iters / 5).clamp(2, 20);
-    for step in 0..warmup {
-        trainer
-            .iterate(&batch, step)
-            .map_err(|d| LabError::Invalid(format!("benchmark diverged: {}", d.reason)))?;
-    }
-    let mut times = Vec::with_capacity(request.iters);
-    for step in 0..request.iters {
-        let t0 = Instant::now();
-        let result = trainer.iterate(&batch, warmup + step);
-        times.push(t0.elapsed().as_secs_f64() * 1e3);
-        result.map_err(|d| LabError::Invalid(format!("benchmark diverged: {}", d.reason)))?;
-    }
-    times.sort_by(f64::total_cmp);
-    let median_ms = if times.len() % 2 == 1 {
-        times[times.len() / 2]
-    } else {
-        0.5 * (times[times.len() / 2 - 1] + times[times.len() / 2])
-    };
-    let matmul_flops = matmul_flops_per_iteration(spec, request.batch, request.time_steps);
-    Ok(BenchRow {
-        request: *request,
-        median_ms,
-        min_ms: times[0],
-        matmul_flops,
-        gflops: matmul_flops / (median_ms * 1e-3) / 1e9,
-    })
-}
+use super::{median, median_ms, ScratchDir};
+use crate::lab::LabError;
 
 /// What `rnnlab bench notebook` measured.
 #[derive(Clone, Debug, Serialize)]
@@ -109,43 +26,6 @@ pub struct NotebookBench {
     pub ls_deep_page_ms: f64,
     /// Median milliseconds of `status`.
     pub status_ms: f64,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// Median milliseconds of `repeats` (at least one) runs of `f`.
-pub fn median_ms<E>(repeats: usize, mut f: impl FnMut() -> Result<(), E>) -> Result<f64, E> {
-    let mut times = Vec::with_capacity(repeats.max(1));
-    for _ in 0..repeats.max(1) {
-        let t = Instant::now();
-        f()?;
-        times.push(t.elapsed().as_secs_f64() * 1e3);
-    }
-    Ok(median(times))
-}
-
-/// A scratch directory for a benchmark's files, removed when dropped.
-pub struct ScratchDir(pub std::path::PathBuf);
-
-impl ScratchDir {
-    /// A fresh directory under the system's temporary one.
-    pub fn new(what: &str) -> Result<ScratchDir, LabError> {
-        let dir = std::env::temp_dir().join(format!("rnnlab-{what}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|source| LabError::Io {
-            path: dir.clone(),
-            source,
-        })?;
-        Ok(ScratchDir(dir))
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Builds a synthetic notebook of `networks` trained networks in a temporary file and times the
@@ -245,28 +125,6 @@ pub fn bench_notebook_at(db: &std::path::Path, networks: usize) -> Result<Notebo
 }
 
 /// The readable table of `rnnlab bench train`.
-pub fn bench_table(rows: &[BenchRow]) -> String {
-    let mut out = format!(
-        "{:<8} {:<5} {:>5} {:>5} {:>5}  {:>10} {:>10} {:>8}\n",
-        "cell", "f", "N", "B", "T", "median ms", "min ms", "GFLOP/s"
-    );
-    for row in rows {
-        let r = &row.request;
-        out += &format!(
-            "{:<8} {:<5} {:>5} {:>5} {:>5}  {:>10.2} {:>10.2} {:>8.1}\n",
-            r.arch.name(),
-            r.activation.name(),
-            r.units,
-            r.batch,
-            r.time_steps,
-            row.median_ms,
-            row.min_ms,
-            row.gflops
-        );
-    }
-    out
-}
-
 impl std::fmt::Display for NotebookBench {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (n, plan) = (self.networks, self.plan_seconds);

@@ -5,8 +5,8 @@
 use faer::Mat;
 use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
 
-use super::fixed_points::{FixedPoint, FixedPointOptions};
 use super::newton::polish;
+use super::point::{FixedPoint, FixedPointOptions};
 use super::point_index::PointIndex;
 use crate::net::{Activation, CellMap};
 

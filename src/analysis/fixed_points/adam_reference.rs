@@ -6,7 +6,7 @@
 use ndarray::{Array2, ArrayView1, ArrayView2, Zip};
 
 use super::collector::Collector;
-use super::fixed_points::{FixedPoint, FixedPointOptions};
+use super::point::{FixedPoint, FixedPointOptions};
 use crate::net::CellMap;
 
 /// FixedPointFinder's defaults.

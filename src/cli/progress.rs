@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::analyse::AnalyzeObserver;
-use super::sweep::RunObserver;
+use crate::lab::analyse::AnalyseObserver;
+use crate::lab::sweep::RunObserver;
 use crate::store::{AnalysisRecord, NetState, NetworkRow, Outcome};
 use crate::train::Progress;
 
@@ -168,7 +168,7 @@ impl RunObserver for Lines {
     }
 }
 
-impl AnalyzeObserver for Lines {
+impl AnalyseObserver for Lines {
     fn planned(&self, remaining: usize) {
         *self.counts.lock().expect("no panics hold it") = (0, remaining);
         eprintln!("{remaining} trained networks to analyse");

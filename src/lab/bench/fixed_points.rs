@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::error::LabError;
-use super::network_file;
+use crate::lab::network_file;
+use crate::lab::LabError;
 use std::time::Instant;
 
 use rand::SeedableRng;
@@ -19,7 +19,7 @@ use crate::analysis::{
     adam_fixed_points, network_fixed_points, starts_from_states, visited_states, AdamReference,
     FixedPoint, FixedPointOptions, NetworkFixedPoints,
 };
-use crate::net::{Activation, Arch, CellMap, Params};
+use crate::net::{Activation, Arch, CellMap, NetSpec, Params};
 use crate::task::{FlipFlop, Task};
 use crate::train::{self, TrainConfig};
 
@@ -87,7 +87,7 @@ pub struct FixedPointBench {
 fn trained_gru(units: usize) -> Result<(Task, Params<f32>), LabError> {
     let task = Task::FlipFlop(FlipFlop::default());
     let config = TrainConfig::for_network(&task, Arch::Gru, Activation::Tanh);
-    let spec = train::net_spec(&task, Arch::Gru, Activation::Tanh, units);
+    let spec = NetSpec::for_task(&task, Arch::Gru, Activation::Tanh, units);
     eprintln!("training a flip-flop GRU with {units} units first (seed 0)…");
     let outcome = train::train(&task, spec, &config, 0, &mut |_| ControlFlow::Continue(()));
     if let Some(d) = outcome.diverged {

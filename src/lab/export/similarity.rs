@@ -1,22 +1,24 @@
-//! `rnnlab export --what distances|states`: an experiment's distance matrices (every metric:
-//! SVCCA, angular CCA, Procrustes at the default reduction, and topology) as CSV or `.npz`, and
+//! `rnnlab export distances|states`: an experiment's distance matrices (every metric: SVCCA,
+//! angular CCA, Procrustes at the reduction asked for, and topology) as CSV or `.npz`, and
 //! networks' probe-batch hidden states as `.npz`.
 
 use std::io::Write;
 use std::path::Path;
 
-use super::compare::{matrix, population, update_similarity, CompareMetric};
-use super::error::LabError;
-use super::export::for_each_network;
 use super::npz::{f64_npy, ints_npy, Npz};
-use super::stored::stored_network;
 use crate::analysis::similarity::{ReductionOptions, StateProbe};
+use crate::lab::compare::{matrix, population, update_similarity, CompareMetric};
+use crate::lab::notebook::for_each_network;
+use crate::lab::notebook::stored_network;
+use crate::lab::LabError;
 use crate::store::{ListQuery, Notebook};
 
-/// CSV rows `metric,a,b,distance` (a < b) of every metric's matrix, brought up to date first.
+/// CSV rows `metric,a,b,distance` (a < b) of every metric's matrix at the reduction `options`,
+/// brought up to date first.
 pub fn export_distances_csv(
     notebook: &Notebook,
     experiment: &str,
+    options: &ReductionOptions,
     threads: usize,
     out: &mut dyn Write,
     out_name: &Path,
@@ -25,13 +27,12 @@ pub fn export_distances_csv(
         path: out_name.to_path_buf(),
         source,
     };
-    let options = ReductionOptions::default();
-    update_similarity(notebook, experiment, &options, threads)?;
+    update_similarity(notebook, experiment, options, threads)?;
     let id = notebook.experiment(experiment)?.id;
     let networks = population(notebook, experiment)?;
     writeln!(out, "metric,a,b,distance").map_err(io)?;
     for metric in CompareMetric::ALL {
-        let (rows, d) = matrix(notebook, id, &networks, metric, &options)?;
+        let (rows, d) = matrix(notebook, id, &networks, metric, options)?;
         for i in 0..rows.len() {
             for j in i + 1..rows.len() {
                 writeln!(
@@ -49,20 +50,21 @@ pub fn export_distances_csv(
     Ok(())
 }
 
-/// Per metric, `<metric>` (n×n) and `<metric>_ids` (n) in an `.npz` at `path`.
+/// Per metric, `<metric>` (n×n) and `<metric>_ids` (n) in an `.npz` at `path`, at the
+/// reduction `options`.
 pub fn export_distances_npz(
     notebook: &Notebook,
     experiment: &str,
+    options: &ReductionOptions,
     threads: usize,
     path: &Path,
 ) -> Result<(), LabError> {
-    let options = ReductionOptions::default();
-    update_similarity(notebook, experiment, &options, threads)?;
+    update_similarity(notebook, experiment, options, threads)?;
     let id = notebook.experiment(experiment)?.id;
     let networks = population(notebook, experiment)?;
     let mut npz = Npz::create(path)?;
     for metric in CompareMetric::ALL {
-        let (rows, d) = matrix(notebook, id, &networks, metric, &options)?;
+        let (rows, d) = matrix(notebook, id, &networks, metric, options)?;
         let n = rows.len();
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let name = metric.name().replace('-', "_");

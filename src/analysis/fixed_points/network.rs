@@ -7,7 +7,8 @@ use ndarray::{Array1, Array2};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::fixed_points::{find_fixed_points, starts_from_states, FixedPoint, FixedPointOptions};
+use super::point::{FixedPoint, FixedPointOptions};
+use super::search::{find_fixed_points, starts_from_states};
 use crate::net::{forward, CellMap, Params, Tape};
 use crate::task::Task;
 

@@ -6,42 +6,20 @@
 //! `readout_bias` O, and per gate block g (e.g. `update`, `candidate`): `kernel_g` (I+N)×N acting
 //! on [x; h] and `bias_g` N.
 
+pub mod fixed_points;
+mod npz;
+pub mod similarity;
+
 use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::error::LabError;
-use super::npz::{f32_npy, int_npy, text_npy, Npz};
-use super::stored::stored_network;
+use crate::lab::notebook::{for_each_network, stored_network};
+use crate::lab::LabError;
 use crate::net::{Layout, NetSpec};
 use crate::store::{ListQuery, NetworkRow, Notebook};
-
-/// Rows fetched per page while exporting, so memory stays flat.
-const PAGE: usize = 1000;
-
-/// Calls `each` for every network matching `query`, a page at a time.
-pub fn for_each_network(
-    notebook: &Notebook,
-    query: &ListQuery,
-    mut each: impl FnMut(&NetworkRow) -> Result<(), LabError>,
-) -> Result<(), LabError> {
-    let mut offset = 0;
-    loop {
-        let page = notebook.list(&ListQuery {
-            limit: PAGE,
-            offset,
-            ..query.clone()
-        })?;
-        for row in &page {
-            each(row)?;
-        }
-        if page.len() < PAGE {
-            return Ok(());
-        }
-        offset += PAGE;
-    }
-}
+use npz::{f32_npy, int_npy, text_npy, Npz};
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> LabError + '_ {
     move |source| LabError::Io {

@@ -6,7 +6,7 @@ use faer::linalg::solvers::{PartialPivLu, Solve};
 use faer::{Mat, MatRef, Side};
 use ndarray::{Array1, ArrayView1};
 
-use super::fixed_points::FixedPointOptions;
+use super::point::FixedPointOptions;
 use super::point_index::PointIndex;
 use crate::net::CellMap;
 

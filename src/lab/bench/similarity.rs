@@ -8,11 +8,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::error::LabError;
 use crate::analysis::similarity::{pairwise, reduce, ReductionOptions, StateProbe};
-use crate::net::{Activation, Arch, Params};
+use crate::lab::LabError;
+use crate::net::{Activation, Arch, NetSpec, Params};
 use crate::task::{FlipFlop, Task};
-use crate::train::net_spec;
 
 /// What `rnnlab bench similarity` measured.
 #[derive(Clone, Debug, Serialize)]
@@ -68,7 +67,7 @@ pub fn bench_similarity(
     let mut rows = 0;
     let mut probe = StateProbe::new(&task);
     for k in 0..networks {
-        let spec = net_spec(&task, archs[k % 4], Activation::Tanh, units);
+        let spec = NetSpec::for_task(&task, archs[k % 4], Activation::Tanh, units);
         let params = Params::<f32>::init(spec, &mut ChaCha8Rng::seed_from_u64(k as u64));
         let t0 = Instant::now();
         let states = probe

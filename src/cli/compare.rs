@@ -1,0 +1,77 @@
+//! `rnnlab compare`: an experiment's networks compared by a metric: the table by group, the MDS
+//! map and the separability of the cell and activation labels.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{print_report, Json, Outcome};
+use crate::analysis::similarity::ReductionOptions;
+use crate::lab::{self, LabError};
+
+/// How each network's probe states are reduced before they are compared.
+#[derive(Args, Clone, Debug)]
+pub(super) struct Reduction {
+    /// Keep the principal components explaining this share of the variance.
+    #[arg(long, default_value_t = 0.95)]
+    variance: f64,
+    /// Keep exactly this many components instead.
+    #[arg(long)]
+    components: Option<usize>,
+    /// LSTM: compare [c; h] instead of h.
+    #[arg(long)]
+    lstm_cell_state: bool,
+}
+
+impl Reduction {
+    /// The reduction options, checked.
+    pub(super) fn options(&self) -> Result<ReductionOptions, LabError> {
+        let options = ReductionOptions {
+            variance: self.variance,
+            components: self.components,
+            lstm_cell_state: self.lstm_cell_state,
+        };
+        options
+            .validate()
+            .map_err(|m| LabError::Invalid(format!("--{m}")))?;
+        Ok(options)
+    }
+}
+
+#[derive(Args)]
+pub(super) struct CompareArgs {
+    /// The experiment [default: the notebook's only one].
+    #[arg(long)]
+    experiment: Option<String>,
+    /// svcca, cca-angular, procrustes or topology.
+    #[arg(long, default_value = "svcca")]
+    metric: lab::compare::CompareMetric,
+    #[command(flatten)]
+    reduction: Reduction,
+    /// Threads [default: the number of cores].
+    #[arg(long, value_parser = super::at_least_one)]
+    threads: Option<usize>,
+    #[command(flatten)]
+    json: Json,
+    /// Print the MDS map as CSV (network,arch,activation,x,y).
+    #[arg(long, conflicts_with = "json")]
+    csv: bool,
+}
+
+pub(super) fn exec(db: &Path, args: CompareArgs) -> Outcome {
+    let options = args.reduction.options()?;
+    let notebook = lab::notebook::open_existing(db)?;
+    let experiment = lab::notebook::one_experiment(&notebook, args.experiment.as_deref())?;
+    let threads = args.threads.unwrap_or_else(lab::cores);
+    let comparison = lab::compare::compare(&notebook, &experiment, args.metric, &options, threads)?;
+    if args.csv {
+        println!("network,arch,activation,x,y");
+        for p in &comparison.map {
+            println!("{},{},{},{},{}", p.network, p.arch, p.activation, p.x, p.y);
+        }
+    } else {
+        print_report(&comparison, args.json);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,201 @@
+//! The `rnnlab` command line: one file per command (its clap definition and how it calls
+//! `lab`), the argument groups commands share, and the conventions every command keeps:
+//! a readable report on stdout, or exactly one JSON document with `--json`; progress and logs
+//! on stderr; exit code 0 on success, 1 when the command finished but something failed,
+//! 2 on bad input or an error (one line naming the fault).
+
+mod analyze;
+mod bench;
+mod compare;
+mod export;
+mod fixed_points;
+mod ls;
+mod progress;
+mod run;
+mod status;
+mod topology;
+mod train;
+mod tui;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::lab::{self, LabError};
+
+/// A terminal lab notebook for populations of trained recurrent networks.
+#[derive(Parser)]
+#[command(
+    name = "rnnlab",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// The notebook file.
+    #[arg(long, global = true, env = "RNNLAB_DB", default_value = "rnnlab.db")]
+    db: PathBuf,
+    /// With no command: the terminal notebook's options.
+    #[command(flatten)]
+    tui: tui::TuiArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The terminal notebook (also what `rnnlab` alone opens).
+    Tui(tui::TuiArgs),
+    /// Train one network and print its summary.
+    Train(train::TrainArgs),
+    /// Measure the engine's speed.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Plan an experiment file into the notebook and train every planned network.
+    Run(run::RunArgs),
+    /// Per experiment: networks by state and architecture, live workers, throughput, ETA.
+    Status(status::StatusArgs),
+    /// List networks, filtered and sorted.
+    Ls(ls::LsArgs),
+    /// Export networks, curves, fixed points, distances (CSV/JSON) or weights, fixed points,
+    /// distances and probe states (NumPy .npz).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
+    /// A network's fixed and slow points at each of its task's constant inputs.
+    FixedPoints(fixed_points::FixedPointsArgs),
+    /// Find and store the fixed points and scaffolds of trained networks (resumable, parallel).
+    Analyze(analyze::AnalyzeArgs),
+    /// A network's computational scaffold, or an experiment's by architecture × activation.
+    Topology(topology::TopologyArgs),
+    /// Distances between an experiment's networks: table by group, MDS map, separability.
+    Compare(compare::CompareArgs),
+}
+
+/// `--json`: exactly one JSON document on stdout instead of the readable report.
+#[derive(Args, Clone, Copy, Debug, Default)]
+struct Json {
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `--jobs N`: worker threads, one network each.
+#[derive(Args, Clone, Copy, Debug, Default)]
+struct Jobs {
+    /// Worker threads, one network each [default: the number of cores].
+    #[arg(long, value_parser = at_least_one)]
+    jobs: Option<usize>,
+}
+
+impl Jobs {
+    fn get(self) -> usize {
+        self.jobs.unwrap_or_else(lab::cores)
+    }
+}
+
+/// Which networks a command is about: an experiment, a network, or (neither) all.
+#[derive(Args, Clone, Debug, Default)]
+struct Selection {
+    /// Only this experiment.
+    #[arg(long)]
+    experiment: Option<String>,
+    /// Only this network.
+    #[arg(long)]
+    network: Option<i64>,
+}
+
+impl Selection {
+    /// The notebook query for these networks.
+    fn query(&self) -> crate::store::ListQuery {
+        crate::store::ListQuery {
+            experiment: self.experiment.clone(),
+            filter: self.network.map(|id| format!("id = {id}")),
+            ..crate::store::ListQuery::default()
+        }
+    }
+}
+
+/// A count that must be at least 1.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Prints a report readably, or as exactly one JSON document with `--json`.
+fn print_report<R: std::fmt::Display + serde::Serialize>(report: &R, json: Json) {
+    if json.json {
+        println!(
+            "{}",
+            serde_json::to_string(report).expect("reports serialise")
+        );
+    } else {
+        print!("{report}");
+    }
+}
+
+/// A flag set by SIGINT or SIGTERM (a second signal ends the process at once).
+fn stop_on_signals() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
+    }
+    stop
+}
+
+/// Exit code 1 when a command finished but something failed, else 0.
+fn failed_if(failed: bool) -> ExitCode {
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Parses the command line and runs the command; the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            print!("{e}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.render().to_string();
+            eprintln!("{}", text.lines().next().unwrap_or("invalid arguments"));
+            return ExitCode::from(2);
+        }
+    };
+    let db = cli.db;
+    let outcome = match cli.command {
+        None => tui::exec(&db, cli.tui),
+        Some(Command::Tui(args)) => tui::exec(&db, args),
+        Some(Command::Train(args)) => train::exec(args),
+        Some(Command::Bench(command)) => bench::exec(command),
+        Some(Command::Run(args)) => run::exec(&db, args),
+        Some(Command::Status(args)) => status::exec(&db, args),
+        Some(Command::Ls(args)) => ls::exec(&db, args),
+        Some(Command::Export(command)) => export::exec(&db, command),
+        Some(Command::FixedPoints(args)) => fixed_points::exec(&db, args),
+        Some(Command::Analyze(args)) => analyze::exec(&db, args),
+        Some(Command::Topology(args)) => topology::exec(&db, args),
+        Some(Command::Compare(args)) => compare::exec(&db, args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+/// What every command returns: its exit code, or the error that ends it with code 2.
+type Outcome = Result<ExitCode, LabError>;

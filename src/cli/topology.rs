@@ -1,0 +1,35 @@
+//! `rnnlab topology`: a network's computational scaffold, or an experiment's summary.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{print_report, Json, Outcome};
+use crate::lab;
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["network", "experiment"])))]
+pub(super) struct TopologyArgs {
+    /// One network's scaffold (flip-flop: the graph as an adjacency list).
+    #[arg(long)]
+    network: Option<i64>,
+    /// Per architecture × activation: share with the ideal scaffold, distance statistics.
+    #[arg(long)]
+    experiment: Option<String>,
+    #[command(flatten)]
+    json: Json,
+}
+
+pub(super) fn exec(db: &Path, args: TopologyArgs) -> Outcome {
+    let notebook = lab::notebook::open_existing(db)?;
+    match (args.network, &args.experiment) {
+        (Some(id), _) => print_report(&lab::topology::network_topology(&notebook, id)?, args.json),
+        (None, Some(name)) => print_report(
+            &lab::topology::experiment_topology(&notebook, name)?,
+            args.json,
+        ),
+        (None, None) => unreachable!("clap requires one"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,29 @@
+//! `rnnlab tui` (and `rnnlab` alone): the terminal notebook.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::Outcome;
+
+#[derive(Args, Default)]
+pub(super) struct TuiArgs {
+    /// Colour theme: default, dark, light, colorblind, or one of yours (README: themes).
+    #[arg(long, env = "RNNLAB_THEME")]
+    theme: Option<String>,
+    /// Leave the mouse to the terminal (no wheel scrolling).
+    #[arg(long)]
+    no_mouse: bool,
+}
+
+pub(super) fn exec(db: &Path, args: TuiArgs) -> Outcome {
+    crate::tui::run(
+        db,
+        crate::tui::TuiOptions {
+            theme: args.theme,
+            mouse: !args.no_mouse,
+        },
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

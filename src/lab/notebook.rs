@@ -1,0 +1,109 @@
+//! The notebook as commands use it: opening one that must exist, choosing an experiment,
+//! paging through networks, and rebuilding a stored network (its experiment and parameters).
+
+use std::path::Path;
+
+use super::error::LabError;
+use super::experiment::Experiment;
+use crate::net::{Activation, Arch, NetSpec, Params};
+use crate::store::{ListQuery, NetworkRow, Notebook};
+
+/// Opens a notebook that must already exist (reading commands never create one).
+pub fn open_existing(db: &Path) -> Result<Notebook, LabError> {
+    if !db.exists() {
+        return Err(LabError::Invalid(format!(
+            "{}: no notebook here (start one with `rnnlab run EXPERIMENT.toml`, or pass --db)",
+            db.display()
+        )));
+    }
+    Ok(Notebook::open(db)?)
+}
+
+/// The experiment a command is about: the one named, or the notebook's only one.
+pub fn one_experiment(notebook: &Notebook, name: Option<&str>) -> Result<String, LabError> {
+    if let Some(name) = name {
+        return Ok(notebook.experiment(name)?.name);
+    }
+    let all = notebook.experiments()?;
+    match all.as_slice() {
+        [one] => Ok(one.name.clone()),
+        [] => Err(LabError::Invalid(
+            "the notebook has no experiment yet".into(),
+        )),
+        many => Err(LabError::Invalid(format!(
+            "--experiment: the notebook has {} ({})",
+            many.len(),
+            many.iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Rows fetched per page while exporting, so memory stays flat.
+const PAGE: usize = 1000;
+
+/// Calls `each` for every network matching `query`, a page at a time.
+pub fn for_each_network(
+    notebook: &Notebook,
+    query: &ListQuery,
+    mut each: impl FnMut(&NetworkRow) -> Result<(), LabError>,
+) -> Result<(), LabError> {
+    let mut offset = 0;
+    loop {
+        let page = notebook.list(&ListQuery {
+            limit: PAGE,
+            offset,
+            ..query.clone()
+        })?;
+        for row in &page {
+            each(row)?;
+        }
+        if page.len() < PAGE {
+            return Ok(());
+        }
+        offset += PAGE;
+    }
+}
+
+/// The experiment a stored network belongs to, parsed from the file stored with it.
+pub fn stored_experiment(notebook: &Notebook, name: &str) -> Result<Experiment, LabError> {
+    let stored = notebook.experiment(name)?;
+    Experiment::parse(
+        Path::new(&format!("<stored experiment {name}>")),
+        &stored.spec,
+    )
+}
+
+/// The experiment and trained parameters of a stored network (None if it has no weights yet).
+pub fn stored_network(
+    notebook: &Notebook,
+    row: &NetworkRow,
+) -> Result<Option<(Experiment, Params<f32>)>, LabError> {
+    let Some(data) = notebook.weights(row.id)? else {
+        return Ok(None);
+    };
+    let experiment = stored_experiment(notebook, &row.experiment)?;
+    let spec = NetSpec::for_task(
+        &experiment.task,
+        row.arch.parse::<Arch>().map_err(LabError::Invalid)?,
+        row.activation
+            .parse::<Activation>()
+            .map_err(LabError::Invalid)?,
+        row.units as usize,
+    );
+    if data.len() != spec_len(&spec) {
+        return Err(LabError::Invalid(format!(
+            "network {}: stored weights have {} values, its shape needs {}",
+            row.id,
+            data.len(),
+            spec_len(&spec)
+        )));
+    }
+    Ok(Some((experiment, Params { spec, data })))
+}
+
+fn spec_len(spec: &crate::net::NetSpec) -> usize {
+    crate::net::Layout::new(*spec).len()
+}

@@ -2,27 +2,11 @@
 //! re-run with new settings, resumed, exported.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use rnnlab::store::{AnalysisScope, ListQuery, NetState, Notebook};
 
-fn rnnlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rnnlab"))
-        .args(args)
-        .output()
-        .expect("rnnlab runs")
-}
-
-fn run_ok(args: &[&str]) -> serde_json::Value {
-    let out = rnnlab(args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    serde_json::from_slice(&out.stdout).expect("one JSON document")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod common;
+use common::{rnnlab, run_ok, s};
 
 /// Four small flip-flop networks, trained well enough to have attractors.
 fn experiment(dir: &Path, extra: &str) -> PathBuf {

@@ -1,23 +1,10 @@
 //! The `rnnlab` binary as a user runs it: outputs, files, exit codes.
 
-use std::process::{Command, Output};
-
 use rnnlab::lab::network_file;
 use rnnlab::net::Arch;
 
-fn rnnlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rnnlab"))
-        .args(args)
-        .output()
-        .expect("rnnlab runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
+mod common;
+use common::{rnnlab, stderr, stdout};
 
 #[test]
 fn train_json_prints_one_object_and_saves_a_loadable_network() {

@@ -42,8 +42,10 @@ fn a_linear_map_has_one_fixed_point_with_its_exact_eigenvalues() {
         &map,
         array![0.0].view(),
         starts.view(),
+        starts.view(),
         &FixedPointOptions::default(),
-    );
+    )
+    .points;
     assert_eq!(points.len(), 1, "{points:?}");
     let p = &points[0];
     assert!(p.converged && p.q < 1e-12);
@@ -72,7 +74,14 @@ fn a_bistable_tanh_network_has_two_attractors_and_a_saddle() {
     }
     let starts = grid(-0.9, 0.9, 7);
     let opts = FixedPointOptions::default();
-    let mut points = find_fixed_points(&map, array![0.0].view(), starts.view(), &opts);
+    let mut points = find_fixed_points(
+        &map,
+        array![0.0].view(),
+        starts.view(),
+        starts.view(),
+        &opts,
+    )
+    .points;
     points.sort_by(|p, q| p.state[0].total_cmp(&q.state[0]));
     assert_eq!(points.len(), 3, "{points:?}");
     for (p, want) in points.iter().zip([-a, 0.0, a]) {
@@ -108,8 +117,10 @@ fn a_line_of_fixed_points_is_found_along_the_line() {
         &map,
         array![0.0].view(),
         starts.view(),
+        starts.view(),
         &FixedPointOptions::default(),
-    );
+    )
+    .points;
     assert_eq!(points.len(), 6, "{points:?}");
     for p in &points {
         assert!(
@@ -141,8 +152,10 @@ fn pseudo_fixed_points_outside_the_tanh_box_are_not_reported() {
         &map,
         array![0.0].view(),
         starts.view(),
+        starts.view(),
         &FixedPointOptions::default(),
-    );
+    )
+    .points;
     assert!(points.is_empty(), "{points:?}");
 }
 
@@ -301,7 +314,14 @@ fn the_adam_reference_finds_the_same_points_on_a_bistable_network() {
     let map = vanilla(Activation::Tanh, [[2.0, 0.0], [0.0, 0.5]], [0.0, 0.0]);
     let starts = grid(-0.9, 0.9, 7);
     let opts = FixedPointOptions::default();
-    let ours = find_fixed_points(&map, array![0.0].view(), starts.view(), &opts);
+    let ours = find_fixed_points(
+        &map,
+        array![0.0].view(),
+        starts.view(),
+        starts.view(),
+        &opts,
+    )
+    .points;
     let theirs = adam_fixed_points(
         &map,
         array![0.0].view(),

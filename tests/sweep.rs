@@ -1,35 +1,14 @@
 //! Sweeps as a user runs them: plan, train, kill, resume, share, list, export, bad input.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use rnnlab::store::{ListQuery, NetState, Notebook};
 
-fn rnnlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rnnlab"))
-        .args(args)
-        .output()
-        .expect("rnnlab runs")
-}
-
-/// Runs rnnlab expecting success and one JSON document on stdout.
-fn run_ok(args: &[&str]) -> serde_json::Value {
-    let out = rnnlab(args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    serde_json::from_slice(&out.stdout).expect("one JSON document")
-}
-
-fn spawn(args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_rnnlab"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("rnnlab starts")
-}
+mod common;
+use common::{rnnlab, run_ok, s, spawn};
 
 /// A flip-flop sweep of `count` small networks taking about `steps` iterations each.
 fn experiment(dir: &Path, name: &str, seeds: usize, steps: usize) -> PathBuf {
@@ -60,10 +39,6 @@ fn states(db: &Path) -> Vec<(i64, NetState, Option<f64>)> {
 
 fn count(db: &Path, state: NetState) -> usize {
     states(db).iter().filter(|s| s.1 == state).count()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

@@ -56,8 +56,10 @@ fn cube() -> (CellMap, Vec<rnnlab::analysis::FixedPoint>) {
         &map,
         array![0.0, 0.0, 0.0].view(),
         starts.view(),
+        starts.view(),
         &FixedPointOptions::default(),
-    );
+    )
+    .points;
     (map, points)
 }
 
@@ -154,11 +156,19 @@ fn a_rotating_oscillator_has_its_linear_frequency_and_a_limit_cycle() {
     );
     let x = array![0.5];
     let starts = Array2::from_shape_fn((9, 2), |(r, c)| 0.1 * ((r + c) as f64 - 4.0));
-    let points = find_fixed_points(&map, x.view(), starts.view(), &FixedPointOptions::default());
+    let points = find_fixed_points(
+        &map,
+        x.view(),
+        starts.view(),
+        starts.view(),
+        &FixedPointOptions::default(),
+    )
+    .points;
     assert_eq!(points.len(), 1);
     let inputs = vec![InputPoints {
         input: x.clone(),
         points,
+        pseudo: 0,
     }];
     let target = theta / std::f64::consts::TAU;
     let s = sine_scaffold(&map, &inputs, |_| target);
@@ -189,8 +199,16 @@ fn a_linear_integrator_is_a_line_attractor_aligned_with_its_cued_input() {
     let inputs: Vec<InputPoints> = [array![0.0, 0.0, 1.0, 0.0], array![0.0, 0.0, 0.0, 1.0]]
         .into_iter()
         .map(|x| InputPoints {
-            points: find_fixed_points(&map, x.view(), starts.view(), &FixedPointOptions::default()),
+            points: find_fixed_points(
+                &map,
+                x.view(),
+                starts.view(),
+                starts.view(),
+                &FixedPointOptions::default(),
+            )
+            .points,
             input: x,
+            pseudo: 0,
         })
         .collect();
     let s = integration_scaffold(&map, &inputs, 30);

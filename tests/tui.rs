@@ -85,7 +85,7 @@ fn app_on(db: &Path, width: u16, height: u16) -> App {
 }
 
 fn refresh(app: &mut App, db: &Path) {
-    let s = poll(db, &app.request()).unwrap();
+    let s = poll(db, &app.request(), &Default::default()).unwrap();
     app.apply(s);
 }
 

@@ -149,6 +149,23 @@ fn stop_on_signals() -> Arc<AtomicBool> {
     stop
 }
 
+/// A clap error on one line with its tips ("possible values", "a similar argument exists"),
+/// without the usage and the pointer to --help.
+fn one_line(error: &str) -> String {
+    let parts: Vec<&str> = error
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+        })
+        .collect();
+    if parts.is_empty() {
+        "error: invalid arguments".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
 /// Exit code 1 when a command finished but something failed, else 0.
 fn failed_if(failed: bool) -> ExitCode {
     if failed {
@@ -168,8 +185,7 @@ pub fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            let text = e.render().to_string();
-            eprintln!("{}", text.lines().next().unwrap_or("invalid arguments"));
+            eprintln!("{}", one_line(&e.render().to_string()));
             return ExitCode::from(2);
         }
     };

@@ -112,6 +112,10 @@ partial_settings! {
         /// Points farther from the starts' centroid than this × their mean distance are dropped.
         #[arg(allow_negative_numbers = true)]
         outlier_factor: f64,
+        /// Points farther from the visited states' centroid than this × the farthest visited
+        /// state are pseudo points (0: no such rule).
+        #[arg(allow_negative_numbers = true)]
+        region_factor: f64,
     }
 }
 

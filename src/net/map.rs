@@ -64,6 +64,20 @@ impl CellMap {
         Array1::from(self.run(&h, &x, 1).2)
     }
 
+    /// The gate-free residual at (h, x) (see the cells): F(h, x) − h with the gates that can
+    /// hold a unit still divided out. It is small at a true fixed point, and large at a pseudo
+    /// fixed point where a saturated gate makes F(h) ≈ h although h is far from what the unit
+    /// would settle to. Non-finite where an LSTM forget gate is shut exactly.
+    pub fn gate_free_residual(&self, h: ArrayView1<f64>, x: ArrayView1<f64>) -> Array1<f64> {
+        self.check(&h, &x);
+        let (h, x) = (h.to_vec(), x.to_vec());
+        let (z, _, next) = self.run(&h, &x, 1);
+        let spec = self.params.spec;
+        Array1::from(cell::gate_free_residual(
+            spec.arch, spec.units, &z, &h, &next,
+        ))
+    }
+
     /// The readout y = W_out·h + b_out of a state (the h part for an LSTM).
     pub fn readout(&self, h: ArrayView1<f64>) -> Array1<f64> {
         let spec = self.params.spec;

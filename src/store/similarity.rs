@@ -30,6 +30,31 @@ impl Notebook {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// How many pairs an experiment has stored: geometry pairs under `settings`, and topology
+    /// pairs. A comparison built from them is current while both counts are unchanged (pairs
+    /// are only ever added).
+    pub fn pair_counts(
+        &self,
+        experiment_id: i64,
+        settings: &str,
+    ) -> Result<(i64, i64), StoreError> {
+        let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<i64, StoreError> {
+            self.conn
+                .query_row(sql, p, |r| r.get(0))
+                .map_err(|e| self.err(e))
+        };
+        Ok((
+            count(
+                "SELECT COUNT(*) FROM similarity_distances WHERE experiment_id = ?1 AND settings = ?2",
+                &[&experiment_id, &settings],
+            )?,
+            count(
+                "SELECT COUNT(*) FROM topology_distances WHERE experiment_id = ?1",
+                &[&experiment_id],
+            )?,
+        ))
+    }
+
     /// Stores pairs in one transaction (a pair already there is replaced).
     pub fn store_similarity(
         &self,

@@ -108,8 +108,6 @@ pub struct App {
     pub snapshot: Snapshot,
     /// Index into the snapshot's experiments.
     pub experiment: usize,
-    /// Selected row in the runs list.
-    pub run_cursor: usize,
     /// Selected row within the networks page.
     pub cursor: usize,
     /// First row of the networks page.
@@ -156,7 +154,6 @@ impl App {
             overlay: Overlay::None,
             snapshot: Snapshot::default(),
             experiment: 0,
-            run_cursor: 0,
             cursor: 0,
             offset: 0,
             page: 10,
@@ -217,7 +214,6 @@ impl App {
         self.snapshot = snapshot;
         let n = self.snapshot.experiments.len();
         self.experiment = self.experiment.min(n.saturating_sub(1));
-        self.run_cursor = self.experiment;
         self.cursor = self
             .cursor
             .min(self.snapshot.networks.len().saturating_sub(1));
@@ -266,7 +262,6 @@ impl App {
             return None;
         }
         self.experiment = k.min(n - 1);
-        self.run_cursor = self.experiment;
         self.offset = 0;
         self.cursor = 0;
         self.marked.clear();

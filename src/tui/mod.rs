@@ -1,5 +1,6 @@
-//! The terminal notebook (`rnnlab` or `rnnlab tui`): watches and launches sweeps, browses
-//! networks and their curves, over SSH and in tmux, at 80×24 and up.
+//! The terminal notebook (`rnnlab` or `rnnlab tui`): watches, launches and stops sweeps, and
+//! browses them in six panes (runs, networks, curves, fixed points, similarity, topology), over
+//! SSH and in tmux, at 80×24 and up.
 //!
 //! tokio drives three sources — terminal events (read on their own thread), a one-second tick,
 //! and the store poller (a blocking task, one at a time, so a busy notebook never stalls the
@@ -160,15 +161,17 @@ async fn event_loop<B: ratatui::backend::Backend>(
     let (mut poll_wanted, mut polling, mut dirty) = (true, false, true);
     // What the last poll read: an unchanged notebook and request need no new poll.
     let mut polled = (Vec::new(), None);
+    let comparisons = std::sync::Arc::new(snapshot::ComparisonCache::default());
     if let Ok(size) = terminal.size() {
         app.resize(size.width, size.height);
     }
     loop {
         if poll_wanted && !polling {
             let (db, request, tx) = (app.db.clone(), app.request(), poll_tx.clone());
+            let cache = std::sync::Arc::clone(&comparisons);
             polled = (snapshot::stamp(&db), Some(request.clone()));
             tokio::task::spawn_blocking(move || {
-                let _ = tx.send(snapshot::poll(&db, &request).map_err(|e| e.to_string()));
+                let _ = tx.send(snapshot::poll(&db, &request, &cache).map_err(|e| e.to_string()));
             });
             polling = true;
             poll_wanted = false;

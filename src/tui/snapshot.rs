@@ -2,13 +2,14 @@
 //! about once a second, never on the UI's.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use std::collections::{BTreeMap, HashSet};
 
 use ndarray::Array2;
 
 use crate::analysis::similarity::ReductionOptions;
-use crate::lab::compare::{stored_comparison, CompareMetric, Comparison};
+use crate::lab::compare::{settings_key, stored_comparison, CompareMetric, Comparison};
 use crate::lab::topology::{experiment_topology, stored_topology, ExperimentTopology};
 use crate::store::{
     ClassCount, ListQuery, NetworkRow, Notebook, StatusRow, StoredFixedPoint, WorkerRow,
@@ -99,7 +100,7 @@ pub struct Snapshot {
     /// The selected network's points (fixed points pane).
     pub points: Vec<StoredFixedPoint>,
     /// The comparison and its matrix, rows in map order (similarity pane).
-    pub similarity: Option<(Comparison, Array2<f64>)>,
+    pub similarity: Option<Arc<(Comparison, Array2<f64>)>>,
     /// Scaffolds by group (topology pane).
     pub topology_groups: Option<ExperimentTopology>,
     /// The selected network's scaffold, as text (topology pane).
@@ -184,8 +185,47 @@ pub fn stamp(db: &Path) -> Vec<(Option<std::time::SystemTime>, u64)> {
         .collect()
 }
 
+/// The last comparison the similarity pane read, kept across polls: building one (MDS and the
+/// separability of every metric) costs far more than a poll, and it only changes when pairs
+/// are added.
+#[derive(Default)]
+pub struct ComparisonCache(Mutex<Option<(ComparisonKey, Arc<(Comparison, Array2<f64>)>)>>);
+
+/// What a stored comparison depends on: the experiment, the metric and the pairs stored.
+type ComparisonKey = (i64, CompareMetric, (i64, i64));
+
+impl ComparisonCache {
+    /// The stored comparison of `experiment` under `metric`, rebuilt only when its key changed.
+    fn get(
+        &self,
+        notebook: &Notebook,
+        experiment: &crate::store::ExperimentRow,
+        metric: CompareMetric,
+    ) -> Option<Arc<(Comparison, Array2<f64>)>> {
+        let options = ReductionOptions::default();
+        let counts = notebook
+            .pair_counts(experiment.id, &settings_key(&options))
+            .ok()?;
+        let key = (experiment.id, metric, counts);
+        let mut cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((k, comparison)) = cached.as_ref() {
+            if *k == key {
+                return Some(Arc::clone(comparison));
+            }
+        }
+        // Only what is stored: the TUI never runs a network.
+        let fresh = Arc::new(stored_comparison(notebook, &experiment.name, metric, &options).ok()?);
+        *cached = Some((key, Arc::clone(&fresh)));
+        Some(fresh)
+    }
+}
+
 /// Reads a snapshot from the notebook at `db` (opened per poll, so a TUI never holds it).
-pub fn poll(db: &Path, request: &Request) -> Result<Snapshot, crate::store::StoreError> {
+pub fn poll(
+    db: &Path,
+    request: &Request,
+    cache: &ComparisonCache,
+) -> Result<Snapshot, crate::store::StoreError> {
     let notebook = Notebook::open(db)?;
     let experiments = notebook.status()?;
     let held = notebook.held_networks()?;
@@ -247,9 +287,7 @@ pub fn poll(db: &Path, request: &Request) -> Result<Snapshot, crate::store::Stor
         snapshot.points = notebook.fixed_points(network)?;
     }
     if let Some(metric) = request.similarity {
-        // Only what is stored: the TUI never runs a network.
-        snapshot.similarity =
-            stored_comparison(&notebook, experiment, metric, &ReductionOptions::default()).ok();
+        snapshot.similarity = cache.get(&notebook, &exp, metric);
     }
     if let Some(network) = request.topology_of {
         snapshot.topology_groups = experiment_topology(&notebook, experiment).ok();

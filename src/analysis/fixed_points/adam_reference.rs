@@ -53,8 +53,8 @@ pub struct AdamOutcome {
     pub points: Vec<FixedPoint>,
     /// Iterations run.
     pub iterations: usize,
-    /// End points with q below `report_below` that were dropped as outside the region the
-    /// network can reach (PAPER.md's pseudo fixed points).
+    /// End points with q below `report_below` that were dropped as pseudo fixed points: outside
+    /// the region the network can reach, or held by a saturated gate (pseudo fixed points, docs/SCIENCE.md).
     pub pseudo: usize,
 }
 
@@ -120,7 +120,7 @@ pub fn adam_fixed_points(
         slow_tolerance: opts.slow_tolerance.max(adam.report_below),
         ..opts.clone()
     };
-    let mut collector = Collector::new(map, x, starts, &reported);
+    let mut collector = Collector::new(map, x, starts, starts, &reported);
     let mut pseudo = 0;
     for (row, res) in h.rows().into_iter().zip(r.rows()) {
         let q = 0.5 * res.dot(&res);
@@ -129,7 +129,7 @@ pub fn adam_fixed_points(
         }
     }
     AdamOutcome {
-        points: collector.finish(),
+        points: collector.finish().0,
         iterations,
         pseudo,
     }

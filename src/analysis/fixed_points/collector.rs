@@ -1,6 +1,8 @@
 //! The rules every found point passes before it is reported: inside the region a network can
-//! reach, within the slow-point tolerance, merged with its duplicates (lowest q kept, found
-//! without comparing all pairs), then linearised.
+//! reach, within the slow-point tolerance on both q and the gate-free residual, merged with its
+//! duplicates (lowest q kept, found without comparing all pairs), then linearised. Points that
+//! fail the region or the gate-free rule are pseudo fixed points: counted (merged the same
+//! way), never reported as points.
 
 use faer::Mat;
 use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
@@ -18,19 +20,25 @@ pub(super) struct Collector<'a> {
     centroid: Array1<f64>,
     radius: f64,
     bounded: bool,
+    region: Option<(Array1<f64>, f64)>,
     kept: PointIndex,
     qs: Vec<f64>,
+    /// ½‖gate-free residual‖² of each kept point.
+    gate_free: Vec<f64>,
+    pseudo: PointIndex,
     /// Kept points already linearised (for the attractor pass), until replaced.
     linearised: Vec<Option<FixedPoint>>,
 }
 
 impl<'a> Collector<'a> {
     /// Rules for points found from `starts`: FixedPointFinder's outlier radius around their
-    /// centroid, and for tanh cells the box |h_i| < 1 every true fixed point lies in.
+    /// centroid; for tanh cells the box |h_i| < 1 every true fixed point lies in; and within
+    /// `region_factor` times the largest distance of a `visited` state from their centroid.
     pub(super) fn new(
         map: &'a CellMap,
         x: ArrayView1<'a, f64>,
         starts: ArrayView2<f64>,
+        visited: ArrayView2<f64>,
         opts: &'a FixedPointOptions,
     ) -> Self {
         let s = map.spec().state_dim();
@@ -50,8 +58,11 @@ impl<'a> Collector<'a> {
             centroid,
             radius: opts.outlier_factor * mean_distance.max(f64::MIN_POSITIVE),
             bounded: map.spec().activation == Activation::Tanh,
+            region: visited_region(visited, opts.region_factor),
             kept: PointIndex::new(s),
             qs: Vec::new(),
+            gate_free: Vec::new(),
+            pseudo: PointIndex::new(s),
             linearised: Vec::new(),
         }
     }
@@ -59,13 +70,45 @@ impl<'a> Collector<'a> {
     fn reachable(&self, h: &Array1<f64>) -> bool {
         let spec = self.map.spec();
         let h_part = h.slice(ndarray::s![spec.state_dim() - spec.units..]);
+        let distance = |c: &Array1<f64>| (c - h).mapv(|v| v * v).sum().sqrt();
         (!self.bounded || h_part.iter().all(|v| v.abs() < 1.0))
-            && (&self.centroid - h).mapv(|v| v * v).sum().sqrt() <= self.radius
+            && distance(&self.centroid) <= self.radius
+            && self
+                .region
+                .as_ref()
+                .is_none_or(|(centre, radius)| distance(centre) <= *radius)
     }
 
-    /// Offers the end of one descent; returns the point as kept (polished) if it passed.
-    pub(super) fn offer(&mut self, h: Array1<f64>, q: f64) -> Option<(Array1<f64>, f64)> {
-        if !(q.is_finite() && q < self.opts.slow_tolerance && self.reachable(&h)) {
+    /// ½‖gate-free residual‖² at h (∞ where it is not finite).
+    fn gate_free_q(&self, h: &Array1<f64>) -> f64 {
+        let q = 0.5
+            * self
+                .map
+                .gate_free_residual(h.view(), self.x)
+                .mapv(|v| v * v)
+                .sum();
+        if q.is_finite() {
+            q
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// Counts a rejected point once (within the merge distance of one counted before: the same).
+    fn reject(&mut self, h: Array1<f64>) {
+        if self
+            .pseudo
+            .near(h.view(), self.opts.merge_distance)
+            .is_none()
+        {
+            self.pseudo.insert(h);
+        }
+    }
+
+    /// Offers the end of one descent; returns the point as kept (polished) and whether it is a
+    /// fixed point (q and the gate-free q below the fixed-point tolerance), if it passed.
+    pub(super) fn offer(&mut self, h: Array1<f64>, q: f64) -> Option<(Array1<f64>, bool)> {
+        if !(q.is_finite() && q < self.opts.slow_tolerance) {
             return None;
         }
         let (h, q) = if q < self.opts.q_tolerance {
@@ -73,46 +116,76 @@ impl<'a> Collector<'a> {
         } else {
             (h, q)
         };
+        let gate_free = self.gate_free_q(&h);
+        if !self.reachable(&h) || gate_free >= self.opts.slow_tolerance {
+            self.reject(h);
+            return None;
+        }
         match self.kept.near(h.view(), self.opts.merge_distance) {
             Some(k) if self.qs[k] <= q => {}
             Some(k) => {
                 self.qs[k] = q;
+                self.gate_free[k] = gate_free;
                 self.kept.replace(k, h.clone());
                 self.linearised[k] = None;
             }
             None => {
                 self.kept.insert(h.clone());
                 self.qs.push(q);
+                self.gate_free.push(gate_free);
                 self.linearised.push(None);
             }
         }
-        Some((h, q))
+        let fixed = q.max(gate_free) < self.opts.q_tolerance;
+        Some((h, fixed))
+    }
+
+    /// Distinct rejected points: outside the reachable region, or held only by a saturated gate.
+    pub(super) fn pseudo_count(&self) -> usize {
+        self.pseudo.len()
     }
 
     /// Kept point `k`, linearised once (again only after it is replaced by a better one).
     fn linearised(&mut self, k: usize) -> &FixedPoint {
-        let (map, x, opts, q) = (self.map, self.x, self.opts, self.qs[k]);
+        let (map, x, q) = (self.map, self.x, self.qs[k]);
+        let converged = q.max(self.gate_free[k]) < self.opts.q_tolerance;
         let point = self.kept.point(k);
-        self.linearised[k].get_or_insert_with(|| linearise(map, point.clone(), q, x, opts))
+        self.linearised[k].get_or_insert_with(|| linearise(map, point.clone(), q, x, converged))
     }
 
     /// The kept fixed points (q below the tolerance) that are stable.
     pub(super) fn attractors(&mut self) -> Vec<Array1<f64>> {
         let mut found = Vec::new();
         for k in 0..self.qs.len() {
-            if self.qs[k] < self.opts.q_tolerance && self.linearised(k).stable() {
+            if self.linearised(k).converged && self.linearised(k).stable() {
                 found.push(self.kept.point(k).clone());
             }
         }
         found
     }
 
-    /// The kept points, linearised, in the order first found.
-    pub(super) fn finish(mut self) -> Vec<FixedPoint> {
-        (0..self.qs.len())
+    /// The kept points, linearised, in the order first found, and the count of pseudo points.
+    pub(super) fn finish(mut self) -> (Vec<FixedPoint>, usize) {
+        let points = (0..self.qs.len())
             .map(|k| self.linearised(k).clone())
-            .collect()
+            .collect();
+        (points, self.pseudo_count())
     }
+}
+
+/// The centroid of the visited states and `factor` times the largest distance of one from it
+/// (None without visited states or with a factor of 0: no such rule).
+fn visited_region(visited: ArrayView2<f64>, factor: f64) -> Option<(Array1<f64>, f64)> {
+    if visited.nrows() == 0 || factor <= 0.0 {
+        return None;
+    }
+    let centroid = visited.mean_axis(Axis(0))?;
+    let farthest = visited
+        .rows()
+        .into_iter()
+        .map(|row| (&row - &centroid).mapv(|v| v * v).sum().sqrt())
+        .fold(0.0, f64::max);
+    Some((centroid, factor * farthest.max(f64::MIN_POSITIVE)))
 }
 
 fn linearise(
@@ -120,7 +193,7 @@ fn linearise(
     state: Array1<f64>,
     q: f64,
     x: ArrayView1<f64>,
-    opts: &FixedPointOptions,
+    converged: bool,
 ) -> FixedPoint {
     let j = map.jacobians(state.view(), x).state;
     let s = state.len();
@@ -133,7 +206,7 @@ fn linearise(
         input: x.to_owned(),
         state,
         q,
-        converged: q < opts.q_tolerance,
+        converged,
         eigenvalues,
         unstable,
     }

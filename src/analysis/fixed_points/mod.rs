@@ -1,7 +1,7 @@
 //! Fixed and slow points of a network's map at a constant input: F(h*, x*) = h*.
 //!
-//! Each start is driven to a root of r(h) = F(h, x*) − h by Newton steps on the exact Jacobian
-//! J − I (J = ∂F/∂h from `CellMap`) with a line search, Levenberg–Marquardt steps where J − I is
+//! Each start is driven to a root of r(h) = F(h, x*) − h by Newton steps on J − I
+//! (J = ∂F/∂h from `CellMap`, steered in f32, polished in exact f64) with a line search, Levenberg–Marquardt steps where J − I is
 //! singular or Newton fails, so convergence is quadratic near a root and still safe elsewhere.
 //! Three things make 1024 starts cheap: a descent stops as soon as it comes within the merge
 //! distance of a fixed point already found (most starts end at a few attractors), a factorised
@@ -25,4 +25,4 @@ pub use adam_reference::{adam_fixed_points, AdamOutcome, AdamReference};
 pub use network::{network_fixed_points, visited_states, InputPoints, NetworkFixedPoints};
 pub use point::{FixedPoint, FixedPointOptions};
 pub use point_index::PointIndex;
-pub use search::{find_fixed_points, starts_from_states};
+pub use search::{find_fixed_points, starts_from_states, FoundPoints};

@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::point::{FixedPoint, FixedPointOptions};
-use super::search::{find_fixed_points, starts_from_states};
+use super::search::{find_fixed_points, starts_from_states, FoundPoints};
 use crate::net::{forward, CellMap, Params, Tape};
 use crate::task::Task;
 
@@ -19,6 +19,8 @@ pub struct InputPoints {
     pub input: Array1<f64>,
     /// Its fixed and slow points, fewest unstable modes first.
     pub points: Vec<FixedPoint>,
+    /// Distinct pseudo fixed points rejected there (never among `points`).
+    pub pseudo: usize,
 }
 
 /// Everything the fixed-point analysis found for one network.
@@ -73,6 +75,7 @@ pub fn network_fixed_points(
                 .map(|x| InputPoints {
                     input: x.to_owned(),
                     points: Vec::new(),
+                    pseudo: 0,
                 })
                 .collect(),
             seconds: started.elapsed().as_secs_f64(),
@@ -86,7 +89,8 @@ pub fn network_fixed_points(
         .rows()
         .into_iter()
         .map(|x| {
-            let mut points = find_fixed_points(&map, x, starts.view(), opts);
+            let FoundPoints { mut points, pseudo } =
+                find_fixed_points(&map, x, starts.view(), visited.view(), opts);
             points.sort_by(|a, b| {
                 (a.unstable, !a.converged)
                     .cmp(&(b.unstable, !b.converged))
@@ -95,6 +99,7 @@ pub fn network_fixed_points(
             InputPoints {
                 input: x.to_owned(),
                 points,
+                pseudo,
             }
         })
         .collect();

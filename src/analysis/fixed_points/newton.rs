@@ -1,5 +1,6 @@
-//! Driving one start to a root of r(h) = F(h, x*) − h: Newton steps on the exact Jacobian with
-//! a line search, chord steps while they converge, Levenberg–Marquardt where Newton fails, and
+//! Driving one start to a root of r(h) = F(h, x*) − h: Newton steps steered by an f32 Jacobian
+//! and LU of the same cell equations (the residual stays f64; every kept point is polished and
+//! linearised with the exact f64 Jacobian) with a line search, chord steps while they converge, Levenberg–Marquardt where Newton fails, and
 //! an early end in slow regions or near a fixed point already found.
 
 use faer::linalg::solvers::{PartialPivLu, Solve};

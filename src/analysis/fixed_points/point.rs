@@ -25,6 +25,9 @@ pub struct FixedPointOptions {
     pub merge_distance: f64,
     /// Points farther from the starts' centroid than this × their mean distance are dropped.
     pub outlier_factor: f64,
+    /// Points farther from the visited states' centroid than this × the largest distance of a
+    /// visited state from it are pseudo points, not fixed points of the task (0: no such rule).
+    pub region_factor: f64,
 }
 
 impl Default for FixedPointOptions {
@@ -38,6 +41,7 @@ impl Default for FixedPointOptions {
             slow_tolerance: 1e-6,
             merge_distance: 1e-3,
             outlier_factor: 10.0,
+            region_factor: 2.0,
         }
     }
 }
@@ -55,6 +59,12 @@ impl FixedPointOptions {
             if !(v.is_finite() && v > 0.0) {
                 return Err(format!("{name} must be a finite number > 0 (got {v})"));
             }
+        }
+        if !(self.region_factor.is_finite() && self.region_factor >= 0.0) {
+            return Err(format!(
+                "region_factor must be finite and ≥ 0 (got {})",
+                self.region_factor
+            ));
         }
         if !(self.start_noise.is_finite() && self.start_noise >= 0.0) {
             return Err(format!(

@@ -31,6 +31,16 @@ impl PointIndex {
         }
     }
 
+    /// How many points it holds.
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// True if it holds no point.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
     /// Adds a point; returns its number.
     pub fn insert(&mut self, point: Array1<f64>) -> usize {
         let p = self.direction.dot(&point);

@@ -37,23 +37,35 @@ pub fn starts_from_states(
 /// Most pairs of attractors whose midpoints start a second pass.
 const MAX_MIDPOINTS: usize = 256;
 
+/// What a search at one input found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FoundPoints {
+    /// Fixed and slow points, unique, with eigenvalues, in the order first found.
+    pub points: Vec<FixedPoint>,
+    /// Distinct pseudo fixed points rejected: outside the region the network visits, or with
+    /// q small only because a saturated gate holds a unit (gate-free residual above the
+    /// slow-point tolerance).
+    pub pseudo: usize,
+}
+
 /// Fixed and slow points of `map` at input `x` reached from the rows of `starts` (and from the
-/// midpoints of pairs of the attractors they reach): unique
-/// (within the merge distance, lowest q kept), inside the reachable region, with eigenvalues;
-/// in the order first found.
+/// midpoints of pairs of the attractors they reach): unique (within the merge distance, lowest
+/// q kept), inside the region the rows of `visited` span (see [`FixedPointOptions`]), with
+/// eigenvalues; in the order first found.
 pub fn find_fixed_points(
     map: &CellMap,
     x: ArrayView1<f64>,
     starts: ArrayView2<f64>,
+    visited: ArrayView2<f64>,
     opts: &FixedPointOptions,
-) -> Vec<FixedPoint> {
-    let mut collector = Collector::new(map, x, starts, opts);
+) -> FoundPoints {
+    let mut collector = Collector::new(map, x, starts, visited, opts);
     // Converged points seen so far: later descents stop when they come near one.
     let mut converged = PointIndex::new(map.spec().state_dim());
     let mut search = |start: Array1<f64>, collector: &mut Collector| {
         if let Descent::Ended(h, q) = descend(map, start, x, opts, &converged) {
-            if let Some((h, q)) = collector.offer(h, q) {
-                if q < opts.q_tolerance && converged.near(h.view(), 0.0).is_none() {
+            if let Some((h, fixed)) = collector.offer(h, q) {
+                if fixed && converged.near(h.view(), 0.0).is_none() {
                     converged.insert(h);
                 }
             }
@@ -70,5 +82,6 @@ pub fn find_fixed_points(
     for (i, j) in pairs.take(MAX_MIDPOINTS) {
         search((&attractors[i] + &attractors[j]) * 0.5, &mut collector);
     }
-    collector.finish()
+    let (points, pseudo) = collector.finish();
+    FoundPoints { points, pseudo }
 }

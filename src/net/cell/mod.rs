@@ -16,6 +16,43 @@ use super::nonlinearity::{Nonlinearity, Relu, Tanh};
 use super::scalar::Scalar;
 use super::spec::{Activation, Arch};
 
+/// The gate-free residual of one state: what F(h) − h is once the gates that can hold a unit
+/// still are divided out. `z` holds one step's activations (as [`forward`] leaves them), `state`
+/// the state before it and `next` the state after.
+///
+/// A gated cell keeps a unit with its update gate: h'ᵢ = gᵢhᵢ + (1 − gᵢ)cᵢ (UGRNN, GRU), so
+/// F(h) − h = (1 − g)⊙(c − h), which vanishes wherever the gate saturates (g → 1) whatever hᵢ
+/// is. A true fixed point satisfies the gate-free relation h = c on every unit. The LSTM's
+/// cell state is the analogue: c' − c = (1 − σ_f)⊙(c* − c) with c* = σ_i⊙f(j) / (1 − σ_f); its
+/// h has no such gate. A vanilla cell has none, and its residual is F(h) − h.
+pub(crate) fn gate_free_residual(
+    arch: Arch,
+    units: usize,
+    z: &[f64],
+    state: &[f64],
+    next: &[f64],
+) -> Vec<f64> {
+    let n = units;
+    match arch {
+        Arch::Vanilla => next.iter().zip(state).map(|(a, b)| a - b).collect(),
+        // z = [g | c] (UGRNN), [r | u | c] (GRU): the candidate is the last block.
+        Arch::Ugrnn | Arch::Gru => {
+            let c = &z[z.len() - n..];
+            c.iter().zip(state).map(|(c, h)| c - h).collect()
+        }
+        // z = [σ(i) | f(j) | σ(f + 1) | σ(o)], state = [c | h].
+        Arch::Lstm => {
+            let (zi, zj, zf) = (&z[..n], &z[n..2 * n], &z[2 * n..3 * n]);
+            let cell = (0..n).map(|k| {
+                let open = 1.0 - zf[k];
+                zi[k] * zj[k] / open - state[k]
+            });
+            let h = (n..2 * n).map(|k| next[k] - state[k]);
+            cell.chain(h).collect()
+        }
+    }
+}
+
 /// The buffers of one step of a batch.
 pub(crate) struct Step<'a, T> {
     /// Hidden units N.

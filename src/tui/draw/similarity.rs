@@ -52,7 +52,7 @@ fn marker(p: &MapPoint, by_activation: bool, theme: &Theme) -> (char, Style) {
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some((comparison, d)) = &app.snapshot.similarity else {
+    let Some(similarity) = &app.snapshot.similarity else {
         frame.render_widget(
             Paragraph::new(
                 "No distances stored yet: a finished `rnnlab run` or `rnnlab compare` fills them.",
@@ -65,6 +65,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     };
+    let (comparison, d) = &**similarity;
     let scores_height = comparison.scores.len() as u16 + 3;
     let [top, bottom] =
         Layout::vertical([Constraint::Min(8), Constraint::Length(scores_height)]).areas(area);

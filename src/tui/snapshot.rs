@@ -100,7 +100,7 @@ pub struct Snapshot {
     /// The selected network's points (fixed points pane).
     pub points: Vec<StoredFixedPoint>,
     /// The comparison and its matrix, rows in map order (similarity pane).
-    pub similarity: Option<Arc<(Comparison, Array2<f64>)>>,
+    pub similarity: Option<SharedComparison>,
     /// Scaffolds by group (topology pane).
     pub topology_groups: Option<ExperimentTopology>,
     /// The selected network's scaffold, as text (topology pane).
@@ -189,7 +189,10 @@ pub fn stamp(db: &Path) -> Vec<(Option<std::time::SystemTime>, u64)> {
 /// separability of every metric) costs far more than a poll, and it only changes when pairs
 /// are added.
 #[derive(Default)]
-pub struct ComparisonCache(Mutex<Option<(ComparisonKey, Arc<(Comparison, Array2<f64>)>)>>);
+pub struct ComparisonCache(Mutex<Option<(ComparisonKey, SharedComparison)>>);
+
+/// A comparison and its distance matrix, shared between the cache and the snapshot.
+pub type SharedComparison = Arc<(Comparison, Array2<f64>)>;
 
 /// What a stored comparison depends on: the experiment, the metric and the pairs stored.
 type ComparisonKey = (i64, CompareMetric, (i64, i64));
@@ -201,7 +204,7 @@ impl ComparisonCache {
         notebook: &Notebook,
         experiment: &crate::store::ExperimentRow,
         metric: CompareMetric,
-    ) -> Option<Arc<(Comparison, Array2<f64>)>> {
+    ) -> Option<SharedComparison> {
         let options = ReductionOptions::default();
         let counts = notebook
             .pair_counts(experiment.id, &settings_key(&options))

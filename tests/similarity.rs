@@ -161,3 +161,65 @@ fn separability_scores_see_clusters_and_not_mixtures() {
     assert!(knn_accuracy(dist.view(), &mixed, 3).unwrap() <= 0.5);
     assert_eq!(silhouette(dist.view(), &["a"; 8]), None);
 }
+
+/// Reduces `x` to exactly `k` components.
+fn reduced(x: &Array2<f64>, k: usize) -> rnnlab::analysis::similarity::Reduction {
+    let opts = ReductionOptions {
+        components: Some(k),
+        ..ReductionOptions::default()
+    };
+    reduce(x.view(), &opts).unwrap()
+}
+
+#[test]
+fn angular_cca_zero_pads_unequal_widths_as_netrep_does() {
+    // The formula: arccos(Σρ / √(k_a·k_b)), with ρ from the covariance CCA of the reductions.
+    let x = random(300, 6, 20);
+    let y = ndarray::concatenate![
+        ndarray::Axis(1),
+        x.slice(ndarray::s![.., ..3]).to_owned() + random(300, 3, 21) * 0.5,
+        random(300, 3, 22)
+    ];
+    let (a, b) = (reduced(&x, 3), reduced(&y, 5));
+    let rho = canonical_correlations(&a, &b);
+    assert_eq!(rho.len(), 3);
+    let want = (rho.iter().sum::<f64>() / 15f64.sqrt()).acos();
+    let got = distances(&a, &b)[1];
+    assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+    // A subspace of another is not at distance 0 when it is narrower: widths count.
+    let (wide, narrow) = (reduced(&x, 5), reduced(&x, 3));
+    assert!(distances(&wide, &narrow)[1] > 0.3);
+    assert!(distances(&wide, &wide)[1] < 1e-6);
+}
+
+#[test]
+fn angular_cca_keeps_the_triangle_inequality_on_mixed_widths() {
+    // A population of related state matrices reduced to 2..7 components, as the 95 % rule
+    // does on flip-flop networks; min-width averaging broke the inequality on such sets.
+    let base = random(200, 8, 30);
+    let reductions: Vec<_> = (0..18)
+        .map(|k| {
+            let mix = random(8, 8, 100 + k as u64);
+            let x = base.dot(&mix) + random(200, 8, 200 + k as u64) * (0.1 * (k % 4) as f64);
+            reduced(&x, 2 + k % 6)
+        })
+        .collect();
+    let n = reductions.len();
+    let mut d = Array2::<f64>::zeros((n, n));
+    for i in 0..n {
+        for j in 0..n {
+            d[[i, j]] = distances(&reductions[i], &reductions[j])[1];
+        }
+    }
+    let mut broken = 0;
+    for i in 0..n {
+        for j in 0..n {
+            for k in 0..n {
+                if d[[i, k]] > d[[i, j]] + d[[j, k]] + 1e-9 {
+                    broken += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(broken, 0, "{broken} of {} triples", n * n * n);
+}

@@ -381,6 +381,7 @@ fn fixture_with_analyses(dir: &Path) -> PathBuf {
             note: None,
             seconds: 0.5,
             points: vec![point(0, [0.9, 0.5, 0.1]), point(1, [1.3, 0.7, 0.2])],
+            pseudo: 0,
             topology: Some(TopologyRecord {
                 version: TOPOLOGY_VERSION,
                 descriptor: serde_json::to_string(&topology).unwrap(),

@@ -38,8 +38,10 @@ pub struct InputSummary {
     pub saddles: Vec<usize>,
     /// Fixed points on the unit circle (no |λ| > 1, some |λ| = 1).
     pub marginal: usize,
-    /// Slow points (q above the fixed-point tolerance).
+    /// Slow points (q or the gate-free residual above the fixed-point tolerance).
     pub slow: usize,
+    /// Pseudo fixed points rejected (not among the points).
+    pub pseudo: usize,
 }
 
 /// Per-input counts of `points`, for each of `inputs`.
@@ -80,9 +82,11 @@ pub fn analysis_record(
     params: &Params<f32>,
     options: &FixedPointOptions,
 ) -> AnalysisRecord {
+    let started = std::time::Instant::now();
     let found = network_fixed_points(params, task, options);
     let map = CellMap::new(params);
     let topology = topology_of(task, &map, &found.inputs);
+    let pseudo = found.inputs.iter().map(|i| i.pseudo).sum();
     let points: Vec<StoredFixedPoint> = found
         .inputs
         .iter()
@@ -101,12 +105,18 @@ pub fn analysis_record(
         })
         .collect();
     let inputs: Vec<Vec<f64>> = found.inputs.iter().map(|i| i.input.to_vec()).collect();
+    let mut summary = summarise(&inputs, &points);
+    for (s, at) in summary.iter_mut().zip(&found.inputs) {
+        s.pseudo = at.pseudo;
+    }
     AnalysisRecord {
         settings: serde_json::to_string(options).expect("settings serialise"),
-        summary: serde_json::to_string(&summarise(&inputs, &points)).expect("summary serialises"),
+        summary: serde_json::to_string(&summary).expect("summary serialises"),
         note: found.note,
-        seconds: found.seconds,
+        // The search and the scaffold (its flows) together.
+        seconds: started.elapsed().as_secs_f64(),
         points,
+        pseudo,
         topology: Some(TopologyRecord {
             version: TOPOLOGY_VERSION,
             descriptor: serde_json::to_string(&topology).expect("descriptor serialises"),
@@ -158,6 +168,7 @@ pub fn analyse_network(
         note: Some(note),
         seconds: 0.0,
         points: Vec::new(),
+        pseudo: 0,
         topology: None,
     };
     let (experiment, params) = match stored_network(notebook, network) {

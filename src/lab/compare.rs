@@ -38,7 +38,12 @@ pub struct SimilarityUpdate {
 
 /// The settings key the matrices are stored under.
 pub fn settings_key(options: &ReductionOptions) -> String {
-    serde_json::to_string(options).expect("settings serialise")
+    // v2: angular CCA zero-pads unequal widths (netrep's); pairs stored under the first
+    // definition are not mixed with it, they are computed again.
+    format!(
+        "v2:{}",
+        serde_json::to_string(options).expect("settings serialise")
+    )
 }
 
 /// The experiment's population networks with weights (trained or analysed), by id.

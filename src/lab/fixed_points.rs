@@ -93,6 +93,7 @@ pub fn fixed_points_of(
                 note: a.note,
                 seconds: a.seconds,
                 points: notebook.fixed_points(id)?,
+                pseudo: row.pseudo_points.unwrap_or(0) as usize,
                 topology: None,
             },
         ),
@@ -172,6 +173,9 @@ impl fmt::Display for InputSummary {
         }
         if self.slow > 0 {
             write!(f, ", {} slow", self.slow)?;
+        }
+        if self.pseudo > 0 {
+            write!(f, "; {} pseudo rejected", self.pseudo)?;
         }
         Ok(())
     }

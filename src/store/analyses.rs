@@ -66,8 +66,10 @@ pub struct AnalysisRecord {
     pub note: Option<String>,
     /// Seconds spent.
     pub seconds: f64,
-    /// Every point.
+    /// Every fixed and slow point.
     pub points: Vec<StoredFixedPoint>,
+    /// Distinct pseudo fixed points the search rejected (over all inputs).
+    pub pseudo: usize,
     /// The scaffold they form.
     pub topology: Option<TopologyRecord>,
 }
@@ -173,21 +175,26 @@ impl Notebook {
         distance: &dyn Fn(&str) -> Option<f64>,
     ) -> Result<bool, StoreError> {
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
-        let stable = record.points.iter().filter(|p| p.stable()).count() as i64;
+        let fixed = record.points.iter().filter(|p| p.converged);
+        let stable = fixed.clone().filter(|p| p.stable()).count() as i64;
+        let fixed = fixed.count() as i64;
+        let slow = record.points.len() as i64 - fixed;
         let updated = tx
             .execute(
                 "UPDATE networks SET state = 'analysed', worker = NULL, fixed_points = ?1,
                      stable_points = ?2, analysis_seconds = ?3, ideal_scaffold = ?4,
-                     scaffold_distance = ?5
+                     scaffold_distance = ?5, slow_points = ?8, pseudo_points = ?9
                  WHERE id = ?6 AND worker = ?7 AND state = 'trained'",
                 params![
-                    record.points.len() as i64,
+                    fixed,
                     stable,
                     record.seconds,
                     record.topology.as_ref().map(|t| t.ideal),
                     record.topology.as_ref().map(|t| t.distance_to_ideal),
                     id,
-                    worker
+                    worker,
+                    slow,
+                    record.pseudo as i64
                 ],
             )
             .map_err(|e| self.err(e))?;

@@ -33,6 +33,8 @@ pub const FILTER_COLUMNS: &[(&str, &str)] = &[
     ("reason", "n.reason"),
     ("fixed_points", "n.fixed_points"),
     ("stable_points", "n.stable_points"),
+    ("slow_points", "n.slow_points"),
+    ("pseudo_points", "n.pseudo_points"),
     ("analysis_seconds", "n.analysis_seconds"),
     ("ideal_scaffold", "n.ideal_scaffold"),
     ("scaffold_distance", "n.scaffold_distance"),

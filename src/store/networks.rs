@@ -15,7 +15,7 @@ const NETWORK_COLUMNS: &str =
     "n.id, e.name, n.arch, n.activation, n.units, n.l2, n.seed, n.state, \
      n.steps_run, n.final_loss, n.score, n.train_seconds, n.backoffs, n.reason, n.config, \
      n.role, n.trial, n.fixed_points, n.stable_points, n.analysis_seconds, \
-     n.ideal_scaffold, n.scaffold_distance";
+     n.ideal_scaffold, n.scaffold_distance, n.slow_points, n.pseudo_points";
 
 fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
     let state: String = r.get(7)?;
@@ -42,6 +42,8 @@ fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
         analysis_seconds: r.get(19)?,
         ideal_scaffold: r.get(20)?,
         scaffold_distance: r.get(21)?,
+        slow_points: r.get(22)?,
+        pseudo_points: r.get(23)?,
     })
 }
 

@@ -130,4 +130,18 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX similarity_of_experiment ON similarity_distances (experiment_id, settings);
     CREATE INDEX similarity_to_b ON similarity_distances (b);
     ",
+    // 5: fixed_points counts fixed points only; slow points and the pseudo fixed points the
+    // search rejected get their own columns (pseudo: unknown for analyses made before).
+    "
+    ALTER TABLE networks ADD COLUMN slow_points INTEGER;
+    ALTER TABLE networks ADD COLUMN pseudo_points INTEGER;
+    UPDATE networks SET slow_points = (
+        SELECT COUNT(*) FROM fixed_points f WHERE f.network_id = networks.id AND NOT f.converged
+    ) WHERE fixed_points IS NOT NULL;
+    UPDATE networks SET fixed_points = fixed_points - slow_points WHERE fixed_points IS NOT NULL;
+    UPDATE networks SET stable_points = (
+        SELECT COUNT(*) FROM fixed_points f
+        WHERE f.network_id = networks.id AND f.converged AND f.max_modulus < 1.0
+    ) WHERE stable_points IS NOT NULL;
+    ",
 ];

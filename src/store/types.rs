@@ -155,10 +155,15 @@ pub struct NetworkRow {
     pub backoffs: Option<i64>,
     /// Why it failed or diverged.
     pub reason: Option<String>,
-    /// Fixed and slow points found (analysed networks).
+    /// Fixed points found (analysed networks; q and the gate-free residual below the
+    /// fixed-point tolerance).
     pub fixed_points: Option<i64>,
     /// Of which stable.
     pub stable_points: Option<i64>,
+    /// Slow points found (q below the slow-point tolerance only).
+    pub slow_points: Option<i64>,
+    /// Pseudo fixed points rejected (outside the visited region, or held by a saturated gate).
+    pub pseudo_points: Option<i64>,
     /// Seconds the fixed-point analysis took.
     pub analysis_seconds: Option<f64>,
     /// The scaffold is the task's ideal one.

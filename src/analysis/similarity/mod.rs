@@ -1,5 +1,5 @@
 //! Comparing networks by the geometry of their hidden states on a shared probe batch
-//! (PAPER.md, Analysis 1): SVCCA (Raghu et al. 2017) and Procrustes shape distance (netrep,
+//! (docs/SCIENCE.md, analysis 1): SVCCA (Raghu et al. 2017) and Procrustes shape distance (netrep,
 //! Williams et al. 2021), with classical MDS and separability scores of the resulting matrices.
 //!
 //! Each network's states M (rows: trials·T, columns: units) are centred and reduced once to
@@ -7,7 +7,10 @@
 //! product G = U_aᵀU_b and two tiny decompositions:
 //! - CCA between the reductions: canonical correlations = singular values of G (U spans the
 //!   reduced data's columns; CCA is the principal angles between those spans);
-//!   SVCCA distance 1 − mean ρ (the paper's), angular distance arccos(mean ρ) (a metric);
+//!   SVCCA distance 1 − mean ρ over the min(k_a, k_b) correlations (the paper's; not a metric
+//!   when widths differ); angular CCA arccos(Σρ / √(k_a·k_b)) (netrep's: the reductions zero-
+//!   padded to a common width, so Σρ/√(k_a·k_b) is the best-aligned inner product of the
+//!   whitened reductions U/√k, and its arccos a metric for any widths);
 //! - Procrustes (angular, α = 1): each reduction scaled to unit norm, the best rotation aligns
 //!   them with inner product ‖S_a G S_b‖_* / (‖s_a‖‖s_b‖) (nuclear norm: sum of singular values),
 //!   distance arccos of it. Widths may differ (k_a ≠ k_b, N_a ≠ N_b): zero padding does not
@@ -70,7 +73,7 @@ impl ReductionOptions {
 pub enum Metric {
     /// 1 − mean canonical correlation of the reductions (the paper's).
     Svcca,
-    /// arccos(mean canonical correlation) (netrep's angular CCA; a metric).
+    /// arccos(Σρ / √(k_a·k_b)) (netrep's angular CCA with zero padding; a metric).
     CcaAngular,
     /// arccos of the Procrustes-aligned inner product (netrep's angular shape metric, α = 1).
     Procrustes,
@@ -228,10 +231,17 @@ pub fn canonical_correlations(a: &Reduction, b: &Reduction) -> Vec<f64> {
 pub fn distances(a: &Reduction, b: &Reduction) -> [f64; 3] {
     let g = a.basis.transpose() * &b.basis;
     let rho: Vec<f64> = g.singular_values().unwrap_or_default();
+    let sum_rho: f64 = rho.iter().sum();
     let mean_rho = if rho.is_empty() {
         0.0
     } else {
-        (rho.iter().sum::<f64>() / rho.len() as f64).clamp(0.0, 1.0)
+        (sum_rho / rho.len() as f64).clamp(0.0, 1.0)
+    };
+    let (ka, kb) = (g.nrows() as f64, g.ncols() as f64);
+    let whitened = if ka * kb > 0.0 {
+        (sum_rho / (ka * kb).sqrt()).clamp(0.0, 1.0)
+    } else {
+        0.0
     };
     let scaled = Mat::from_fn(g.nrows(), g.ncols(), |i, j| {
         a.singular_values[i] * g[(i, j)] * b.singular_values[j]
@@ -239,7 +249,7 @@ pub fn distances(a: &Reduction, b: &Reduction) -> [f64; 3] {
     let norm = |s: &[f64]| s.iter().map(|v| v * v).sum::<f64>().sqrt();
     let nuclear: f64 = scaled.singular_values().unwrap_or_default().iter().sum();
     let aligned = (nuclear / (norm(&a.singular_values) * norm(&b.singular_values))).clamp(0.0, 1.0);
-    [1.0 - mean_rho, mean_rho.acos(), aligned.acos()]
+    [1.0 - mean_rho, whitened.acos(), aligned.acos()]
 }
 
 /// The distances of every pair (i, j) of `reductions` listed in `pairs`, on `threads` threads.

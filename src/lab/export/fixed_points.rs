@@ -1,4 +1,4 @@
-//! `rnnlab export --what fixed-points`: every stored fixed and slow point of the matching
+//! `rnnlab export fixed-points`: every stored fixed and slow point of the matching
 //! networks, as CSV (one line per point, vectors space-separated), JSON (one array of points)
 //! or `.npz` (per network `net<ID>/fp_*` arrays, one row per point).
 

@@ -89,7 +89,9 @@ pub fn export_networks(
 /// The CSV columns of a network row.
 pub const NETWORK_CSV_HEADER: &str =
     "id,experiment,arch,activation,units,l2,seed,role,trial,state,\
-     steps_run,final_loss,score,train_seconds,backoffs,reason";
+     steps_run,final_loss,score,train_seconds,backoffs,reason,\
+     fixed_points,stable_points,slow_points,pseudo_points,analysis_seconds,\
+     ideal_scaffold,scaffold_distance";
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(|v| v.to_string()).unwrap_or_default()
@@ -99,7 +101,7 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
 pub fn network_csv(r: &NetworkRow) -> String {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     format!(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         r.id,
         quote(&r.experiment),
         r.arch,
@@ -115,7 +117,14 @@ pub fn network_csv(r: &NetworkRow) -> String {
         opt(&r.score),
         opt(&r.train_seconds),
         opt(&r.backoffs),
-        r.reason.as_deref().map(quote).unwrap_or_default()
+        r.reason.as_deref().map(quote).unwrap_or_default(),
+        opt(&r.fixed_points),
+        opt(&r.stable_points),
+        opt(&r.slow_points),
+        opt(&r.pseudo_points),
+        opt(&r.analysis_seconds),
+        opt(&r.ideal_scaffold),
+        opt(&r.scaffold_distance),
     )
 }
 

@@ -133,7 +133,11 @@ fn draw_details(frame: &mut Frame, area: Rect, network: Option<&NetworkRow>, the
                 n.score.map_or("—".into(), |v| format!("{v:.4}")),
                 n.train_seconds.map_or("—".into(), duration),
                 match (n.fixed_points, n.stable_points) {
-                    (Some(a), Some(b)) => format!("{a} ({b} stable)"),
+                    (Some(a), Some(b)) => format!(
+                        "{a} ({b} stable), {} slow, {} pseudo",
+                        n.slow_points.map_or("—".into(), |v| v.to_string()),
+                        n.pseudo_points.map_or("—".into(), |v| v.to_string())
+                    ),
                     _ => "—".into(),
                 },
             )),

@@ -49,6 +49,10 @@ pub(super) struct CompareArgs {
     metric: lab::compare::CompareMetric,
     #[command(flatten)]
     reduction: Reduction,
+    /// Instead: the separability scores under reductions by variance 0.9 / 0.95 / 0.99 and by
+    /// 5 / 10 / 20 components, beside the topology distance's (computes what is missing).
+    #[arg(long, conflicts_with_all = ["csv", "components"])]
+    sensitivity: bool,
     /// Threads [default: the number of cores].
     #[arg(long, value_parser = super::at_least_one)]
     threads: Option<usize>,
@@ -64,6 +68,12 @@ pub(super) fn exec(db: &Path, args: CompareArgs) -> Outcome {
     let notebook = lab::notebook::open_existing(db)?;
     let experiment = lab::notebook::one_experiment(&notebook, args.experiment.as_deref())?;
     let threads = args.threads.unwrap_or_else(lab::cores);
+    if args.sensitivity {
+        let report =
+            lab::compare::sensitivity(&notebook, &experiment, options.lstm_cell_state, threads)?;
+        print_report(&report, args.json);
+        return Ok(ExitCode::SUCCESS);
+    }
     let comparison = lab::compare::compare(&notebook, &experiment, args.metric, &options, threads)?;
     if args.csv {
         println!("network,arch,activation,x,y");

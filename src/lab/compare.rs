@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use super::error::LabError;
 use super::notebook::for_each_network;
-use super::notebook::stored_network;
+use super::notebook::{stored_experiment, stored_params};
+use super::stats::Stats;
 use crate::analysis::similarity::{
     classical_mds, knn_accuracy, pairwise, reduce, silhouette, Metric, ReductionOptions, StateProbe,
 };
@@ -97,24 +98,27 @@ pub fn update_similarity(
     let mut needed: Vec<usize> = missing.iter().flat_map(|&(i, j)| [i, j]).collect();
     needed.sort_unstable();
     needed.dedup();
-    let mut probe = None;
+    let parsed = stored_experiment(notebook, experiment)?;
+    let mut probe = StateProbe::new(&parsed.task);
     let mut reductions = Vec::with_capacity(needed.len());
+    let mut kept = Vec::with_capacity(needed.len());
     let mut slot = vec![None; ids.len()];
     for &k in &needed {
-        let Some((exp, params)) = stored_network(notebook, &networks[k])? else {
+        let Some(params) = stored_params(notebook, &networks[k], &parsed)? else {
             continue;
         };
-        let probe = probe.get_or_insert_with(|| StateProbe::new(&exp.task));
         let reduction = probe
             .states(&params, options.lstm_cell_state)
             .and_then(|s| reduce(s, options));
         if let Some(r) = reduction {
             slot[k] = Some(reductions.len());
+            kept.push((ids[k], r.components()));
             reductions.push(r);
         } else {
             update.skipped += 1;
         }
     }
+    notebook.store_components(experiment_id, &key, &kept)?;
     let pairs: Vec<(usize, usize)> = missing
         .iter()
         .filter_map(|&(i, j)| Some((slot[i]?, slot[j]?)))
@@ -227,6 +231,63 @@ pub struct Comparison {
     pub stress: f64,
     /// Scores under every metric with a matrix: the paper's contrast side by side.
     pub scores: Vec<Scores>,
+    /// How the states were reduced before the geometry metrics.
+    pub reduction: String,
+    /// Per group, the principal components the networks' reductions kept.
+    pub components: Vec<GroupComponents>,
+    /// Said when the reduction keeps about as many components as the task's own dimension.
+    pub warning: Option<String>,
+}
+
+/// The components kept by the reductions of one group's networks.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupComponents {
+    /// `arch/activation`.
+    pub group: String,
+    /// Count, mean, median, min and max of the components kept.
+    pub kept: Stats,
+}
+
+/// Components kept per group, and a warning when their median is no more than the task's
+/// own dimension (the comparison then sees the task, not the networks).
+fn components_of(
+    notebook: &Notebook,
+    experiment_id: i64,
+    networks: &[NetworkRow],
+    options: &ReductionOptions,
+    task_dimension: Option<usize>,
+) -> Result<(Vec<GroupComponents>, Option<String>), LabError> {
+    let kept: HashMap<i64, usize> = notebook
+        .components(experiment_id, &settings_key(options))?
+        .into_iter()
+        .collect();
+    let mut by_group: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for n in networks {
+        if let Some(&k) = kept.get(&n.id) {
+            by_group
+                .entry(format!("{}/{}", n.arch, n.activation))
+                .or_default()
+                .push(k as f64);
+        }
+    }
+    let all: Vec<f64> = by_group.values().flatten().copied().collect();
+    let groups = by_group
+        .into_iter()
+        .map(|(group, v)| GroupComponents {
+            group,
+            kept: Stats::of(v),
+        })
+        .collect();
+    let median = Stats::of(all).median;
+    let task_dimension = task_dimension.unwrap_or(0);
+    let warning = (median > 0.0 && median <= task_dimension as f64 + 1.0).then(|| {
+        format!(
+            "the reductions keep a median of {median} components, about the task's own \
+             dimension ({task_dimension}): the geometry metrics see the task more than the \
+             networks; compare with --components 10 (and see --sensitivity)"
+        )
+    });
+    Ok((groups, warning))
 }
 
 /// The full matrix of `metric` over the networks that have every pair, with those networks.
@@ -315,6 +376,12 @@ pub fn stored_comparison(
 ) -> Result<(Comparison, Array2<f64>), LabError> {
     let experiment_id = notebook.experiment(experiment)?.id;
     let networks = population(notebook, experiment)?;
+    // A notebook made by hand (benchmarks, tests) may hold no parsable experiment file.
+    let dimension = stored_experiment(notebook, experiment)
+        .ok()
+        .map(|e| e.task.dimension());
+    let (components, warning) =
+        components_of(notebook, experiment_id, &networks, options, dimension)?;
     let mut scores = Vec::new();
     let mut shown = None;
     for m in CompareMetric::ALL {
@@ -374,6 +441,9 @@ pub fn stored_comparison(
         map,
         stress: embedding.stress,
         scores,
+        reduction: options.to_string(),
+        components,
+        warning,
     };
     Ok((comparison, d))
 }
@@ -405,6 +475,21 @@ impl fmt::Display for Comparison {
         }
         writeln!(
             f,
+            "\ngeometry on {}; components kept (min / median / max):",
+            self.reduction
+        )?;
+        for g in &self.components {
+            writeln!(
+                f,
+                "  {:<14} {} / {} / {}",
+                g.group, g.kept.min, g.kept.median, g.kept.max
+            )?;
+        }
+        if let Some(w) = &self.warning {
+            writeln!(f, "  warning: {w}")?;
+        }
+        writeln!(
+            f,
             "\nseparability (silhouette, leave-one-out {KNN}-NN accuracy):"
         )?;
         writeln!(
@@ -431,6 +516,125 @@ impl fmt::Display for Comparison {
                 "  {:>6} {:<8} {:<5} {:>9.4} {:>9.4}",
                 p.network, p.arch, p.activation, p.x, p.y
             )?;
+        }
+        Ok(())
+    }
+}
+
+/// The separability of the labels under each geometry metric at one reduction.
+#[derive(Clone, Debug, Serialize)]
+pub struct SensitivityRow {
+    /// The reduction.
+    pub reduction: String,
+    /// The median over the groups of each group's median components kept.
+    pub components_median: f64,
+    /// Scores of SVCCA, angular CCA and Procrustes.
+    pub scores: Vec<Scores>,
+}
+
+/// `rnnlab compare --sensitivity`: does the verdict depend on the reduction?
+#[derive(Clone, Debug, Serialize)]
+pub struct Sensitivity {
+    /// Experiment name.
+    pub experiment: String,
+    /// One row per reduction tried.
+    pub rows: Vec<SensitivityRow>,
+    /// The topology distance's scores (no reduction involved), for the contrast.
+    pub topology: Option<Scores>,
+}
+
+/// The reductions `--sensitivity` tries: three variance shares and three fixed widths.
+pub fn sensitivity_reductions(lstm_cell_state: bool) -> Vec<ReductionOptions> {
+    let variance = [0.9, 0.95, 0.99].map(|v| ReductionOptions {
+        variance: v,
+        components: None,
+        lstm_cell_state,
+    });
+    let fixed = [5, 10, 20].map(|k| ReductionOptions {
+        components: Some(k),
+        lstm_cell_state,
+        ..ReductionOptions::default()
+    });
+    variance.into_iter().chain(fixed).collect()
+}
+
+/// Brings the matrices of every reduction of [`sensitivity_reductions`] up to date and scores
+/// each geometry metric under each, beside the topology distance.
+pub fn sensitivity(
+    notebook: &Notebook,
+    experiment: &str,
+    lstm_cell_state: bool,
+    threads: usize,
+) -> Result<Sensitivity, LabError> {
+    let experiment_id = notebook.experiment(experiment)?.id;
+    let mut rows = Vec::new();
+    for options in sensitivity_reductions(lstm_cell_state) {
+        update_similarity(notebook, experiment, &options, threads)?;
+        let networks = population(notebook, experiment)?;
+        let (groups, _) = components_of(notebook, experiment_id, &networks, &options, None)?;
+        let mut scores = Vec::new();
+        for metric in Metric::ALL {
+            let metric = CompareMetric::Geometry(metric);
+            let (rows, d) = matrix(notebook, experiment_id, &networks, metric, &options)?;
+            if rows.len() >= 2 {
+                scores.push(scores_of(metric, &rows, &d));
+            }
+        }
+        let medians: Vec<f64> = groups.iter().map(|g| g.kept.median).collect();
+        rows.push(SensitivityRow {
+            reduction: options.to_string(),
+            components_median: Stats::of(medians).median,
+            scores,
+        });
+    }
+    let networks = population(notebook, experiment)?;
+    let (rows_t, d) = matrix(
+        notebook,
+        experiment_id,
+        &networks,
+        CompareMetric::Topology,
+        &ReductionOptions::default(),
+    )?;
+    let topology = (rows_t.len() >= 2).then(|| scores_of(CompareMetric::Topology, &rows_t, &d));
+    Ok(Sensitivity {
+        experiment: experiment.to_string(),
+        rows,
+        topology,
+    })
+}
+
+impl fmt::Display for Sensitivity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{}: separability by reduction (silhouette, leave-one-out {KNN}-NN accuracy)",
+            self.experiment
+        )?;
+        writeln!(
+            f,
+            "  {:<44} {:>6}  {:<12} {:>9} {:>8} {:>9} {:>8}",
+            "reduction", "k med", "metric", "arch sil", "arch kNN", "act. sil", "act. kNN"
+        )?;
+        let row = |f: &mut fmt::Formatter<'_>, reduction: &str, k: String, s: &Scores| {
+            writeln!(
+                f,
+                "  {:<44} {:>6}  {:<12} {:>9} {:>8} {:>9} {:>8}",
+                reduction,
+                k,
+                s.metric,
+                opt(s.silhouette_arch),
+                opt(s.knn_arch),
+                opt(s.silhouette_activation),
+                opt(s.knn_activation)
+            )
+        };
+        for r in &self.rows {
+            for s in &r.scores {
+                row(f, &r.reduction, format!("{}", r.components_median), s)?;
+            }
+        }
+        if let Some(t) = &self.topology {
+            row(f, "(none: fixed points and their graph)", "—".into(), t)?;
         }
         Ok(())
     }

@@ -14,6 +14,7 @@ pub mod network_file;
 pub mod notebook;
 mod pool;
 pub mod settings;
+pub mod stats;
 pub mod status;
 pub mod sweep;
 pub mod topology;

@@ -81,10 +81,20 @@ pub fn stored_network(
     notebook: &Notebook,
     row: &NetworkRow,
 ) -> Result<Option<(Experiment, Params<f32>)>, LabError> {
+    let experiment = stored_experiment(notebook, &row.experiment)?;
+    Ok(stored_params(notebook, row, &experiment)?.map(|params| (experiment, params)))
+}
+
+/// The trained parameters of a stored network of `experiment` (parsed once by the caller for
+/// all its networks); None if it has no weights yet.
+pub fn stored_params(
+    notebook: &Notebook,
+    row: &NetworkRow,
+    experiment: &Experiment,
+) -> Result<Option<Params<f32>>, LabError> {
     let Some(data) = notebook.weights(row.id)? else {
         return Ok(None);
     };
-    let experiment = stored_experiment(notebook, &row.experiment)?;
     let spec = NetSpec::for_task(
         &experiment.task,
         row.arch.parse::<Arch>().map_err(LabError::Invalid)?,
@@ -93,17 +103,13 @@ pub fn stored_network(
             .map_err(LabError::Invalid)?,
         row.units as usize,
     );
-    if data.len() != spec_len(&spec) {
+    let len = crate::net::Layout::new(spec).len();
+    if data.len() != len {
         return Err(LabError::Invalid(format!(
-            "network {}: stored weights have {} values, its shape needs {}",
+            "network {}: stored weights have {} values, its shape needs {len}",
             row.id,
             data.len(),
-            spec_len(&spec)
         )));
     }
-    Ok(Some((experiment, Params { spec, data })))
-}
-
-fn spec_len(spec: &crate::net::NetSpec) -> usize {
-    crate::net::Layout::new(*spec).len()
+    Ok(Some(Params { spec, data }))
 }

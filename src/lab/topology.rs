@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::analyse::analysis_record;
 use super::error::LabError;
 use super::notebook::stored_network;
+use super::stats::Stats;
 use crate::analysis::{Topology, TOPOLOGY_VERSION};
 use crate::store::Notebook;
 
@@ -75,37 +76,6 @@ pub fn stored_topology(notebook: &Notebook, id: i64) -> Result<Option<NetworkTop
         version: TOPOLOGY_VERSION,
         topology,
     }))
-}
-
-/// Summary statistics of a set of numbers.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Stats {
-    /// How many.
-    pub count: usize,
-    /// Mean.
-    pub mean: f64,
-    /// Median.
-    pub median: f64,
-    /// Smallest.
-    pub min: f64,
-    /// Largest.
-    pub max: f64,
-}
-
-impl Stats {
-    fn of(mut v: Vec<f64>) -> Stats {
-        if v.is_empty() {
-            return Stats::default();
-        }
-        v.sort_by(f64::total_cmp);
-        Stats {
-            count: v.len(),
-            mean: v.iter().sum::<f64>() / v.len() as f64,
-            median: v[v.len() / 2],
-            min: v[0],
-            max: v[v.len() - 1],
-        }
-    }
 }
 
 /// One architecture × activation of an experiment.

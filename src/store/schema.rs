@@ -131,8 +131,17 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX similarity_to_b ON similarity_distances (b);
     ",
     // 5: fixed_points counts fixed points only; slow points and the pseudo fixed points the
-    // search rejected get their own columns (pseudo: unknown for analyses made before).
+    // search rejected get their own columns (pseudo: unknown for analyses made before); the
+    // principal components each network's reduction kept, per reduction settings.
     "
+    CREATE TABLE reductions (
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        settings      TEXT NOT NULL,
+        network_id    INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+        components    INTEGER NOT NULL,
+        PRIMARY KEY (settings, network_id)
+    );
+    CREATE INDEX reductions_of_experiment ON reductions (experiment_id, settings);
     ALTER TABLE networks ADD COLUMN slow_points INTEGER;
     ALTER TABLE networks ADD COLUMN pseudo_points INTEGER;
     UPDATE networks SET slow_points = (

@@ -30,6 +30,51 @@ impl Notebook {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// Records how many principal components each network's reduction under `settings` kept.
+    pub fn store_components(
+        &self,
+        experiment_id: i64,
+        settings: &str,
+        kept: &[(i64, usize)],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO reductions (experiment_id, settings, network_id, components)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(|e| self.err(e))?;
+            for &(id, k) in kept {
+                insert
+                    .execute(params![experiment_id, settings, id, k as i64])
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// (network, components kept) of an experiment's reductions under `settings`.
+    pub fn components(
+        &self,
+        experiment_id: i64,
+        settings: &str,
+    ) -> Result<Vec<(i64, usize)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT network_id, components FROM reductions
+                 WHERE experiment_id = ?1 AND settings = ?2 ORDER BY network_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![experiment_id, settings], |r| {
+                Ok((r.get(0)?, r.get::<_, i64>(1)? as usize))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     /// How many pairs an experiment has stored: geometry pairs under `settings`, and topology
     /// pairs. A comparison built from them is current while both counts are unchanged (pairs
     /// are only ever added).

@@ -162,6 +162,17 @@ impl Task {
         }
     }
 
+    /// The dimension of the task's own solution: flip-flop, one direction per bit; sine, the
+    /// plane of a cycle (2); integration, one line per context (2). A reduction that keeps no
+    /// more components than this sees the task's geometry, not the network's.
+    pub fn dimension(&self) -> usize {
+        match self {
+            Task::FlipFlop(t) => t.bits,
+            Task::Sine(_) => 2,
+            Task::Integration(_) => 2,
+        }
+    }
+
     /// Sets the trial length T.
     pub fn set_time_steps(&mut self, steps: usize) {
         match self {

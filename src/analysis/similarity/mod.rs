@@ -51,6 +51,23 @@ impl Default for ReductionOptions {
     }
 }
 
+impl std::fmt::Display for ReductionOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.components {
+            Some(k) => write!(f, "top {k} principal components")?,
+            None => write!(
+                f,
+                "principal components for {} of the variance",
+                self.variance
+            )?,
+        }
+        if self.lstm_cell_state {
+            write!(f, ", LSTM [c; h]")?;
+        }
+        Ok(())
+    }
+}
+
 impl ReductionOptions {
     /// Checks the settings; the message names the one at fault.
     pub fn validate(&self) -> Result<(), String> {

@@ -15,11 +15,6 @@ pub use notebook::{bench_notebook, bench_notebook_at, NotebookBench};
 pub use similarity::{bench_similarity, SimilarityBench};
 pub use train::{bench_train, BenchRequest, BenchRow, TrainBench};
 
-pub(crate) fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// Median milliseconds of `repeats` (at least one) runs of `f`.
 pub fn median_ms<E>(repeats: usize, mut f: impl FnMut() -> Result<(), E>) -> Result<f64, E> {
     let mut times = Vec::with_capacity(repeats.max(1));
@@ -28,7 +23,7 @@ pub fn median_ms<E>(repeats: usize, mut f: impl FnMut() -> Result<(), E>) -> Res
         f()?;
         times.push(t.elapsed().as_secs_f64() * 1e3);
     }
-    Ok(median(times))
+    Ok(crate::lab::stats::Stats::of(times).median)
 }
 
 /// A scratch directory for a benchmark's files, removed when dropped.

@@ -6,7 +6,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::{median, median_ms, ScratchDir};
+use super::{median_ms, ScratchDir};
+use crate::lab::stats::Stats;
 use crate::lab::LabError;
 
 /// What `rnnlab bench notebook` measured.
@@ -112,7 +113,7 @@ pub fn bench_notebook_at(db: &std::path::Path, networks: usize) -> Result<Notebo
         Ok(NotebookBench {
             networks,
             plan_seconds,
-            store_ms_per_network: median(store_ms),
+            store_ms_per_network: Stats::of(store_ms).median,
             ls_filter_sort_ms: time(&|| nb.list(&query(0)).map(drop).map_err(LabError::from))?,
             ls_deep_page_ms: time(&|| {
                 nb.list(&query(networks / 2))

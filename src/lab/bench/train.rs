@@ -77,17 +77,13 @@ pub fn bench_train(request: &BenchRequest) -> Result<BenchRow, LabError> {
         times.push(t0.elapsed().as_secs_f64() * 1e3);
         result.map_err(|d| LabError::Invalid(format!("benchmark diverged: {}", d.reason)))?;
     }
-    times.sort_by(f64::total_cmp);
-    let median_ms = if times.len() % 2 == 1 {
-        times[times.len() / 2]
-    } else {
-        0.5 * (times[times.len() / 2 - 1] + times[times.len() / 2])
-    };
+    let stats = crate::lab::stats::Stats::of(times);
+    let median_ms = stats.median;
     let matmul_flops = matmul_flops_per_iteration(spec, request.batch, request.time_steps);
     Ok(BenchRow {
         request: *request,
         median_ms,
-        min_ms: times[0],
+        min_ms: stats.min,
         matmul_flops,
         gflops: matmul_flops / (median_ms * 1e-3) / 1e9,
     })

@@ -104,7 +104,7 @@ impl<T: Scalar> Params<T> {
     }
 
     /// Glorot-uniform kernels (per N-wide column block, as TensorFlow initialises each gate),
-    /// zero biases except the GRU's gate biases, which start at 1 (PAPER.md).
+    /// zero biases except the GRU's gate biases, which start at 1 (docs/SCIENCE.md).
     pub fn init(spec: NetSpec, rng: &mut impl Rng) -> Self {
         let mut p = Self::zeros(spec);
         let layout = p.layout();

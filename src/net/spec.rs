@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// The four recurrent cells of the study (TensorFlow conventions, PAPER.md).
+/// The four recurrent cells of the study (TensorFlow conventions, docs/SCIENCE.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Arch {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Batch, ScoreKind, TaskDefinition};
 
-/// Parameters of the flip-flop task (PAPER.md defaults).
+/// Parameters of the flip-flop task (docs/SCIENCE.md).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FlipFlop {

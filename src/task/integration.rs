@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Batch, ScoreKind, TaskDefinition};
 
-/// Parameters of the context-dependent integration task (PAPER.md defaults).
+/// Parameters of the context-dependent integration task (docs/SCIENCE.md).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Integration {
@@ -19,7 +19,7 @@ pub struct Integration {
     pub mean_range: f64,
     /// Standard deviation of each stream around its mean.
     pub noise_std: f64,
-    /// Divide the running sum by T (keeps targets O(1); PAPER.md's "chosen" option, on by default).
+    /// Divide the running sum by T (keeps targets O(1); a "chosen" option, docs/SCIENCE.md, on by default).
     pub scale_target_by_steps: bool,
     /// Values held on the cued stream (the other at zero) for the fixed-point analysis, per context.
     pub fixed_point_values: Vec<f64>,

@@ -1,17 +1,21 @@
-//! Fixed and slow points of a network's map at a constant input: F(h*, x*) = h*.
+//! Fixed and slow points of a network's map at a constant input: F(h*, x*) = h*
+//! (docs/SCIENCE.md, "Fixed points").
 //!
-//! Each start is driven to a root of r(h) = F(h, x*) − h by Newton steps on J − I
-//! (J = ∂F/∂h from `CellMap`, steered in f32, polished in exact f64) with a line search, Levenberg–Marquardt steps where J − I is
-//! singular or Newton fails, so convergence is quadratic near a root and still safe elsewhere.
-//! Three things make 1024 starts cheap: a descent stops as soon as it comes within the merge
-//! distance of a fixed point already found (most starts end at a few attractors), a factorised
-//! J − I is reused while it keeps converging, and a descent whose q stalls (a slow region) is
-//! ended rather than run to the iteration limit. Points are kept if q = ½‖r‖² is below the slow-point
-//! tolerance, labelled converged below the fixed-point tolerance, merged within a distance
-//! (lowest q wins), and dropped when outside the region a network can reach: farther from the
-//! starts' centroid than `outlier_factor` × their mean distance (FixedPointFinder's rule), or,
-//! for tanh cells, outside the box |h_i| < 1 that every true fixed point lies in (where a gated
-//! cell's update gate saturates, F(h) ≈ h far outside it: pseudo fixed points, PAPER.md).
+//! Each start is driven to a root of r(h) = F(h, x*) − h by Newton steps on J − I (J = ∂F/∂h
+//! from `CellMap`, steered in f32, polished in exact f64) with a line search, and
+//! Levenberg–Marquardt steps where J − I is singular or Newton fails, so convergence is
+//! quadratic near a root and still safe elsewhere. Three things make 1024 starts cheap: a
+//! descent stops as soon as it comes within the merge distance of a fixed point already found
+//! (most starts end at a few attractors), a factorised J − I is reused while it keeps
+//! converging, and a descent whose q stalls (a slow region) is ended rather than run to the
+//! iteration limit. Points are kept if q = ½‖r‖² and the gate-free residual are below the
+//! slow-point tolerance, labelled converged below the fixed-point tolerance, merged within a
+//! distance (lowest q wins). Pseudo fixed points are counted, not kept: outside the region a
+//! network can reach (farther from the starts' centroid than `outlier_factor` × their mean
+//! distance, FixedPointFinder's rule; farther from the visited states than `region_factor` ×
+//! their radius; for tanh cells outside the box |h_i| < 1), or with q small only because a
+//! saturated update gate holds a unit (F(h) ≈ h there for any h) while the gate-free relation
+//! h = c fails.
 
 mod adam_reference;
 mod collector;

@@ -4,7 +4,7 @@ use faer::c64;
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
-/// Settings of the search (PAPER.md's reference defaults); the `[analysis]` table of an
+/// Settings of the search (the reference defaults of docs/SCIENCE.md); the `[analysis]` table of an
 /// experiment file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -1,4 +1,4 @@
-//! Each network's computational scaffold (PAPER.md, Analyses 3 and 4) as a versioned
+//! Each network's computational scaffold (docs/SCIENCE.md) as a versioned
 //! descriptor, whether it is the ideal one for its task, and a distance between networks of the
 //! same task. Definitions (README, "Topology"):
 //! - flip-flop: the labelled graph of fixed points and heteroclinic orbits ([`flipflop`]);
@@ -24,8 +24,9 @@ use crate::net::CellMap;
 use crate::task::Task;
 
 /// Version of the descriptors and distances; stored with every descriptor, bumped whenever a
-/// definition changes so old and new are never compared.
-pub const TOPOLOGY_VERSION: u32 = 1;
+/// definition changes so old and new are never compared (2: pseudo fixed points, rejected by
+/// the gate-free and region rules, are no longer nodes).
+pub const TOPOLOGY_VERSION: u32 = 2;
 
 /// A network's scaffold, by task.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -271,7 +271,7 @@ fn geometry_matrices_grow_incrementally_and_match_a_full_recomputation() {
         curve: (Vec::new(), Vec::new()),
         weights: nb.weights(1).unwrap(),
     };
-    assert!(nb.finish(new.id, &worker, &outcome).unwrap());
+    assert!(nb.finish(&new, &outcome).unwrap());
     assert_eq!(
         update_similarity(&nb, "fp", &options, 2).unwrap().new_pairs,
         4

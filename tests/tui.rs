@@ -48,8 +48,7 @@ fn fixture(dir: &Path) -> PathBuf {
             .collect();
         let diverged = k == 7;
         nb.finish(
-            n.id,
-            &worker,
+            &n,
             &Outcome {
                 state: if diverged {
                     NetState::Diverged
@@ -389,7 +388,7 @@ fn fixture_with_analyses(dir: &Path) -> PathBuf {
                 distance_to_ideal: if ideal { 0.0 } else { 2.0 },
             }),
         };
-        assert!(store_record(&nb, n.id, &worker, &record).unwrap());
+        assert!(store_record(&nb, &n, &record).unwrap());
         trained.push(n);
     }
     let exp = nb.experiment("demo").unwrap().id;

@@ -13,12 +13,12 @@ use crate::lab::{self, LabError};
 /// How each network's probe states are reduced before they are compared.
 #[derive(Args, Clone, Debug)]
 pub(super) struct Reduction {
-    /// Keep the principal components explaining this share of the variance.
-    #[arg(long, default_value_t = 0.95)]
-    variance: f64,
-    /// Keep exactly this many components instead.
+    /// Keep this many principal components of each network's states [default: 10].
     #[arg(long)]
     components: Option<usize>,
+    /// Keep instead the fewest components explaining this share of the variance (e.g. 0.95).
+    #[arg(long, conflicts_with = "components")]
+    variance: Option<f64>,
     /// LSTM: compare [c; h] instead of h.
     #[arg(long)]
     lstm_cell_state: bool,
@@ -27,10 +27,18 @@ pub(super) struct Reduction {
 impl Reduction {
     /// The reduction options, checked.
     pub(super) fn options(&self) -> Result<ReductionOptions, LabError> {
-        let options = ReductionOptions {
-            variance: self.variance,
-            components: self.components,
-            lstm_cell_state: self.lstm_cell_state,
+        let default = ReductionOptions::default();
+        let options = match self.variance {
+            Some(variance) => ReductionOptions {
+                variance,
+                components: None,
+                lstm_cell_state: self.lstm_cell_state,
+            },
+            None => ReductionOptions {
+                components: self.components.or(default.components),
+                lstm_cell_state: self.lstm_cell_state,
+                ..default
+            },
         };
         options
             .validate()

@@ -130,8 +130,7 @@ pub fn analysis_record(
 /// from its scaffold to the experiment's others.
 pub fn store_record(
     notebook: &Notebook,
-    id: i64,
-    worker: &str,
+    network: &NetworkRow,
     record: &AnalysisRecord,
 ) -> Result<bool, LabError> {
     let mine: Option<Topology> = record
@@ -142,7 +141,7 @@ pub fn store_record(
         let other: Topology = serde_json::from_str(other).ok()?;
         mine.as_ref()?.distance(&other)
     };
-    Ok(notebook.store_analysis(id, worker, record, &distance)?)
+    Ok(notebook.store_analysis(network, record, &distance)?)
 }
 
 /// Which fixed-point search settings analyse a network.
@@ -270,7 +269,7 @@ pub fn run_analysis(
                 break;
             };
             let record = analyse_network(notebook, &network, SearchSettings::StoredWith(settings))?;
-            if store_record(notebook, network.id, worker, &record)? {
+            if store_record(notebook, &network, &record)? {
                 let mut sm = summary.lock().expect("no panics hold it");
                 sm.analysed += 1;
                 sm.with_note += usize::from(record.note.is_some());

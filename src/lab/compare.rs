@@ -551,9 +551,9 @@ pub fn sensitivity_reductions(lstm_cell_state: bool) -> Vec<ReductionOptions> {
         lstm_cell_state,
     });
     let fixed = [5, 10, 20].map(|k| ReductionOptions {
+        variance: ReductionOptions::default().variance,
         components: Some(k),
         lstm_cell_state,
-        ..ReductionOptions::default()
     });
     variance.into_iter().chain(fixed).collect()
 }

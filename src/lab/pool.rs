@@ -1,7 +1,9 @@
 //! The worker pool `rnnlab run` and `rnnlab analyze` share: this process registers as one
-//! worker in the notebook, beats its heartbeat, runs `jobs` threads (each with its own
-//! connection, claiming one network at a time), and on the way out gives back whatever it
-//! still holds. The first error stops every thread and is returned.
+//! worker in the notebook, beats its heartbeat (which renews the leases of what it holds), runs
+//! `jobs` threads (each with its own connection, claiming one network at a time), and on the
+//! way out gives back whatever it still holds. The first error stops every thread and is
+//! returned; so does finding that the worker lost its leases (paused or cut off for longer
+//! than a lease: other workers have taken its networks over, and its writes would be refused).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,8 +14,10 @@ use std::time::{Duration, Instant};
 use super::error::LabError;
 use crate::store::Notebook;
 
-/// Seconds between heartbeats.
-pub const HEARTBEAT_SECONDS: u64 = 2;
+/// Time between heartbeats: 2 s, or a quarter of the lease when that is shorter.
+fn heartbeat_interval() -> Duration {
+    Duration::from_secs_f64((crate::store::lease_seconds() / 4.0).min(2.0))
+}
 
 /// Runs `job(slot, notebook, worker)` on `jobs` threads as one registered worker until every
 /// job returns; `stop` is set on the first error, which is returned after the worker retires.
@@ -26,9 +30,10 @@ pub fn run_workers(
     let notebook = Notebook::open(db)?;
     let worker = notebook.register_worker()?;
     let done = AtomicBool::new(false);
+    let lost = AtomicBool::new(false);
     let first_error: Mutex<Option<LabError>> = Mutex::new(None);
     thread::scope(|scope| {
-        scope.spawn(|| heartbeat(db, &worker, &done));
+        scope.spawn(|| heartbeat(db, &worker, &done, &lost, stop));
         let handles: Vec<_> = (0..jobs.max(1))
             .map(|slot| {
                 let (worker, first_error) = (&worker, &first_error);
@@ -53,23 +58,36 @@ pub fn run_workers(
     });
     // Anything still held (a stop mid-network) goes back.
     notebook.retire_worker(&worker)?;
+    if lost.load(Ordering::SeqCst) {
+        return Err(LabError::Invalid(format!(
+            "this runner ({worker}) went without a heartbeat for longer than its lease ({} s: \
+             paused, or cut off from the notebook); other runners took its networks over and \
+             its results for them were refused. Run it again to continue",
+            crate::store::lease_seconds()
+        )));
+    }
     match first_error.into_inner().expect("threads joined") {
         Some(e) => Err(e),
         None => Ok(()),
     }
 }
 
-/// Beats for `worker` every few seconds until `done`.
-fn heartbeat(db: &Path, worker: &str, done: &AtomicBool) {
+/// Beats for `worker` until `done`. When a beat finds the worker gone (its leases expired and
+/// were taken over), sets `lost` and `stop`, so the threads stop claiming and give up their
+/// networks.
+fn heartbeat(db: &Path, worker: &str, done: &AtomicBool, lost: &AtomicBool, stop: &AtomicBool) {
     let Ok(notebook) = Notebook::open(db) else {
         return;
     };
     let mut last = Instant::now();
     while !done.load(Ordering::SeqCst) {
-        thread::sleep(Duration::from_millis(100));
-        if last.elapsed() >= Duration::from_secs(HEARTBEAT_SECONDS) {
-            // A busy notebook only delays a beat; the stale limit is 15 beats.
-            let _ = notebook.heartbeat(worker);
+        thread::sleep(Duration::from_millis(50));
+        if last.elapsed() >= heartbeat_interval() {
+            // A busy notebook only delays a beat; the lease lasts at least four.
+            if let Ok(false) = notebook.heartbeat(worker) {
+                lost.store(true, Ordering::SeqCst);
+                stop.store(true, Ordering::SeqCst);
+            }
             last = Instant::now();
         }
     }

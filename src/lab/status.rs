@@ -50,7 +50,7 @@ pub fn status(db: &Path) -> Result<StatusReport, LabError> {
     Ok(StatusReport {
         notebook: db.to_path_buf(),
         experiments,
-        workers: notebook.workers()?,
+        workers: notebook.live_workers()?,
     })
 }
 

@@ -199,9 +199,7 @@ fn work(
             None => {
                 // Trained but not analysed (an earlier run was stopped in between): analyse.
                 if let Some(trained) = notebook.claim_analysis(this_experiment, worker)? {
-                    analyse(
-                        experiment, notebook, &trained, worker, slot, observer, summary,
-                    )?;
+                    analyse(experiment, notebook, &trained, slot, observer, summary)?;
                     continue;
                 }
                 // Out of work: configurations whose search just finished bring their seeds,
@@ -211,9 +209,11 @@ fn work(
                     observer.planned(total, remaining);
                     continue;
                 }
-                if experiment.search.is_some() && counts(notebook, &experiment.name)?.1 > 0 {
-                    // A dead runner's search runs must not keep us waiting.
-                    notebook.requeue_orphans()?;
+                if counts(notebook, &experiment.name)?.1 > 0 {
+                    // Others still train (or a search may still bring seeds): wait, and take
+                    // back the networks of any whose lease expired (dead or stalled peers).
+                    let requeued = notebook.requeue_orphans()?;
+                    summary.lock().expect("no panics hold it").requeued += requeued;
                     thread::sleep(Duration::from_millis(300));
                     continue;
                 }
@@ -226,7 +226,7 @@ fn work(
             summary.lock().expect("no panics hold it").interrupted += 1;
             break; // stopped: retire_worker plans it again
         };
-        if notebook.finish(network.id, worker, &outcome)? {
+        if notebook.finish(&network, &outcome)? {
             let mut s = summary.lock().expect("no panics hold it");
             match outcome.state {
                 NetState::Trained => s.trained += 1,
@@ -241,9 +241,7 @@ fn work(
                 ..this_experiment
             };
             if let Some(trained) = notebook.claim_analysis(just_trained, worker)? {
-                analyse(
-                    experiment, notebook, &trained, worker, slot, observer, summary,
-                )?;
+                analyse(experiment, notebook, &trained, slot, observer, summary)?;
             }
         }
     }
@@ -256,7 +254,6 @@ fn analyse(
     experiment: &Experiment,
     notebook: &Notebook,
     network: &NetworkRow,
-    worker: &str,
     slot: usize,
     observer: &dyn RunObserver,
     summary: &Mutex<RunSummary>,
@@ -267,7 +264,7 @@ fn analyse(
         network,
         SearchSettings::Exactly(&experiment.analysis),
     )?;
-    if store_record(notebook, network.id, worker, &record)? {
+    if store_record(notebook, network, &record)? {
         summary.lock().expect("no panics hold it").analysed += 1;
     }
     observer.analysed(slot, network, &record);

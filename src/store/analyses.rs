@@ -147,33 +147,29 @@ impl Notebook {
         scope: AnalysisScope,
         worker: &str,
     ) -> Result<Option<NetworkRow>, StoreError> {
-        let id: Option<i64> = self
-            .conn
-            .query_row(
-                "UPDATE networks SET worker = ?1
-                 WHERE id = (SELECT id FROM networks WHERE state = 'trained' AND worker IS NULL
-                             AND role = 'final' AND (?2 IS NULL OR experiment_id = ?2) AND (?3 IS NULL OR id = ?3)
-                             ORDER BY id LIMIT 1)
-                 RETURNING id",
-                params![worker, scope.experiment_id, scope.network],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))?;
-        id.map(|id| self.network(id)).transpose()
+        self.claim_with(
+            "UPDATE networks SET worker = ?1, lease = (SELECT last FROM leases)
+             WHERE id = (SELECT id FROM networks WHERE state = 'trained' AND worker IS NULL
+                         AND role = 'final' AND (?2 IS NULL OR experiment_id = ?2) AND (?3 IS NULL OR id = ?3)
+                         ORDER BY id LIMIT 1)
+               AND EXISTS (SELECT 1 FROM workers WHERE id = ?1)
+             RETURNING id",
+            params![worker, scope.experiment_id, scope.network],
+        )
     }
 
     /// Stores network `id`'s analysis in one transaction, replacing any earlier one, and marks
     /// it analysed; with a scaffold, also its topology distance to every other network of the
     /// experiment whose scaffold has the same version (`distance` maps the other's descriptor to
-    /// the distance). Returns false (and stores nothing) if `worker` no longer holds it.
+    /// the distance). Returns false (and stores nothing) if the claim `network` was made under
+    /// is no longer current.
     pub fn store_analysis(
         &self,
-        id: i64,
-        worker: &str,
+        network: &NetworkRow,
         record: &AnalysisRecord,
         distance: &dyn Fn(&str) -> Option<f64>,
     ) -> Result<bool, StoreError> {
+        let id = network.id;
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         let fixed = record.points.iter().filter(|p| p.converged);
         let stable = fixed.clone().filter(|p| p.stable()).count() as i64;
@@ -183,8 +179,8 @@ impl Notebook {
             .execute(
                 "UPDATE networks SET state = 'analysed', worker = NULL, fixed_points = ?1,
                      stable_points = ?2, analysis_seconds = ?3, ideal_scaffold = ?4,
-                     scaffold_distance = ?5, slow_points = ?8, pseudo_points = ?9
-                 WHERE id = ?6 AND worker = ?7 AND state = 'trained'",
+                     scaffold_distance = ?5, slow_points = ?8, pseudo_points = ?9, lease = NULL
+                 WHERE id = ?6 AND lease = ?7 AND state = 'trained'",
                 params![
                     fixed,
                     stable,
@@ -192,7 +188,7 @@ impl Notebook {
                     record.topology.as_ref().map(|t| t.ideal),
                     record.topology.as_ref().map(|t| t.distance_to_ideal),
                     id,
-                    worker,
+                    network.lease,
                     slow,
                     record.pseudo as i64
                 ],

@@ -24,7 +24,7 @@ pub use types::{
     CurvePoints, ExperimentRow, FinishedSearch, ListQuery, NetState, NetworkRow, NewNetwork,
     Outcome, Role, StatusRow, WorkerRow,
 };
-pub use workers::{this_host, STALE_AFTER_SECONDS};
+pub use workers::{lease_seconds, this_host};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -15,7 +15,7 @@ const NETWORK_COLUMNS: &str =
     "n.id, e.name, n.arch, n.activation, n.units, n.l2, n.seed, n.state, \
      n.steps_run, n.final_loss, n.score, n.train_seconds, n.backoffs, n.reason, n.config, \
      n.role, n.trial, n.fixed_points, n.stable_points, n.analysis_seconds, \
-     n.ideal_scaffold, n.scaffold_distance, n.slow_points, n.pseudo_points";
+     n.ideal_scaffold, n.scaffold_distance, n.slow_points, n.pseudo_points, n.lease";
 
 fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
     let state: String = r.get(7)?;
@@ -44,6 +44,7 @@ fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
         scaffold_distance: r.get(21)?,
         slow_points: r.get(22)?,
         pseudo_points: r.get(23)?,
+        lease: r.get(24)?,
     })
 }
 
@@ -141,36 +142,55 @@ impl Notebook {
         Ok(added)
     }
 
-    /// Atomically hands the next planned network of `experiment_id` to `worker`.
+    /// Atomically hands the next planned network of `experiment_id` to `worker` under a new
+    /// lease (the returned row's `lease`); None if there is none, or if `worker` is no longer
+    /// registered (its lease expired and its work was taken over).
     pub fn claim(
         &self,
         experiment_id: i64,
         worker: &str,
     ) -> Result<Option<NetworkRow>, StoreError> {
-        let id: Option<i64> = self
-            .conn
-            .query_row(
-                "UPDATE networks SET state = 'training', worker = ?1, started = ?2
-                 WHERE id = (SELECT id FROM networks WHERE experiment_id = ?3
-                             AND state = 'planned' ORDER BY id LIMIT 1)
-                 RETURNING id",
-                params![worker, now(), experiment_id],
-                |r| r.get(0),
-            )
+        self.claim_with(
+            "UPDATE networks SET state = 'training', worker = ?1, started = ?2,
+                 lease = (SELECT last FROM leases)
+             WHERE id = (SELECT id FROM networks WHERE experiment_id = ?3
+                         AND state = 'planned' ORDER BY id LIMIT 1)
+               AND EXISTS (SELECT 1 FROM workers WHERE id = ?1)
+             RETURNING id",
+            params![worker, now(), experiment_id],
+        )
+    }
+
+    /// Runs a claiming UPDATE (which sets `lease = (SELECT last FROM leases)` and returns the
+    /// id) after taking the next fencing token, in one transaction; the claimed row.
+    pub(super) fn claim_with(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Option<NetworkRow>, StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        tx.execute("UPDATE leases SET last = last + 1", [])
+            .map_err(|e| self.err(e))?;
+        let id: Option<i64> = tx
+            .query_row(sql, params, |r| r.get(0))
             .optional()
             .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
         id.map(|id| self.network(id)).transpose()
     }
 
     /// Stores a finished network in one transaction: its row, curve and weights. Returns false
-    /// (and stores nothing) if `worker` no longer holds it.
-    pub fn finish(&self, id: i64, worker: &str, outcome: &Outcome) -> Result<bool, StoreError> {
+    /// (and stores nothing) if the claim `network` was made under is no longer current (its
+    /// lease was taken over).
+    pub fn finish(&self, network: &NetworkRow, outcome: &Outcome) -> Result<bool, StoreError> {
+        let id = network.id;
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         let updated = tx
             .execute(
                 "UPDATE networks SET state = ?1, finished = ?2, train_seconds = ?3, steps_run = ?4,
-                     final_loss = ?5, score = ?6, backoffs = ?7, reason = ?8, worker = NULL
-                 WHERE id = ?9 AND worker = ?10 AND state = 'training'",
+                     final_loss = ?5, score = ?6, backoffs = ?7, reason = ?8, worker = NULL,
+                     lease = NULL
+                 WHERE id = ?9 AND lease = ?10 AND state = 'training'",
                 params![
                     outcome.state.name(),
                     now(),
@@ -181,7 +201,7 @@ impl Notebook {
                     outcome.backoffs as i64,
                     outcome.reason,
                     id,
-                    worker
+                    network.lease
                 ],
             )
             .map_err(|e| self.err(e))?;

@@ -153,4 +153,12 @@ pub const MIGRATIONS: &[&str] = &[
         WHERE f.network_id = networks.id AND f.converged AND f.max_modulus < 1.0
     ) WHERE stable_points IS NOT NULL;
     ",
+    // 6: claims are leases with a fencing token. Every claim (to train or to analyse) takes
+    // the next token; a write for the network must present it, so the writes of a worker whose
+    // claim was taken over (it died, or was paused past its lease) are refused.
+    "
+    ALTER TABLE networks ADD COLUMN lease INTEGER;
+    CREATE TABLE leases (last INTEGER NOT NULL);
+    INSERT INTO leases (last) VALUES (0);
+    ",
 ];

@@ -109,12 +109,16 @@ fn claim_finish_and_read_back() {
     assert_ne!(a.id, b.id);
     assert!(nb.claim(id, &worker).unwrap().is_none());
     assert_eq!(a.state, NetState::Training);
-    assert!(nb.finish(a.id, &worker, &trained(1e-4)).unwrap());
+    assert!(nb.finish(&a, &trained(1e-4)).unwrap());
+    assert!(!nb.finish(&a, &trained(1e-4)).unwrap(), "finished twice");
+    let stale = NetworkRow {
+        lease: b.lease.map(|t| t - 1),
+        ..b.clone()
+    };
     assert!(
-        !nb.finish(a.id, &worker, &trained(1e-4)).unwrap(),
-        "finished twice"
+        !nb.finish(&stale, &trained(1e-4)).unwrap(),
+        "a write under another claim's token"
     );
-    assert!(!nb.finish(b.id, "someone-else", &trained(1e-4)).unwrap());
     let row = nb.network(a.id).unwrap();
     assert_eq!(row.state, NetState::Trained);
     assert_eq!(row.final_loss, Some(1e-4));
@@ -147,6 +151,18 @@ fn networks_of_a_dead_worker_are_planned_again() {
     assert_eq!(nb.requeue_orphans().unwrap(), 1);
     assert_eq!(nb.network(net.id).unwrap().state, NetState::Planned);
     assert!(nb.workers().unwrap().is_empty());
+    // The dead worker's later writes and claims are refused; a new claim has a new token.
+    assert!(!nb.finish(&net, &trained(1e-4)).unwrap());
+    assert!(
+        !nb.heartbeat(&alive).unwrap(),
+        "its heartbeat finds it gone"
+    );
+    assert!(nb.claim(id, &alive).unwrap().is_none());
+    let other = nb.register_worker().unwrap();
+    let again = nb.claim(id, &other).unwrap().unwrap();
+    assert_eq!(again.id, net.id);
+    assert!(again.lease > net.lease);
+    assert!(nb.finish(&again, &trained(1e-4)).unwrap());
 }
 
 #[test]
@@ -160,8 +176,7 @@ fn list_filters_sorts_and_pages_in_sql() {
     nb.plan(id, &nets).unwrap();
     let w = nb.register_worker().unwrap();
     while let Some(n) = nb.claim(id, &w).unwrap() {
-        nb.finish(n.id, &w, &trained(1e-3 * (n.seed + 1) as f64))
-            .unwrap();
+        nb.finish(&n, &trained(1e-3 * (n.seed + 1) as f64)).unwrap();
     }
     let q = ListQuery {
         experiment: Some("q".into()),

@@ -164,6 +164,9 @@ pub struct NetworkRow {
     pub slow_points: Option<i64>,
     /// Pseudo fixed points rejected (outside the visited region, or held by a saturated gate).
     pub pseudo_points: Option<i64>,
+    /// The fencing token of the claim that holds it, if held.
+    #[serde(skip)]
+    pub lease: Option<i64>,
     /// Seconds the fixed-point analysis took.
     pub analysis_seconds: Option<f64>,
     /// The scaffold is the task's ideal one.

@@ -5,8 +5,20 @@ use rusqlite::params;
 use super::types::WorkerRow;
 use super::{now, Notebook, StoreError};
 
-/// A worker whose heartbeat is older than this is dead, wherever it ran.
-pub const STALE_AFTER_SECONDS: f64 = 30.0;
+/// How long a worker's claims stay its own without a heartbeat: 30 s, or `RNNLAB_LEASE_SECONDS`
+/// (a cluster with a slow shared filesystem may want more; tests want less). Past it the worker
+/// counts as dead wherever it ran, its networks go back to planned, and its later writes are
+/// refused.
+pub fn lease_seconds() -> f64 {
+    static LEASE: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *LEASE.get_or_init(|| {
+        std::env::var("RNNLAB_LEASE_SECONDS")
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .unwrap_or(30.0)
+    })
+}
 
 /// This machine's name, as workers register it and as the terminal notebook compares it before
 /// it signals a worker: gethostname(2), which needs no /proc; else `$HOSTNAME`; else "localhost".
@@ -49,15 +61,18 @@ impl Notebook {
         Ok(id)
     }
 
-    /// Marks `worker` alive now.
-    pub fn heartbeat(&self, worker: &str) -> Result<(), StoreError> {
-        self.conn
+    /// Marks `worker` alive now, renewing the leases of what it holds. Returns false if the
+    /// worker is no longer registered: its leases expired (it was paused or cut off) and other
+    /// workers took its networks over.
+    pub fn heartbeat(&self, worker: &str) -> Result<bool, StoreError> {
+        let updated = self
+            .conn
             .execute(
                 "UPDATE workers SET heartbeat = ?1 WHERE id = ?2",
                 params![now(), worker],
             )
             .map_err(|e| self.err(e))?;
-        Ok(())
+        Ok(updated > 0)
     }
 
     /// Puts every network `worker` holds back to planned (or, held for analysis, back to
@@ -65,13 +80,13 @@ impl Notebook {
     pub fn retire_worker(&self, worker: &str) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         tx.execute(
-            "UPDATE networks SET state = 'planned', worker = NULL, started = NULL
+            "UPDATE networks SET state = 'planned', worker = NULL, started = NULL, lease = NULL
              WHERE worker = ?1 AND state = 'training'",
             [worker],
         )
         .map_err(|e| self.err(e))?;
         tx.execute(
-            "UPDATE networks SET worker = NULL WHERE worker = ?1 AND state = 'trained'",
+            "UPDATE networks SET worker = NULL, lease = NULL WHERE worker = ?1 AND state = 'trained'",
             [worker],
         )
         .map_err(|e| self.err(e))?;
@@ -89,8 +104,7 @@ impl Notebook {
             .workers()?
             .into_iter()
             .filter(|w| {
-                now() - w.heartbeat > STALE_AFTER_SECONDS
-                    || (w.host == host && !process_alive(w.pid))
+                now() - w.heartbeat > lease_seconds() || (w.host == host && !process_alive(w.pid))
             })
             .map(|w| w.id)
             .collect();
@@ -101,13 +115,13 @@ impl Notebook {
         }
         let requeued = tx
             .execute(
-                "UPDATE networks SET state = 'planned', worker = NULL, started = NULL
+                "UPDATE networks SET state = 'planned', worker = NULL, started = NULL, lease = NULL
                  WHERE state = 'training' AND (worker IS NULL OR worker NOT IN (SELECT id FROM workers))",
                 [],
             )
             .map_err(|e| self.err(e))?;
         tx.execute(
-            "UPDATE networks SET worker = NULL
+            "UPDATE networks SET worker = NULL, lease = NULL
              WHERE state = 'trained' AND worker IS NOT NULL AND worker NOT IN (SELECT id FROM workers)",
             [],
         )
@@ -116,7 +130,17 @@ impl Notebook {
         Ok(requeued)
     }
 
-    /// Registered workers.
+    /// Registered workers whose lease is current (a heartbeat within [`lease_seconds`]).
+    pub fn live_workers(&self) -> Result<Vec<WorkerRow>, StoreError> {
+        let now = now();
+        Ok(self
+            .workers()?
+            .into_iter()
+            .filter(|w| now - w.heartbeat <= lease_seconds())
+            .collect())
+    }
+
+    /// Registered workers, live or not yet found dead.
     pub fn workers(&self) -> Result<Vec<WorkerRow>, StoreError> {
         let mut stmt = self
             .conn

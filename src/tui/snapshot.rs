@@ -234,7 +234,7 @@ pub fn poll(
     let held = notebook.held_networks()?;
     let now = crate::store::now();
     let workers = notebook
-        .workers()?
+        .live_workers()?
         .into_iter()
         .map(|w| Worker {
             age: now - w.heartbeat,

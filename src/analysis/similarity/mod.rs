@@ -29,13 +29,20 @@ use serde::{Deserialize, Serialize};
 use crate::net::{forward, Params, Tape};
 use crate::task::Task;
 
-/// How states are reduced before comparing.
+/// Components the default reduction keeps.
+pub const DEFAULT_COMPONENTS: usize = 10;
+
+/// How states are reduced before comparing. The default keeps the top 10 components: on
+/// flip-flop a share of the variance (0.9 to 0.95) keeps only the 3 to 4 bit directions every
+/// network shares and hides the architecture (docs/SCIENCE.md, "The reduction decides the
+/// verdict"; the README's sensitivity table).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReductionOptions {
-    /// Keep the fewest principal components explaining this share of the variance.
+    /// Without `components`: keep the fewest principal components explaining this share of
+    /// the variance.
     pub variance: f64,
-    /// Keep exactly this many components instead (at most the rank).
+    /// Keep exactly this many components (at most the rank).
     pub components: Option<usize>,
     /// LSTM: compare [c; h] rather than h.
     pub lstm_cell_state: bool,
@@ -45,7 +52,7 @@ impl Default for ReductionOptions {
     fn default() -> Self {
         ReductionOptions {
             variance: 0.95,
-            components: None,
+            components: Some(DEFAULT_COMPONENTS),
             lstm_cell_state: false,
         }
     }

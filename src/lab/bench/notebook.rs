@@ -94,7 +94,7 @@ pub fn bench_notebook_at(db: &std::path::Path, networks: usize) -> Result<Notebo
                     vec![0.0]
                 }),
             };
-            nb.finish(net.id, &worker, &outcome)?;
+            nb.finish(&net, &outcome)?;
             if realistic {
                 store_ms.push(t.elapsed().as_secs_f64() * 1e3);
             }

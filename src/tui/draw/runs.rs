@@ -122,7 +122,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 duration(w.age.max(0.0)),
                 holding.join(", "),
             ])
-            .style(if w.age > crate::store::STALE_AFTER_SECONDS {
+            .style(if w.age > crate::store::lease_seconds() {
                 theme.state("failed")
             } else {
                 theme.text()

@@ -181,7 +181,7 @@ fn a_trained_flipflop_gru_has_the_cube_scaffold() {
     );
 
     let opts = FixedPointOptions::default();
-    let found = network_fixed_points(&trained.params, &task, &opts);
+    let found = network_fixed_points(&trained.params, &task, &opts, &Default::default()).unwrap();
     assert_eq!(found.inputs.len(), 1, "flip-flop holds one input, zero");
     let points = &found.inputs[0].points;
     let map = CellMap::new(&trained.params);
@@ -303,7 +303,13 @@ fn a_network_with_nan_weights_gets_a_reason_not_a_panic() {
     let spec = NetSpec::for_task(&task, Arch::Gru, Activation::Tanh, 4);
     let mut params = Params::<f32>::zeros(spec);
     params.data.fill(f32::NAN);
-    let found = network_fixed_points(&params, &task, &FixedPointOptions::default());
+    let found = network_fixed_points(
+        &params,
+        &task,
+        &FixedPointOptions::default(),
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(found.points().count(), 0);
     assert!(found.note.unwrap().contains("not finite"));
 }

@@ -8,9 +8,9 @@ pub mod similarity;
 pub mod topology;
 
 pub use fixed_points::{
-    adam_fixed_points, find_fixed_points, network_fixed_points, starts_from_states, visited_states,
-    AdamOutcome, AdamReference, FixedPoint, FixedPointOptions, InputPoints, NetworkFixedPoints,
-    PointIndex,
+    adam_fixed_points, find_fixed_points, find_fixed_points_until, network_fixed_points,
+    starts_from_states, visited_states, AdamOutcome, AdamReference, FixedPoint, FixedPointOptions,
+    InputPoints, NetworkFixedPoints, PointIndex,
 };
 pub use linearisation::{linearise_at, Linearisation};
 pub use topology::{topology_of, Topology, TOPOLOGY_VERSION};

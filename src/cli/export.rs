@@ -144,6 +144,13 @@ impl Output {
 
 pub(super) fn exec(db: &Path, command: ExportCommand) -> Outcome {
     let notebook = lab::notebook::open_existing(db)?;
+    if !notebook.quick_check_ok()? {
+        eprintln!(
+            "warning: {} is damaged (SQLite's quick_check fails): what is exported may be \
+             incomplete or wrong",
+            db.display()
+        );
+    }
     match command {
         ExportCommand::Networks(args) => {
             let csv = matches!(args.format, TextFormat::Csv);

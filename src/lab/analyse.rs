@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::compare::update_similarity;
+use super::compare::update_similarity_until;
 use super::error::LabError;
 use super::notebook::stored_network;
 use super::pool::{panic_message, run_workers};
@@ -76,14 +76,15 @@ pub fn summarise(inputs: &[Vec<f64>], points: &[StoredFixedPoint]) -> Vec<InputS
 }
 
 /// Runs the fixed-point search on a network, builds its scaffold, and shapes both for the
-/// notebook.
+/// notebook; None if `cancel` was set first.
 pub fn analysis_record(
     task: &Task,
     params: &Params<f32>,
     options: &FixedPointOptions,
-) -> AnalysisRecord {
+    cancel: &AtomicBool,
+) -> Option<AnalysisRecord> {
     let started = std::time::Instant::now();
-    let found = network_fixed_points(params, task, options);
+    let found = network_fixed_points(params, task, options, cancel)?;
     let map = CellMap::new(params);
     let topology = topology_of(task, &map, &found.inputs);
     let pseudo = found.inputs.iter().map(|i| i.pseudo).sum();
@@ -109,7 +110,7 @@ pub fn analysis_record(
     for (s, at) in summary.iter_mut().zip(&found.inputs) {
         s.pseudo = at.pseudo;
     }
-    AnalysisRecord {
+    Some(AnalysisRecord {
         settings: serde_json::to_string(options).expect("settings serialise"),
         summary: serde_json::to_string(&summary).expect("summary serialises"),
         note: found.note,
@@ -123,7 +124,7 @@ pub fn analysis_record(
             ideal: topology.ideal(),
             distance_to_ideal: topology.distance_to_ideal(),
         }),
-    }
+    })
 }
 
 /// Stores a network's analysis (see [`Notebook::store_analysis`]), with the topology distances
@@ -155,12 +156,14 @@ pub enum SearchSettings<'a> {
 }
 
 /// Analyses one claimed network; a network that cannot be analysed gets a record saying why
-/// (and no points) rather than an error, so one bad network never stops a sweep.
+/// (and no points) rather than an error, so one bad network never stops a sweep. None if
+/// `stop` was set before the search finished (nothing to store: the network stays trained).
 pub fn analyse_network(
     notebook: &Notebook,
     network: &NetworkRow,
     settings: SearchSettings,
-) -> Result<AnalysisRecord, LabError> {
+    stop: &AtomicBool,
+) -> Result<Option<AnalysisRecord>, LabError> {
     let failed = |note: String| AnalysisRecord {
         settings: "{}".into(),
         summary: "[]".into(),
@@ -172,9 +175,9 @@ pub fn analyse_network(
     };
     let (experiment, params) = match stored_network(notebook, network) {
         Ok(Some(found)) => found,
-        Ok(None) => return Ok(failed("no stored weights".into())),
+        Ok(None) => return Ok(Some(failed("no stored weights".into()))),
         Err(LabError::Store(e)) => return Err(LabError::Store(e)),
-        Err(e) => return Ok(failed(e.to_string())),
+        Err(e) => return Ok(Some(failed(e.to_string()))),
     };
     let options = match settings {
         SearchSettings::Exactly(options) => options.clone(),
@@ -185,17 +188,18 @@ pub fn analyse_network(
         }
     };
     if let Err(m) = options.validate() {
-        return Ok(failed(format!("analysis settings: {m}")));
+        return Ok(Some(failed(format!("analysis settings: {m}"))));
     }
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        analysis_record(&experiment.task, &params, &options)
+        analysis_record(&experiment.task, &params, &options, stop)
     }));
-    Ok(result.unwrap_or_else(|panic| {
-        failed(format!(
+    Ok(match result {
+        Ok(record) => record,
+        Err(panic) => Some(failed(format!(
             "analysis panicked: {}",
             panic_message(panic.as_ref())
-        ))
-    }))
+        ))),
+    })
 }
 
 /// What `rnnlab analyze` did.
@@ -255,7 +259,7 @@ pub fn run_analysis(
     observer: &dyn AnalyseObserver,
 ) -> Result<AnalyseSummary, LabError> {
     let started = Instant::now();
-    let notebook = Notebook::open(db)?;
+    let notebook = super::notebook::open_sound(db)?;
     notebook.requeue_orphans()?;
     let reset = if force { notebook.reanalyse(scope)? } else { 0 };
     observer.planned(notebook.unanalysed(scope)?);
@@ -268,7 +272,15 @@ pub fn run_analysis(
             let Some(network) = notebook.claim_analysis(scope, worker)? else {
                 break;
             };
-            let record = analyse_network(notebook, &network, SearchSettings::StoredWith(settings))?;
+            let Some(record) = analyse_network(
+                notebook,
+                &network,
+                SearchSettings::StoredWith(settings),
+                &stop,
+            )?
+            else {
+                break; // stopped: the worker's retirement gives the network back
+            };
             if store_record(notebook, &network, &record)? {
                 let mut sm = summary.lock().expect("no panics hold it");
                 sm.analysed += 1;
@@ -285,13 +297,15 @@ pub fn run_analysis(
         // Bring the geometry matrices of the experiments in scope up to date.
         for experiment in notebook.experiments()? {
             if scope.experiment_id.is_none_or(|id| id == experiment.id) {
-                summary.compared_pairs += update_similarity(
+                let update = update_similarity_until(
                     &notebook,
                     &experiment.name,
                     &ReductionOptions::default(),
                     jobs,
-                )?
-                .new_pairs;
+                    &stop,
+                )?;
+                summary.compared_pairs += update.new_pairs;
+                summary.stopped |= update.stopped;
             }
         }
     }

@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use ndarray::Array2;
@@ -35,6 +36,8 @@ pub struct SimilarityUpdate {
     pub skipped: usize,
     /// Seconds.
     pub seconds: f64,
+    /// Stopped by a signal before every pair was computed (those computed are stored).
+    pub stopped: bool,
 }
 
 /// The settings key the matrices are stored under.
@@ -73,6 +76,26 @@ pub fn update_similarity(
     options: &ReductionOptions,
     threads: usize,
 ) -> Result<SimilarityUpdate, LabError> {
+    update_similarity_until(
+        notebook,
+        experiment,
+        options,
+        threads,
+        &AtomicBool::new(false),
+    )
+}
+
+/// [`update_similarity`], ending early once `stop` is set: it is checked between networks and
+/// between batches of pairs (each stored as it is done), so a signal is honoured within about
+/// a second and no computed pair is lost.
+pub fn update_similarity_until(
+    notebook: &Notebook,
+    experiment: &str,
+    options: &ReductionOptions,
+    threads: usize,
+    stop: &AtomicBool,
+) -> Result<SimilarityUpdate, LabError> {
+    let stopped = || stop.load(Ordering::SeqCst);
     let started = Instant::now();
     let experiment_id = notebook.experiment(experiment)?.id;
     let key = settings_key(options);
@@ -104,6 +127,9 @@ pub fn update_similarity(
     let mut kept = Vec::with_capacity(needed.len());
     let mut slot = vec![None; ids.len()];
     for &k in &needed {
+        if stopped() {
+            break;
+        }
         let Some(params) = stored_params(notebook, &networks[k], &parsed)? else {
             continue;
         };
@@ -128,16 +154,20 @@ pub fn update_similarity(
         .filter(|&&(i, j)| slot[i].is_some() && slot[j].is_some())
         .map(|&(i, j)| (ids[i], ids[j]))
         .collect();
-    let distances = pairwise(&reductions, &pairs, threads);
-    let rows: Vec<SimilarityPair> = ends
-        .iter()
-        .zip(&distances)
-        .map(|(&(a, b), &d)| (a, b, d))
-        .collect();
-    for batch in rows.chunks(BATCH) {
-        notebook.store_similarity(experiment_id, &key, batch)?;
+    for (pairs, ends) in pairs.chunks(BATCH).zip(ends.chunks(BATCH)) {
+        if stopped() {
+            break;
+        }
+        let distances = pairwise(&reductions, pairs, threads);
+        let rows: Vec<SimilarityPair> = ends
+            .iter()
+            .zip(&distances)
+            .map(|(&(a, b), &d)| (a, b, d))
+            .collect();
+        notebook.store_similarity(experiment_id, &key, &rows)?;
+        update.new_pairs += rows.len();
     }
-    update.new_pairs = rows.len();
+    update.stopped = stopped();
     update.seconds = started.elapsed().as_secs_f64();
     Ok(update)
 }

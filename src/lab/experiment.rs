@@ -58,6 +58,14 @@ pub enum Seeds {
 }
 
 impl Seeds {
+    /// How many seeds, without listing them.
+    pub fn count(&self) -> usize {
+        match self {
+            Seeds::Count(n) => usize::try_from(*n).unwrap_or(usize::MAX),
+            Seeds::List(v) => v.len(),
+        }
+    }
+
     /// The seeds, in order.
     pub fn values(&self) -> Vec<u64> {
         match self {
@@ -102,17 +110,29 @@ pub struct Search {
     #[serde(default)]
     pub steps: Option<usize>,
     /// Range of the initial learning rate.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "range")]
     pub learning_rate: Option<[f64; 2]>,
     /// Range of the decay factor per `decay_steps`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "range")]
     pub decay_rate: Option<[f64; 2]>,
     /// Range of the SGD momentum.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "range")]
     pub momentum: Option<[f64; 2]>,
     /// Range of the clipping norm.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "range")]
     pub clip_norm: Option<[f64; 2]>,
+}
+
+/// A `[low, high]` pair, refusing any other length.
+fn range<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<[f64; 2]>, D::Error> {
+    let v: Vec<f64> = Vec::deserialize(d)?;
+    match v.as_slice() {
+        [lo, hi] => Ok(Some([*lo, *hi])),
+        _ => Err(serde::de::Error::custom(format!(
+            "a range is [low, high], got {} numbers",
+            v.len()
+        ))),
+    }
 }
 
 impl Search {
@@ -268,6 +288,11 @@ impl Experiment {
         if name.is_empty() {
             return Err(bad("name must not be empty".into()));
         }
+        if name.chars().any(char::is_control) {
+            return Err(bad(
+                "name must not contain control characters (newline, tab, NUL...)".into(),
+            ));
+        }
         file.task
             .validate()
             .map_err(|m| bad(format!("[task] {m}")))?;
@@ -285,6 +310,20 @@ impl Experiment {
         if g.units.contains(&0) {
             return Err(bad("[grid] units must all be at least 1".into()));
         }
+        let repeated = |key: &str, names: Vec<String>| -> Result<(), LabError> {
+            let mut seen = std::collections::HashSet::new();
+            match names.into_iter().find(|n| !seen.insert(n.clone())) {
+                Some(n) => Err(bad(format!("[grid] {key} lists {n} twice"))),
+                None => Ok(()),
+            }
+        };
+        repeated("arch", g.arch.iter().map(|a| a.to_string()).collect())?;
+        repeated(
+            "activation",
+            g.activation.iter().map(|a| a.to_string()).collect(),
+        )?;
+        repeated("units", g.units.iter().map(|u| u.to_string()).collect())?;
+        repeated("l2", g.l2.iter().map(|l| format!("{l:e}")).collect())?;
         if g.l2.iter().any(|l| !(l.is_finite() && *l >= 0.0)) {
             return Err(bad("[grid] l2 values must be finite and ≥ 0".into()));
         }
@@ -296,9 +335,28 @@ impl Experiment {
         analysis
             .validate()
             .map_err(|m| bad(format!("[analysis] {m}")))?;
+        // Counted before the seeds are listed: a count of 10^8 must not allocate them.
+        let per_seed = g.arch.len() * g.activation.len() * g.units.len() * g.l2.len();
+        let searched = file.search.as_ref().map_or(0, |s| s.samples);
+        let count = file.seeds.count();
+        let total = count
+            .saturating_mul(per_seed)
+            .saturating_add(searched.saturating_mul(per_seed));
+        if total > super::limits::MAX_NETWORKS {
+            return Err(bad(format!(
+                "seeds × grid plans {total} networks; an experiment holds at most {}",
+                super::limits::MAX_NETWORKS
+            )));
+        }
         let seeds = file.seeds.values();
         if seeds.is_empty() {
             return Err(bad("seeds must be at least 1 (or a non-empty list)".into()));
+        }
+        if let Seeds::List(list) = &file.seeds {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(s) = list.iter().find(|s| !seen.insert(**s)) {
+                return Err(bad(format!("seeds lists {s} twice")));
+            }
         }
         let experiment = Experiment {
             name,
@@ -311,13 +369,18 @@ impl Experiment {
             analysis,
             text: text.to_string(),
         };
-        // Every network's merged settings must be usable.
-        for arch in &experiment.grid.arch {
-            for act in &experiment.grid.activation {
-                experiment
-                    .config_for(*arch, *act, experiment.grid.l2[0])
-                    .validate()
-                    .map_err(|m| bad(format!("[train] {m}")))?;
+        // Every network's merged settings must be usable, and fit this machine.
+        for &arch in &experiment.grid.arch {
+            for &act in &experiment.grid.activation {
+                let config = experiment.config_for(arch, act, experiment.grid.l2[0]);
+                config.validate().map_err(|m| bad(format!("[train] {m}")))?;
+                for &units in &experiment.grid.units {
+                    let spec = crate::net::NetSpec::for_task(&experiment.task, arch, act, units);
+                    super::limits::check_training(spec, &experiment.task, &config)
+                        .map_err(|m| bad(format!("[grid]/[train]/[task]: {m}")))?;
+                    super::limits::check_analysis(&experiment.analysis, spec.state_dim())
+                        .map_err(|m| bad(format!("[analysis] {m}")))?;
+                }
             }
         }
         Ok(experiment)

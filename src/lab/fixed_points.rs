@@ -3,6 +3,7 @@
 //! each point on request.
 
 use std::fmt;
+use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
@@ -99,7 +100,13 @@ pub fn fixed_points_of(
         ),
         _ => (
             false,
-            analysis_record(&experiment.task, &params, &experiment.analysis),
+            analysis_record(
+                &experiment.task,
+                &params,
+                &experiment.analysis,
+                &AtomicBool::new(false),
+            )
+            .expect("never cancelled"),
         ),
     };
     let map = CellMap::new(&params);

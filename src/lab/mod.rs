@@ -10,6 +10,7 @@ mod error;
 pub mod experiment;
 pub mod export;
 pub mod fixed_points;
+pub mod limits;
 pub mod network_file;
 pub mod notebook;
 mod pool;

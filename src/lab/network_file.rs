@@ -55,6 +55,18 @@ pub fn save(path: &Path, meta: &NetworkMeta, params: &Params<f32>) -> Result<(),
     fs::rename(&tmp, path).map_err(io)
 }
 
+/// Checks, before a long training run, that [`save`] will be able to write `path`: its folder
+/// exists and takes a new file.
+pub fn check_writable(path: &Path) -> Result<(), LabError> {
+    let tmp = path.with_extension("rnn.partial");
+    fs::File::create(&tmp)
+        .and_then(|_| fs::remove_file(&tmp))
+        .map_err(|source| LabError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
 /// Reads a network written by [`save`].
 pub fn load(path: &Path) -> Result<(NetworkMeta, Params<f32>), LabError> {
     let bad = |message: String| LabError::BadFile {

@@ -8,7 +8,8 @@ use super::experiment::Experiment;
 use crate::net::{Activation, Arch, NetSpec, Params};
 use crate::store::{ListQuery, NetworkRow, Notebook};
 
-/// Opens a notebook that must already exist (reading commands never create one).
+/// Opens a notebook that must already exist (reading commands never create one); where it
+/// cannot be written (a read-only mount, another user's file) it is opened read-only.
 pub fn open_existing(db: &Path) -> Result<Notebook, LabError> {
     if !db.exists() {
         return Err(LabError::Invalid(format!(
@@ -16,7 +17,25 @@ pub fn open_existing(db: &Path) -> Result<Notebook, LabError> {
             db.display()
         )));
     }
-    Ok(Notebook::open(db)?)
+    match Notebook::open(db) {
+        Err(e) if Notebook::is_read_only_error(&e) => Ok(Notebook::open_read_only(db)?),
+        other => Ok(other?),
+    }
+}
+
+/// Opens a notebook to write into it, refusing one that fails SQLite's quick check: writing
+/// into a damaged file could spread the damage.
+pub fn open_sound(db: &Path) -> Result<Notebook, LabError> {
+    let notebook = Notebook::open(db)?;
+    if !notebook.quick_check_ok()? {
+        return Err(LabError::Invalid(format!(
+            "{}: the notebook is damaged (SQLite's quick_check fails); nothing was written. \
+             Restore it from a copy, or recover it with `sqlite3 {} .recover`",
+            db.display(),
+            db.display()
+        )));
+    }
+    Ok(notebook)
 }
 
 /// The experiment a command is about: the one named, or the notebook's only one.

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::analyse::{analyse_network, store_record, SearchSettings};
-use super::compare::update_similarity;
+use super::compare::update_similarity_until;
 use super::error::LabError;
 use super::experiment::Experiment;
 use super::pool::{panic_message, run_workers};
@@ -102,7 +102,7 @@ pub fn run_sweep(
     observer: &dyn RunObserver,
 ) -> Result<RunSummary, LabError> {
     let started = Instant::now();
-    let notebook = Notebook::open(db)?;
+    let notebook = super::notebook::open_sound(db)?;
     let experiment_id = notebook.ensure_experiment(
         &experiment.name,
         experiment.task.name(),
@@ -148,13 +148,15 @@ pub fn run_sweep(
     summary.stopped = stop.load(Ordering::SeqCst);
     if !summary.stopped {
         // The population is complete: bring its geometry distance matrices up to date.
-        let update = update_similarity(
+        let update = update_similarity_until(
             &notebook,
             &experiment.name,
             &ReductionOptions::default(),
             jobs,
+            &stop,
         )?;
         summary.compared_pairs = update.new_pairs;
+        summary.stopped = update.stopped;
     }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
@@ -199,7 +201,9 @@ fn work(
             None => {
                 // Trained but not analysed (an earlier run was stopped in between): analyse.
                 if let Some(trained) = notebook.claim_analysis(this_experiment, worker)? {
-                    analyse(experiment, notebook, &trained, slot, observer, summary)?;
+                    analyse(
+                        experiment, notebook, &trained, slot, stop, observer, summary,
+                    )?;
                     continue;
                 }
                 // Out of work: configurations whose search just finished bring their seeds,
@@ -241,7 +245,9 @@ fn work(
                 ..this_experiment
             };
             if let Some(trained) = notebook.claim_analysis(just_trained, worker)? {
-                analyse(experiment, notebook, &trained, slot, observer, summary)?;
+                analyse(
+                    experiment, notebook, &trained, slot, stop, observer, summary,
+                )?;
             }
         }
     }
@@ -255,15 +261,20 @@ fn analyse(
     notebook: &Notebook,
     network: &NetworkRow,
     slot: usize,
+    stop: &AtomicBool,
     observer: &dyn RunObserver,
     summary: &Mutex<RunSummary>,
 ) -> Result<(), LabError> {
     observer.analysing(slot, network);
-    let record = analyse_network(
+    let Some(record) = analyse_network(
         notebook,
         network,
         SearchSettings::Exactly(&experiment.analysis),
-    )?;
+        stop,
+    )?
+    else {
+        return Ok(()); // stopped: the worker's retirement gives the network back
+    };
     if store_record(notebook, network, &record)? {
         summary.lock().expect("no panics hold it").analysed += 1;
     }

@@ -44,7 +44,13 @@ pub fn network_topology(notebook: &Notebook, id: i64) -> Result<NetworkTopology,
             row.state.name()
         ))
     })?;
-    let record = analysis_record(&experiment.task, &params, &experiment.analysis);
+    let record = analysis_record(
+        &experiment.task,
+        &params,
+        &experiment.analysis,
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .expect("never cancelled");
     let descriptor = record.topology.expect("a fresh analysis has a scaffold");
     Ok(NetworkTopology {
         network: id,

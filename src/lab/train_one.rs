@@ -82,6 +82,12 @@ pub fn train_one(
         request.activation,
         request.units,
     );
+    super::limits::check_training(spec, &request.task, &request.config)
+        .map_err(LabError::Invalid)?;
+    if let Some(path) = &request.save {
+        // Found out now, not after the whole training run.
+        super::network_file::check_writable(path)?;
+    }
     let outcome = train::train(
         &request.task,
         spec,

@@ -117,10 +117,14 @@ fn tokenize(input: &str) -> Result<Vec<Token>, String> {
     Ok(tokens)
 }
 
+/// How deeply parentheses and `not` may nest (a guard for the recursive parser's stack).
+const MAX_DEPTH: usize = 64;
+
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
     params: Vec<Value>,
+    depth: usize,
 }
 
 impl Parser {
@@ -152,14 +156,30 @@ impl Parser {
         Ok(join(parts, " AND "))
     }
 
+    /// Enters one more level of nesting, refusing past [`MAX_DEPTH`].
+    fn deeper(&mut self) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(format!(
+                "parentheses and 'not' nest deeper than {MAX_DEPTH} levels"
+            ));
+        }
+        Ok(())
+    }
+
     fn not(&mut self) -> Result<String, String> {
         if self.peek_word("not") {
             self.at += 1;
-            return Ok(format!("NOT {}", self.not()?));
+            self.deeper()?;
+            let inner = self.not()?;
+            self.depth -= 1;
+            return Ok(format!("NOT {inner}"));
         }
         match self.next() {
             Some(Token::Open) => {
+                self.deeper()?;
                 let inner = self.or()?;
+                self.depth -= 1;
                 match self.next() {
                     // `join` already parenthesises anything with an AND or OR.
                     Some(Token::Close) => Ok(inner),
@@ -213,8 +233,14 @@ impl Parser {
             }
             None => return Err(format!("expected a value after '{column} {op}'")),
         };
+        // Labels match whatever their case: `arch = GRU` finds the GRUs.
+        let collate = if matches!(value, Value::Text(_)) {
+            " COLLATE NOCASE"
+        } else {
+            ""
+        };
         self.params.push(value);
-        Ok(format!("{sql} {op} ?"))
+        Ok(format!("{sql} {op} ?{collate}"))
     }
 }
 
@@ -245,6 +271,7 @@ pub fn parse_filter(input: &str) -> Result<Filter, String> {
         tokens,
         at: 0,
         params: Vec::new(),
+        depth: 0,
     };
     let sql = p.or().map_err(bad)?;
     if let Some(t) = p.tokens.get(p.at) {
@@ -266,7 +293,7 @@ mod tests {
     #[test]
     fn parses_comparisons_booleans_and_nulls() {
         let f = parse_filter("arch = gru and final_loss < 1e-3").unwrap();
-        assert_eq!(f.sql, "(n.arch = ? AND n.final_loss < ?)");
+        assert_eq!(f.sql, "(n.arch = ? COLLATE NOCASE AND n.final_loss < ?)");
         assert_eq!(f.params, vec![Value::Text("gru".into()), Value::Real(1e-3)]);
         let f = parse_filter(
             "(arch == 'lstm' or arch = \"gru\") and not units >= 128 and reason is not null",
@@ -274,11 +301,12 @@ mod tests {
         .unwrap();
         assert_eq!(
             f.sql,
-            "((n.arch = ? OR n.arch = ?) AND NOT n.units >= ? AND n.reason IS NOT NULL)"
+            "((n.arch = ? COLLATE NOCASE OR n.arch = ? COLLATE NOCASE) AND NOT n.units >= ? \
+             AND n.reason IS NOT NULL)"
         );
         assert_eq!(f.params.len(), 3);
         let f = parse_filter("experiment like 'quick%' and l2 <> -1e-5").unwrap();
-        assert_eq!(f.sql, "(e.name LIKE ? AND n.l2 != ?)");
+        assert_eq!(f.sql, "(e.name LIKE ? COLLATE NOCASE AND n.l2 != ?)");
         assert_eq!(f.params[1], Value::Real(-1e-5));
     }
 
@@ -302,10 +330,29 @@ mod tests {
         let f = parse_filter("arch = 'x'' OR 1=1 --'").err();
         assert!(f.is_some(), "doubled quotes end the string, leaving junk");
         let f = parse_filter("reason = \"'; DROP TABLE networks; --\"").unwrap();
-        assert_eq!(f.sql, "n.reason = ?");
+        assert_eq!(f.sql, "n.reason = ? COLLATE NOCASE");
         assert_eq!(
             f.params,
             vec![Value::Text("'; DROP TABLE networks; --".into())]
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let deep = format!("{}arch = gru{}", "(".repeat(20_000), ")".repeat(20_000));
+        assert!(parse_filter(&deep).unwrap_err().contains("nest deeper"));
+        let nots = format!("{}arch = gru", "not ".repeat(20_000));
+        assert!(parse_filter(&nots).unwrap_err().contains("nest deeper"));
+        let fine = format!("{}arch = gru{}", "(".repeat(60), ")".repeat(60));
+        assert!(parse_filter(&fine).is_ok());
+    }
+
+    #[test]
+    fn labels_match_in_any_case() {
+        assert!(parse_filter("arch = GRU")
+            .unwrap()
+            .sql
+            .contains("COLLATE NOCASE"));
+        assert!(!parse_filter("units = 32").unwrap().sql.contains("COLLATE"));
     }
 }

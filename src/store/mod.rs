@@ -148,6 +148,66 @@ impl Notebook {
         Ok(notebook)
     }
 
+    /// Opens an existing notebook for reading only (a read-only mount, a file of another
+    /// user): nothing is created, migrated or written. Where SQLite cannot even set up its
+    /// shared memory beside the file, the file is read as immutable.
+    pub fn open_read_only(path: &Path) -> Result<Notebook, StoreError> {
+        let fail = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let attempt = |conn: Connection| -> Result<Notebook, StoreError> {
+            conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+            let notebook = Notebook {
+                conn,
+                path: path.to_path_buf(),
+            };
+            notebook.check_identity()?;
+            let known = schema::MIGRATIONS.len() as i64;
+            if notebook.version()? < known {
+                return Err(StoreError::NotANotebook {
+                    path: path.to_path_buf(),
+                    reason: "written by an older rnnlab and read-only here, so it cannot be \
+                             upgraded: open it once where it is writable"
+                        .into(),
+                });
+            }
+            Ok(notebook)
+        };
+        match Connection::open_with_flags(path, flags)
+            .map_err(fail)
+            .and_then(attempt)
+        {
+            Ok(notebook) => Ok(notebook),
+            Err(StoreError::Sqlite { .. }) => {
+                let uri = format!("file:{}?immutable=1", path.display());
+                let conn = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                    .map_err(fail)?;
+                attempt(conn)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// True if the notebook cannot be written here (read-only file, folder or mount).
+    pub fn is_read_only_error(e: &StoreError) -> bool {
+        matches!(e, StoreError::Sqlite { source, .. }
+            if matches!(source.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::ReadOnly) | Some(rusqlite::ErrorCode::CannotOpen)
+                    | Some(rusqlite::ErrorCode::PermissionDenied)))
+    }
+
+    /// `PRAGMA quick_check` says "ok": the file's structure is sound. A notebook that fails it
+    /// is damaged, and nothing should be written to it.
+    pub fn quick_check_ok(&self) -> Result<bool, StoreError> {
+        let r: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(r == "ok")
+    }
+
     pub(crate) fn err(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),

@@ -339,8 +339,10 @@ impl Notebook {
             None => "n.id",
         };
         let dir = if q.descending { "DESC" } else { "ASC" };
-        values.push(Value::Integer(q.limit as i64));
-        values.push(Value::Integer(q.offset as i64));
+        // Past i64::MAX a page is simply empty (a cast would wrap to the first page).
+        let clamp = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+        values.push(Value::Integer(clamp(q.limit)));
+        values.push(Value::Integer(clamp(q.offset)));
         let sql = format!(
             "SELECT {NETWORK_COLUMNS} FROM networks n JOIN experiments e ON e.id = n.experiment_id
              {clause} ORDER BY {order} IS NULL, {order} {dir}, n.id LIMIT ? OFFSET ?"

@@ -144,6 +144,10 @@ impl TrainConfig {
         };
         positive("learning_rate", self.learning_rate)?;
         positive("decay_rate", self.decay_rate)?;
+        positive("epsilon", self.epsilon)?;
+        if self.decay_steps == 0 {
+            return Err("decay_steps must be at least 1".into());
+        }
         if self.steps == 0 {
             return Err("steps must be at least 1".into());
         }

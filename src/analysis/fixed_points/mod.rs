@@ -29,4 +29,4 @@ pub use adam_reference::{adam_fixed_points, AdamOutcome, AdamReference};
 pub use network::{network_fixed_points, visited_states, InputPoints, NetworkFixedPoints};
 pub use point::{FixedPoint, FixedPointOptions};
 pub use point_index::PointIndex;
-pub use search::{find_fixed_points, starts_from_states, FoundPoints};
+pub use search::{find_fixed_points, find_fixed_points_until, starts_from_states, FoundPoints};

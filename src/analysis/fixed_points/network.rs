@@ -1,6 +1,7 @@
 //! A trained network's fixed and slow points at every constant input its task holds it at,
 //! searched from the states the network visits on the task's probe trials (plus noise).
 
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use ndarray::{Array1, Array2};
@@ -8,7 +9,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::point::{FixedPoint, FixedPointOptions};
-use super::search::{find_fixed_points, starts_from_states, FoundPoints};
+use super::search::{find_fixed_points_until, starts_from_states, FoundPoints};
 use crate::net::{forward, CellMap, Params, Tape};
 use crate::task::Task;
 
@@ -58,17 +59,19 @@ pub fn visited_states(params: &Params<f32>, task: &Task) -> Array2<f64> {
     Array2::from_shape_vec((rows.len() / s, s), rows).expect("whole rows")
 }
 
-/// Finds `params`' fixed and slow points at each constant input of `task`.
+/// Finds `params`' fixed and slow points at each constant input of `task`; None if `cancel`
+/// was set before the search finished (checked between descents).
 pub fn network_fixed_points(
     params: &Params<f32>,
     task: &Task,
     opts: &FixedPointOptions,
-) -> NetworkFixedPoints {
+    cancel: &AtomicBool,
+) -> Option<NetworkFixedPoints> {
     let started = Instant::now();
     let visited = visited_states(params, task);
     let constant_inputs = task.definition().constant_inputs();
     if visited.nrows() == 0 {
-        return NetworkFixedPoints {
+        return Some(NetworkFixedPoints {
             inputs: constant_inputs
                 .rows()
                 .into_iter()
@@ -80,7 +83,7 @@ pub fn network_fixed_points(
                 .collect(),
             seconds: started.elapsed().as_secs_f64(),
             note: Some("the network's states on the probe trials are not finite".into()),
-        };
+        });
     }
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let starts = starts_from_states(visited.view(), opts.starts, opts.start_noise, &mut rng);
@@ -90,23 +93,23 @@ pub fn network_fixed_points(
         .into_iter()
         .map(|x| {
             let FoundPoints { mut points, pseudo } =
-                find_fixed_points(&map, x, starts.view(), visited.view(), opts);
+                find_fixed_points_until(&map, x, starts.view(), visited.view(), opts, cancel)?;
             points.sort_by(|a, b| {
                 (a.unstable, !a.converged)
                     .cmp(&(b.unstable, !b.converged))
                     .then(a.q.total_cmp(&b.q))
             });
-            InputPoints {
+            Some(InputPoints {
                 input: x.to_owned(),
                 points,
                 pseudo,
-            }
+            })
         })
-        .collect();
+        .collect::<Option<_>>()?;
     let none = inputs.iter().all(|i| i.points.is_empty());
-    NetworkFixedPoints {
+    Some(NetworkFixedPoints {
         inputs,
         seconds: started.elapsed().as_secs_f64(),
         note: none.then(|| "no fixed or slow point near the network's trajectories".into()),
-    }
+    })
 }

@@ -5,6 +5,8 @@ use super::collector::Collector;
 use super::newton::{descend, Descent};
 use super::point::{FixedPoint, FixedPointOptions};
 use super::point_index::PointIndex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -59,6 +61,21 @@ pub fn find_fixed_points(
     visited: ArrayView2<f64>,
     opts: &FixedPointOptions,
 ) -> FoundPoints {
+    find_fixed_points_until(map, x, starts, visited, opts, &AtomicBool::new(false))
+        .expect("never cancelled")
+}
+
+/// [`find_fixed_points`], given up (None) as soon as `cancel` is set: it is checked between
+/// descents, each a few milliseconds.
+pub fn find_fixed_points_until(
+    map: &CellMap,
+    x: ArrayView1<f64>,
+    starts: ArrayView2<f64>,
+    visited: ArrayView2<f64>,
+    opts: &FixedPointOptions,
+    cancel: &AtomicBool,
+) -> Option<FoundPoints> {
+    let cancelled = || cancel.load(Ordering::Relaxed);
     let mut collector = Collector::new(map, x, starts, visited, opts);
     // Converged points seen so far: later descents stop when they come near one.
     let mut converged = PointIndex::new(map.spec().state_dim());
@@ -72,6 +89,9 @@ pub fn find_fixed_points(
         }
     };
     for start in starts.rows() {
+        if cancelled() {
+            return None;
+        }
         search(start.to_owned(), &mut collector);
     }
     // Starts near trajectories reach attractors and the saddles next to them, rarely the
@@ -80,8 +100,11 @@ pub fn find_fixed_points(
     let attractors = collector.attractors();
     let pairs = (0..attractors.len()).flat_map(|i| (i + 1..attractors.len()).map(move |j| (i, j)));
     for (i, j) in pairs.take(MAX_MIDPOINTS) {
+        if cancelled() {
+            return None;
+        }
         search((&attractors[i] + &attractors[j]) * 0.5, &mut collector);
     }
     let (points, pseudo) = collector.finish();
-    FoundPoints { points, pseudo }
+    Some(FoundPoints { points, pseudo })
 }

@@ -207,7 +207,13 @@ pub fn bench_fixed_points(
         let mut times = Vec::new();
         let mut found = None;
         for _ in 0..repeats {
-            let result = network_fixed_points(&params, &task, &options);
+            let result = network_fixed_points(
+                &params,
+                &task,
+                &options,
+                &std::sync::atomic::AtomicBool::new(false),
+            )
+            .expect("never cancelled");
             times.push(result.seconds);
             found = Some(result);
         }

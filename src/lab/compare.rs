@@ -320,22 +320,41 @@ fn components_of(
     Ok((groups, warning))
 }
 
+/// An experiment's stored distances, read once: the geometry pairs under one reduction (all
+/// three metrics per row) and the topology pairs.
+pub(super) struct StoredPairs {
+    geometry: Vec<SimilarityPair>,
+    topology: Vec<(i64, i64, f64)>,
+}
+
+impl StoredPairs {
+    /// Reads them.
+    pub(super) fn read(
+        notebook: &Notebook,
+        experiment_id: i64,
+        options: &ReductionOptions,
+    ) -> Result<StoredPairs, LabError> {
+        Ok(StoredPairs {
+            geometry: notebook.similarity_pairs(experiment_id, &settings_key(options))?,
+            topology: notebook.topology_distances(experiment_id)?,
+        })
+    }
+}
+
 /// The full matrix of `metric` over the networks that have every pair, with those networks.
 pub(super) fn matrix(
-    notebook: &Notebook,
-    experiment_id: i64,
+    stored: &StoredPairs,
     networks: &[NetworkRow],
     metric: CompareMetric,
-    options: &ReductionOptions,
-) -> Result<(Vec<NetworkRow>, Array2<f64>), LabError> {
+) -> (Vec<NetworkRow>, Array2<f64>) {
     let pairs: Vec<(i64, i64, f64)> = match metric {
-        CompareMetric::Topology => notebook.topology_distances(experiment_id)?,
+        CompareMetric::Topology => stored.topology.clone(),
         CompareMetric::Geometry(m) => {
             let k = Metric::ALL.iter().position(|x| *x == m).expect("listed");
-            notebook
-                .similarity_pairs(experiment_id, &settings_key(options))?
-                .into_iter()
-                .map(|(a, b, d)| (a, b, d[k]))
+            stored
+                .geometry
+                .iter()
+                .map(|&(a, b, d)| (a, b, d[k]))
                 .collect()
         }
     };
@@ -367,7 +386,7 @@ pub(super) fn matrix(
             known[&(a, b)]
         }
     });
-    Ok((kept.into_iter().cloned().collect(), d))
+    (kept.into_iter().cloned().collect(), d)
 }
 
 fn scores_of(metric: CompareMetric, rows: &[NetworkRow], d: &Array2<f64>) -> Scores {
@@ -412,10 +431,11 @@ pub fn stored_comparison(
         .map(|e| e.task.dimension());
     let (components, warning) =
         components_of(notebook, experiment_id, &networks, options, dimension)?;
+    let stored = StoredPairs::read(notebook, experiment_id, options)?;
     let mut scores = Vec::new();
     let mut shown = None;
     for m in CompareMetric::ALL {
-        let (rows, d) = matrix(notebook, experiment_id, &networks, m, options)?;
+        let (rows, d) = matrix(&stored, &networks, m);
         if rows.len() >= 2 {
             scores.push(scores_of(m, &rows, &d));
         }
@@ -602,10 +622,11 @@ pub fn sensitivity(
         update_similarity(notebook, experiment, &options, threads)?;
         let networks = population(notebook, experiment)?;
         let (groups, _) = components_of(notebook, experiment_id, &networks, &options, None)?;
+        let stored = StoredPairs::read(notebook, experiment_id, &options)?;
         let mut scores = Vec::new();
         for metric in Metric::ALL {
             let metric = CompareMetric::Geometry(metric);
-            let (rows, d) = matrix(notebook, experiment_id, &networks, metric, &options)?;
+            let (rows, d) = matrix(&stored, &networks, metric);
             if rows.len() >= 2 {
                 scores.push(scores_of(metric, &rows, &d));
             }
@@ -618,13 +639,8 @@ pub fn sensitivity(
         });
     }
     let networks = population(notebook, experiment)?;
-    let (rows_t, d) = matrix(
-        notebook,
-        experiment_id,
-        &networks,
-        CompareMetric::Topology,
-        &ReductionOptions::default(),
-    )?;
+    let stored = StoredPairs::read(notebook, experiment_id, &ReductionOptions::default())?;
+    let (rows_t, d) = matrix(&stored, &networks, CompareMetric::Topology);
     let topology = (rows_t.len() >= 2).then(|| scores_of(CompareMetric::Topology, &rows_t, &d));
     Ok(Sensitivity {
         experiment: experiment.to_string(),

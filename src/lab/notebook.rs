@@ -69,11 +69,20 @@ pub fn for_each_network(
     query: &ListQuery,
     mut each: impl FnMut(&NetworkRow) -> Result<(), LabError>,
 ) -> Result<(), LabError> {
-    let mut offset = 0;
+    // In id order, each page starts after the last id seen (an index seek), not at an offset
+    // that SQLite would have to skip row by row.
+    let by_id = query.sort.is_none() && !query.descending;
+    let (mut offset, mut after) = (0, None::<i64>);
     loop {
+        let filter = match (after, &query.filter) {
+            (Some(id), Some(f)) => Some(format!("({f}) and id > {id}")),
+            (Some(id), None) => Some(format!("id > {id}")),
+            (None, f) => f.clone(),
+        };
         let page = notebook.list(&ListQuery {
             limit: PAGE,
-            offset,
+            offset: if by_id { 0 } else { offset },
+            filter,
             ..query.clone()
         })?;
         for row in &page {
@@ -83,6 +92,9 @@ pub fn for_each_network(
             return Ok(());
         }
         offset += PAGE;
+        if by_id {
+            after = page.last().map(|r| r.id);
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::npz::{f64_npy, ints_npy, Npz};
 use crate::analysis::similarity::{ReductionOptions, StateProbe};
-use crate::lab::compare::{matrix, population, update_similarity, CompareMetric};
+use crate::lab::compare::{matrix, population, update_similarity, CompareMetric, StoredPairs};
 use crate::lab::notebook::for_each_network;
 use crate::lab::notebook::stored_network;
 use crate::lab::LabError;
@@ -31,8 +31,9 @@ pub fn export_distances_csv(
     let id = notebook.experiment(experiment)?.id;
     let networks = population(notebook, experiment)?;
     writeln!(out, "metric,a,b,distance").map_err(io)?;
+    let stored = StoredPairs::read(notebook, id, options)?;
     for metric in CompareMetric::ALL {
-        let (rows, d) = matrix(notebook, id, &networks, metric, options)?;
+        let (rows, d) = matrix(&stored, &networks, metric);
         for i in 0..rows.len() {
             for j in i + 1..rows.len() {
                 writeln!(
@@ -63,8 +64,9 @@ pub fn export_distances_npz(
     let id = notebook.experiment(experiment)?.id;
     let networks = population(notebook, experiment)?;
     let mut npz = Npz::create(path)?;
+    let stored = StoredPairs::read(notebook, id, options)?;
     for metric in CompareMetric::ALL {
-        let (rows, d) = matrix(notebook, id, &networks, metric, options)?;
+        let (rows, d) = matrix(&stored, &networks, metric);
         let n = rows.len();
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let name = metric.name().replace('-', "_");

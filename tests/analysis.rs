@@ -210,8 +210,14 @@ fn trained_networks_left_unanalysed_are_picked_up_by_the_next_run() {
     let nb = Notebook::open(&db).unwrap();
     let scope = AnalysisScope::default();
     assert_eq!(nb.reanalyse(scope).unwrap(), 4);
-    let claimed = nb.claim_analysis(scope, "ghost:1:0").unwrap().unwrap();
+    let ghost = nb.register_worker().unwrap();
+    let claimed = nb.claim_analysis(scope, &ghost).unwrap().unwrap();
     assert_eq!(nb.unanalysed(scope).unwrap(), 4);
+    // The ghost's lease expired long ago.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE workers SET heartbeat = heartbeat - 3600", [])
+        .unwrap();
     let summary = run_ok(&["run", s(&exp), "--db", s(&db), "--json"]);
     assert_eq!(summary["trained"], 0);
     assert_eq!(summary["analysed"], 4);

@@ -50,7 +50,7 @@ pub(super) fn exec(db: &Path, args: LsArgs) -> Outcome {
     if args.json.json {
         println!("{}", serde_json::to_string(&rows).expect("rows serialise"));
     } else if args.csv {
-        println!("{}", lab::export::NETWORK_CSV_HEADER);
+        println!("{}", lab::export::network_csv_header());
         for r in &rows {
             println!("{}", lab::export::network_csv(r));
         }

@@ -4,47 +4,52 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 
 use super::blob::{from_le, to_le};
-use super::filter::{column_sql, parse_filter};
+use super::filter::{column_sql, parse_filter, FILTER_COLUMNS};
 use super::types::{
     CurvePoints, ExperimentRow, FinishedSearch, ListQuery, NetState, NetworkRow, NewNetwork,
     Outcome, StatusRow,
 };
 use super::{now, Notebook, StoreError};
 
-const NETWORK_COLUMNS: &str =
-    "n.id, e.name, n.arch, n.activation, n.units, n.l2, n.seed, n.state, \
-     n.steps_run, n.final_loss, n.score, n.train_seconds, n.backoffs, n.reason, n.config, \
-     n.role, n.trial, n.fixed_points, n.stable_points, n.analysis_seconds, \
-     n.ideal_scaffold, n.scaffold_distance, n.slow_points, n.pseudo_points, n.lease";
+/// The SELECT list of a network row: every column of [`FILTER_COLUMNS`] under its own name,
+/// then what only the store reads. The one list of network columns is `FILTER_COLUMNS`.
+static NETWORK_COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    FILTER_COLUMNS
+        .iter()
+        .map(|(name, sql)| format!("{sql} AS {name}"))
+        .chain(["n.config AS config".into(), "n.lease AS lease".into()])
+        .collect::<Vec<_>>()
+        .join(", ")
+});
 
 fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
-    let state: String = r.get(7)?;
+    let state: String = r.get("state")?;
     Ok(NetworkRow {
-        id: r.get(0)?,
-        experiment: r.get(1)?,
-        arch: r.get(2)?,
-        activation: r.get(3)?,
-        units: r.get(4)?,
-        l2: r.get(5)?,
-        seed: r.get(6)?,
+        id: r.get("id")?,
+        experiment: r.get("experiment")?,
+        arch: r.get("arch")?,
+        activation: r.get("activation")?,
+        units: r.get("units")?,
+        l2: r.get("l2")?,
+        seed: r.get("seed")?,
         state: NetState::from_name(&state).unwrap_or(NetState::Failed),
-        steps_run: r.get(8)?,
-        final_loss: r.get(9)?,
-        score: r.get(10)?,
-        train_seconds: r.get(11)?,
-        backoffs: r.get(12)?,
-        reason: r.get(13)?,
-        config: r.get(14)?,
-        role: r.get(15)?,
-        trial: r.get(16)?,
-        fixed_points: r.get(17)?,
-        stable_points: r.get(18)?,
-        analysis_seconds: r.get(19)?,
-        ideal_scaffold: r.get(20)?,
-        scaffold_distance: r.get(21)?,
-        slow_points: r.get(22)?,
-        pseudo_points: r.get(23)?,
-        lease: r.get(24)?,
+        steps_run: r.get("steps_run")?,
+        final_loss: r.get("final_loss")?,
+        score: r.get("score")?,
+        train_seconds: r.get("train_seconds")?,
+        backoffs: r.get("backoffs")?,
+        reason: r.get("reason")?,
+        config: r.get("config")?,
+        role: r.get("role")?,
+        trial: r.get("trial")?,
+        fixed_points: r.get("fixed_points")?,
+        stable_points: r.get("stable_points")?,
+        slow_points: r.get("slow_points")?,
+        pseudo_points: r.get("pseudo_points")?,
+        analysis_seconds: r.get("analysis_seconds")?,
+        ideal_scaffold: r.get("ideal_scaffold")?,
+        scaffold_distance: r.get("scaffold_distance")?,
+        lease: r.get("lease")?,
     })
 }
 
@@ -266,7 +271,7 @@ impl Notebook {
     pub fn network(&self, id: i64) -> Result<NetworkRow, StoreError> {
         self.conn
             .query_row(
-                &format!("SELECT {NETWORK_COLUMNS} FROM networks n JOIN experiments e ON e.id = n.experiment_id WHERE n.id = ?1"),
+                &format!("SELECT {} FROM networks n JOIN experiments e ON e.id = n.experiment_id WHERE n.id = ?1", *NETWORK_COLUMNS),
                 [id],
                 network_row,
             )
@@ -343,8 +348,9 @@ impl Notebook {
         let clamp = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
         values.push(Value::Integer(clamp(q.limit)));
         values.push(Value::Integer(clamp(q.offset)));
+        let columns = &*NETWORK_COLUMNS;
         let sql = format!(
-            "SELECT {NETWORK_COLUMNS} FROM networks n JOIN experiments e ON e.id = n.experiment_id
+            "SELECT {columns} FROM networks n JOIN experiments e ON e.id = n.experiment_id
              {clause} ORDER BY {order} IS NULL, {order} {dir}, n.id LIMIT ? OFFSET ?"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;

@@ -233,3 +233,21 @@ fn concurrent_opens_of_a_new_notebook_migrate_it_once() {
         assert_eq!(h.join().unwrap().unwrap(), schema::MIGRATIONS.len() as i64);
     }
 }
+
+#[test]
+fn every_filter_column_is_a_field_of_the_json_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let nb = Notebook::open(&dir.path().join("nb.db")).unwrap();
+    let id = nb.ensure_experiment("q", "flipflop", "s", "c").unwrap();
+    nb.plan(id, &[new_network(0, "gru")]).unwrap();
+    let row = &nb.list(&ListQuery::default()).unwrap()[0];
+    let json = serde_json::to_value(row).unwrap();
+    for (name, _) in FILTER_COLUMNS {
+        assert!(json.get(*name).is_some(), "{name} is not a JSON field");
+    }
+    assert_eq!(
+        json.as_object().unwrap().len(),
+        FILTER_COLUMNS.len(),
+        "and nothing else"
+    );
+}

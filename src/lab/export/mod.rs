@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::lab::notebook::{for_each_network, stored_network};
 use crate::lab::LabError;
 use crate::net::{Layout, NetSpec};
-use crate::store::{ListQuery, NetworkRow, Notebook};
+use crate::store::{ListQuery, NetworkRow, Notebook, FILTER_COLUMNS};
 use npz::{f32_npy, int_npy, text_npy, Npz};
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> LabError + '_ {
@@ -76,7 +76,7 @@ pub fn export_networks(
         notebook,
         query,
         csv,
-        NETWORK_CSV_HEADER,
+        &network_csv_header(),
         out,
         out_name,
         |row| {
@@ -86,46 +86,32 @@ pub fn export_networks(
     )
 }
 
-/// The CSV columns of a network row.
-pub const NETWORK_CSV_HEADER: &str =
-    "id,experiment,arch,activation,units,l2,seed,role,trial,state,\
-     steps_run,final_loss,score,train_seconds,backoffs,reason,\
-     fixed_points,stable_points,slow_points,pseudo_points,analysis_seconds,\
-     ideal_scaffold,scaffold_distance";
-
-fn opt<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref().map(|v| v.to_string()).unwrap_or_default()
+/// The CSV header of network rows: the notebook's network columns (those `ls --where` and
+/// `--sort` know, and `ls --json` prints).
+pub fn network_csv_header() -> String {
+    FILTER_COLUMNS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
-/// A network row as one CSV line (text fields quoted).
+/// A network row as one CSV line, in the order of [`network_csv_header`]: its JSON fields,
+/// empty where null, text quoted where it holds a comma, quote or line break.
 pub fn network_csv(r: &NetworkRow) -> String {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    format!(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-        r.id,
-        quote(&r.experiment),
-        r.arch,
-        r.activation,
-        r.units,
-        r.l2,
-        r.seed,
-        r.role,
-        r.trial,
-        r.state.name(),
-        opt(&r.steps_run),
-        opt(&r.final_loss),
-        opt(&r.score),
-        opt(&r.train_seconds),
-        opt(&r.backoffs),
-        r.reason.as_deref().map(quote).unwrap_or_default(),
-        opt(&r.fixed_points),
-        opt(&r.stable_points),
-        opt(&r.slow_points),
-        opt(&r.pseudo_points),
-        opt(&r.analysis_seconds),
-        opt(&r.ideal_scaffold),
-        opt(&r.scaffold_distance),
-    )
+    let json = serde_json::to_value(r).expect("rows serialise");
+    FILTER_COLUMNS
+        .iter()
+        .map(|(name, _)| match &json[*name] {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(s) if s.contains([',', '"', '\n', '\r']) => {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            }
+            serde_json::Value::String(s) => s.clone(),
+            v => v.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[derive(Serialize)]

@@ -240,7 +240,13 @@ fn every_filter_column_is_a_field_of_the_json_row() {
     let nb = Notebook::open(&dir.path().join("nb.db")).unwrap();
     let id = nb.ensure_experiment("q", "flipflop", "s", "c").unwrap();
     nb.plan(id, &[new_network(0, "gru")]).unwrap();
-    let row = &nb.list(&ListQuery::default()).unwrap()[0];
+    let rows = nb
+        .list(&ListQuery {
+            limit: 10,
+            ..ListQuery::default()
+        })
+        .unwrap();
+    let row = &rows[0];
     let json = serde_json::to_value(row).unwrap();
     for (name, _) in FILTER_COLUMNS {
         assert!(json.get(*name).is_some(), "{name} is not a JSON field");

@@ -130,13 +130,15 @@ impl Notebook {
         Ok(requeued)
     }
 
-    /// Registered workers whose lease is current (a heartbeat within [`lease_seconds`]).
+    /// Registered workers whose lease is current (a heartbeat within [`lease_seconds`]) and,
+    /// on this host, whose process still exists.
     pub fn live_workers(&self) -> Result<Vec<WorkerRow>, StoreError> {
-        let now = now();
+        let (now, host) = (now(), this_host());
         Ok(self
             .workers()?
             .into_iter()
             .filter(|w| now - w.heartbeat <= lease_seconds())
+            .filter(|w| w.host != host || process_alive(w.pid))
             .collect())
     }
 

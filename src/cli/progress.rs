@@ -152,19 +152,20 @@ impl RunObserver for Lines {
     fn started(&self, _slot: usize, _network: &NetworkRow) {}
     fn step(&self, _slot: usize, _progress: &Progress) {}
     fn finished(&self, _slot: usize, network: &NetworkRow, outcome: &Outcome) {
-        let mut c = self.counts.lock().expect("no panics hold it");
-        c.0 += 1;
-        eprintln!(
-            "[{}/{}] {}: {}",
-            c.0,
-            c.1,
-            describe(network),
-            result(outcome)
-        );
+        self.counted(network, &result(outcome));
     }
     fn analysing(&self, _slot: usize, _network: &NetworkRow) {}
     fn analysed(&self, _slot: usize, network: &NetworkRow, record: &AnalysisRecord) {
         eprintln!("{}: {}", describe(network), analysed(record));
+    }
+}
+
+impl Lines {
+    /// One line `[done/total] network: what`, counting it done.
+    fn counted(&self, network: &NetworkRow, what: &str) {
+        let mut c = self.counts.lock().expect("no panics hold it");
+        c.0 += 1;
+        eprintln!("[{}/{}] {}: {what}", c.0, c.1, describe(network));
     }
 }
 
@@ -174,14 +175,6 @@ impl AnalyseObserver for Lines {
         eprintln!("{remaining} trained networks to analyse");
     }
     fn analysed(&self, network: &NetworkRow, record: &AnalysisRecord) {
-        let mut c = self.counts.lock().expect("no panics hold it");
-        c.0 += 1;
-        eprintln!(
-            "[{}/{}] {}: {}",
-            c.0,
-            c.1,
-            describe(network),
-            analysed(record)
-        );
+        self.counted(network, &analysed(record));
     }
 }

@@ -12,7 +12,7 @@ use ndarray::ArrayView1;
 
 use super::analyse::{analysis_record, summarise, InputSummary};
 use super::error::LabError;
-use super::notebook::stored_network;
+use super::notebook::trained_network;
 use crate::analysis::linearise_at;
 use crate::net::CellMap;
 use crate::store::{AnalysisRecord, NetState, Notebook, StoredFixedPoint};
@@ -78,13 +78,7 @@ pub fn fixed_points_of(
     id: i64,
     modes: bool,
 ) -> Result<FixedPointReport, LabError> {
-    let row = notebook.network(id)?;
-    let (experiment, params) = stored_network(notebook, &row)?.ok_or_else(|| {
-        LabError::Invalid(format!(
-            "network {id} is {} and has no weights yet",
-            row.state.name()
-        ))
-    })?;
+    let (row, experiment, params) = trained_network(notebook, id)?;
     let (stored, record) = match notebook.analysis(id)? {
         Some(a) if row.state == NetState::Analysed => (
             true,

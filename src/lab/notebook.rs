@@ -116,6 +116,22 @@ pub fn stored_network(
     Ok(stored_params(notebook, row, &experiment)?.map(|params| (experiment, params)))
 }
 
+/// Network `id`, its experiment and its trained parameters; an error saying so if it has no
+/// weights yet.
+pub fn trained_network(
+    notebook: &Notebook,
+    id: i64,
+) -> Result<(NetworkRow, Experiment, Params<f32>), LabError> {
+    let row = notebook.network(id)?;
+    let (experiment, params) = stored_network(notebook, &row)?.ok_or_else(|| {
+        LabError::Invalid(format!(
+            "network {id} is {} and has no weights yet",
+            row.state.name()
+        ))
+    })?;
+    Ok((row, experiment, params))
+}
+
 /// The trained parameters of a stored network of `experiment` (parsed once by the caller for
 /// all its networks); None if it has no weights yet.
 pub fn stored_params(

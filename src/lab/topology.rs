@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::analyse::analysis_record;
 use super::error::LabError;
-use super::notebook::stored_network;
+use super::notebook::trained_network;
 use super::stats::Stats;
 use crate::analysis::{Topology, TOPOLOGY_VERSION};
 use crate::store::Notebook;
@@ -37,13 +37,7 @@ pub fn network_topology(notebook: &Notebook, id: i64) -> Result<NetworkTopology,
     if let Some(stored) = stored_topology(notebook, id)? {
         return Ok(stored);
     }
-    let row = notebook.network(id)?;
-    let (experiment, params) = stored_network(notebook, &row)?.ok_or_else(|| {
-        LabError::Invalid(format!(
-            "network {id} is {} and has no weights yet",
-            row.state.name()
-        ))
-    })?;
+    let (row, experiment, params) = trained_network(notebook, id)?;
     let record = analysis_record(
         &experiment.task,
         &params,

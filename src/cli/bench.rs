@@ -19,7 +19,7 @@ pub(super) enum BenchCommand {
     Notebook(BenchNotebookArgs),
     /// Seconds to find every fixed point of a trained flip-flop network (one thread).
     FixedPoints(BenchFixedPointsArgs),
-    /// Seconds and memory to compare a population pairwise by SVCCA and Procrustes.
+    /// Seconds and memory to compare a population pairwise (SVCCA, angular CCA, Procrustes).
     Similarity(BenchSimilarityArgs),
     /// The terminal notebook on a large synthetic notebook: store poll and frame times.
     Tui(BenchNotebookArgs),

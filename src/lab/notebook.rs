@@ -132,6 +132,29 @@ pub fn trained_network(
     Ok((row, experiment, params))
 }
 
+/// Stored networks of any experiments, each experiment's file parsed once (exports page
+/// through thousands of networks of a few experiments).
+#[derive(Default)]
+pub struct StoredNetworks {
+    experiments: std::collections::HashMap<String, Experiment>,
+}
+
+impl StoredNetworks {
+    /// The experiment and trained parameters of a stored network (None if it has no weights).
+    pub fn get(
+        &mut self,
+        notebook: &Notebook,
+        row: &NetworkRow,
+    ) -> Result<Option<(&Experiment, Params<f32>)>, LabError> {
+        if !self.experiments.contains_key(&row.experiment) {
+            let parsed = stored_experiment(notebook, &row.experiment)?;
+            self.experiments.insert(row.experiment.clone(), parsed);
+        }
+        let experiment = &self.experiments[&row.experiment];
+        Ok(stored_params(notebook, row, experiment)?.map(|params| (experiment, params)))
+    }
+}
+
 /// The trained parameters of a stored network of `experiment` (parsed once by the caller for
 /// all its networks); None if it has no weights yet.
 pub fn stored_params(

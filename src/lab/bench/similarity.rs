@@ -1,4 +1,4 @@
-//! `rnnlab bench similarity`: the cost of comparing a population by SVCCA and Procrustes:
+//! `rnnlab bench similarity`: the cost of comparing a population by SVCCA, angular CCA and Procrustes:
 //! per-network reduction (probe states + PCA) and all pairs, with the process's peak memory.
 
 use std::fmt;

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::lab::notebook::{for_each_network, stored_network};
+use crate::lab::notebook::{for_each_network, StoredNetworks};
 use crate::lab::LabError;
 use crate::net::{Layout, NetSpec};
 use crate::store::{ListQuery, NetworkRow, Notebook, FILTER_COLUMNS};
@@ -202,8 +202,9 @@ pub fn export_weights(
 ) -> Result<usize, LabError> {
     let mut npz = Npz::create(path)?;
     let mut count = 0;
+    let mut stored = StoredNetworks::default();
     let mut add = |row: &NetworkRow| -> Result<(), LabError> {
-        let Some((_, params)) = stored_network(notebook, row)? else {
+        let Some((_, params)) = stored.get(notebook, row)? else {
             return Ok(()); // not trained
         };
         for (name, bytes) in weight_arrays(params.spec, &params.data) {

@@ -9,7 +9,7 @@ use super::npz::{f64_npy, ints_npy, Npz};
 use crate::analysis::similarity::{ReductionOptions, StateProbe};
 use crate::lab::compare::{matrix, population, update_similarity, CompareMetric, StoredPairs};
 use crate::lab::notebook::for_each_network;
-use crate::lab::notebook::stored_network;
+use crate::lab::notebook::StoredNetworks;
 use crate::lab::LabError;
 use crate::store::{ListQuery, Notebook};
 
@@ -89,9 +89,10 @@ pub fn export_states_npz(
 ) -> Result<usize, LabError> {
     let mut npz = Npz::create(path)?;
     let mut probes: Vec<(String, StateProbe)> = Vec::new();
+    let mut stored = StoredNetworks::default();
     let mut count = 0;
     for_each_network(notebook, query, |row| {
-        let Some((experiment, params)) = stored_network(notebook, row)? else {
+        let Some((experiment, params)) = stored.get(notebook, row)? else {
             return Ok(());
         };
         let at = match probes.iter().position(|(name, _)| *name == experiment.name) {

@@ -7,15 +7,18 @@
 mod analyze;
 mod bench;
 mod compare;
+mod estimate;
 mod export;
 mod fixed_points;
 mod ls;
 mod progress;
 mod run;
+mod slurm;
 mod status;
 mod topology;
 mod train;
 mod tui;
+mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,6 +75,14 @@ enum Command {
     Topology(topology::TopologyArgs),
     /// Distances between an experiment's networks: table by group, MDS map, separability.
     Compare(compare::CompareArgs),
+    /// Sweeps on a Slurm cluster: job arrays, per-task result files, one notebook.
+    #[command(subcommand)]
+    Slurm(slurm::SlurmCommand),
+    /// Core-hours and wall time of a sweep, from this machine's speed.
+    Estimate(estimate::EstimateArgs),
+    /// One Slurm array task (run by the batch script of `rnnlab slurm submit`).
+    #[command(hide = true)]
+    Worker(worker::WorkerArgs),
 }
 
 /// `--json`: exactly one JSON document on stdout instead of the readable report.
@@ -203,6 +214,9 @@ pub fn main() -> ExitCode {
         Some(Command::Analyze(args)) => analyze::exec(&db, args),
         Some(Command::Topology(args)) => topology::exec(&db, args),
         Some(Command::Compare(args)) => compare::exec(&db, args),
+        Some(Command::Slurm(command)) => slurm::exec(&db, command),
+        Some(Command::Estimate(args)) => estimate::exec(args),
+        Some(Command::Worker(args)) => worker::exec(args),
     };
     match outcome {
         Ok(code) => code,

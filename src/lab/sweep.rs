@@ -101,6 +101,29 @@ pub fn run_sweep(
     stop: Arc<AtomicBool>,
     observer: &dyn RunObserver,
 ) -> Result<RunSummary, LabError> {
+    run_planned(
+        experiment,
+        db,
+        &experiment.networks(),
+        jobs,
+        stop,
+        observer,
+        true,
+    )
+}
+
+/// Plans `networks` of `experiment` into the notebook at `db` and trains and analyses what is
+/// planned, as [`run_sweep`]; with `compare`, brings the geometry matrices up to date at the
+/// end. A Slurm array task runs this on its share, in its own result file.
+pub fn run_planned(
+    experiment: &Experiment,
+    db: &Path,
+    networks: &[crate::store::NewNetwork],
+    jobs: usize,
+    stop: Arc<AtomicBool>,
+    observer: &dyn RunObserver,
+    compare: bool,
+) -> Result<RunSummary, LabError> {
     let started = Instant::now();
     let notebook = super::notebook::open_sound(db)?;
     let experiment_id = notebook.ensure_experiment(
@@ -109,7 +132,7 @@ pub fn run_sweep(
         &experiment.text,
         &experiment.canonical(),
     )?;
-    let planned = notebook.plan(experiment_id, &experiment.networks())?;
+    let planned = notebook.plan(experiment_id, networks)?;
     let requeued = notebook.requeue_orphans()?;
     let status = notebook
         .status()?
@@ -146,7 +169,7 @@ pub fn run_sweep(
     })?;
     let mut summary = summary.into_inner().expect("threads joined");
     summary.stopped = stop.load(Ordering::SeqCst);
-    if !summary.stopped {
+    if compare && !summary.stopped {
         // The population is complete: bring its geometry distance matrices up to date.
         let update = update_similarity_until(
             &notebook,
@@ -213,7 +236,7 @@ fn work(
                     observer.planned(total, remaining);
                     continue;
                 }
-                if counts(notebook, &experiment.name)?.1 > 0 {
+                if notebook.in_flight_here(experiment_id)? > 0 {
                     // Others still train (or a search may still bring seeds): wait, and take
                     // back the networks of any whose lease expired (dead or stalled peers).
                     let requeued = notebook.requeue_orphans()?;

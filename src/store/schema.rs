@@ -161,4 +161,24 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TABLE leases (last INTEGER NOT NULL);
     INSERT INTO leases (last) VALUES (0);
     ",
+    // 7: sweeps on Slurm. A submission holds its networks under a worker of its own
+    // ('slurm:ID'); each array task's networks are recorded with the array job that runs them.
+    "
+    CREATE TABLE slurm_submissions (
+        id            INTEGER PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        folder        TEXT NOT NULL,   -- the sweep folder: manifests, scripts, results, logs
+        worker        TEXT NOT NULL,   -- the worker id holding its networks
+        submitted     REAL NOT NULL
+    );
+    CREATE TABLE slurm_tasks (
+        submission_id INTEGER NOT NULL REFERENCES slurm_submissions(id) ON DELETE CASCADE,
+        job_id        TEXT NOT NULL,   -- the array job (sbatch --parsable)
+        task          INTEGER NOT NULL,-- its index in that array
+        slot          INTEGER NOT NULL,-- the task's number in its manifest
+        manifest      TEXT NOT NULL,   -- the manifest file
+        networks      TEXT NOT NULL,   -- JSON list of network ids
+        PRIMARY KEY (job_id, task)
+    );
+    ",
 ];

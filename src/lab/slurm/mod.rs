@@ -1,0 +1,23 @@
+//! Sweeps on a Slurm cluster. SQLite's WAL needs shared memory on one host, so the notebook is
+//! never written from the compute nodes: `submit` plans the sweep, gives its networks to a
+//! submission (a worker of their own in the notebook), packs them into array tasks and writes a
+//! manifest and a batch script into a sweep folder beside the notebook; each array task runs
+//! `rnnlab worker` on its share into a small notebook of its own on node-local disk and
+//! publishes a copy into the sweep folder (written beside, then renamed) after every network;
+//! `collect` merges the published results into the notebook, each network exactly once.
+
+mod cluster;
+mod collect;
+mod manifest;
+mod status;
+mod submit;
+mod worker;
+
+pub use cluster::Cluster;
+pub use collect::{collect, CollectReport};
+pub use manifest::{Manifest, ManifestNetwork};
+pub use status::{cancel, slurm_status, CancelReport, SlurmStatus, TaskStatus};
+pub use submit::{
+    resubmit, slurm_seconds as slurm_time_seconds, submit, SubmitOptions, SubmitReport,
+};
+pub use worker::{run_task, task_from_env};

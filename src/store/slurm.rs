@@ -1,0 +1,248 @@
+//! Sweeps on Slurm in the notebook: submissions, the array tasks that run their networks, and
+//! the worker each submission holds its networks under.
+
+use rusqlite::params;
+
+use super::{now, Notebook, StoreError};
+
+/// A submission of an experiment to Slurm.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SlurmSubmission {
+    /// Its id.
+    pub id: i64,
+    /// The experiment.
+    pub experiment: String,
+    /// The sweep folder.
+    pub folder: String,
+    /// The worker id its networks are held under.
+    pub worker: String,
+    /// Unix seconds.
+    pub submitted: f64,
+}
+
+/// One array task of a submission.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SlurmTask {
+    /// The submission.
+    pub submission: i64,
+    /// The array job id.
+    pub job_id: String,
+    /// The index in that array.
+    pub task: i64,
+    /// The task's number in its manifest.
+    pub slot: i64,
+    /// The manifest file.
+    pub manifest: String,
+    /// The networks it trains.
+    pub networks: Vec<i64>,
+}
+
+impl Notebook {
+    /// Records a submission of `experiment_id` to the sweep folder `folder` and registers the
+    /// worker that holds its networks: a lease that does not expire with time (Slurm's jobs
+    /// have no heartbeat here; `slurm cancel` releases them). Returns (id, worker).
+    pub fn add_submission(
+        &self,
+        experiment_id: i64,
+        folder: &str,
+    ) -> Result<(i64, String), StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        tx.execute(
+            "INSERT INTO slurm_submissions (experiment_id, folder, worker, submitted)
+             VALUES (?1, ?2, '', ?3)",
+            params![experiment_id, folder, now()],
+        )
+        .map_err(|e| self.err(e))?;
+        let id = tx.last_insert_rowid();
+        let worker = format!("slurm:{id}");
+        tx.execute(
+            "UPDATE slurm_submissions SET worker = ?1 WHERE id = ?2",
+            params![worker, id],
+        )
+        .map_err(|e| self.err(e))?;
+        // A heartbeat in the far future: never stale, and no pid on this host to check.
+        tx.execute(
+            "INSERT INTO workers (id, host, pid, started, heartbeat) VALUES (?1, 'slurm', 0, ?2, 1e18)",
+            params![worker, now()],
+        )
+        .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok((id, worker))
+    }
+
+    /// Sets a submission's sweep folder.
+    pub fn set_submission_folder(&self, id: i64, folder: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE slurm_submissions SET folder = ?1 WHERE id = ?2",
+                params![folder, id],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Hands up to `count` planned networks of `experiment_id` to `worker`, each under a lease
+    /// (the rows returned). Used to give a submission its networks.
+    pub fn claim_many(
+        &self,
+        experiment_id: i64,
+        worker: &str,
+        count: usize,
+    ) -> Result<Vec<super::NetworkRow>, StoreError> {
+        let mut out = Vec::new();
+        while out.len() < count {
+            match self.claim(experiment_id, worker)? {
+                Some(row) => out.push(row),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Networks of `experiment_id` that runners on this notebook may still bring: planned, or
+    /// training under a runner's worker (not a Slurm submission's, whose results arrive by
+    /// `slurm collect`).
+    pub fn in_flight_here(&self, experiment_id: i64) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM networks WHERE experiment_id = ?1 AND (state = 'planned'
+                   OR (state = 'training' AND (worker IS NULL OR worker NOT LIKE 'slurm:%')))",
+                [experiment_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records array tasks.
+    pub fn add_slurm_tasks(&self, tasks: &[SlurmTask]) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        for t in tasks {
+            tx.execute(
+                "INSERT OR REPLACE INTO slurm_tasks
+                     (submission_id, job_id, task, slot, manifest, networks)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    t.submission,
+                    t.job_id,
+                    t.task,
+                    t.slot,
+                    t.manifest,
+                    serde_json::to_string(&t.networks).expect("ids serialise")
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Every submission (of one experiment, if given), oldest first.
+    pub fn submissions(
+        &self,
+        experiment: Option<&str>,
+    ) -> Result<Vec<SlurmSubmission>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.id, e.name, s.folder, s.worker, s.submitted
+                 FROM slurm_submissions s JOIN experiments e ON e.id = s.experiment_id
+                 WHERE ?1 IS NULL OR e.name = ?1 ORDER BY s.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([experiment], |r| {
+                Ok(SlurmSubmission {
+                    id: r.get(0)?,
+                    experiment: r.get(1)?,
+                    folder: r.get(2)?,
+                    worker: r.get(3)?,
+                    submitted: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The array tasks of a submission.
+    pub fn slurm_tasks(&self, submission: i64) -> Result<Vec<SlurmTask>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT submission_id, job_id, task, slot, manifest, networks FROM slurm_tasks
+                 WHERE submission_id = ?1 ORDER BY job_id, task",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([submission], |r| {
+                let ids: String = r.get(5)?;
+                Ok(SlurmTask {
+                    submission: r.get(0)?,
+                    job_id: r.get(1)?,
+                    task: r.get(2)?,
+                    slot: r.get(3)?,
+                    manifest: r.get(4)?,
+                    networks: serde_json::from_str(&ids).unwrap_or_default(),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The networks `worker` still holds (not yet trained, or trained and not yet analysed).
+    pub fn held_by(&self, worker: &str) -> Result<Vec<super::NetworkRow>, StoreError> {
+        let ids: Vec<i64> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id FROM networks WHERE worker = ?1 ORDER BY id")
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([worker], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        ids.into_iter().map(|id| self.network(id)).collect()
+    }
+
+    /// The id of the network of `experiment_id` with this key, if planned.
+    #[allow(clippy::too_many_arguments)]
+    pub fn network_by_key(
+        &self,
+        experiment_id: i64,
+        arch: &str,
+        activation: &str,
+        units: i64,
+        l2: f64,
+        seed: i64,
+        role: &str,
+        trial: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row(
+                "SELECT id FROM networks WHERE experiment_id = ?1 AND arch = ?2
+                   AND activation = ?3 AND units = ?4 AND l2 = ?5 AND seed = ?6 AND role = ?7
+                   AND trial = ?8",
+                params![
+                    experiment_id,
+                    arch,
+                    activation,
+                    units,
+                    l2,
+                    seed,
+                    role,
+                    trial
+                ],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Writes a copy of the notebook to `path` (one file, no journal beside it): SQLite's
+    /// `VACUUM INTO`. How a Slurm task publishes its results.
+    pub fn copy_to(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        self.conn
+            .execute("VACUUM INTO ?1", [path.to_string_lossy()])
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+}

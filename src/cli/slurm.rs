@@ -51,6 +51,10 @@ pub(super) struct Resources {
     /// sbatch --qos.
     #[arg(long)]
     qos: Option<String>,
+    /// Seconds before the time limit at which a task is asked to stop and publish what it
+    /// finished (sbatch --signal=B:TERM@S).
+    #[arg(long, default_value_t = 120)]
+    stop_before: u32,
     /// Any further sbatch argument (repeatable), e.g. --sbatch-arg=--constraint=avx2.
     #[arg(long, allow_hyphen_values = true)]
     sbatch_arg: Vec<String>,
@@ -76,6 +80,7 @@ impl Resources {
             qos: self.qos.clone(),
             sbatch_args: self.sbatch_arg.clone(),
             dry_run,
+            stop_before: self.stop_before,
         })
     }
 }

@@ -139,6 +139,8 @@ impl Notebook {
             .into_iter()
             .filter(|w| now - w.heartbeat <= lease_seconds())
             .filter(|w| w.host != host || process_alive(w.pid))
+            // A Slurm submission's worker is shown by `rnnlab slurm status`.
+            .filter(|w| w.host != "slurm")
             .collect())
     }
 

@@ -172,7 +172,12 @@ pub fn collect(db: &Path, threads: usize) -> Result<CollectReport, LabError> {
                 }
             }
         }
-        report.still_held += notebook.held_by(&submission.worker)?.len();
+        let held = notebook.held_by(&submission.worker)?.len();
+        report.still_held += held;
+        if held == 0 {
+            // Everything came back: the submission's worker has nothing left to hold.
+            notebook.retire_worker(&submission.worker)?;
+        }
     }
     for experiment in touched {
         report.compared_pairs += update_similarity(

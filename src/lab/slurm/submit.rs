@@ -36,6 +36,9 @@ pub struct SubmitOptions {
     pub sbatch_args: Vec<String>,
     /// Print the script and the packing, submit nothing.
     pub dry_run: bool,
+    /// Seconds before the time limit at which Slurm asks a task to stop (it then publishes
+    /// what it finished): `--signal=B:TERM@S`.
+    pub stop_before: u32,
 }
 
 /// What `submit` did (or would do).
@@ -117,8 +120,10 @@ pub fn slurm_seconds(time: &str) -> Option<f64> {
     Some(days * 86400.0 + s)
 }
 
-/// The sweep folder of a notebook: `NOTEBOOK.slurm/` beside it.
+/// The sweep folder of a notebook: `NOTEBOOK.slurm/` beside it, as an absolute path (the
+/// tasks run in other folders, on other nodes).
 fn sweeps_beside(db: &Path) -> PathBuf {
+    let db = std::path::absolute(db).unwrap_or_else(|_| db.to_path_buf());
     let name = db
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -133,7 +138,7 @@ fn script(exe: &Path, manifest: &Path, folder: &Path, name: &str, opts: &SubmitO
     s += &format!("#SBATCH --job-name=rnnlab-{name}\n");
     s += &format!("#SBATCH --output={}/logs/%A_%a.out\n", folder.display());
     s += &format!("#SBATCH --cpus-per-task={}\n", opts.cpus_per_task.max(1));
-    s += "#SBATCH --signal=B:TERM@120\n";
+    s += &format!("#SBATCH --signal=B:TERM@{}\n", opts.stop_before);
     for (flag, value) in [
         ("partition", &opts.partition),
         ("time", &opts.time),

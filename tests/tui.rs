@@ -498,3 +498,66 @@ fn a_heat_map_of_a_thousand_networks_averages_blocks_exactly() {
     assert_eq!(small.means[0][0], None);
     assert_eq!(small.means[0][1], Some(d[[0, 1]]));
 }
+
+#[test]
+fn the_slurm_dialog_submits_with_its_fields_and_the_runs_pane_shows_array_tasks() {
+    use rnnlab::lab::slurm::{SlurmStatus, TaskStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture(dir.path());
+    let mut app = app_on(&db, 120, 30);
+    assert_eq!(key(&mut app, KeyCode::Char('S')), None);
+    assert!(matches!(app.overlay, Overlay::SlurmSubmit(_)));
+    for c in "debug".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Tab);
+    for c in "1:00:00".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    let dialog = text(&screen(&app, &Theme::default()));
+    assert!(
+        dialog.contains("Submit to Slurm") && dialog.contains("1:00:00"),
+        "{dialog}"
+    );
+    match key(&mut app, KeyCode::Enter) {
+        Some(Effect::SlurmSubmit(file, form)) => {
+            assert_eq!(file, PathBuf::from("experiments/quickstart.toml"));
+            assert_eq!(
+                (
+                    form.partition.as_str(),
+                    form.time.as_str(),
+                    form.per_task.as_str()
+                ),
+                ("debug", "1:00:00", "4")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.overlay, Overlay::None);
+    // An experiment with array tasks out on the cluster.
+    let task = |task: i64, state: &str, node: &str, done: usize| TaskStatus {
+        submission: 1,
+        job_id: "77".into(),
+        task,
+        state: state.into(),
+        node: node.into(),
+        networks: 2,
+        done,
+    };
+    app.snapshot.slurm = Some(SlurmStatus {
+        tasks: vec![
+            task(0, "COMPLETED", "n1", 2),
+            task(1, "RUNNING", "n2", 1),
+            task(2, "PENDING", "", 0),
+        ],
+        queue_age_seconds: 3.0,
+        queue_note: None,
+        held: 3,
+    });
+    app.pane = Pane::Runs;
+    let runs = text(&screen(&app, &Theme::default()));
+    assert!(
+        runs.contains("Slurm: 3 tasks (1 COMPLETED, 1 PENDING, 1 RUNNING), 3/6 published, 3 to merge, on n2"),
+        "{runs}"
+    );
+}

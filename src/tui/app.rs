@@ -62,6 +62,34 @@ pub enum Overlay {
     Launch(usize),
     /// Confirm stopping this experiment's run.
     ConfirmStop(String),
+    /// Submit an experiment file to Slurm: the file, the fields, the field being typed.
+    SlurmSubmit(SlurmForm),
+}
+
+/// The fields of the Slurm submission dialog.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SlurmForm {
+    /// Index into the experiment files.
+    pub file: usize,
+    /// `--partition` (empty: the cluster's default).
+    pub partition: String,
+    /// `--time`.
+    pub time: String,
+    /// `--per-task`.
+    pub per_task: String,
+    /// The field being typed: 0 partition, 1 time, 2 networks per task.
+    pub focus: usize,
+}
+
+impl SlurmForm {
+    /// The field being typed.
+    pub fn field(&mut self) -> &mut String {
+        match self.focus {
+            0 => &mut self.partition,
+            1 => &mut self.time,
+            _ => &mut self.per_task,
+        }
+    }
 }
 
 /// Something for the loop to do.
@@ -71,8 +99,10 @@ pub enum Effect {
     Poll,
     /// `rnnlab run FILE --detach` on this notebook.
     Launch(PathBuf),
-    /// SIGTERM the workers of this experiment.
+    /// SIGTERM the workers of this experiment and cancel its Slurm arrays.
     Stop(String),
+    /// `rnnlab slurm submit FILE` with these options on this notebook.
+    SlurmSubmit(PathBuf, SlurmForm),
     /// Leave.
     Quit,
 }
@@ -211,6 +241,9 @@ impl App {
 
     /// Takes a poll's result.
     pub fn apply(&mut self, snapshot: Snapshot) {
+        if let Some(note) = &snapshot.collected {
+            self.message = Some(note.clone());
+        }
         self.snapshot = snapshot;
         let n = self.snapshot.experiments.len();
         self.experiment = self.experiment.min(n.saturating_sub(1));
@@ -270,6 +303,32 @@ impl App {
 
     /// Handles one key.
     pub fn key(&mut self, key: KeyEvent) -> Option<Effect> {
+        if let Overlay::SlurmSubmit(form) = &mut self.overlay {
+            match key.code {
+                KeyCode::Enter => {
+                    let form = form.clone();
+                    self.overlay = Overlay::None;
+                    return self
+                        .files
+                        .get(form.file)
+                        .cloned()
+                        .map(|f| Effect::SlurmSubmit(f, form));
+                }
+                KeyCode::Esc => self.overlay = Overlay::None,
+                KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % 3,
+                KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + 2) % 3,
+                KeyCode::Left => form.file = form.file.saturating_sub(1),
+                KeyCode::Right => {
+                    form.file = (form.file + 1).min(self.files.len().saturating_sub(1))
+                }
+                KeyCode::Backspace => {
+                    form.field().pop();
+                }
+                KeyCode::Char(c) if !c.is_control() => form.field().push(c),
+                _ => {}
+            }
+            return None;
+        }
         if let Some(text) = &mut self.typing {
             match key.code {
                 KeyCode::Enter => {
@@ -324,6 +383,8 @@ impl App {
                 self.overlay = Overlay::None;
                 return (a == Action::Open).then_some(Effect::Stop(name));
             }
+            // Its keys are read before actions (see `key`).
+            (Overlay::SlurmSubmit(_), _) => return None,
             (Overlay::None, _) => {}
         }
         match action {
@@ -355,6 +416,16 @@ impl App {
                         .iter()
                         .position(|f| f.file_stem().is_some_and(|s| s == "quickstart"));
                     self.overlay = Overlay::Launch(quickstart.unwrap_or(0));
+                }
+            }
+            Action::SlurmSubmit => {
+                if self.files.is_empty() {
+                    self.message = Some("no experiment files in ./experiments or here".into());
+                } else {
+                    self.overlay = Overlay::SlurmSubmit(SlurmForm {
+                        per_task: "4".into(),
+                        ..SlurmForm::default()
+                    });
                 }
             }
             Action::Stop => match self.experiment_name() {

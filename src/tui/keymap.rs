@@ -40,6 +40,8 @@ pub enum Action {
     Launch,
     /// Stop the selected experiment's run.
     Stop,
+    /// Submit an experiment file to Slurm.
+    SlurmSubmit,
     /// The similarity pane's next metric.
     CycleMetric,
     /// Colour the MDS map by architecture or by activation.
@@ -147,7 +149,12 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         keys: "x",
         action: Action::Stop,
-        help: "stop the experiment's run",
+        help: "stop the experiment's run (and cancel its Slurm arrays)",
+    },
+    Binding {
+        keys: "S",
+        action: Action::SlurmSubmit,
+        help: "submit an experiment file to Slurm",
     },
     Binding {
         keys: "?",
@@ -188,6 +195,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char(' ') => Action::Mark,
         KeyCode::Char('n') => Action::Launch,
         KeyCode::Char('x') => Action::Stop,
+        KeyCode::Char('S') => Action::SlurmSubmit,
         KeyCode::Char('m') => Action::CycleMetric,
         KeyCode::Char('c') => Action::ToggleColour,
         KeyCode::Char('?') => Action::Help,

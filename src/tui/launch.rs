@@ -4,8 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::lab::slurm::{self, SubmitOptions};
 use crate::lab::{detach, LabError};
 use crate::store::Notebook;
+use crate::tui::app::SlurmForm;
 
 /// Experiment files offered for launch: `experiments/*.toml` and `*.toml` here, sorted.
 pub fn experiment_files(dir: &Path) -> Vec<PathBuf> {
@@ -36,10 +38,55 @@ pub fn launch(exe: &Path, file: &Path, db: &Path) -> Result<String, LabError> {
     ))
 }
 
-/// Sends SIGTERM to every worker process on this host holding a network of `experiment`.
-/// Returns a message for the status line.
+/// `rnnlab slurm submit FILE` with the dialog's options. Returns a message for the status
+/// line.
+pub fn submit_to_slurm(file: &Path, db: &Path, form: &SlurmForm) -> Result<String, LabError> {
+    let experiment = crate::lab::experiment::Experiment::load(file)?;
+    let text = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    let per_task = match text(&form.per_task) {
+        Some(k) => Some(k.parse::<usize>().ok().filter(|k| *k > 0).ok_or_else(|| {
+            LabError::Invalid(format!("networks per task: '{k}' is not a count"))
+        })?),
+        None => None,
+    };
+    if let Some(t) = text(&form.time) {
+        if slurm::slurm_time_seconds(&t).is_none() {
+            return Err(LabError::Invalid(format!(
+                "time: '{t}' is not a Slurm time"
+            )));
+        }
+    }
+    let options = SubmitOptions {
+        per_task,
+        partition: text(&form.partition),
+        time: text(&form.time),
+        cpus_per_task: 1,
+        stop_before: 120,
+        ..SubmitOptions::default()
+    };
+    let report = slurm::submit(&experiment, db, &options, &slurm::Cluster::default())?;
+    Ok(match report.arrays.first() {
+        Some((job, _, _)) => format!(
+            "submitted {} networks of '{}' to Slurm as {} tasks (array job {job})",
+            report.networks, report.experiment, report.tasks
+        ),
+        None => format!("'{}': no planned network to submit", report.experiment),
+    })
+}
+
+/// Sends SIGTERM to every worker process on this host holding a network of `experiment`, and
+/// cancels its Slurm arrays if it has any. Returns a message for the status line.
 pub fn stop(db: &Path, experiment: &str) -> Result<String, LabError> {
     let notebook = Notebook::open(db)?;
+    let mut said = Vec::new();
+    if !notebook.submissions(Some(experiment))?.is_empty() {
+        let cancelled = slurm::cancel(db, Some(experiment), &slurm::Cluster::default())?;
+        said.push(format!(
+            "cancelled {} Slurm array job(s), {} networks planned again",
+            cancelled.jobs.len(),
+            cancelled.released
+        ));
+    }
     let holders: Vec<String> = notebook
         .held_networks()?
         .into_iter()
@@ -56,7 +103,8 @@ pub fn stop(db: &Path, experiment: &str) -> Result<String, LabError> {
     pids.sort_unstable();
     pids.dedup();
     if pids.is_empty() {
-        return Ok(format!("no worker on this host is running '{experiment}'"));
+        said.push(format!("no worker on this host is running '{experiment}'"));
+        return Ok(said.join("; "));
     }
     for &pid in &pids {
         // SAFETY: kill only sends a signal; the pid comes from a live worker's registration.
@@ -65,8 +113,9 @@ pub fn stop(db: &Path, experiment: &str) -> Result<String, LabError> {
         }
     }
     tracing::info!(experiment, ?pids, "stop: SIGTERM sent");
-    Ok(format!(
+    said.push(format!(
         "sent SIGTERM to {} worker process(es) of '{experiment}'",
         pids.len()
-    ))
+    ));
+    Ok(said.join("; "))
 }

@@ -137,6 +137,13 @@ fn effect(app: &mut App, effect: Effect, exe: &Path, poll_wanted: &mut bool) -> 
             });
             *poll_wanted = true;
         }
+        Effect::SlurmSubmit(file, form) => {
+            app.message = Some(match launch::submit_to_slurm(&file, &app.db, &form) {
+                Ok(m) => m,
+                Err(e) => e.to_string(),
+            });
+            *poll_wanted = true;
+        }
     }
     true
 }

@@ -105,6 +105,10 @@ pub struct Snapshot {
     pub topology_groups: Option<ExperimentTopology>,
     /// The selected network's scaffold, as text (topology pane).
     pub scaffold: Option<String>,
+    /// The experiment's Slurm array tasks, if it was submitted to a cluster (runs pane).
+    pub slurm: Option<crate::lab::slurm::SlurmStatus>,
+    /// What merging the published Slurm results did this poll, if anything came back.
+    pub collected: Option<String>,
     /// What the poll answered.
     pub request: Request,
 }
@@ -176,10 +180,20 @@ fn band(arch: &str, curves: &[(Vec<u32>, Vec<f32>)]) -> Option<Band> {
 }
 
 /// What changes when anyone writes the notebook: the sizes and times of the file and its
-/// write-ahead log. An idle notebook keeps it, so an idle TUI skips its polls.
+/// write-ahead log, and of the result folders of its Slurm sweeps (a task publishing results).
+/// An idle notebook keeps it, so an idle TUI skips its polls.
 pub fn stamp(db: &Path) -> Vec<(Option<std::time::SystemTime>, u64)> {
     let wal = PathBuf::from(format!("{}-wal", db.display()));
+    let sweeps = PathBuf::from(format!("{}.slurm", db.display()));
+    let results = std::fs::read_dir(sweeps)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("results"));
     [db.to_path_buf(), wal]
+        .into_iter()
+        .chain(results)
+        .collect::<Vec<_>>()
         .iter()
         .map(|p| std::fs::metadata(p).map_or((None, 0), |m| (m.modified().ok(), m.len())))
         .collect()
@@ -291,6 +305,22 @@ pub fn poll(
     }
     if let Some(metric) = request.similarity {
         snapshot.similarity = cache.get(&notebook, &exp, metric);
+    }
+    if !notebook.submissions(Some(experiment))?.is_empty() {
+        // Results published on the cluster come in on their own while the notebook is open;
+        // the geometry matrices wait for `rnnlab slurm collect` (the TUI runs no network).
+        if let Ok(report) = crate::lab::slurm::collect_into(&notebook, 1, false) {
+            if report.trained + report.analysed > 0 {
+                snapshot.collected = Some(format!(
+                    "merged {} trained and {} analysed networks from Slurm",
+                    report.trained, report.analysed
+                ));
+            }
+        }
+        let cluster = crate::lab::slurm::Cluster {
+            timeout: std::time::Duration::from_secs(5),
+        };
+        snapshot.slurm = crate::lab::slurm::slurm_status(db, Some(experiment), &cluster).ok();
     }
     if let Some(network) = request.topology_of {
         snapshot.topology_groups = experiment_topology(&notebook, experiment).ok();

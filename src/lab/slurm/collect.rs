@@ -94,9 +94,20 @@ fn analysis_of(result: &Notebook, row: &NetworkRow) -> Result<Option<AnalysisRec
     }))
 }
 
-/// Merges every published result of every submission.
+/// Merges every published result of every submission into the notebook at `db`, then brings
+/// the geometry matrices up to date.
 pub fn collect(db: &Path, threads: usize) -> Result<CollectReport, LabError> {
     let notebook = crate::lab::notebook::open_sound(db)?;
+    collect_into(&notebook, threads, true)
+}
+
+/// [`collect`] into an open notebook; with `compare` false the geometry matrices are left for
+/// later (the terminal notebook merges on its own but never runs a network).
+pub fn collect_into(
+    notebook: &Notebook,
+    threads: usize,
+    compare: bool,
+) -> Result<CollectReport, LabError> {
     let mut report = CollectReport::default();
     let mut touched = HashSet::new();
     for submission in notebook.submissions(None)? {
@@ -158,7 +169,7 @@ pub fn collect(db: &Path, threads: usize) -> Result<CollectReport, LabError> {
                             network: Some(id),
                         };
                         if let Some(claimed) = notebook.claim_analysis(scope, &submission.worker)? {
-                            if store_record(&notebook, &claimed, &record)? {
+                            if store_record(notebook, &claimed, &record)? {
                                 report.analysed += 1;
                                 merged = true;
                             }
@@ -179,14 +190,10 @@ pub fn collect(db: &Path, threads: usize) -> Result<CollectReport, LabError> {
             notebook.retire_worker(&submission.worker)?;
         }
     }
-    for experiment in touched {
-        report.compared_pairs += update_similarity(
-            &notebook,
-            &experiment,
-            &ReductionOptions::default(),
-            threads,
-        )?
-        .new_pairs;
+    for experiment in touched.into_iter().filter(|_| compare) {
+        report.compared_pairs +=
+            update_similarity(notebook, &experiment, &ReductionOptions::default(), threads)?
+                .new_pairs;
     }
     Ok(report)
 }

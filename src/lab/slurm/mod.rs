@@ -14,7 +14,7 @@ mod submit;
 mod worker;
 
 pub use cluster::Cluster;
-pub use collect::{collect, CollectReport};
+pub use collect::{collect, collect_into, CollectReport};
 pub use manifest::{Manifest, ManifestNetwork};
 pub use status::{cancel, slurm_status, CancelReport, SlurmStatus, TaskStatus};
 pub use submit::{

@@ -50,6 +50,40 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 })
                 .collect(),
         ),
+        Overlay::SlurmSubmit(form) => {
+            let file = app
+                .files
+                .get(form.file)
+                .map_or("—".into(), |f| f.display().to_string());
+            let field = |k: usize, name: &str, value: &str, hint: &str| {
+                let style = if form.focus == k {
+                    theme.selected()
+                } else {
+                    theme.text()
+                };
+                Line::from(vec![
+                    Span::raw(format!("{name:<18}")),
+                    Span::styled(format!("{value:<16}"), style),
+                    Span::styled(format!(" {hint}"), theme.dim()),
+                ])
+            };
+            (
+                " Submit to Slurm (Enter submits, Esc cancels) ",
+                vec![
+                    Line::from(vec![
+                        Span::raw(format!("{:<18}", "experiment ←/→")),
+                        Span::styled(file, theme.accent()),
+                    ]),
+                    field(0, "partition", &form.partition, "empty: the default"),
+                    field(1, "time", &form.time, "e.g. 2:00:00"),
+                    field(2, "networks per task", &form.per_task, ""),
+                    Line::from(Span::styled(
+                        "Tab moves between fields; results come in while this notebook is open",
+                        theme.dim(),
+                    )),
+                ],
+            )
+        }
         Overlay::ConfirmStop(name) => (
             " Stop ",
             vec![

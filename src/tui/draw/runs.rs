@@ -38,6 +38,34 @@ fn progress<'a>(states: &[(String, i64)], width: usize, theme: &Theme) -> Vec<Sp
     spans
 }
 
+/// One line on the selected experiment's Slurm array tasks: by state, their nodes, the networks
+/// their results hold, and how many the submissions still hold.
+fn slurm_line<'a>(slurm: &crate::lab::slurm::SlurmStatus, theme: &Theme) -> Line<'a> {
+    let mut states: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut nodes: std::collections::BTreeSet<&str> = Default::default();
+    for t in &slurm.tasks {
+        *states.entry(t.state.as_str()).or_default() += 1;
+        if !t.node.is_empty() && t.state == "RUNNING" {
+            nodes.insert(t.node.as_str());
+        }
+    }
+    let (done, all): (usize, usize) = slurm
+        .tasks
+        .iter()
+        .fold((0, 0), |(d, a), t| (d + t.done, a + t.networks));
+    let states: Vec<String> = states.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let mut text = format!(
+        "    Slurm: {} tasks ({}), {done}/{all} published, {} to merge",
+        slurm.tasks.len(),
+        states.join(", "),
+        slurm.held
+    );
+    if !nodes.is_empty() {
+        text += &format!(", on {}", nodes.into_iter().collect::<Vec<_>>().join(" "));
+    }
+    Line::from(Span::styled(text, theme.accent()))
+}
+
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let workers = app.snapshot.workers.len();
@@ -103,6 +131,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let mut detail = vec![Span::raw("    ")];
         detail.extend(counts);
         lines.push(Line::from(detail));
+        if let (true, Some(slurm)) = (selected, &app.snapshot.slurm) {
+            lines.push(slurm_line(slurm, theme));
+        }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 

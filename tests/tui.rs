@@ -557,7 +557,9 @@ fn the_slurm_dialog_submits_with_its_fields_and_the_runs_pane_shows_array_tasks(
     app.pane = Pane::Runs;
     let runs = text(&screen(&app, &Theme::default()));
     assert!(
-        runs.contains("Slurm: 3 tasks (1 COMPLETED, 1 PENDING, 1 RUNNING), 3/6 published, 3 to merge, on n2"),
+        runs.contains(
+            "Slurm: 3 tasks (1 COMPLETED, 1 PENDING, 1 RUNNING), 3/6 published, 3 to merge, on n2"
+        ),
         "{runs}"
     );
 }

@@ -154,11 +154,12 @@ pub fn collect_into(
                     .collect();
                 let mine = notebook.network(id)?;
                 let mut merged = false;
-                if mine.state == NetState::Training && held.contains(&id) {
-                    if notebook.finish(&mine, &outcome_of(&result, &row)?)? {
-                        report.trained += 1;
-                        merged = true;
-                    }
+                if mine.state == NetState::Training
+                    && held.contains(&id)
+                    && notebook.finish(&mine, &outcome_of(&result, &row)?)?
+                {
+                    report.trained += 1;
+                    merged = true;
                 }
                 if row.state == NetState::Analysed
                     && notebook.network(id)?.state == NetState::Trained

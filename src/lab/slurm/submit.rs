@@ -41,6 +41,9 @@ pub struct SubmitOptions {
     pub stop_before: u32,
 }
 
+/// One array job: its id, and the first and last task of the manifest it runs.
+pub type Array = (String, usize, usize);
+
 /// What `submit` did (or would do).
 #[derive(Clone, Debug, Serialize)]
 pub struct SubmitReport {
@@ -57,7 +60,7 @@ pub struct SubmitReport {
     /// Array tasks.
     pub tasks: usize,
     /// Array jobs submitted: (job id, first task, last task) — several above MaxArraySize.
-    pub arrays: Vec<(String, usize, usize)>,
+    pub arrays: Vec<Array>,
     /// The batch script.
     pub script: String,
     /// Nothing was submitted.
@@ -194,7 +197,7 @@ fn send(
     experiment: &Experiment,
     tasks: Vec<Vec<ManifestNetwork>>,
     opts: &SubmitOptions,
-) -> Result<(Vec<(String, usize, usize)>, String), LabError> {
+) -> Result<(Vec<Array>, String), LabError> {
     let folder = PathBuf::from(&submission.folder);
     let round = notebook
         .slurm_tasks(submission.id)?

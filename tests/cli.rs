@@ -1,5 +1,7 @@
 //! The `rnnlab` binary as a user runs it: outputs, files, exit codes.
 
+use std::process::Command;
+
 use rnnlab::lab::network_file;
 use rnnlab::net::Arch;
 
@@ -160,4 +162,40 @@ fn bench_train_reports_a_median_and_gflops() {
         assert!(row["median_ms"].as_f64().unwrap() > 0.0);
         assert!(row["gflops"].as_f64().unwrap() > 0.0);
     }
+}
+
+#[test]
+fn built_in_experiments_are_listed_written_out_and_resolved_by_name() {
+    let out = rnnlab(&["experiments", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["name"], "quickstart");
+    assert_eq!(list[0]["networks"], 16);
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("mine");
+    let out = rnnlab(&["init", target.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let written = std::fs::read_dir(&target).unwrap().count();
+    assert_eq!(written, list.as_array().unwrap().len());
+    // A name runs the built-in file from any folder; an unknown one is one line, exit 2.
+    let out = Command::new(env!("CARGO_BIN_EXE_rnnlab"))
+        .args(["slurm", "submit", "quickstart", "--dry-run", "--json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["networks"], 16);
+    assert!(
+        !dir.path().join("rnnlab.db").exists(),
+        "a dry run writes nothing"
+    );
+    let out = rnnlab(&["run", "no-such-experiment"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("built-in"));
+    let version = stdout(&rnnlab(&["--version"]));
+    assert!(
+        version.starts_with("rnnlab ") && version.contains('('),
+        "{version}"
+    );
 }

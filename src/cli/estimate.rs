@@ -8,11 +8,10 @@ use clap::Args;
 
 use super::{print_report, Json, Outcome};
 use crate::lab;
-use crate::lab::experiment::Experiment;
 
 #[derive(Args)]
 pub(super) struct EstimateArgs {
-    /// The experiment file (TOML).
+    /// The experiment: a TOML file, or the name of a built-in one.
     experiment: PathBuf,
     /// Cores the sweep will run on [default: this machine's].
     #[arg(long, value_parser = super::at_least_one)]
@@ -22,7 +21,7 @@ pub(super) struct EstimateArgs {
 }
 
 pub(super) fn exec(args: EstimateArgs) -> Outcome {
-    let experiment = Experiment::load(&args.experiment)?;
+    let experiment = lab::builtin::resolve(&args.experiment)?;
     let report = lab::estimate::estimate(&experiment, args.cores.unwrap_or_else(lab::cores))?;
     print_report(&report, args.json);
     Ok(ExitCode::SUCCESS)

@@ -14,7 +14,7 @@ pub(super) struct LsArgs {
     /// Only this experiment.
     #[arg(long)]
     experiment: Option<String>,
-    /// Filter, e.g. 'arch = gru and final_loss < 1e-3' (columns: see README).
+    /// Filter, e.g. 'arch = gru and final_loss < 1e-3' (columns and syntax: --help).
     #[arg(long = "where")]
     filter: Option<String>,
     /// Sort by this column.

@@ -7,7 +7,9 @@
 mod analyze;
 mod bench;
 mod compare;
+mod completions;
 mod estimate;
+mod experiments;
 mod export;
 mod fixed_points;
 mod ls;
@@ -33,7 +35,7 @@ use crate::lab::{self, LabError};
 #[derive(Parser)]
 #[command(
     name = "rnnlab",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("RNNLAB_REVISION"), ")"),
     about,
     args_conflicts_with_subcommands = true
 )]
@@ -80,6 +82,14 @@ enum Command {
     Slurm(slurm::SlurmCommand),
     /// Core-hours and wall time of a sweep, from this machine's speed.
     Estimate(estimate::EstimateArgs),
+    /// The built-in experiments (`rnnlab run NAME` runs one).
+    Experiments(experiments::ExperimentsArgs),
+    /// Write the built-in experiments to a folder to edit.
+    Init(experiments::InitArgs),
+    /// Shell completions for bash, zsh, fish, elvish or powershell.
+    Completions(completions::CompletionsArgs),
+    /// The manual page (roff), e.g. `rnnlab man > rnnlab.1`.
+    Man,
     /// One Slurm array task (run by the batch script of `rnnlab slurm submit`).
     #[command(hide = true)]
     Worker(worker::WorkerArgs),
@@ -186,9 +196,31 @@ fn failed_if(failed: bool) -> ExitCode {
     }
 }
 
+/// The command-line definition, with the help that is made from the code's own lists: the
+/// network columns `ls` filters and sorts by (the notebook's one list of them).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let columns: Vec<&str> = crate::store::FILTER_COLUMNS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    let ls_help = format!(
+        "Columns (for --where and --sort): {}.\n\n\
+         A filter is comparisons (= != < <= > >= like, is [not] null) joined by and, or, not and \
+         parentheses (nested at most 64 deep), with numbers, quoted or bare words as values; \
+         words match in any case. Example: --where \"(arch = gru or arch = lstm) and \
+         final_loss < 1e-3 and not activation = relu\"",
+        columns.join(" ")
+    );
+    Cli::command().mut_subcommand("ls", |c| c.after_long_help(ls_help))
+}
+
 /// Parses the command line and runs the command; the process's exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match command()
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             // --help and --version.
@@ -217,6 +249,10 @@ pub fn main() -> ExitCode {
         Some(Command::Slurm(command)) => slurm::exec(&db, command),
         Some(Command::Estimate(args)) => estimate::exec(args),
         Some(Command::Worker(args)) => worker::exec(args),
+        Some(Command::Experiments(args)) => experiments::list(args),
+        Some(Command::Init(args)) => experiments::init(args),
+        Some(Command::Completions(args)) => completions::completions(args),
+        Some(Command::Man) => completions::man(),
     };
     match outcome {
         Ok(code) => code,

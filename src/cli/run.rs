@@ -9,12 +9,12 @@ use clap::Args;
 
 use super::progress::{Bars, Lines};
 use super::{failed_if, print_report, stop_on_signals, Jobs, Json, Outcome};
-use crate::lab::experiment::Experiment;
+use crate::lab::builtin;
 use crate::lab::{self, LabError};
 
 #[derive(Args)]
 pub(super) struct RunArgs {
-    /// The experiment file (TOML).
+    /// The experiment: a TOML file, or the name of a built-in one (`rnnlab experiments`).
     experiment: PathBuf,
     #[command(flatten)]
     jobs: Jobs,
@@ -45,7 +45,7 @@ impl std::fmt::Display for Detached {
 
 pub(super) fn exec(db: &Path, args: RunArgs) -> Outcome {
     // Checked before anything is written or started.
-    let experiment = Experiment::load(&args.experiment)?;
+    let experiment = builtin::resolve(&args.experiment)?;
     let jobs = args.jobs.get();
     if args.detach {
         // Open once here so a bad notebook is reported now, not in the log.

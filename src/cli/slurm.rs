@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::{print_report, Json, Outcome};
-use crate::lab::experiment::Experiment;
 use crate::lab::slurm::{self, Cluster, SubmitOptions};
 use crate::lab::{self, LabError};
 
@@ -87,7 +86,7 @@ impl Resources {
 
 #[derive(Args)]
 pub(super) struct SubmitArgs {
-    /// The experiment file (TOML).
+    /// The experiment: a TOML file, or the name of a built-in one.
     experiment: PathBuf,
     #[command(flatten)]
     resources: Resources,
@@ -148,7 +147,7 @@ pub(super) fn exec(db: &Path, command: SlurmCommand) -> Outcome {
     let cluster = Cluster::default();
     match command {
         SlurmCommand::Submit(args) => {
-            let experiment = Experiment::load(&args.experiment)?;
+            let experiment = crate::lab::builtin::resolve(&args.experiment)?;
             let options = args.resources.options(args.dry_run)?;
             let report = slurm::submit(&experiment, db, &options, &cluster)?;
             print_report(&report, args.json);

@@ -4,6 +4,7 @@
 
 pub mod analyse;
 pub mod bench;
+pub mod builtin;
 pub mod compare;
 pub mod detach;
 mod error;

@@ -157,6 +157,16 @@ pub const KEYMAP: &[Binding] = &[
         help: "submit an experiment file to Slurm",
     },
     Binding {
+        keys: "m",
+        action: Action::CycleMetric,
+        help: "similarity: the next metric",
+    },
+    Binding {
+        keys: "c",
+        action: Action::ToggleColour,
+        help: "similarity map: colour by cell or activation",
+    },
+    Binding {
         keys: "?",
         action: Action::Help,
         help: "this help",
@@ -230,6 +240,9 @@ mod tests {
             KeyCode::Char(' '),
             KeyCode::Char('n'),
             KeyCode::Char('x'),
+            KeyCode::Char('S'),
+            KeyCode::Char('m'),
+            KeyCode::Char('c'),
             KeyCode::Char('?'),
             KeyCode::Esc,
             KeyCode::Char('q'),

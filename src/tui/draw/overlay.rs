@@ -23,18 +23,39 @@ fn centred(area: Rect, width: u16, height: u16) -> Rect {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (title, lines): (&str, Vec<Line>) = match &app.overlay {
         Overlay::None => return,
-        Overlay::Help => (
-            " Keys (Esc closes) ",
-            KEYMAP
-                .iter()
-                .map(|b| {
-                    Line::from(vec![
-                        Span::styled(format!("{:>7}  ", b.keys), theme.accent()),
-                        Span::raw(b.help),
-                    ])
-                })
-                .collect(),
-        ),
+        Overlay::Help => {
+            // A help text in `width` cells (cut with an ellipsis), or as it is with width 0.
+            let entry = |b: &crate::tui::keymap::Binding, width: usize| {
+                let help = if width > 0 && b.help.chars().count() > width {
+                    let cut: String = b.help.chars().take(width - 1).collect();
+                    format!("{cut}…")
+                } else {
+                    format!("{:<width$}", b.help)
+                };
+                vec![
+                    Span::styled(format!("{:>7}  ", b.keys), theme.accent()),
+                    Span::raw(help),
+                ]
+            };
+            // Two columns when one does not fit the screen's height (80×24 included).
+            let lines = if KEYMAP.len() + 2 <= area.height as usize {
+                KEYMAP.iter().map(|b| Line::from(entry(b, 0))).collect()
+            } else {
+                let half = KEYMAP.len().div_ceil(2);
+                // Each column: 9 cells of keys and its help, in the screen less the borders.
+                let width = ((area.width as usize).saturating_sub(4 + 2 * 9 + 1) / 2).max(8);
+                (0..half)
+                    .map(|k| {
+                        let mut spans = entry(&KEYMAP[k], width);
+                        if let Some(b) = KEYMAP.get(half + k) {
+                            spans.extend(entry(b, width));
+                        }
+                        Line::from(spans)
+                    })
+                    .collect()
+            };
+            (" Keys (Esc closes) ", lines)
+        }
         Overlay::Launch(selected) => (
             " Launch (Enter runs it in the background, Esc cancels) ",
             app.files

@@ -553,6 +553,7 @@ fn the_slurm_dialog_submits_with_its_fields_and_the_runs_pane_shows_array_tasks(
         queue_age_seconds: 3.0,
         queue_note: None,
         held: 3,
+        submitted: None,
     });
     app.pane = Pane::Runs;
     let runs = text(&screen(&app, &Theme::default()));

@@ -307,7 +307,7 @@ fn analyse(
 
 /// Plans the population of every configuration whose hyperparameter search is finished.
 /// Idempotent, so concurrent workers and runners may all call it.
-fn promote_searches(
+pub(crate) fn promote_searches(
     experiment: &Experiment,
     notebook: &Notebook,
     experiment_id: i64,

@@ -66,6 +66,21 @@ pub struct SlurmStatus {
     pub queue_note: Option<String>,
     /// Networks still held by submissions (not merged yet).
     pub held: usize,
+    /// Unix seconds of the first submission listed.
+    pub submitted: Option<f64>,
+}
+
+impl SlurmStatus {
+    /// Seconds until every task's networks are published, at the pace so far (None before the
+    /// first is).
+    pub fn eta_seconds(&self) -> Option<f64> {
+        let (done, all) = self
+            .tasks
+            .iter()
+            .fold((0, 0), |(d, a), t| (d + t.done, a + t.networks));
+        let elapsed = crate::store::now() - self.submitted?;
+        (done > 0 && all > done).then(|| elapsed * (all - done) as f64 / done as f64)
+    }
 }
 
 impl fmt::Display for SlurmStatus {
@@ -233,6 +248,7 @@ pub fn slurm_status(
         queue_age_seconds: age,
         queue_note: note,
         held,
+        submitted: submissions.first().map(|s| s.submitted),
     })
 }
 

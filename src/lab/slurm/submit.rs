@@ -261,13 +261,6 @@ pub fn submit(
     opts: &SubmitOptions,
     cluster: &Cluster,
 ) -> Result<SubmitReport, LabError> {
-    if experiment.search.is_some() {
-        return Err(LabError::Invalid(format!(
-            "{}: experiments with [search] run on one machine for now (`rnnlab run`); \
-             submit the population without it",
-            experiment.name
-        )));
-    }
     let per_task = per_task(experiment, opts)?;
     let sweeps = sweeps_beside(db);
     if opts.dry_run {
@@ -301,6 +294,9 @@ pub fn submit(
         &experiment.canonical(),
     )?;
     notebook.plan(experiment_id, &experiment.networks())?;
+    // With [search], a first submission runs the search runs; once they are collected, the
+    // next one runs the population at each configuration's best setting.
+    crate::lab::sweep::promote_searches(experiment, &notebook, experiment_id)?;
     notebook.requeue_orphans()?;
     let empty = SubmitReport {
         experiment: experiment.name.clone(),

@@ -93,7 +93,10 @@ pub fn run_task(
             m.tasks.len()
         ))
     })?;
-    let experiment = Experiment::parse(manifest, &m.experiment_text)?;
+    let mut experiment = Experiment::parse(manifest, &m.experiment_text)?;
+    // The task trains exactly its networks: the population of a search is planned by a later
+    // submission, on the login node, once every search run is collected.
+    experiment.search = None;
     let plan: Vec<_> = networks.iter().map(|n| n.to_new()).collect();
     let local = scratch().join(format!(
         "rnnlab-{}-{}-task-{slot}-{}.db",

@@ -63,6 +63,9 @@ fn slurm_line<'a>(slurm: &crate::lab::slurm::SlurmStatus, theme: &Theme) -> Line
     if !nodes.is_empty() {
         text += &format!(", on {}", nodes.into_iter().collect::<Vec<_>>().join(" "));
     }
+    if let Some(eta) = slurm.eta_seconds() {
+        text += &format!(", ETA {}", duration(eta));
+    }
     Line::from(Span::styled(text, theme.accent()))
 }
 

@@ -7,7 +7,6 @@
 #   rnnlab export states --network ID --output stID.npz
 #   rnnlab export fixed-points --network ID --format npz --output fpID.npz
 #   python3 check_fixed_points.py ID       (needs numpy and scipy)
-# probe trajectories, then the same acceptance rules written out here.
 import numpy as np, scipy.optimize as so, sys
 net = sys.argv[1]
 w = np.load(f"net{net}.npz"); st = np.load(f"st{net}.npz"); fp = np.load(f"fp{net}.npz")

@@ -61,8 +61,11 @@ fn spawn_detached(exe: &Path, args: &[OsString], db: &Path) -> Result<(u32, Path
             });
         }
     }
-    let child = command.spawn().map_err(io(&log))?;
-    Ok((child.id(), log))
+    let mut child = command.spawn().map_err(io(&log))?;
+    let pid = child.id();
+    // Reaped when it ends, so a long-lived parent (the terminal notebook) leaves no zombie.
+    std::thread::spawn(move || child.wait());
+    Ok((pid, log))
 }
 
 /// Where a detached run writes its log: beside the notebook, named for it and the start time.

@@ -32,6 +32,8 @@ pub struct StatusReport {
 /// Reads the notebook's progress.
 pub fn status(db: &Path) -> Result<StatusReport, LabError> {
     let notebook = super::notebook::open_existing(db)?;
+    let workers = notebook.live_workers()?;
+    let held = notebook.held_networks()?;
     let experiments = notebook
         .status()?
         .into_iter()
@@ -43,14 +45,19 @@ pub fn status(db: &Path) -> Result<StatusReport, LabError> {
                 .filter(|(s, _)| s == "planned" || s == "training")
                 .map(|(_, c)| c)
                 .sum();
-            let eta_seconds = (per_hour > 0.0 && left > 0).then(|| left as f64 / per_hour * 3600.0);
+            // An ETA only while a live worker holds one of its networks.
+            let worked_on = held
+                .iter()
+                .any(|h| h.2 == row.experiment && workers.iter().any(|w| w.id == h.0));
+            let eta_seconds =
+                (per_hour > 0.0 && left > 0 && worked_on).then(|| left as f64 / per_hour * 3600.0);
             ExperimentStatus { row, eta_seconds }
         })
         .collect();
     Ok(StatusReport {
         notebook: db.to_path_buf(),
         experiments,
-        workers: notebook.live_workers()?,
+        workers,
     })
 }
 

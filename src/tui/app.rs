@@ -329,6 +329,9 @@ impl App {
             }
             return None;
         }
+        let ctrl = key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL);
         if let Some(text) = &mut self.typing {
             match key.code {
                 KeyCode::Enter => {
@@ -342,6 +345,15 @@ impl App {
                 KeyCode::Backspace => {
                     text.pop();
                 }
+                // The line-editing keys of a shell: Ctrl-C cancels, Ctrl-U clears, Ctrl-W
+                // deletes the last word.
+                KeyCode::Char('c') if ctrl => self.typing = None,
+                KeyCode::Char('u') if ctrl => text.clear(),
+                KeyCode::Char('w') if ctrl => {
+                    let kept = text.trim_end().rfind(' ').map_or(0, |k| k + 1);
+                    text.truncate(kept);
+                }
+                KeyCode::Char(_) if ctrl => {}
                 KeyCode::Char(c) => text.push(c),
                 _ => {}
             }

@@ -1,7 +1,7 @@
 //! The curves pane: the selected and marked networks' loss curves (log10 loss by step) over the
 //! per-architecture median and interquartile band of the experiment.
 
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::Span;
@@ -18,9 +18,13 @@ type Series = (String, Vec<(f64, f64)>, Style);
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let s = &app.snapshot;
+    let shown = app
+        .selected()
+        .map(|n| format!(" · #{} {}/{}", n.id, n.arch, n.activation))
+        .unwrap_or_default();
     let block = titled(
         format!(
-            " {}: loss by step · per cell median, quartiles · Space marks ",
+            " {}: loss by step{shown} · per cell median, quartiles · Space marks ",
             app.experiment_name().unwrap_or("no experiment")
         ),
         theme,
@@ -65,6 +69,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     }
+    // Robust limits: a network that blew up early would stretch the axis to 1e4; above the
+    // highest median (and the marked curves' own last values) by one decade is enough.
+    let typical = s
+        .bands
+        .iter()
+        .flat_map(|b| b.points.iter().map(|p| p.2))
+        .chain(s.curves.iter().filter_map(|c| {
+            c.3.last()
+                .map(|l| (l.max(f32::MIN_POSITIVE) as f64).log10())
+        }))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let y_max = if typical.is_finite() {
+        y_max.min(typical + 1.0)
+    } else {
+        y_max
+    };
     let (y_lo, y_hi) = (y_min.floor(), y_max.ceil().max(y_min.floor() + 1.0));
     let datasets: Vec<Dataset> = series
         .iter()
@@ -86,6 +106,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .collect();
     let chart = Chart::new(datasets)
         .block(block)
+        // The legend names the medians and the networks drawn; shown unless it would cover
+        // more than half the chart.
+        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)))
         .x_axis(
             Axis::default()
                 .style(theme.dim())

@@ -105,11 +105,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             } else {
                 "saddle"
             };
-            let input: Vec<String> = p.input.iter().map(|v| format!("{v:+.2}")).collect();
+            // The readout says which memory a point holds (flip-flop: its sign pattern); the
+            // constant input is its number among the task's inputs.
+            let readout: Vec<String> = p.readout.iter().map(|v| format!("{v:+.2}")).collect();
             let text = format!(
-                "{} [{}] q {:.0e} |λ|max {:.3} unstable {} {kind}",
+                "{} x{} y [{}] q {:.0e} |λ|max {:.3} unstable {} {kind}",
                 if k == app.point_cursor { "▶" } else { " " },
-                input.join(" "),
+                p.input_index,
+                readout.join(" "),
                 p.q,
                 p.max_modulus,
                 p.unstable

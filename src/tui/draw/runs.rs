@@ -95,7 +95,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let total: i64 = e.states.iter().map(|s| s.1).sum();
         let open = count("planned") + count("training");
         let done = total - open;
-        let eta = if e.per_hour > 0.0 && open > 0 {
+        // An ETA only while someone works on it (a stopped run keeps its recent throughput).
+        let worked_on = app
+            .snapshot
+            .workers
+            .iter()
+            .any(|w| w.holding.iter().any(|h| h.1 == e.experiment));
+        let eta = if e.per_hour > 0.0 && open > 0 && worked_on {
             duration(open as f64 / e.per_hour * 3600.0)
         } else {
             "—".into()

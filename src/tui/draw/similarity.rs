@@ -147,14 +147,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 n / 2
             }
         };
-        for (k, p) in map.iter().enumerate() {
-            let (c, style) = marker(p, app.by_activation, theme);
-            let (col, row) = (cell(p.x, x0, x1, w), h - 1 - cell(p.y, y0, y1, h));
-            grid[row][col] = Some(if k == app.map_cursor {
-                ('@', theme.selected())
-            } else {
-                (c, style)
-            });
+        let at = |p: &crate::lab::compare::MapPoint| {
+            (cell(p.x, x0, x1, w), h - 1 - cell(p.y, y0, y1, h))
+        };
+        for p in map.iter() {
+            let (col, row) = at(p);
+            grid[row][col] = Some(marker(p, app.by_activation, theme));
+        }
+        // The selected network last, so no other one drawn on the same cell hides it.
+        if let Some(p) = map.get(app.map_cursor) {
+            let (col, row) = at(p);
+            grid[row][col] = Some(('@', theme.selected()));
         }
     }
     let mut map_lines: Vec<Line> = grid

@@ -31,17 +31,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(f) = &app.filter {
         title.push_str(&format!("· where {f} "));
     }
-    let header = Row::new(vec![
+    // A wide terminal shows more: L2, steps, back-offs, the scaffold and pseudo points.
+    let wide = table_area.width >= 120;
+    let mut names = vec![
         "", "id", "arch", "f", "N", "seed", "state", "loss", "score", "secs", "fp/st",
-    ])
-    .style(theme.dim());
+    ];
+    if wide {
+        names.extend(["l2", "steps", "back", "scaffold", "pseudo"]);
+    }
+    let header = Row::new(names).style(theme.dim());
     let rows: Vec<Row> = s
         .networks
         .iter()
         .enumerate()
         .map(|(k, n)| {
             let marked = app.marked.contains(&n.id);
-            let row = Row::new(vec![
+            let mut cells = vec![
                 Span::raw(match (k == app.cursor, marked) {
                     (true, _) => "▶",
                     (false, true) => "•",
@@ -63,7 +68,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     (Some(a), Some(b)) => format!("{a}/{b}"),
                     _ => "—".into(),
                 }),
-            ]);
+            ];
+            if wide {
+                let dash = || "—".to_string();
+                cells.extend([
+                    Span::raw(format!("{:.0e}", n.l2)),
+                    Span::raw(n.steps_run.map_or_else(dash, |v| v.to_string())),
+                    Span::raw(n.backoffs.map_or_else(dash, |v| v.to_string())),
+                    Span::raw(match (n.ideal_scaffold, n.scaffold_distance) {
+                        (Some(true), _) => "ideal".into(),
+                        (_, Some(d)) => format!("d {d:.0}"),
+                        _ => dash(),
+                    }),
+                    Span::raw(n.pseudo_points.map_or_else(dash, |v| v.to_string())),
+                ]);
+            }
+            let row = Row::new(cells);
             if k == app.cursor {
                 row.style(theme.selected())
             } else {
@@ -92,7 +112,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Constraint::Length(7),
             Constraint::Length(7),
             Constraint::Min(6),
-        ],
+        ]
+        .into_iter()
+        .chain(
+            [6, 6, 4, 8, 6]
+                .map(Constraint::Length)
+                .into_iter()
+                .filter(|_| wide),
+        ),
     )
     .header(header)
     .block(block);

@@ -484,6 +484,16 @@ impl Experiment {
             .collect()
     }
 
+    /// Its id in `notebook`, entering it if new (an edited file under a known name is refused).
+    pub fn ensure_in(&self, notebook: &crate::store::Notebook) -> Result<i64, LabError> {
+        Ok(notebook.ensure_experiment(
+            &self.name,
+            self.task.name(),
+            &self.text,
+            &self.canonical(),
+        )?)
+    }
+
     /// The parsed form, for telling an edited file from the same one.
     pub fn canonical(&self) -> String {
         serde_json::to_string(self).expect("experiment serialises")

@@ -126,12 +126,7 @@ pub fn run_planned(
 ) -> Result<RunSummary, LabError> {
     let started = Instant::now();
     let notebook = super::notebook::open_sound(db)?;
-    let experiment_id = notebook.ensure_experiment(
-        &experiment.name,
-        experiment.task.name(),
-        &experiment.text,
-        &experiment.canonical(),
-    )?;
+    let experiment_id = experiment.ensure_in(&notebook)?;
     let planned = notebook.plan(experiment_id, networks)?;
     let requeued = notebook.requeue_orphans()?;
     let status = notebook

@@ -287,12 +287,7 @@ pub fn submit(
         });
     }
     let notebook = crate::lab::notebook::open_sound(db)?;
-    let experiment_id = notebook.ensure_experiment(
-        &experiment.name,
-        experiment.task.name(),
-        &experiment.text,
-        &experiment.canonical(),
-    )?;
+    let experiment_id = experiment.ensure_in(&notebook)?;
     notebook.plan(experiment_id, &experiment.networks())?;
     // With [search], a first submission runs the search runs; once they are collected, the
     // next one runs the population at each configuration's best setting.

@@ -151,8 +151,9 @@ fn a_task_stopped_by_its_time_limit_publishes_what_it_finished() {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("nb.db");
-    let exp = experiment(dir.path(), "limited", 60_000);
-    // One task of all 8 networks, asked to stop 50 s before its 1-minute limit.
+    let exp = experiment(dir.path(), "limited", 120_000);
+    // One task of all 8 networks (several seconds each), asked to stop 30 s before its
+    // 1-minute limit: some are finished by then, not all.
     let submitted = run_ok(&[
         "slurm",
         "submit",
@@ -164,7 +165,7 @@ fn a_task_stopped_by_its_time_limit_publishes_what_it_finished() {
         "--time",
         "1",
         "--stop-before",
-        "50",
+        "30",
         "--json",
     ]);
     assert_eq!(submitted["tasks"], 1);

@@ -91,13 +91,13 @@ fn a_live_runner_retrains_the_network_of_a_peer_killed_beside_it() {
 fn a_paused_runner_past_its_lease_has_its_writes_refused_and_stops() {
     let dir = tempfile::tempdir().unwrap();
     let (db, exp) = (dir.path().join("nb.db"), experiment(dir.path(), 6_000));
-    let ghost = runner(&exp, &db, Some("2"));
+    let ghost = runner(&exp, &db, Some("3"));
     wait_for("the ghost holds a network", || {
         count(&db, NetState::Training) >= 1
     });
     signal(&ghost, libc::SIGSTOP);
-    sleep(Duration::from_millis(2500)); // past its lease
-    let live = runner(&exp, &db, Some("2"));
+    sleep(Duration::from_millis(4000)); // past its lease
+    let live = runner(&exp, &db, Some("3"));
     wait_for("the live runner took over", || {
         count(&db, NetState::Training) >= 1 && count(&db, NetState::Planned) < 5
     });

@@ -14,6 +14,8 @@ use crate::store::AnalysisScope;
 #[derive(Args)]
 pub(super) struct AnalyzeArgs {
     #[command(flatten)]
+    notebook: super::NotebookPath,
+    #[command(flatten)]
     selection: Selection,
     /// Analyse again networks already analysed (for example with new settings).
     #[arg(long)]
@@ -27,7 +29,8 @@ pub(super) struct AnalyzeArgs {
     json: Json,
 }
 
-pub(super) fn exec(db: &Path, args: AnalyzeArgs) -> Outcome {
+pub(super) fn exec(args: AnalyzeArgs) -> Outcome {
+    let db: &Path = &args.notebook.db;
     // Checked before anything is written.
     let mut options = FixedPointOptions::default();
     args.settings.apply(&mut options);

@@ -49,6 +49,8 @@ impl Reduction {
 
 #[derive(Args)]
 pub(super) struct CompareArgs {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
     /// The experiment [default: the notebook's only one].
     #[arg(long)]
     experiment: Option<String>,
@@ -71,7 +73,8 @@ pub(super) struct CompareArgs {
     csv: bool,
 }
 
-pub(super) fn exec(db: &Path, args: CompareArgs) -> Outcome {
+pub(super) fn exec(args: CompareArgs) -> Outcome {
+    let db: &Path = &args.notebook.db;
     let options = args.reduction.options()?;
     let notebook = lab::notebook::open_existing(db)?;
     let experiment = lab::notebook::one_experiment(&notebook, args.experiment.as_deref())?;

@@ -61,6 +61,8 @@ struct Output {
 
 #[derive(Args)]
 pub(super) struct TextExport {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     format: TextFormat,
@@ -72,6 +74,8 @@ pub(super) struct TextExport {
 
 #[derive(Args)]
 pub(super) struct NpzExport {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
     /// Output format.
     #[arg(long, value_enum, default_value = "npz")]
     format: NpzOnly,
@@ -83,6 +87,8 @@ pub(super) struct NpzExport {
 
 #[derive(Args)]
 pub(super) struct FixedPointsExport {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     format: PointsFormat,
@@ -94,6 +100,8 @@ pub(super) struct FixedPointsExport {
 
 #[derive(Args)]
 pub(super) struct DistancesExport {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     format: MatrixFormat,
@@ -142,7 +150,21 @@ impl Output {
     }
 }
 
-pub(super) fn exec(db: &Path, command: ExportCommand) -> Outcome {
+impl ExportCommand {
+    /// The notebook it exports from.
+    fn db(&self) -> &Path {
+        match self {
+            ExportCommand::Networks(a) | ExportCommand::Curves(a) => &a.notebook.db,
+            ExportCommand::Weights(a) | ExportCommand::States(a) => &a.notebook.db,
+            ExportCommand::FixedPoints(a) => &a.notebook.db,
+            ExportCommand::Distances(a) => &a.notebook.db,
+        }
+    }
+}
+
+pub(super) fn exec(command: ExportCommand) -> Outcome {
+    let db = command.db().to_path_buf();
+    let db = db.as_path();
     let notebook = lab::notebook::open_existing(db)?;
     if !notebook.quick_check_ok()? {
         eprintln!(

@@ -10,6 +10,8 @@ use crate::lab;
 
 #[derive(Args)]
 pub(super) struct FixedPointsArgs {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
     /// The network's id (see `rnnlab ls`).
     #[arg(long)]
     network: i64,
@@ -20,7 +22,8 @@ pub(super) struct FixedPointsArgs {
     json: Json,
 }
 
-pub(super) fn exec(db: &Path, args: FixedPointsArgs) -> Outcome {
+pub(super) fn exec(args: FixedPointsArgs) -> Outcome {
+    let db: &Path = &args.notebook.db;
     let notebook = lab::notebook::open_existing(db)?;
     let report = lab::fixed_points::fixed_points_of(&notebook, args.network, args.modes)?;
     print_report(&report, args.json);

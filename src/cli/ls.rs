@@ -11,6 +11,8 @@ use crate::store::ListQuery;
 
 #[derive(Args)]
 pub(super) struct LsArgs {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
     /// Only this experiment.
     #[arg(long)]
     experiment: Option<String>,
@@ -36,7 +38,8 @@ pub(super) struct LsArgs {
     csv: bool,
 }
 
-pub(super) fn exec(db: &Path, args: LsArgs) -> Outcome {
+pub(super) fn exec(args: LsArgs) -> Outcome {
+    let db: &Path = &args.notebook.db;
     let notebook = lab::notebook::open_existing(db)?;
     let query = ListQuery {
         experiment: args.experiment,

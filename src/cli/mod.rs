@@ -40,9 +40,6 @@ use crate::lab::{self, LabError};
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
-    /// The notebook file.
-    #[arg(long, global = true, env = "RNNLAB_DB", default_value = "rnnlab.db")]
-    db: PathBuf,
     /// With no command: the terminal notebook's options.
     #[command(flatten)]
     tui: tui::TuiArgs,
@@ -101,6 +98,14 @@ struct Json {
     /// Print one JSON document on stdout.
     #[arg(long)]
     json: bool,
+}
+
+/// `--db PATH`: the notebook, on the commands that use one.
+#[derive(Args, Clone, Debug)]
+struct NotebookPath {
+    /// The notebook file.
+    #[arg(long, env = "RNNLAB_DB", default_value = "rnnlab.db")]
+    db: PathBuf,
 }
 
 /// `--jobs N`: worker threads, one network each.
@@ -232,21 +237,20 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let db = cli.db;
     let outcome = match cli.command {
-        None => tui::exec(&db, cli.tui),
-        Some(Command::Tui(args)) => tui::exec(&db, args),
+        None => tui::exec(cli.tui),
+        Some(Command::Tui(args)) => tui::exec(args),
         Some(Command::Train(args)) => train::exec(args),
         Some(Command::Bench(command)) => bench::exec(command),
-        Some(Command::Run(args)) => run::exec(&db, args),
-        Some(Command::Status(args)) => status::exec(&db, args),
-        Some(Command::Ls(args)) => ls::exec(&db, args),
-        Some(Command::Export(command)) => export::exec(&db, command),
-        Some(Command::FixedPoints(args)) => fixed_points::exec(&db, args),
-        Some(Command::Analyze(args)) => analyze::exec(&db, args),
-        Some(Command::Topology(args)) => topology::exec(&db, args),
-        Some(Command::Compare(args)) => compare::exec(&db, args),
-        Some(Command::Slurm(command)) => slurm::exec(&db, command),
+        Some(Command::Run(args)) => run::exec(args),
+        Some(Command::Status(args)) => status::exec(args),
+        Some(Command::Ls(args)) => ls::exec(args),
+        Some(Command::Export(command)) => export::exec(command),
+        Some(Command::FixedPoints(args)) => fixed_points::exec(args),
+        Some(Command::Analyze(args)) => analyze::exec(args),
+        Some(Command::Topology(args)) => topology::exec(args),
+        Some(Command::Compare(args)) => compare::exec(args),
+        Some(Command::Slurm(command)) => slurm::exec(command),
         Some(Command::Estimate(args)) => estimate::exec(args),
         Some(Command::Worker(args)) => worker::exec(args),
         Some(Command::Experiments(args)) => experiments::list(args),

@@ -14,6 +14,8 @@ use crate::lab::{self, LabError};
 
 #[derive(Args)]
 pub(super) struct RunArgs {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
     /// The experiment: a TOML file, or the name of a built-in one (`rnnlab experiments`).
     experiment: PathBuf,
     #[command(flatten)]
@@ -43,7 +45,8 @@ impl std::fmt::Display for Detached {
     }
 }
 
-pub(super) fn exec(db: &Path, args: RunArgs) -> Outcome {
+pub(super) fn exec(args: RunArgs) -> Outcome {
+    let db: &Path = &args.notebook.db;
     // Checked before anything is written or started.
     let experiment = builtin::resolve(&args.experiment)?;
     let jobs = args.jobs.get();

@@ -86,6 +86,8 @@ impl Resources {
 
 #[derive(Args)]
 pub(super) struct SubmitArgs {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
     /// The experiment: a TOML file, or the name of a built-in one.
     experiment: PathBuf,
     #[command(flatten)]
@@ -99,6 +101,8 @@ pub(super) struct SubmitArgs {
 
 #[derive(Args)]
 pub(super) struct ExperimentArgs {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
     /// Only this experiment's submissions.
     #[arg(long)]
     experiment: Option<String>,
@@ -109,11 +113,15 @@ pub(super) struct ExperimentArgs {
 #[derive(Args)]
 pub(super) struct CollectArgs {
     #[command(flatten)]
+    notebook: super::NotebookPath,
+    #[command(flatten)]
     json: Json,
 }
 
 #[derive(Args)]
 pub(super) struct ResubmitArgs {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
     /// Only this experiment's submissions.
     #[arg(long)]
     experiment: Option<String>,
@@ -143,28 +151,33 @@ impl std::fmt::Display for Reports {
     }
 }
 
-pub(super) fn exec(db: &Path, command: SlurmCommand) -> Outcome {
+pub(super) fn exec(command: SlurmCommand) -> Outcome {
     let cluster = Cluster::default();
     match command {
         SlurmCommand::Submit(args) => {
+            let db: &Path = &args.notebook.db;
             let experiment = crate::lab::builtin::resolve(&args.experiment)?;
             let options = args.resources.options(args.dry_run)?;
             let report = slurm::submit(&experiment, db, &options, &cluster)?;
             print_report(&report, args.json);
         }
         SlurmCommand::Status(args) => {
+            let db: &Path = &args.notebook.db;
             let report = slurm::slurm_status(db, args.experiment.as_deref(), &cluster)?;
             print_report(&report, args.json);
         }
         SlurmCommand::Collect(args) => {
-            print_report(&slurm::collect(db, lab::cores())?, args.json);
+            let report = slurm::collect(&args.notebook.db, lab::cores())?;
+            print_report(&report, args.json);
         }
         SlurmCommand::Resubmit(args) => {
+            let db: &Path = &args.notebook.db;
             let options = args.resources.options(false)?;
             let reports = slurm::resubmit(db, args.experiment.as_deref(), &options, &cluster)?;
             print_report(&Reports(reports), args.json);
         }
         SlurmCommand::Cancel(args) => {
+            let db: &Path = &args.notebook.db;
             let report = slurm::cancel(db, args.experiment.as_deref(), &cluster)?;
             print_report(&report, args.json);
         }

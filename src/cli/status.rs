@@ -11,10 +11,13 @@ use crate::lab;
 #[derive(Args)]
 pub(super) struct StatusArgs {
     #[command(flatten)]
+    notebook: super::NotebookPath,
+    #[command(flatten)]
     json: Json,
 }
 
-pub(super) fn exec(db: &Path, args: StatusArgs) -> Outcome {
+pub(super) fn exec(args: StatusArgs) -> Outcome {
+    let db: &Path = &args.notebook.db;
     print_report(&lab::status::status(db)?, args.json);
     Ok(ExitCode::SUCCESS)
 }

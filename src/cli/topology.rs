@@ -11,6 +11,8 @@ use crate::lab;
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["network", "experiment"])))]
 pub(super) struct TopologyArgs {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
     /// One network's scaffold (flip-flop: the graph as an adjacency list).
     #[arg(long)]
     network: Option<i64>,
@@ -21,7 +23,8 @@ pub(super) struct TopologyArgs {
     json: Json,
 }
 
-pub(super) fn exec(db: &Path, args: TopologyArgs) -> Outcome {
+pub(super) fn exec(args: TopologyArgs) -> Outcome {
+    let db: &Path = &args.notebook.db;
     let notebook = lab::notebook::open_existing(db)?;
     match (args.network, &args.experiment) {
         (Some(id), _) => print_report(&lab::topology::network_topology(&notebook, id)?, args.json),

@@ -7,8 +7,10 @@ use clap::Args;
 
 use super::Outcome;
 
-#[derive(Args, Default)]
+#[derive(Args)]
 pub(super) struct TuiArgs {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
     /// Colour theme: default, dark, light, colorblind, or one of yours (README: themes).
     #[arg(long, env = "RNNLAB_THEME")]
     theme: Option<String>,
@@ -17,7 +19,8 @@ pub(super) struct TuiArgs {
     no_mouse: bool,
 }
 
-pub(super) fn exec(db: &Path, args: TuiArgs) -> Outcome {
+pub(super) fn exec(args: TuiArgs) -> Outcome {
+    let db: &Path = &args.notebook.db;
     crate::tui::run(
         db,
         crate::tui::TuiOptions {

@@ -1,5 +1,6 @@
 //! rnnlab: train populations of recurrent networks on neuroscience tasks and study what they
-//! have in common (Maheswaranathan et al., NeurIPS 2019). See DESIGN.md for the house.
+//! have in common (Maheswaranathan et al., NeurIPS 2019). The layers: docs/ARCHITECTURE.md; the
+//! science: docs/SCIENCE.md.
 #![warn(missing_docs)]
 
 pub mod analysis;

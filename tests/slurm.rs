@@ -1,5 +1,5 @@
-//! Sweeps on a real single-node Slurm cluster (`.ci/run` starts one with
-//! ../shared/slurm/start-slurm.sh). Without a reachable controller these tests say so and pass.
+//! Sweeps on a real single-node Slurm cluster (`.ci/run` starts one before the tests).
+//! Without a reachable controller these tests say so and pass.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -187,19 +187,25 @@ impl Notebook {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// The networks `worker` still holds (not yet trained, or trained and not yet analysed).
+    /// The ids of the networks `worker` still holds (not yet trained, or trained and not yet
+    /// analysed), in one query.
+    pub fn held_ids(&self, worker: &str) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM networks WHERE worker = ?1 ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([worker], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The networks `worker` still holds.
     pub fn held_by(&self, worker: &str) -> Result<Vec<super::NetworkRow>, StoreError> {
-        let ids: Vec<i64> = {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT id FROM networks WHERE worker = ?1 ORDER BY id")
-                .map_err(|e| self.err(e))?;
-            let rows = stmt
-                .query_map([worker], |r| r.get(0))
-                .map_err(|e| self.err(e))?;
-            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
-        };
-        ids.into_iter().map(|id| self.network(id)).collect()
+        self.held_ids(worker)?
+            .into_iter()
+            .map(|id| self.network(id))
+            .collect()
     }
 
     /// The id of the network of `experiment_id` with this key, if planned.

@@ -112,6 +112,8 @@ pub fn collect_into(
     let mut touched = HashSet::new();
     for submission in notebook.submissions(None)? {
         let experiment_id = notebook.experiment(&submission.experiment)?.id;
+        // What the submission holds, read once and kept current as results are merged.
+        let mut held: HashSet<i64> = notebook.held_ids(&submission.worker)?.into_iter().collect();
         let results = Path::new(&submission.folder).join("results");
         let Ok(entries) = std::fs::read_dir(&results) else {
             continue;
@@ -147,17 +149,13 @@ pub fn collect_into(
                     report.skipped += 1;
                     continue;
                 };
-                let held: HashSet<i64> = notebook
-                    .held_by(&submission.worker)?
-                    .iter()
-                    .map(|n| n.id)
-                    .collect();
                 let mine = notebook.network(id)?;
                 let mut merged = false;
                 if mine.state == NetState::Training
                     && held.contains(&id)
                     && notebook.finish(&mine, &outcome_of(&result, &row)?)?
                 {
+                    held.remove(&id);
                     report.trained += 1;
                     merged = true;
                 }
@@ -184,7 +182,7 @@ pub fn collect_into(
                 }
             }
         }
-        let held = notebook.held_by(&submission.worker)?.len();
+        let held = notebook.held_ids(&submission.worker)?.len();
         report.still_held += held;
         if held == 0 {
             // Everything came back: the submission's worker has nothing left to hold.

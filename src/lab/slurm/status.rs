@@ -209,7 +209,7 @@ pub fn slurm_status(
     let mut jobs = BTreeSet::new();
     let mut held = 0;
     for s in &submissions {
-        held += notebook.held_by(&s.worker)?.len();
+        held += notebook.held_ids(&s.worker)?.len();
         for t in notebook.slurm_tasks(s.id)? {
             jobs.insert(t.job_id.clone());
             tasks.push(t);
@@ -292,7 +292,7 @@ pub fn cancel(
     let jobs: Vec<String> = jobs.into_iter().collect();
     cluster.scancel(&jobs)?;
     for s in &submissions {
-        released += notebook.held_by(&s.worker)?.len();
+        released += notebook.held_ids(&s.worker)?.len();
         notebook.retire_worker(&s.worker)?;
     }
     Ok(CancelReport { jobs, released })

@@ -22,8 +22,14 @@ pub const MAX_STARTS: usize = 1 << 20;
 /// Most Newton iterations per start.
 pub const MAX_ITERATIONS: usize = 100_000;
 
-/// This machine's memory in bytes (`/proc/meminfo`'s MemTotal; 16 GiB where unknown).
+/// This machine's memory in bytes (`/proc/meminfo`'s MemTotal, read once; 16 GiB where
+/// unknown).
 pub fn machine_memory() -> f64 {
+    static MEMORY: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *MEMORY.get_or_init(read_memory)
+}
+
+fn read_memory() -> f64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|text| {

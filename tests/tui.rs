@@ -564,3 +564,36 @@ fn the_slurm_dialog_submits_with_its_fields_and_the_runs_pane_shows_array_tasks(
         "{runs}"
     );
 }
+
+#[test]
+fn p_saves_the_figure_of_the_pane_in_view() {
+    use rnnlab::lab::report::pane::{save_pane_figure, PaneFigure};
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture(dir.path());
+    let mut app = app_on(&db, 80, 24);
+    let Some(Effect::SaveFigure(figure)) = key(&mut app, KeyCode::Char('p')) else {
+        panic!("p asks to save a figure");
+    };
+    assert_eq!(
+        figure,
+        PaneFigure::Training {
+            experiment: "demo".into()
+        }
+    );
+    app.pane = Pane::Curves;
+    refresh(&mut app, &db);
+    let Some(Effect::SaveFigure(figure)) = key(&mut app, KeyCode::Char('p')) else {
+        panic!("p asks to save a figure");
+    };
+    let selected = app.selected().unwrap().id;
+    assert_eq!(
+        figure,
+        PaneFigure::Curves {
+            networks: vec![selected]
+        }
+    );
+    // What the loop then does with it: the SVG and PNG beside the notebook.
+    let nb = rnnlab::store::Notebook::open_read_only(&db).unwrap();
+    let svg = save_pane_figure(&nb, &figure, &dir.path().join("figures")).unwrap();
+    assert!(svg.exists() && svg.with_extension("png").exists());
+}

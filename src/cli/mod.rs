@@ -14,6 +14,7 @@ mod export;
 mod fixed_points;
 mod ls;
 mod progress;
+mod report;
 mod run;
 mod slurm;
 mod status;
@@ -74,6 +75,8 @@ enum Command {
     Topology(topology::TopologyArgs),
     /// Distances between an experiment's networks: table by group, MDS map, separability.
     Compare(compare::CompareArgs),
+    /// The study's answer for an experiment: figures (SVG, PNG), numbers (JSON), one HTML page.
+    Report(report::ReportArgs),
     /// Sweeps on a Slurm cluster: job arrays, per-task result files, one notebook.
     #[command(subcommand)]
     Slurm(slurm::SlurmCommand),
@@ -250,6 +253,7 @@ pub fn main() -> ExitCode {
         Some(Command::Analyze(args)) => analyze::exec(args),
         Some(Command::Topology(args)) => topology::exec(args),
         Some(Command::Compare(args)) => compare::exec(args),
+        Some(Command::Report(args)) => report::exec(args),
         Some(Command::Slurm(command)) => slurm::exec(command),
         Some(Command::Estimate(args)) => estimate::exec(args),
         Some(Command::Worker(args)) => worker::exec(args),

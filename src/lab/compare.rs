@@ -51,10 +51,7 @@ pub fn settings_key(options: &ReductionOptions) -> String {
 }
 
 /// The experiment's population networks with weights (trained or analysed), by id.
-pub(super) fn population(
-    notebook: &Notebook,
-    experiment: &str,
-) -> Result<Vec<NetworkRow>, LabError> {
+pub fn population(notebook: &Notebook, experiment: &str) -> Result<Vec<NetworkRow>, LabError> {
     let mut rows = Vec::new();
     let query = ListQuery {
         experiment: Some(experiment.to_string()),
@@ -423,19 +420,31 @@ pub fn stored_comparison(
     metric: CompareMetric,
     options: &ReductionOptions,
 ) -> Result<(Comparison, Array2<f64>), LabError> {
-    let experiment_id = notebook.experiment(experiment)?.id;
     let networks = population(notebook, experiment)?;
+    stored_comparison_among(notebook, experiment, &networks, metric, options)
+}
+
+/// [`stored_comparison`] over some of the experiment's networks (the report leaves out those
+/// that did not solve the task).
+pub fn stored_comparison_among(
+    notebook: &Notebook,
+    experiment: &str,
+    networks: &[NetworkRow],
+    metric: CompareMetric,
+    options: &ReductionOptions,
+) -> Result<(Comparison, Array2<f64>), LabError> {
+    let experiment_id = notebook.experiment(experiment)?.id;
     // A notebook made by hand (benchmarks, tests) may hold no parsable experiment file.
     let dimension = stored_experiment(notebook, experiment)
         .ok()
         .map(|e| e.task.dimension());
     let (components, warning) =
-        components_of(notebook, experiment_id, &networks, options, dimension)?;
+        components_of(notebook, experiment_id, networks, options, dimension)?;
     let stored = StoredPairs::read(notebook, experiment_id, options)?;
     let mut scores = Vec::new();
     let mut shown = None;
     for m in CompareMetric::ALL {
-        let (rows, d) = matrix(&stored, &networks, m);
+        let (rows, d) = matrix(&stored, networks, m);
         if rows.len() >= 2 {
             scores.push(scores_of(m, &rows, &d));
         }

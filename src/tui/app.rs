@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::keymap::{action_for, Action};
 use super::snapshot::{Request, Snapshot};
 use crate::lab::compare::CompareMetric;
+use crate::lab::report::pane::PaneFigure;
 use crate::store::NetworkRow;
 
 /// The panes, in Tab order.
@@ -103,6 +104,8 @@ pub enum Effect {
     Stop(String),
     /// `rnnlab slurm submit FILE` with these options on this notebook.
     SlurmSubmit(PathBuf, SlurmForm),
+    /// Save the figure of a pane beside the notebook.
+    SaveFigure(PaneFigure),
     /// Leave.
     Quit,
 }
@@ -209,6 +212,29 @@ impl App {
             .experiments
             .get(self.experiment)
             .map(|e| e.experiment.as_str())
+    }
+
+    /// The figure of the pane in view, if it has something to draw.
+    pub fn pane_figure(&self) -> Option<PaneFigure> {
+        let experiment = self.experiment_name()?.to_string();
+        Some(match self.pane {
+            Pane::Runs | Pane::Networks => PaneFigure::Training { experiment },
+            Pane::Curves => {
+                let networks = self.request().curves;
+                if networks.is_empty() {
+                    return None;
+                }
+                PaneFigure::Curves { networks }
+            }
+            Pane::FixedPoints => PaneFigure::Points {
+                network: self.selected()?.id,
+            },
+            Pane::Similarity => PaneFigure::Map {
+                experiment,
+                metric: self.metric,
+            },
+            Pane::Topology => PaneFigure::Scaffolds { experiment },
+        })
     }
 
     /// The network under the cursor.
@@ -418,6 +444,10 @@ impl App {
                 return Some(Effect::Poll);
             }
             Action::ToggleColour => self.by_activation = !self.by_activation,
+            Action::SaveFigure => match self.pane_figure() {
+                Some(figure) => return Some(Effect::SaveFigure(figure)),
+                None => self.message = Some("nothing to save in this pane yet".into()),
+            },
             Action::Launch => {
                 if self.files.is_empty() {
                     self.message = Some("no experiment files in ./experiments or here".into());

@@ -46,6 +46,8 @@ pub enum Action {
     CycleMetric,
     /// Colour the MDS map by architecture or by activation.
     ToggleColour,
+    /// Save the pane's figure (SVG and PNG) beside the notebook.
+    SaveFigure,
     /// Show or hide the help.
     Help,
     /// Close an overlay, clear a filter.
@@ -167,6 +169,11 @@ pub const KEYMAP: &[Binding] = &[
         help: "similarity map: colour by cell or activation",
     },
     Binding {
+        keys: "p",
+        action: Action::SaveFigure,
+        help: "save the pane as SVG + PNG",
+    },
+    Binding {
         keys: "?",
         action: Action::Help,
         help: "this help",
@@ -208,6 +215,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('S') => Action::SlurmSubmit,
         KeyCode::Char('m') => Action::CycleMetric,
         KeyCode::Char('c') => Action::ToggleColour,
+        KeyCode::Char('p') => Action::SaveFigure,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('q') => Action::Quit,
@@ -243,6 +251,7 @@ mod tests {
             KeyCode::Char('S'),
             KeyCode::Char('m'),
             KeyCode::Char('c'),
+            KeyCode::Char('p'),
             KeyCode::Char('?'),
             KeyCode::Esc,
             KeyCode::Char('q'),

@@ -137,6 +137,16 @@ fn effect(app: &mut App, effect: Effect, exe: &Path, poll_wanted: &mut bool) -> 
             });
             *poll_wanted = true;
         }
+        Effect::SaveFigure(figure) => {
+            let dir = crate::lab::report::pane::figures_dir(&app.db);
+            let saved = crate::store::Notebook::open_read_only(&app.db)
+                .map_err(LabError::from)
+                .and_then(|nb| crate::lab::report::pane::save_pane_figure(&nb, &figure, &dir));
+            app.message = Some(match saved {
+                Ok(svg) => format!("figure saved: {} and .png", svg.display()),
+                Err(e) => format!("figure not saved: {e}"),
+            });
+        }
         Effect::SlurmSubmit(file, form) => {
             app.message = Some(match launch::submit_to_slurm(&file, &app.db, &form) {
                 Ok(m) => m,

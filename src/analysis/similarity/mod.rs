@@ -183,31 +183,72 @@ impl StateProbe {
     }
 }
 
+/// The principal axes of a set of states: their mean and the covariance's eigenvectors.
+pub struct PrincipalAxes {
+    /// Mean of the states (one value per column).
+    pub mean: Vec<f64>,
+    /// Eigenvectors of the centred XᵀX as columns, largest eigenvalue first (cols × cols).
+    pub axes: Mat<f64>,
+    /// Singular values of the centred states, largest first (√ of XᵀX's eigenvalues).
+    pub singular_values: Vec<f64>,
+}
+
+impl PrincipalAxes {
+    /// Of `states` (rows: samples); None with fewer than two rows or no column. Through the
+    /// small covariance XᵀX (cols × cols), never a tall temporary.
+    pub fn of(states: ArrayView2<f64>) -> Option<PrincipalAxes> {
+        let (rows, cols) = states.dim();
+        if rows < 2 || cols == 0 {
+            return None;
+        }
+        let states = states.as_standard_layout();
+        let data = states.as_slice().expect("standard layout");
+        // Xᵀ as a column-major N×M view of the row-major M×N states.
+        let xt = faer::MatRef::from_column_major_slice(data, cols, rows);
+        let mean: Vec<f64> = (0..cols)
+            .map(|c| (0..rows).map(|r| data[r * cols + c]).sum::<f64>() / rows as f64)
+            .collect();
+        let gram = xt * xt.transpose();
+        let centred = Mat::from_fn(cols, cols, |i, j| {
+            gram[(i, j)] - rows as f64 * mean[i] * mean[j]
+        });
+        let eig = centred.self_adjoint_eigen(faer::Side::Lower).ok()?;
+        // Eigenvalues come in nondecreasing order: largest last.
+        Some(PrincipalAxes {
+            mean,
+            axes: Mat::from_fn(cols, cols, |i, c| eig.U()[(i, cols - 1 - c)]),
+            singular_values: (0..cols)
+                .rev()
+                .map(|k| eig.S()[k].max(0.0).sqrt())
+                .collect(),
+        })
+    }
+
+    /// Coordinates of `state` on the first `k` axes, relative to the mean.
+    pub fn project(&self, state: &[f64], k: usize) -> Vec<f64> {
+        (0..k.min(self.axes.ncols()))
+            .map(|c| {
+                state
+                    .iter()
+                    .zip(&self.mean)
+                    .enumerate()
+                    .map(|(i, (x, m))| (x - m) * self.axes[(i, c)])
+                    .sum()
+            })
+            .collect()
+    }
+}
+
 /// Centres `states` (rows: samples) and keeps its top principal components. Through the
 /// covariance: XᵀX = V S² Vᵀ (small), U_k = (X − 1μᵀ) V_k S_k⁻¹, so no tall temporary; the kept
 /// components are the large ones, which this computes accurately.
 pub fn reduce(states: ArrayView2<f64>, options: &ReductionOptions) -> Option<Reduction> {
+    let PrincipalAxes {
+        mean,
+        axes,
+        singular_values: s,
+    } = PrincipalAxes::of(states)?;
     let (rows, cols) = states.dim();
-    if rows < 2 || cols == 0 {
-        return None;
-    }
-    let states = states.as_standard_layout();
-    let data = states.as_slice().expect("standard layout");
-    // Xᵀ as a column-major N×M view of the row-major M×N states.
-    let xt = faer::MatRef::from_column_major_slice(data, cols, rows);
-    let mean: Vec<f64> = (0..cols)
-        .map(|c| (0..rows).map(|r| data[r * cols + c]).sum::<f64>() / rows as f64)
-        .collect();
-    let gram = xt * xt.transpose();
-    let centred = Mat::from_fn(cols, cols, |i, j| {
-        gram[(i, j)] - rows as f64 * mean[i] * mean[j]
-    });
-    let eig = centred.self_adjoint_eigen(faer::Side::Lower).ok()?;
-    // Eigenvalues come in nondecreasing order: largest last.
-    let s: Vec<f64> = (0..cols)
-        .rev()
-        .map(|k| eig.S()[k].max(0.0).sqrt())
-        .collect();
     let total: f64 = s.iter().map(|v| v * v).sum();
     if !(total > 0.0 && total.is_finite()) {
         return None;
@@ -225,11 +266,14 @@ pub fn reduce(states: ArrayView2<f64>, options: &ReductionOptions) -> Option<Red
             k.max(1)
         }
     };
-    let v = Mat::from_fn(cols, k, |i, c| eig.U()[(i, cols - 1 - c)]);
+    let v = axes.subcols(0, k);
     let shift: Vec<f64> = (0..k)
         .map(|c| (0..cols).map(|i| mean[i] * v[(i, c)]).sum())
         .collect();
-    let mut basis = xt.transpose() * &v;
+    let states = states.as_standard_layout();
+    let data = states.as_slice().expect("standard layout");
+    let x = faer::MatRef::from_row_major_slice(data, rows, cols);
+    let mut basis = x * v;
     for c in 0..k {
         for r in 0..rows {
             basis[(r, c)] = (basis[(r, c)] - shift[c]) / s[c];

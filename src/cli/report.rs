@@ -1,0 +1,75 @@
+//! `rnnlab report`: an experiment's figures, numbers and page.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::compare::Reduction;
+use super::{print_report, Json, Outcome};
+use crate::lab::{self, LabError};
+
+#[derive(Args)]
+pub(super) struct ReportArgs {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
+    /// The experiment [default: the notebook's only one].
+    #[arg(long)]
+    experiment: Option<String>,
+    /// The folder to write [default: report-EXPERIMENT beside the notebook].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Draw this network in state space (repeat for several) [default: per cell × activation,
+    /// the network whose held-out loss is nearest its group's median].
+    #[arg(long = "network", value_name = "ID")]
+    networks: Vec<i64>,
+    /// Leave out networks whose held-out loss is above this [default: 10 × the target loss
+    /// their training aimed at].
+    #[arg(long, value_parser = positive)]
+    max_loss: Option<f64>,
+    #[command(flatten)]
+    reduction: Reduction,
+    /// Threads for the similarity update [default: the number of cores].
+    #[arg(long, value_parser = super::at_least_one)]
+    threads: Option<usize>,
+    #[command(flatten)]
+    json: Json,
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("'{s}' is not a positive number")),
+    }
+}
+
+pub(super) fn exec(args: ReportArgs) -> Outcome {
+    let db = &args.notebook.db;
+    let reduction = args.reduction.options()?;
+    let notebook = lab::notebook::open_existing(db)?;
+    let experiment = lab::notebook::one_experiment(&notebook, args.experiment.as_deref())?;
+    for &id in &args.networks {
+        let row = notebook.network(id)?;
+        if row.experiment != experiment {
+            return Err(LabError::Invalid(format!(
+                "--network {id}: it belongs to experiment '{}', not '{experiment}'",
+                row.experiment
+            )));
+        }
+    }
+    let out = args.out.unwrap_or_else(|| {
+        db.parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join(format!("report-{experiment}"))
+    });
+    let options = lab::report::ReportOptions {
+        experiment,
+        networks: args.networks,
+        max_loss: args.max_loss,
+        reduction,
+        threads: args.threads.unwrap_or_else(lab::cores),
+    };
+    let report = lab::report::report(&notebook, &options, &out)?;
+    print_report(&report, args.json);
+    Ok(ExitCode::SUCCESS)
+}

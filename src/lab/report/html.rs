@@ -1,0 +1,237 @@
+//! The report as one self-contained HTML page: the figures inline as SVG, the font embedded,
+//! no script, nothing fetched, so it opens from a laptop after `scp`.
+
+use std::fmt::Write;
+
+use base64::Engine;
+
+use super::figure::font_bytes;
+use super::figures::Named;
+use super::numbers::{Quartiles, ReportNumbers, TaskCheck};
+
+/// Text made safe for HTML.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn q(v: Option<Quartiles>, precision: usize) -> String {
+    v.map_or("—".into(), |q| {
+        if precision == 0 {
+            format!("{:.2e} [{:.2e}, {:.2e}]", q.median, q.q1, q.q3)
+        } else {
+            format!(
+                "{:.p$} [{:.p$}, {:.p$}]",
+                q.median,
+                q.q1,
+                q.q3,
+                p = precision
+            )
+        }
+    })
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{v:.3}"))
+}
+
+fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
+    out.push_str("<table><tr>");
+    for h in head {
+        let _ = write!(out, "<th>{}</th>", esc(h));
+    }
+    out.push_str("</tr>");
+    for row in rows {
+        out.push_str("<tr>");
+        for cell in row {
+            let _ = write!(out, "<td>{}</td>", esc(cell));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</table>\n");
+}
+
+/// The page: `figures` are the named figures with their SVG text.
+pub fn page(n: &ReportNumbers, figures: &[(&Named, String)], generated_by: &str) -> String {
+    let font = base64::engine::general_purpose::STANDARD.encode(font_bytes());
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>{title}</title><style>\
+         @font-face{{font-family:'DejaVu Sans';src:url(data:font/ttf;base64,{font}) format('truetype');}}\
+         body{{font-family:'DejaVu Sans',sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}}\
+         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}\
+         th{{background:#f3f3f3}}figure{{margin:2em 0}}figure svg{{width:100%;height:auto}}\
+         figcaption{{color:#444}}.yes{{color:#00704a;font-weight:bold}}.no{{color:#b03000;font-weight:bold}}\
+         </style></head><body>\n<h1>{title}</h1>\n<p>Task: {task}. {generated}</p>\n",
+        title = esc(&format!("rnnlab report: {}", n.experiment)),
+        task = esc(&n.task),
+        generated = esc(generated_by),
+    );
+
+    out.push_str("<h2>The study's checks</h2>\n");
+    let claims: Vec<Vec<String>> = n
+        .claims
+        .iter()
+        .map(|c| {
+            vec![
+                c.claim.clone(),
+                c.measured.clone(),
+                match c.supported {
+                    Some(true) => "supported".into(),
+                    Some(false) => "not supported".into(),
+                    None => "not enough data".into(),
+                },
+            ]
+        })
+        .collect();
+    table(&mut out, &["claim", "measured", "verdict"], &claims);
+
+    out.push_str("<h2>Population</h2>\n");
+    let _ = writeln!(
+        out,
+        "<p>{} of {} networks included. {}.</p>",
+        n.exclusion.included,
+        n.exclusion.total,
+        esc(&n.exclusion.rule)
+    );
+    if !n.exclusion.excluded.is_empty() {
+        let rows: Vec<Vec<String>> = n
+            .exclusion
+            .excluded
+            .iter()
+            .map(|e| vec![e.network.to_string(), e.group.clone(), e.reason.clone()])
+            .collect();
+        table(&mut out, &["left out", "group", "why"], &rows);
+    }
+    let rows: Vec<Vec<String>> = n
+        .training
+        .iter()
+        .map(|g| {
+            vec![
+                g.group.clone(),
+                format!("{} / {}", g.included, g.networks),
+                q(g.final_loss, 0),
+                q(g.score, 4),
+            ]
+        })
+        .collect();
+    table(
+        &mut out,
+        &[
+            "group",
+            "included / networks",
+            "held-out loss: median [quartiles]",
+            "score: median [quartiles]",
+        ],
+        &rows,
+    );
+
+    if let Some(c) = &n.svcca {
+        out.push_str("<h2>Separability: geometry against topology</h2>\n");
+        let _ = writeln!(
+            out,
+            "<p>Silhouette and leave-one-out k-NN accuracy of the cell and activation labels \
+             under each distance (geometry on {}).</p>",
+            esc(&c.reduction)
+        );
+        let rows: Vec<Vec<String>> = c
+            .scores
+            .iter()
+            .map(|s| {
+                vec![
+                    s.metric.to_string(),
+                    s.networks.to_string(),
+                    opt(s.silhouette_arch),
+                    opt(s.knn_arch),
+                    opt(s.silhouette_activation),
+                    opt(s.knn_activation),
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            &[
+                "metric",
+                "networks",
+                "cell silhouette",
+                "cell k-NN",
+                "activation silhouette",
+                "activation k-NN",
+            ],
+            &rows,
+        );
+    }
+
+    if !n.fixed_points.is_empty() {
+        out.push_str("<h2>Fixed points per network (means)</h2>\n");
+        let rows: Vec<Vec<String>> = n
+            .fixed_points
+            .iter()
+            .map(|g| {
+                vec![
+                    g.group.clone(),
+                    g.networks.to_string(),
+                    format!("{:.1}", g.stable),
+                    format!("{:.1}", g.one_unstable),
+                    format!("{:.1}", g.two_unstable),
+                    format!("{:.1}", g.more_unstable),
+                    format!("{:.1}", g.slow),
+                    format!("{:.1}", g.pseudo),
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            &[
+                "group",
+                "networks",
+                "stable",
+                "1 unstable",
+                "2 unstable",
+                "3+",
+                "slow",
+                "pseudo",
+            ],
+            &rows,
+        );
+    }
+    if let TaskCheck::FlipFlop { groups } | TaskCheck::Integration { ideal: groups, .. } =
+        &n.task_check
+    {
+        let rows: Vec<Vec<String>> = groups
+            .iter()
+            .map(|g| vec![g.group.clone(), format!("{} / {}", g.ideal, g.networks)])
+            .collect();
+        out.push_str("<h2>Ideal scaffold</h2>\n");
+        table(&mut out, &["group", "ideal / networks"], &rows);
+    }
+
+    out.push_str("<h2>Figures</h2>\n");
+    for (named, svg) in figures {
+        let _ = writeln!(
+            out,
+            "<figure id=\"{id}\">{svg}<figcaption><b>{id}</b> (<a href=\"{id}.svg\">SVG</a>, \
+             <a href=\"{id}.png\">PNG</a>): {caption}</figcaption></figure>",
+            id = esc(&named.name),
+            // The XML declaration is not allowed inside HTML.
+            svg = svg.trim_start_matches(|c| c != '<').trim_start(),
+            caption = esc(&named.caption),
+        );
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(esc("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
+    }
+}

@@ -1,0 +1,936 @@
+//! The numbers of a report, read from the notebook: nothing is trained or searched again (the
+//! similarity matrices are brought up to date, as `rnnlab compare` does, and the chosen
+//! networks are run once on the probe batch for their state-space picture).
+
+use std::collections::BTreeMap;
+
+use ndarray::Array2;
+use serde::Serialize;
+
+use crate::analysis::similarity::{Metric, PrincipalAxes, ReductionOptions, StateProbe};
+use crate::analysis::Topology;
+use crate::lab::compare::{
+    population, stored_comparison_among, update_similarity, CompareMetric, Comparison,
+};
+use crate::lab::error::LabError;
+use crate::lab::notebook::trained_network;
+use crate::store::{NetState, NetworkRow, Notebook, StoredFixedPoint};
+use crate::train::TrainConfig;
+
+/// What a report covers and how.
+#[derive(Clone, Debug)]
+pub struct ReportOptions {
+    /// The experiment.
+    pub experiment: String,
+    /// Networks to draw in state space (else the one nearest each group's median loss).
+    pub networks: Vec<i64>,
+    /// Exclude networks whose held-out loss is above this (else 10 × their target loss).
+    pub max_loss: Option<f64>,
+    /// The reduction of the geometry metrics.
+    pub reduction: ReductionOptions,
+    /// Threads for the similarity update.
+    pub threads: usize,
+}
+
+/// The first quartile, median and third quartile of a set of numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Quartiles {
+    /// 25th percentile.
+    pub q1: f64,
+    /// Median.
+    pub median: f64,
+    /// 75th percentile.
+    pub q3: f64,
+}
+
+impl Quartiles {
+    /// Of the finite values of `v` (linear interpolation between order statistics); None if
+    /// there are none.
+    pub fn of(v: impl IntoIterator<Item = f64>) -> Option<Quartiles> {
+        let mut v: Vec<f64> = v.into_iter().filter(|x| x.is_finite()).collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        let at = |p: f64| {
+            let r = p * (v.len() - 1) as f64;
+            let (k, f) = (r.floor() as usize, r - r.floor());
+            v[k] + f * (v[(k + 1).min(v.len() - 1)] - v[k])
+        };
+        Some(Quartiles {
+            q1: at(0.25),
+            median: at(0.5),
+            q3: at(0.75),
+        })
+    }
+}
+
+/// A network left out of the report's statistics, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct Excluded {
+    /// Network id.
+    pub network: i64,
+    /// `arch/activation`.
+    pub group: String,
+    /// Which rule left it out.
+    pub reason: String,
+}
+
+/// Which networks the statistics cover.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exclusion {
+    /// The rule, in words.
+    pub rule: String,
+    /// Final networks of the experiment (any state).
+    pub total: usize,
+    /// Networks the statistics cover.
+    pub included: usize,
+    /// The others.
+    pub excluded: Vec<Excluded>,
+}
+
+/// Training of one architecture × activation.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrainingGroup {
+    /// `arch/activation`.
+    pub group: String,
+    /// Final networks of the group.
+    pub networks: usize,
+    /// Of which included.
+    pub included: usize,
+    /// Held-out loss (MSE) of the included networks.
+    pub final_loss: Option<Quartiles>,
+    /// Task score of the included networks.
+    pub score: Option<Quartiles>,
+    /// Training steps of the curve below.
+    pub steps: Vec<u32>,
+    /// Per step, the quartiles of the included networks' training loss.
+    pub loss: Vec<Quartiles>,
+}
+
+/// Mean fixed points per network of one group, by stability.
+#[derive(Clone, Debug, Serialize)]
+pub struct PointCounts {
+    /// `arch/activation`.
+    pub group: String,
+    /// Analysed networks.
+    pub networks: usize,
+    /// Stable points.
+    pub stable: f64,
+    /// Saddles with one unstable mode.
+    pub one_unstable: f64,
+    /// With two.
+    pub two_unstable: f64,
+    /// With three or more.
+    pub more_unstable: f64,
+    /// Slow points (q small, not below the fixed-point tolerance).
+    pub slow: f64,
+    /// Pseudo points (met and discarded: saturated gates or outside the visited region).
+    pub pseudo: f64,
+}
+
+/// Sorted |λ| of one group: mean and standard error over its networks.
+#[derive(Clone, Debug, Serialize)]
+pub struct Spectrum {
+    /// `arch/activation`.
+    pub group: String,
+    /// Networks with a spectrum.
+    pub networks: usize,
+    /// Mean of the k-th largest |λ|, k = 1, 2, ...
+    pub mean: Vec<f64>,
+    /// Its standard error of the mean.
+    pub sem: Vec<f64>,
+}
+
+/// A fixed point on the top principal components of its network's probe states.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProjectedPoint {
+    /// Coordinates on PC1-3.
+    pub pc: Vec<f64>,
+    /// Unstable modes.
+    pub unstable: usize,
+    /// Index of its constant input.
+    pub input_index: usize,
+}
+
+/// A network drawn in state space.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChosenNetwork {
+    /// Network id.
+    pub network: i64,
+    /// `arch/activation`.
+    pub group: String,
+    /// Why this one.
+    pub why: String,
+    /// Share of the probe states' variance on PC1-3.
+    pub variance_explained: Vec<f64>,
+    /// Its fixed points.
+    pub points: Vec<ProjectedPoint>,
+    /// A few probe trials' states on PC1-3.
+    pub trajectories: Vec<Vec<[f64; 3]>>,
+    /// Eigenvalues at its fixed points (re, im), with the point's unstable modes.
+    pub eigenvalues: Vec<(usize, [f64; 2])>,
+}
+
+/// One group's share of networks with the ideal scaffold.
+#[derive(Clone, Debug, Serialize)]
+pub struct IdealShare {
+    /// `arch/activation`.
+    pub group: String,
+    /// Networks with a scaffold.
+    pub networks: usize,
+    /// Of which ideal.
+    pub ideal: usize,
+}
+
+/// One group's linearised sine frequencies.
+#[derive(Clone, Debug, Serialize)]
+pub struct SineGroup {
+    /// `arch/activation`.
+    pub group: String,
+    /// Networks.
+    pub networks: usize,
+    /// Per-network correlation of linearised and target frequency.
+    pub correlation: Option<Quartiles>,
+    /// (target ω, linearised frequency) over every network and input.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// One group's integration by modes.
+#[derive(Clone, Debug, Serialize)]
+pub struct IntegrationGroup {
+    /// `arch/activation`.
+    pub group: String,
+    /// Network × context curves averaged.
+    pub curves: usize,
+    /// Mean response (over the full response) keeping the m largest modes, m = 1, 2, ...
+    pub response_by_modes: Vec<f64>,
+    /// Fewest modes giving the full response within 10 %.
+    pub modes_for_response: Option<Quartiles>,
+}
+
+/// The task's own check.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "task", rename_all = "lowercase")]
+pub enum TaskCheck {
+    /// Share of networks with the ideal cube.
+    FlipFlop {
+        /// Per group.
+        groups: Vec<IdealShare>,
+    },
+    /// Linearised frequency against the target.
+    Sine {
+        /// Per group.
+        groups: Vec<SineGroup>,
+    },
+    /// Response by modes kept.
+    Integration {
+        /// Per group.
+        groups: Vec<IntegrationGroup>,
+        /// Share of networks with the ideal scaffold, per group.
+        ideal: Vec<IdealShare>,
+    },
+}
+
+/// One claim of the study against this population.
+#[derive(Clone, Debug, Serialize)]
+pub struct Claim {
+    /// The claim, in the study's words.
+    pub claim: String,
+    /// What was measured.
+    pub measured: String,
+    /// Whether the population supports it (None: not enough data).
+    pub supported: Option<bool>,
+}
+
+/// Everything a report shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportNumbers {
+    /// Experiment.
+    pub experiment: String,
+    /// Task.
+    pub task: String,
+    /// Which networks the statistics cover.
+    pub exclusion: Exclusion,
+    /// Training per group.
+    pub training: Vec<TrainingGroup>,
+    /// Geometry (SVCCA) over the included networks, with every metric's separability.
+    pub svcca: Option<Comparison>,
+    /// Topology over the included networks.
+    pub topology: Option<Comparison>,
+    /// Fixed points per group.
+    pub fixed_points: Vec<PointCounts>,
+    /// Linearised spectra per group (at stable points when a network has any, else at all).
+    pub spectra: Vec<Spectrum>,
+    /// Networks drawn in state space.
+    pub chosen: Vec<ChosenNetwork>,
+    /// The task's check.
+    pub task_check: TaskCheck,
+    /// The study's claims.
+    pub claims: Vec<Claim>,
+    /// The SVCCA matrix, rows in the order of `svcca.map`.
+    #[serde(skip)]
+    pub svcca_matrix: Option<Array2<f64>>,
+}
+
+/// `arch/activation`.
+pub fn group_of(n: &NetworkRow) -> String {
+    format!("{}/{}", n.arch, n.activation)
+}
+
+/// How many of the largest |λ| a spectrum keeps.
+const SPECTRUM_MODES: usize = 20;
+/// Probe trials drawn as trajectories.
+const TRAJECTORIES: usize = 6;
+
+/// Gathers a report's numbers.
+pub fn gather(notebook: &Notebook, options: &ReportOptions) -> Result<ReportNumbers, LabError> {
+    let name = options.experiment.as_str();
+    let experiment = notebook.experiment(name)?;
+    let all = final_networks(notebook, name)?;
+    let (included, exclusion) = exclusion(&all, options.max_loss);
+    let included_ids: std::collections::HashSet<i64> = included.iter().map(|n| n.id).collect();
+
+    let training = training_groups(notebook, &all, &included_ids)?;
+
+    update_similarity(notebook, name, &options.reduction, options.threads)?;
+    let with_weights: Vec<NetworkRow> = population(notebook, name)?
+        .into_iter()
+        .filter(|n| included_ids.contains(&n.id))
+        .collect();
+    let geometry = CompareMetric::Geometry(Metric::Svcca);
+    let (svcca, svcca_matrix) = match with_weights.len() {
+        0 | 1 => (None, None),
+        _ => {
+            let (c, d) = stored_comparison_among(
+                notebook,
+                name,
+                &with_weights,
+                geometry,
+                &options.reduction,
+            )?;
+            (Some(c), Some(d))
+        }
+    };
+    let topology = match with_weights.len() {
+        0 | 1 => None,
+        _ => Some(
+            stored_comparison_among(
+                notebook,
+                name,
+                &with_weights,
+                CompareMetric::Topology,
+                &options.reduction,
+            )?
+            .0,
+        ),
+    };
+
+    let analysed: Vec<&NetworkRow> = included
+        .iter()
+        .filter(|n| n.state == NetState::Analysed)
+        .collect();
+    let mut points: BTreeMap<i64, Vec<StoredFixedPoint>> = BTreeMap::new();
+    for n in &analysed {
+        points.insert(n.id, notebook.fixed_points(n.id)?);
+    }
+    let fixed_points = point_counts(&analysed, &points);
+    let spectra = spectra(&analysed, &points);
+    let chosen = chosen_networks(notebook, &analysed, &points, &options.networks)?;
+
+    let descriptors = descriptors(notebook, experiment.id, |id| included_ids.contains(&id))?;
+    let task_check = task_check(&experiment.task, &descriptors);
+    let claims = claims(svcca.as_ref(), topology.as_ref(), &task_check);
+    Ok(ReportNumbers {
+        experiment: experiment.name,
+        task: experiment.task,
+        exclusion,
+        training,
+        svcca,
+        topology,
+        fixed_points,
+        spectra,
+        chosen,
+        task_check,
+        claims,
+        svcca_matrix,
+    })
+}
+
+/// Every final network of the experiment (the search's trials are not the population).
+pub(super) fn final_networks(
+    notebook: &Notebook,
+    experiment: &str,
+) -> Result<Vec<NetworkRow>, LabError> {
+    let mut rows = Vec::new();
+    let query = crate::store::ListQuery {
+        experiment: Some(experiment.to_string()),
+        filter: Some("role = final".into()),
+        ..Default::default()
+    };
+    crate::lab::notebook::for_each_network(notebook, &query, |r| {
+        rows.push(r.clone());
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// The networks the statistics cover: trained to the end (not planned, running, diverged or
+/// failed) and with a held-out loss at most `max_loss`, or at most 10 × the target loss
+/// their training stopped at.
+pub(super) fn exclusion(all: &[NetworkRow], max_loss: Option<f64>) -> (Vec<NetworkRow>, Exclusion) {
+    let rule = match max_loss {
+        Some(m) => format!(
+            "a network is left out if it diverged or failed, is not trained yet, or its \
+             held-out loss is above {m:e} (--max-loss)"
+        ),
+        None => "a network is left out if it diverged or failed, is not trained yet, or its \
+                 held-out loss is above 10 × the target loss its training aimed at"
+            .to_string(),
+    };
+    let mut included = Vec::new();
+    let mut excluded = Vec::new();
+    for n in all {
+        let limit = max_loss.or_else(|| {
+            serde_json::from_str::<TrainConfig>(&n.config)
+                .ok()
+                .and_then(|c| c.target_loss)
+                .map(|t| 10.0 * t)
+        });
+        let reason = match n.state {
+            NetState::Diverged | NetState::Failed => Some(n.state.name().to_string()),
+            NetState::Trained | NetState::Analysed => match (n.final_loss, limit) {
+                (Some(l), Some(m)) if l.is_nan() || l > m => {
+                    Some(format!("held-out loss {l:.2e} above {m:.0e}"))
+                }
+                _ => None,
+            },
+            NetState::Planned | NetState::Training => {
+                Some(format!("{}, not trained yet", n.state.name()))
+            }
+        };
+        match reason {
+            None => included.push(n.clone()),
+            Some(reason) => excluded.push(Excluded {
+                network: n.id,
+                group: group_of(n),
+                reason,
+            }),
+        }
+    }
+    let exclusion = Exclusion {
+        rule,
+        total: all.len(),
+        included: included.len(),
+        excluded,
+    };
+    (included, exclusion)
+}
+
+pub(super) fn training_groups(
+    notebook: &Notebook,
+    all: &[NetworkRow],
+    included: &std::collections::HashSet<i64>,
+) -> Result<Vec<TrainingGroup>, LabError> {
+    let mut groups: BTreeMap<String, Vec<&NetworkRow>> = BTreeMap::new();
+    for n in all {
+        groups.entry(group_of(n)).or_default().push(n);
+    }
+    let mut out = Vec::new();
+    for (group, members) in groups {
+        let kept: Vec<&NetworkRow> = members
+            .iter()
+            .copied()
+            .filter(|n| included.contains(&n.id))
+            .collect();
+        let mut curves = Vec::new();
+        for n in &kept {
+            if let Some(c) = notebook.curve(n.id)? {
+                curves.push(c);
+            }
+        }
+        let (steps, loss) = curve_quartiles(&curves);
+        out.push(TrainingGroup {
+            group,
+            networks: members.len(),
+            included: kept.len(),
+            final_loss: Quartiles::of(kept.iter().filter_map(|n| n.final_loss)),
+            score: Quartiles::of(kept.iter().filter_map(|n| n.score)),
+            steps,
+            loss,
+        });
+    }
+    Ok(out)
+}
+
+/// Quartiles across curves at the steps of the longest one; a curve that stopped early (its
+/// target reached) holds its last value.
+fn curve_quartiles(curves: &[(Vec<u32>, Vec<f32>)]) -> (Vec<u32>, Vec<Quartiles>) {
+    let Some(longest) = curves
+        .iter()
+        .max_by_key(|c| c.0.last().copied().unwrap_or(0))
+    else {
+        return (Vec::new(), Vec::new());
+    };
+    let steps = longest.0.clone();
+    let quartiles = steps
+        .iter()
+        .filter_map(|&s| {
+            Quartiles::of(curves.iter().filter_map(|(st, loss)| {
+                let k = st.partition_point(|&x| x <= s);
+                (k > 0).then(|| f64::from(loss[k - 1]))
+            }))
+        })
+        .collect::<Vec<_>>();
+    (steps[..quartiles.len()].to_vec(), quartiles)
+}
+
+fn by_group<'a>(networks: &[&'a NetworkRow]) -> BTreeMap<String, Vec<&'a NetworkRow>> {
+    let mut groups: BTreeMap<String, Vec<&NetworkRow>> = BTreeMap::new();
+    for n in networks {
+        groups.entry(group_of(n)).or_default().push(n);
+    }
+    groups
+}
+
+fn point_counts(
+    analysed: &[&NetworkRow],
+    points: &BTreeMap<i64, Vec<StoredFixedPoint>>,
+) -> Vec<PointCounts> {
+    by_group(analysed)
+        .into_iter()
+        .map(|(group, members)| {
+            let n = members.len() as f64;
+            let mut c = [0.0; 4];
+            for m in &members {
+                for p in points[&m.id].iter().filter(|p| p.converged) {
+                    c[p.unstable.min(3)] += 1.0 / n;
+                }
+            }
+            let mean = |f: fn(&NetworkRow) -> Option<i64>| {
+                members
+                    .iter()
+                    .map(|m| f(m).unwrap_or(0) as f64)
+                    .sum::<f64>()
+                    / n
+            };
+            PointCounts {
+                group,
+                networks: members.len(),
+                stable: c[0],
+                one_unstable: c[1],
+                two_unstable: c[2],
+                more_unstable: c[3],
+                slow: mean(|m| m.slow_points),
+                pseudo: mean(|m| m.pseudo_points),
+            }
+        })
+        .collect()
+}
+
+/// One network's sorted |λ| (the mean over its stable fixed points, or over all its fixed
+/// points when none is stable).
+fn network_spectrum(points: &[StoredFixedPoint]) -> Option<Vec<f64>> {
+    let fixed: Vec<&StoredFixedPoint> = points.iter().filter(|p| p.converged).collect();
+    let stable: Vec<&StoredFixedPoint> = fixed.iter().copied().filter(|p| p.stable()).collect();
+    let used = if stable.is_empty() { fixed } else { stable };
+    let modes = used
+        .iter()
+        .map(|p| p.eigenvalues.len())
+        .min()?
+        .min(SPECTRUM_MODES);
+    if used.is_empty() || modes == 0 {
+        return None;
+    }
+    let mut mean = vec![0.0; modes];
+    for p in &used {
+        let mut m: Vec<f64> = p.eigenvalues.iter().map(|[re, im]| re.hypot(*im)).collect();
+        m.sort_by(|a, b| b.total_cmp(a));
+        for (k, v) in m.iter().take(modes).enumerate() {
+            mean[k] += v / used.len() as f64;
+        }
+    }
+    Some(mean)
+}
+
+fn spectra(
+    analysed: &[&NetworkRow],
+    points: &BTreeMap<i64, Vec<StoredFixedPoint>>,
+) -> Vec<Spectrum> {
+    by_group(analysed)
+        .into_iter()
+        .filter_map(|(group, members)| {
+            let spectra: Vec<Vec<f64>> = members
+                .iter()
+                .filter_map(|m| network_spectrum(&points[&m.id]))
+                .collect();
+            let modes = spectra.iter().map(Vec::len).min()?;
+            let n = spectra.len() as f64;
+            let mean: Vec<f64> = (0..modes)
+                .map(|k| spectra.iter().map(|s| s[k]).sum::<f64>() / n)
+                .collect();
+            let sem = (0..modes)
+                .map(|k| {
+                    if spectra.len() < 2 {
+                        return 0.0;
+                    }
+                    let var = spectra
+                        .iter()
+                        .map(|s| (s[k] - mean[k]).powi(2))
+                        .sum::<f64>()
+                        / (n - 1.0);
+                    (var / n).sqrt()
+                })
+                .collect();
+            Some(Spectrum {
+                group,
+                networks: spectra.len(),
+                mean,
+                sem,
+            })
+        })
+        .collect()
+}
+
+/// The networks to draw: those asked for, else per group the one whose held-out loss is
+/// nearest the group's median.
+fn chosen_networks(
+    notebook: &Notebook,
+    analysed: &[&NetworkRow],
+    points: &BTreeMap<i64, Vec<StoredFixedPoint>>,
+    asked: &[i64],
+) -> Result<Vec<ChosenNetwork>, LabError> {
+    let mut picks: Vec<(i64, String)> = Vec::new();
+    if asked.is_empty() {
+        for (group, members) in by_group(analysed) {
+            let median = Quartiles::of(members.iter().filter_map(|m| m.final_loss))
+                .map_or(0.0, |q| q.median);
+            if let Some(m) = members.iter().min_by(|a, b| {
+                let d = |n: &NetworkRow| (n.final_loss.unwrap_or(f64::INFINITY) - median).abs();
+                d(a).total_cmp(&d(b))
+            }) {
+                picks.push((m.id, format!("held-out loss nearest the {group} median")));
+            }
+        }
+    } else {
+        picks = asked
+            .iter()
+            .map(|&id| (id, "asked for".to_string()))
+            .collect();
+    }
+    let mut chosen = Vec::new();
+    for (id, why) in picks {
+        let (row, experiment, params) = trained_network(notebook, id)?;
+        let stored = match points.get(&id) {
+            Some(p) => p.clone(),
+            None => notebook.fixed_points(id)?,
+        };
+        let mut probe = StateProbe::new(&experiment.task);
+        let Some(states) = probe.states(&params, true) else {
+            continue;
+        };
+        let Some(axes) = PrincipalAxes::of(states) else {
+            continue;
+        };
+        let total: f64 = axes.singular_values.iter().map(|s| s * s).sum();
+        let variance_explained = axes
+            .singular_values
+            .iter()
+            .take(3)
+            .map(|s| s * s / total.max(f64::MIN_POSITIVE))
+            .collect();
+        let trials = experiment.task.probe_batch().inputs.dim().1;
+        let steps = states.nrows() / trials.max(1);
+        let pc3 = |row: &[f64]| {
+            let mut p = axes.project(row, 3);
+            p.resize(3, 0.0);
+            [p[0], p[1], p[2]]
+        };
+        let trajectories = (0..TRAJECTORIES.min(trials))
+            .map(|trial| {
+                (0..steps)
+                    .map(|t| {
+                        let row = states.row(t * trials + trial);
+                        pc3(row.as_slice().expect("standard layout"))
+                    })
+                    .collect()
+            })
+            .collect();
+        let fixed: Vec<&StoredFixedPoint> = stored.iter().filter(|p| p.converged).collect();
+        chosen.push(ChosenNetwork {
+            network: id,
+            group: group_of(&row),
+            why,
+            variance_explained,
+            points: fixed
+                .iter()
+                .map(|p| ProjectedPoint {
+                    pc: pc3(&p.state).to_vec(),
+                    unstable: p.unstable,
+                    input_index: p.input_index,
+                })
+                .collect(),
+            trajectories,
+            eigenvalues: fixed
+                .iter()
+                .flat_map(|p| p.eigenvalues.iter().map(|e| (p.unstable, *e)))
+                .collect(),
+        });
+    }
+    Ok(chosen)
+}
+
+/// The stored scaffolds of the networks `keep` accepts, with their `arch/activation`.
+pub(super) fn descriptors(
+    notebook: &Notebook,
+    experiment_id: i64,
+    keep: impl Fn(i64) -> bool,
+) -> Result<Vec<(String, Topology)>, LabError> {
+    Ok(notebook
+        .topologies(experiment_id)?
+        .into_iter()
+        .filter(|t| t.version == crate::analysis::TOPOLOGY_VERSION && keep(t.network_id))
+        .filter_map(|t| {
+            let d = serde_json::from_str(&t.descriptor).ok()?;
+            Some((format!("{}/{}", t.arch, t.activation), d))
+        })
+        .collect())
+}
+
+fn ideal_shares(descriptors: &[(String, Topology)]) -> Vec<IdealShare> {
+    let mut groups: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (g, t) in descriptors {
+        let e = groups.entry(g).or_default();
+        e.0 += 1;
+        e.1 += usize::from(t.ideal());
+    }
+    groups
+        .into_iter()
+        .map(|(group, (networks, ideal))| IdealShare {
+            group: group.to_string(),
+            networks,
+            ideal,
+        })
+        .collect()
+}
+
+pub(super) fn task_check(task: &str, descriptors: &[(String, Topology)]) -> TaskCheck {
+    let mut groups: BTreeMap<&str, Vec<&Topology>> = BTreeMap::new();
+    for (g, t) in descriptors {
+        groups.entry(g).or_default().push(t);
+    }
+    match task {
+        "sine" => TaskCheck::Sine {
+            groups: groups
+                .into_iter()
+                .map(|(group, ts)| {
+                    let sines: Vec<_> = ts
+                        .iter()
+                        .filter_map(|t| match t {
+                            Topology::Sine(s) => Some(s),
+                            _ => None,
+                        })
+                        .collect();
+                    SineGroup {
+                        group: group.to_string(),
+                        networks: sines.len(),
+                        correlation: Quartiles::of(
+                            sines.iter().filter_map(|s| s.frequency_correlation),
+                        ),
+                        points: sines
+                            .iter()
+                            .flat_map(|s| &s.inputs)
+                            .filter_map(|i| Some((i.target_frequency, i.linear_frequency?)))
+                            .collect(),
+                    }
+                })
+                .collect(),
+        },
+        "integration" => TaskCheck::Integration {
+            ideal: ideal_shares(descriptors),
+            groups: groups
+                .into_iter()
+                .map(|(group, ts)| {
+                    let contexts: Vec<_> = ts
+                        .iter()
+                        .filter_map(|t| match t {
+                            Topology::Integration(s) => Some(&s.contexts),
+                            _ => None,
+                        })
+                        .flatten()
+                        .filter(|c| !c.response_by_modes.is_empty())
+                        .collect();
+                    let modes = contexts
+                        .iter()
+                        .map(|c| c.response_by_modes.len())
+                        .min()
+                        .unwrap_or(0);
+                    let n = contexts.len().max(1) as f64;
+                    IntegrationGroup {
+                        group: group.to_string(),
+                        curves: contexts.len(),
+                        response_by_modes: (0..modes)
+                            .map(|m| {
+                                contexts.iter().map(|c| c.response_by_modes[m]).sum::<f64>() / n
+                            })
+                            .collect(),
+                        modes_for_response: Quartiles::of(
+                            contexts
+                                .iter()
+                                .filter_map(|c| c.modes_for_response.map(|m| m as f64)),
+                        ),
+                    }
+                })
+                .collect(),
+        },
+        _ => TaskCheck::FlipFlop {
+            groups: ideal_shares(descriptors),
+        },
+    }
+}
+
+fn score<'a>(c: Option<&'a Comparison>, metric: &str) -> Option<&'a crate::lab::compare::Scores> {
+    c?.scores.iter().find(|s| s.metric == metric)
+}
+
+fn fmt(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{v:.2}"))
+}
+
+/// The study's claims, measured. Chance for k-NN is one over the number of labels.
+fn claims(
+    svcca: Option<&Comparison>,
+    topology: Option<&Comparison>,
+    check: &TaskCheck,
+) -> Vec<Claim> {
+    let archs = svcca.map_or(0, |c| {
+        let mut a: Vec<&str> = c.map.iter().map(|p| p.arch.as_str()).collect();
+        a.sort();
+        a.dedup();
+        a.len()
+    });
+    let chance = 1.0 / archs.max(1) as f64;
+    let geo = score(svcca, "svcca");
+    let top = score(topology, "topology");
+    let mut claims = vec![
+        Claim {
+            claim: "CCA geometry separates the architectures".into(),
+            measured: format!(
+                "SVCCA: leave-one-out k-NN accuracy of the cell {} (chance {chance:.2}), \
+                 silhouette {}",
+                fmt(geo.and_then(|s| s.knn_arch)),
+                fmt(geo.and_then(|s| s.silhouette_arch))
+            ),
+            supported: geo
+                .and_then(|s| Some(s.knn_arch? >= 1.5 * chance && s.silhouette_arch? > 0.0)),
+        },
+        Claim {
+            claim: "the topology does not separate them (the scaffold is universal)".into(),
+            measured: format!(
+                "topology: k-NN accuracy of the cell {} (SVCCA {}), silhouette {}",
+                fmt(top.and_then(|s| s.knn_arch)),
+                fmt(geo.and_then(|s| s.knn_arch)),
+                fmt(top.and_then(|s| s.silhouette_arch))
+            ),
+            supported: top.and_then(|t| {
+                let below = match geo.and_then(|g| g.knn_arch) {
+                    Some(g) => t.knn_arch? < g,
+                    None => true,
+                };
+                Some(below && t.silhouette_arch? < 0.25)
+            }),
+        },
+    ];
+    let (claim, shares) = match check {
+        TaskCheck::FlipFlop { groups } => (
+            "every cell and activation reaches the 2³-corner cube",
+            groups,
+        ),
+        TaskCheck::Integration { ideal, .. } => {
+            ("every cell and activation builds a line attractor", ideal)
+        }
+        TaskCheck::Sine { groups } => {
+            let worst = groups
+                .iter()
+                .filter_map(|g| Some((g.group.as_str(), g.correlation?.median)))
+                .min_by(|a, b| a.1.total_cmp(&b.1));
+            claims.push(Claim {
+                claim: "every cell's linearised frequency tracks the target ω(x)".into(),
+                measured: worst.map_or("no sine descriptor".into(), |(g, r)| {
+                    format!("lowest group median correlation {r:.3} ({g})")
+                }),
+                supported: worst.map(|(_, r)| r > 0.9),
+            });
+            return claims;
+        }
+    };
+    let missing: Vec<&str> = shares
+        .iter()
+        .filter(|s| s.ideal == 0)
+        .map(|s| s.group.as_str())
+        .collect();
+    let total: usize = shares.iter().map(|s| s.networks).sum();
+    let ideal: usize = shares.iter().map(|s| s.ideal).sum();
+    claims.push(Claim {
+        claim: claim.into(),
+        measured: if missing.is_empty() {
+            format!("{ideal} of {total} networks; every group has at least one")
+        } else {
+            format!(
+                "{ideal} of {total} networks; none in {}",
+                missing.join(", ")
+            )
+        },
+        supported: (!shares.is_empty()).then_some(missing.is_empty()),
+    });
+    claims
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quartiles_interpolate_like_numpy() {
+        // numpy.percentile([1, 2, 3, 4, 10], [25, 50, 75]) = [2, 3, 4]
+        let q = Quartiles::of([10.0, 1.0, 3.0, 2.0, 4.0]).unwrap();
+        assert_eq!((q.q1, q.median, q.q3), (2.0, 3.0, 4.0));
+        // numpy.percentile([1, 2, 3, 4], [25, 50, 75]) = [1.75, 2.5, 3.25]
+        let q = Quartiles::of([1.0, 2.0, 3.0, 4.0, f64::NAN]).unwrap();
+        assert_eq!((q.q1, q.median, q.q3), (1.75, 2.5, 3.25));
+        assert!(Quartiles::of([]).is_none());
+    }
+
+    #[test]
+    fn curves_that_stopped_early_hold_their_last_value() {
+        let a = (vec![0, 10, 20], vec![1.0, 0.5, 0.25]);
+        let b = (vec![0, 10], vec![2.0, 1.0]);
+        let (steps, q) = curve_quartiles(&[a, b]);
+        assert_eq!(steps, vec![0, 10, 20]);
+        assert_eq!(q[2].median, 0.625);
+    }
+
+    #[test]
+    fn a_spectrum_uses_stable_points_when_there_are_some() {
+        let point = |unstable, moduli: &[f64]| StoredFixedPoint {
+            input_index: 0,
+            input: vec![],
+            state: vec![],
+            q: 0.0,
+            converged: true,
+            unstable,
+            max_modulus: moduli[0],
+            eigenvalues: moduli.iter().map(|&m| [0.0, m]).collect(),
+            readout: vec![],
+        };
+        let s = network_spectrum(&[
+            point(0, &[0.9, 0.5]),
+            point(0, &[0.7, 0.1]),
+            point(1, &[3.0, 0.2]),
+        ])
+        .unwrap();
+        assert!((s[0] - 0.8).abs() < 1e-12 && (s[1] - 0.3).abs() < 1e-12);
+        let s = network_spectrum(&[point(1, &[3.0, 0.2])]).unwrap();
+        assert_eq!(s, vec![3.0, 0.2]);
+    }
+}

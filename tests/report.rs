@@ -1,0 +1,236 @@
+//! `rnnlab report` on a small trained population: every figure written and readable, the
+//! numbers equal what `compare`, `topology` and `ls` print, the page self-contained; and the
+//! terminal notebook's pane figures.
+
+use std::path::{Path, PathBuf};
+
+use rnnlab::lab::compare::CompareMetric;
+use rnnlab::lab::report::pane::{save_pane_figure, PaneFigure};
+use rnnlab::store::Notebook;
+
+mod common;
+use common::{rnnlab, run_ok, s, stderr};
+
+/// Six small flip-flop networks of three cells, trained and analysed.
+fn population(dir: &Path) -> PathBuf {
+    let exp = dir.join("rep.toml");
+    std::fs::write(
+        &exp,
+        "name = \"rep\"\nseeds = 2\n\n[task]\nkind = \"flipflop\"\ntime_steps = 30\n\n\
+         [grid]\narch = [\"vanilla\", \"gru\", \"lstm\"]\nunits = [8]\nactivation = [\"tanh\"]\n\n\
+         [train]\nsteps = 300\nbatch = 32\n\n[analysis]\nstarts = 128\n",
+    )
+    .unwrap();
+    let db = dir.join("nb.db");
+    let summary = run_ok(&["run", s(&exp), "--db", s(&db), "--jobs", "2", "--json"]);
+    assert_eq!(summary["analysed"], 6);
+    db
+}
+
+/// Width and height of a PNG file.
+fn png_size(path: &Path) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let reader = decoder.read_info().unwrap();
+    (reader.info().width, reader.info().height)
+}
+
+/// Parses an SVG file; returns its root's width and height.
+fn svg_size(path: &Path) -> (u32, u32) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    let get = |a: &str| root.attribute(a).unwrap().parse().unwrap();
+    (get("width"), get("height"))
+}
+
+#[test]
+fn a_report_writes_every_figure_and_the_numbers_the_other_commands_print() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = population(dir.path());
+    let out = dir.path().join("rep-report");
+    // A loss limit no network reaches: nothing is left out, so the geometry equals `compare`'s.
+    let report = run_ok(&[
+        "report",
+        "--db",
+        s(&db),
+        "--out",
+        s(&out),
+        "--max-loss",
+        "1e9",
+        "--json",
+    ]);
+    let numbers = &report["numbers"];
+    assert_eq!(numbers["exclusion"]["included"], 6);
+    assert!(numbers["exclusion"]["rule"]
+        .as_str()
+        .unwrap()
+        .contains("1e9"));
+
+    // Every figure in both formats, of the same size, and the page shows each.
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let figures = report["figures"].as_array().unwrap();
+    let names: Vec<String> = figures
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .filter(|f| f.ends_with(".svg"))
+        .collect();
+    for expected in [
+        "training-loss",
+        "training-final",
+        "geometry-maps",
+        "geometry-heatmap",
+        "fixed-point-counts",
+        "state-space",
+        "eigenvalues",
+        "spectra",
+        "ideal-cube",
+    ] {
+        let svg = out.join(format!("{expected}.svg"));
+        assert!(names.iter().any(|n| Path::new(n) == svg), "{expected}");
+        let png = svg.with_extension("png");
+        assert_eq!(svg_size(&svg), png_size(&png), "{expected}");
+        assert!(
+            page.contains(&format!("href=\"{expected}.png\"")),
+            "{expected}"
+        );
+        assert!(
+            page.contains(&format!("<figure id=\"{expected}\"><svg")),
+            "{expected}"
+        );
+    }
+    // Self-contained: the font embedded, nothing fetched (the SVG namespace URI is a name).
+    assert!(page.contains("@font-face") && page.contains("data:font/ttf;base64,"));
+    assert!(!page.contains("src=\"http") && !page.contains("url(http"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(&json, numbers);
+
+    // The geometry and topology numbers are `compare`'s.
+    for (metric, key) in [("svcca", "svcca"), ("topology", "topology")] {
+        let c = run_ok(&["compare", "--db", s(&db), "--metric", metric, "--json"]);
+        assert_eq!(c["scores"], numbers[key]["scores"], "{metric}");
+        assert_eq!(c["map"], numbers[key]["map"], "{metric}");
+        assert_eq!(c["block_means"], numbers[key]["block_means"], "{metric}");
+    }
+    // The ideal-cube shares are `topology --experiment`'s.
+    let t = run_ok(&["topology", "--db", s(&db), "--experiment", "rep", "--json"]);
+    for g in t["groups"].as_array().unwrap() {
+        let name = format!(
+            "{}/{}",
+            g["arch"].as_str().unwrap(),
+            g["activation"].as_str().unwrap()
+        );
+        let share = numbers["task_check"]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["group"] == name.as_str())
+            .unwrap();
+        assert_eq!(share["ideal"], g["ideal"]);
+        assert_eq!(share["networks"], g["networks"]);
+    }
+    // The stable counts are `ls`'s.
+    let ls = run_ok(&["ls", "--db", s(&db), "--json"]);
+    for group in numbers["fixed_points"].as_array().unwrap() {
+        let (arch, act) = group["group"].as_str().unwrap().split_once('/').unwrap();
+        let stable: Vec<f64> = ls
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["arch"] == arch && n["activation"] == act)
+            .map(|n| n["stable_points"].as_f64().unwrap())
+            .collect();
+        let mean = stable.iter().sum::<f64>() / stable.len() as f64;
+        assert!((group["stable"].as_f64().unwrap() - mean).abs() < 1e-9);
+    }
+    // One state-space picture per group, its points those stored.
+    let chosen = numbers["chosen"].as_array().unwrap();
+    assert_eq!(chosen.len(), 3);
+    let nb = Notebook::open(&db).unwrap();
+    for c in chosen {
+        let id = c["network"].as_i64().unwrap();
+        let stored = nb.fixed_points(id).unwrap();
+        let fixed = stored.iter().filter(|p| p.converged).count();
+        assert_eq!(c["points"].as_array().unwrap().len(), fixed);
+        assert_eq!(c["trajectories"].as_array().unwrap().len(), 6);
+    }
+    // The claims table has a verdict or says why not.
+    assert_eq!(numbers["claims"].as_array().unwrap().len(), 3);
+
+    // A loss limit every network misses leaves them all out, and says why.
+    let strict = run_ok(&[
+        "report",
+        "--db",
+        s(&db),
+        "--out",
+        s(&out),
+        "--max-loss",
+        "1e-12",
+        "--json",
+    ]);
+    let excluded = strict["numbers"]["exclusion"]["excluded"]
+        .as_array()
+        .unwrap();
+    assert_eq!(excluded.len(), 6);
+    assert!(excluded[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("above 1e-12"));
+
+    // The chosen network can be named; bad input is one line and exit code 2.
+    let one = run_ok(&[
+        "report",
+        "--db",
+        s(&db),
+        "--out",
+        s(&out),
+        "--network",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(one["numbers"]["chosen"][0]["network"], 3);
+    for (args, says) in [
+        (vec!["--network", "99"], "99"),
+        (vec!["--max-loss", "-1"], "-1"),
+        (vec!["--experiment", "nope"], "nope"),
+    ] {
+        let mut all = vec!["report", "--db", s(&db), "--out", s(&out)];
+        all.extend(args);
+        let o = rnnlab(&all);
+        assert_eq!(o.status.code(), Some(2), "{all:?}");
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+    }
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let o = rnnlab(&["report", "--db", s(&db), "--out", s(&file)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("a-file"), "{}", stderr(&o));
+
+    // The terminal notebook's pane figures.
+    let figures = dir.path().join("figures");
+    for what in [
+        PaneFigure::Training {
+            experiment: "rep".into(),
+        },
+        PaneFigure::Curves {
+            networks: vec![1, 4],
+        },
+        PaneFigure::Points { network: 2 },
+        PaneFigure::Map {
+            experiment: "rep".into(),
+            metric: CompareMetric::Topology,
+        },
+        PaneFigure::Scaffolds {
+            experiment: "rep".into(),
+        },
+    ] {
+        let svg = save_pane_figure(&nb, &what, &figures).unwrap();
+        assert_eq!(
+            svg_size(&svg),
+            png_size(&svg.with_extension("png")),
+            "{what:?}"
+        );
+    }
+    assert!(save_pane_figure(&nb, &PaneFigure::Points { network: 99 }, &figures).is_err());
+}

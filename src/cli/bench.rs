@@ -23,6 +23,20 @@ pub(super) enum BenchCommand {
     Similarity(BenchSimilarityArgs),
     /// The terminal notebook on a large synthetic notebook: store poll and frame times.
     Tui(BenchNotebookArgs),
+    /// `rnnlab report` on a synthetic analysed population with every pair stored.
+    Report(BenchReportArgs),
+}
+
+#[derive(Args)]
+pub(super) struct BenchReportArgs {
+    /// Networks in the synthetic population.
+    #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u64).range(100..))]
+    networks: u64,
+    /// Threads [default: the number of cores].
+    #[arg(long, value_parser = super::at_least_one)]
+    threads: Option<usize>,
+    #[command(flatten)]
+    json: Json,
 }
 
 #[derive(Args)]
@@ -114,6 +128,13 @@ pub(super) fn exec(command: BenchCommand) -> Outcome {
             let threads = args.threads.unwrap_or_else(lab::cores);
             let report = bench::bench_similarity(args.networks, args.units, threads)?;
             print_report(&report, args.json);
+        }
+        BenchCommand::Report(args) => {
+            let threads = args.threads.unwrap_or_else(lab::cores);
+            print_report(
+                &bench::bench_report(args.networks as usize, threads)?,
+                args.json,
+            );
         }
         BenchCommand::Tui(args) => {
             let dir = ScratchDir::new("bench-tui")?;

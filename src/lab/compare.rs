@@ -344,46 +344,46 @@ pub(super) fn matrix(
     networks: &[NetworkRow],
     metric: CompareMetric,
 ) -> (Vec<NetworkRow>, Array2<f64>) {
-    let pairs: Vec<(i64, i64, f64)> = match metric {
-        CompareMetric::Topology => stored.topology.clone(),
+    let pairs: Box<dyn Iterator<Item = (i64, i64, f64)>> = match metric {
+        CompareMetric::Topology => Box::new(stored.topology.iter().copied()),
         CompareMetric::Geometry(m) => {
             let k = Metric::ALL.iter().position(|x| *x == m).expect("listed");
-            stored
-                .geometry
-                .iter()
-                .map(|&(a, b, d)| (a, b, d[k]))
-                .collect()
+            Box::new(stored.geometry.iter().map(move |&(a, b, d)| (a, b, d[k])))
         }
     };
-    let known: HashMap<(i64, i64), f64> = pairs.into_iter().map(|(a, b, d)| ((a, b), d)).collect();
-    let present: HashSet<i64> = known.keys().flat_map(|&(a, b)| [a, b]).collect();
-    let mut kept: Vec<&NetworkRow> = networks
+    // Indexed by position, not hashed by pair: 4.5 million pairs fill it in a fraction of a
+    // second.
+    let position: HashMap<i64, usize> = networks
         .iter()
-        .filter(|n| present.contains(&n.id))
+        .enumerate()
+        .map(|(i, n)| (n.id, i))
         .collect();
-    let complete = known.len() == kept.len() * kept.len().saturating_sub(1) / 2;
-    if !complete {
-        // Some pairs are missing: keep networks paired with every other kept one (by id).
-        let candidates = std::mem::take(&mut kept);
-        for n in candidates {
-            if kept
-                .iter()
-                .all(|k| known.contains_key(&(k.id.min(n.id), k.id.max(n.id))))
-            {
-                kept.push(n);
-            }
+    let n = networks.len();
+    let mut full = Array2::from_elem((n, n), f64::NAN);
+    let mut paired = vec![false; n];
+    for (a, b, d) in pairs {
+        if let (Some(&i), Some(&j)) = (position.get(&a), position.get(&b)) {
+            full[[i, j]] = d;
+            full[[j, i]] = d;
+            paired[i] = true;
+            paired[j] = true;
         }
     }
-    let size = kept.len();
-    let d = Array2::from_shape_fn((size, size), |(i, j)| {
+    // Keep, in order, the networks paired with every network kept before them.
+    let mut kept: Vec<usize> = Vec::new();
+    for i in (0..n).filter(|&i| paired[i]) {
+        if kept.iter().all(|&k| full[[k, i]].is_finite()) {
+            kept.push(i);
+        }
+    }
+    let d = Array2::from_shape_fn((kept.len(), kept.len()), |(i, j)| {
         if i == j {
             0.0
         } else {
-            let (a, b) = (kept[i].id.min(kept[j].id), kept[i].id.max(kept[j].id));
-            known[&(a, b)]
+            full[[kept[i], kept[j]]]
         }
     });
-    (kept.into_iter().cloned().collect(), d)
+    (kept.iter().map(|&i| networks[i].clone()).collect(), d)
 }
 
 fn scores_of(metric: CompareMetric, rows: &[NetworkRow], d: &Array2<f64>) -> Scores {
@@ -433,6 +433,19 @@ pub fn stored_comparison_among(
     metric: CompareMetric,
     options: &ReductionOptions,
 ) -> Result<(Comparison, Array2<f64>), LabError> {
+    let mut one = stored_comparisons_among(notebook, experiment, networks, &[metric], options)?;
+    Ok(one.pop().expect("one metric asked, one comparison"))
+}
+
+/// The comparisons under each of `shown` (in that order) from one read of the stored pairs,
+/// the separability scores computed once for all.
+pub fn stored_comparisons_among(
+    notebook: &Notebook,
+    experiment: &str,
+    networks: &[NetworkRow],
+    shown: &[CompareMetric],
+    options: &ReductionOptions,
+) -> Result<Vec<(Comparison, Array2<f64>)>, LabError> {
     let experiment_id = notebook.experiment(experiment)?.id;
     // A notebook made by hand (benchmarks, tests) may hold no parsable experiment file.
     let dimension = stored_experiment(notebook, experiment)
@@ -442,17 +455,51 @@ pub fn stored_comparison_among(
         components_of(notebook, experiment_id, networks, options, dimension)?;
     let stored = StoredPairs::read(notebook, experiment_id, options)?;
     let mut scores = Vec::new();
-    let mut shown = None;
+    let mut matrices = Vec::new();
     for m in CompareMetric::ALL {
         let (rows, d) = matrix(&stored, networks, m);
         if rows.len() >= 2 {
             scores.push(scores_of(m, &rows, &d));
         }
-        if m == metric {
-            shown = Some((rows, d));
+        if shown.contains(&m) {
+            matrices.push((m, rows, d));
         }
     }
-    let (rows, d) = shown.expect("the metric is one of ALL");
+    Ok(shown
+        .iter()
+        .map(|metric| {
+            let k = matrices
+                .iter()
+                .position(|(m, ..)| m == metric)
+                .expect("every shown metric is one of ALL");
+            let (_, rows, d) = matrices.swap_remove(k);
+            let comparison = comparison_of(
+                experiment,
+                *metric,
+                &rows,
+                &d,
+                scores.clone(),
+                options,
+                components.clone(),
+                warning.clone(),
+            );
+            (comparison, d)
+        })
+        .collect())
+}
+
+/// Block means and the MDS map of one matrix, with the scores of every metric.
+#[allow(clippy::too_many_arguments)]
+fn comparison_of(
+    experiment: &str,
+    metric: CompareMetric,
+    rows: &[NetworkRow],
+    d: &Array2<f64>,
+    scores: Vec<Scores>,
+    options: &ReductionOptions,
+    components: Vec<GroupComponents>,
+    warning: Option<String>,
+) -> Comparison {
     let label = |r: &NetworkRow| format!("{}/{}", r.arch, r.activation);
     let mut groups: Vec<String> = rows.iter().map(label).collect();
     groups.sort();
@@ -492,7 +539,7 @@ pub fn stored_comparison_among(
             y: embedding.coordinates[[i, 1]],
         })
         .collect();
-    let comparison = Comparison {
+    Comparison {
         experiment: experiment.to_string(),
         metric: metric.name(),
         groups,
@@ -503,8 +550,7 @@ pub fn stored_comparison_among(
         reduction: options.to_string(),
         components,
         warning,
-    };
-    Ok((comparison, d))
+    }
 }
 
 fn opt(v: Option<f64>) -> String {

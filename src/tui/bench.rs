@@ -12,11 +12,8 @@ use super::app::{App, Pane};
 use super::draw::draw;
 use super::snapshot::{poll, ComparisonCache};
 use super::theme::Theme;
-use crate::analysis::similarity::ReductionOptions;
 use crate::lab::bench::median_ms;
-use crate::lab::compare::settings_key;
 use crate::lab::LabError;
-use crate::store::Notebook;
 
 /// What `rnnlab bench tui` measured.
 #[derive(Clone, Debug, Serialize)]
@@ -37,26 +34,6 @@ pub struct TuiBench {
     pub similarity_poll_ms: f64,
     /// Median milliseconds of a similarity frame with that 1000-network matrix.
     pub heat_map_1000_ms: f64,
-}
-
-/// Stores random geometry distances between the first `n` networks of the notebook's first
-/// experiment, as a finished `rnnlab run` would (n(n−1)/2 pairs under the default reduction).
-fn store_distances(db: &Path, n: i64) -> Result<(), LabError> {
-    use rand::{Rng, SeedableRng};
-    let notebook = Notebook::open(db)?;
-    let experiment = notebook
-        .experiments()?
-        .into_iter()
-        .next()
-        .ok_or_else(|| LabError::Invalid("the bench notebook has no experiment".into()))?;
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-    let pairs: Vec<_> = (1..=n)
-        .flat_map(|a| (a + 1..=n).map(move |b| (a, b)))
-        .map(|(a, b)| (a, b, [(); 3].map(|_| rng.random_range(0.0..1.0))))
-        .collect();
-    let key = settings_key(&ReductionOptions::default());
-    notebook.store_similarity(experiment.id, &key, &pairs)?;
-    Ok(())
 }
 
 /// Polls the notebook at `db` and draws every pane at `width`×`height`, `repeats` times each.
@@ -96,7 +73,7 @@ pub fn bench_frames(
         app.pane = pane;
         frame_ms.push((pane.title(), frame(&mut terminal, &app)?));
     }
-    store_distances(db, 1000)?;
+    crate::lab::bench::store_random_distances(db, 1000)?;
     app.pane = Pane::Similarity;
     let started = std::time::Instant::now();
     app.apply(poll(db, &app.request(), &cache)?);

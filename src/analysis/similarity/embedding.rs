@@ -29,19 +29,17 @@ pub fn classical_mds(d: ArrayView2<f64>, dims: usize) -> Embedding {
     let b = Mat::from_fn(n, n, |i, j| {
         -0.5 * (sq[[i, j]] - row_mean[i] - row_mean[j] + all_mean)
     });
-    if let Ok(eig) = b.self_adjoint_eigen(Side::Lower) {
-        // Eigenvalues come in nondecreasing order: the top ones are last.
-        for k in 0..dims.min(n) {
-            let col = n - 1 - k;
-            let lambda = eig.S()[col].max(0.0).sqrt();
+    if let Some((values, vectors)) = top_eigenpairs(&b, dims.min(n)) {
+        for (k, &value) in values.iter().enumerate() {
+            let lambda = value.max(0.0).sqrt();
             // An eigenvector's sign is arbitrary: fix it (largest coordinate positive) so the
             // map does not flip between computations.
             let flip = (0..n)
-                .map(|i| eig.U()[(i, col)])
+                .map(|i| vectors[(i, k)])
                 .max_by(|a, b| a.abs().total_cmp(&b.abs()))
                 .map_or(1.0, |v| if v < 0.0 { -1.0 } else { 1.0 });
             for i in 0..n {
-                coordinates[[i, k]] = flip * eig.U()[(i, col)] * lambda;
+                coordinates[[i, k]] = flip * vectors[(i, k)] * lambda;
             }
         }
     }
@@ -59,5 +57,133 @@ pub fn classical_mds(d: ArrayView2<f64>, dims: usize) -> Embedding {
     Embedding {
         coordinates,
         stress: if den > 0.0 { (num / den).sqrt() } else { 0.0 },
+    }
+}
+
+/// Above this size the top eigenpairs come from block power iteration (a full
+/// eigendecomposition of a 3,000-network matrix takes ~10 s; the iteration well under one).
+const FULL_EIGEN_UP_TO: usize = 400;
+
+/// The `k` largest (algebraic) eigenvalues of the symmetric `b`, largest first, with their
+/// eigenvectors as columns.
+fn top_eigenpairs(b: &Mat<f64>, k: usize) -> Option<(Vec<f64>, Mat<f64>)> {
+    let n = b.nrows();
+    if n > FULL_EIGEN_UP_TO {
+        if let Some(found) = block_power(b, k) {
+            return Some(found);
+        }
+    }
+    let eig = b.self_adjoint_eigen(Side::Lower).ok()?;
+    // Eigenvalues come in nondecreasing order: the top ones are last.
+    Some((
+        (0..k).map(|c| eig.S()[n - 1 - c]).collect(),
+        Mat::from_fn(n, k, |i, c| eig.U()[(i, n - 1 - c)]),
+    ))
+}
+
+/// Iterations before giving up (~1.5 s at n = 3,000): a matrix without a clear gap below its top
+/// eigenvalues (random distances) is decomposed fully instead.
+const MAX_ITERATIONS: usize = 60;
+
+/// Block power iteration with Rayleigh–Ritz on a block of k + 14 vectors. It finds the
+/// eigenvalues largest in modulus, so its answer is used only when certified: every top-k
+/// Ritz pair has a relative residual below 1e-9, and the block's smallest modulus is below the
+/// k-th value (so no larger eigenvalue, positive or negative, was left outside it). Otherwise
+/// None, and the caller decomposes fully.
+fn block_power(b: &Mat<f64>, k: usize) -> Option<(Vec<f64>, Mat<f64>)> {
+    let n = b.nrows();
+    let p = (k + 14).min(n);
+    // A fixed, well-spread start (no generator needed: any start without a zero overlap works).
+    let mut q = Mat::from_fn(n, p, |i, j| {
+        ((i * 7919 + j * 104_729) % 1009) as f64 / 1009.0 - 0.5
+    })
+    .qr()
+    .compute_thin_Q();
+    for _ in 0..MAX_ITERATIONS {
+        let bq = b * &q;
+        let t = q.transpose() * &bq;
+        let eig = t.self_adjoint_eigen(Side::Lower).ok()?;
+        let (ritz, britz) = (&q * eig.U(), &bq * eig.U());
+        let scale = (0..p).map(|c| eig.S()[c].abs()).fold(0.0, f64::max);
+        // Ritz values in nondecreasing order: the top k are the last k columns.
+        let top: Vec<usize> = (0..k).map(|c| p - 1 - c).collect();
+        let converged = top.iter().all(|&c| {
+            let r: f64 = (0..n)
+                .map(|i| (britz[(i, c)] - eig.S()[c] * ritz[(i, c)]).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            r <= 1e-9 * scale.max(f64::MIN_POSITIVE)
+        });
+        if converged {
+            let kth = eig.S()[p - k];
+            let smallest = (0..p)
+                .map(|c| eig.S()[c].abs())
+                .fold(f64::INFINITY, f64::min);
+            if p < n && smallest >= kth.abs() {
+                return None;
+            }
+            return Some((
+                top.iter().map(|&c| eig.S()[c]).collect(),
+                Mat::from_fn(n, k, |i, c| ritz[(i, top[c])]),
+            ));
+        }
+        q = bq.qr().compute_thin_Q();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Distances between 600 points in four clusters of 3-D space (a population's shape).
+    fn clustered() -> Mat<f64> {
+        let n = 600;
+        let mut s = 7u64;
+        let mut r = || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let x: Vec<[f64; 3]> = (0..n)
+            .map(|i| {
+                let c = (i % 4) as f64;
+                [
+                    c + 0.3 * r(),
+                    (c * 1.7).sin() + 0.3 * r(),
+                    0.5 * c + 0.3 * r(),
+                ]
+            })
+            .collect();
+        let d2 = |a: [f64; 3], b: [f64; 3]| (0..3).map(|k| (a[k] - b[k]).powi(2)).sum::<f64>();
+        let sq = Mat::from_fn(n, n, |i, j| d2(x[i], x[j]));
+        let mean = |i: usize| (0..n).map(|j| sq[(i, j)]).sum::<f64>() / n as f64;
+        let rows: Vec<f64> = (0..n).map(mean).collect();
+        let all = rows.iter().sum::<f64>() / n as f64;
+        Mat::from_fn(n, n, |i, j| -0.5 * (sq[(i, j)] - rows[i] - rows[j] + all))
+    }
+
+    #[test]
+    fn block_power_finds_the_top_eigenpairs_of_a_full_decomposition() {
+        let b = clustered();
+        let n = b.nrows();
+        let (values, vectors) = block_power(&b, 2).expect("a clear gap converges");
+        let eig = b.self_adjoint_eigen(Side::Lower).unwrap();
+        for k in 0..2 {
+            let exact = eig.S()[n - 1 - k];
+            assert!((values[k] - exact).abs() <= 1e-9 * exact.abs(), "{k}");
+            let dot: f64 = (0..n)
+                .map(|i| vectors[(i, k)] * eig.U()[(i, n - 1 - k)])
+                .sum();
+            assert!((dot.abs() - 1.0).abs() < 1e-8, "{k}: {dot}");
+        }
+    }
+
+    #[test]
+    fn an_uncertified_block_is_refused() {
+        // -I: every eigenvalue is -1, larger in modulus than any positive one (there are none).
+        let b = Mat::from_fn(40, 40, |i, j| if i == j { -1.0 } else { 0.0 });
+        assert!(block_power(&b, 2).is_none());
     }
 }

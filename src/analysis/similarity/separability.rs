@@ -54,11 +54,17 @@ pub fn knn_accuracy<L: PartialEq>(d: ArrayView2<f64>, labels: &[L], k: usize) ->
     let correct = (0..n)
         .filter(|&i| {
             let mut others: Vec<usize> = (0..n).filter(|&j| j != i).collect();
-            others.sort_by(|&a, &b| d[[i, a]].total_cmp(&d[[i, b]]).then(a.cmp(&b)));
-            let near = &others[..k.min(others.len())];
+            let order = |a: &usize, b: &usize| d[[i, *a]].total_cmp(&d[[i, *b]]).then(a.cmp(b));
+            // The k nearest in O(n), then only they sorted (the whole row: O(n log n)).
+            let k = k.min(others.len());
+            if k < others.len() {
+                others.select_nth_unstable_by(k - 1, order);
+            }
+            let near = &mut others[..k];
+            near.sort_by(order);
             // Votes per label, in order of first (nearest) appearance.
             let mut votes: Vec<(&L, usize)> = Vec::new();
-            for &j in near {
+            for &j in near.iter() {
                 match votes.iter_mut().find(|(l, _)| *l == &labels[j]) {
                     Some(v) => v.1 += 1,
                     None => votes.push((&labels[j], 1)),

@@ -1,4 +1,5 @@
-//! Benchmarks (`rnnlab bench ...`): training, the notebook, fixed points, similarity; and the
+//! Benchmarks (`rnnlab bench ...`): training, the notebook, fixed points, similarity, the
+//! report; and the
 //! timing helpers they share with the terminal notebook's benchmark.
 
 use std::time::Instant;
@@ -7,11 +8,13 @@ use crate::lab::LabError;
 
 mod fixed_points;
 mod notebook;
+mod report;
 mod similarity;
 mod train;
 
 pub use fixed_points::{bench_fixed_points, BenchNetworks, FixedPointBench};
 pub use notebook::{bench_notebook, bench_notebook_at, NotebookBench};
+pub use report::{bench_report, store_random_distances, ReportBench};
 pub use similarity::{bench_similarity, SimilarityBench};
 pub use train::{bench_train, BenchRequest, BenchRow, TrainBench};
 

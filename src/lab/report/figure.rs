@@ -587,6 +587,9 @@ fn viridis(t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
+/// Most cells a heat map draws along one side.
+const MAX_CELLS: usize = 200;
+
 fn draw_heatmap<DB: DrawingBackend>(map: &Heatmap, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
     root.draw_text(&map.title, &text(30), (20, 12))?;
     let n = map.size.max(1);
@@ -597,25 +600,39 @@ fn draw_heatmap<DB: DrawingBackend>(map: &Heatmap, root: &DrawingArea<DB, Shift>
     let (w, h) = root.dim_in_pixel();
     let side = (w as i32 - 360).min(h as i32 - 200);
     let (left, top) = (190, 70);
-    let cell = side as f64 / n as f64;
-    let at = |k: usize| (k as f64 * cell).round() as i32;
-    for i in 0..n {
-        for j in 0..n {
-            let v = map.values.get(i * n + j).copied().unwrap_or(f64::NAN);
-            let colour = if v.is_finite() {
-                viridis((v - low) / span).filled()
+    // Past MAX_CELLS rows, cells average blocks of rows: a 3,000-network matrix is drawn as
+    // 200 × 200 cells (the page stays small; no screen shows 3,000 rows anyway).
+    let bins = n.min(MAX_CELLS);
+    let edge = |k: usize| k * n / bins;
+    let cell = side as f64 / bins as f64;
+    let at_bin = |k: usize| (k as f64 * cell).round() as i32;
+    for bi in 0..bins {
+        for bj in 0..bins {
+            let (mut sum, mut count) = (0.0, 0usize);
+            for i in edge(bi)..edge(bi + 1) {
+                for j in edge(bj)..edge(bj + 1) {
+                    let v = map.values.get(i * n + j).copied().unwrap_or(f64::NAN);
+                    if v.is_finite() {
+                        sum += v;
+                        count += 1;
+                    }
+                }
+            }
+            let colour = if count > 0 {
+                viridis((sum / count as f64 - low) / span).filled()
             } else {
                 RGBColor(220, 220, 220).filled()
             };
             root.draw(&Rectangle::new(
                 [
-                    (left + at(j), top + at(i)),
-                    (left + at(j + 1), top + at(i + 1)),
+                    (left + at_bin(bj), top + at_bin(bi)),
+                    (left + at_bin(bj + 1), top + at_bin(bi + 1)),
                 ],
                 colour,
             ))?;
         }
     }
+    let at = |k: usize| (k as f64 * side as f64 / n as f64).round() as i32;
     // Group blocks: white separators and names along both edges.
     let mut start = 0;
     for (name, count) in &map.blocks {

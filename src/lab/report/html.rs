@@ -6,8 +6,10 @@ use std::fmt::Write;
 use base64::Engine;
 
 use super::figure::font_bytes;
+use super::figure::Figure;
 use super::figures::Named;
 use super::numbers::{Quartiles, ReportNumbers, TaskCheck};
+use super::Drawn;
 
 /// Text made safe for HTML.
 fn esc(s: &str) -> String {
@@ -54,7 +56,7 @@ fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
 }
 
 /// The page: `figures` are the named figures with their SVG text.
-pub fn page(n: &ReportNumbers, figures: &[(&Named, String)], generated_by: &str) -> String {
+pub fn page(n: &ReportNumbers, figures: &[(&Named, Drawn)], generated_by: &str) -> String {
     let font = base64::engine::general_purpose::STANDARD.encode(font_bytes());
     let mut out = String::new();
     let _ = write!(
@@ -211,14 +213,26 @@ pub fn page(n: &ReportNumbers, figures: &[(&Named, String)], generated_by: &str)
     }
 
     out.push_str("<h2>Figures</h2>\n");
-    for (named, svg) in figures {
+    for (named, drawn) in figures {
+        // A heat map is tens of thousands of cells: inline as its PNG, a few dozen kilobytes.
+        let picture = match named.figure {
+            Figure::Heatmap(_) => format!(
+                "<img alt=\"{}\" style=\"width:100%\" src=\"data:image/png;base64,{}\">",
+                esc(&named.name),
+                base64::engine::general_purpose::STANDARD.encode(&drawn.png)
+            ),
+            // The XML declaration is not allowed inside HTML.
+            Figure::Plot(_) => drawn
+                .svg
+                .trim_start_matches(|c| c != '<')
+                .trim_start()
+                .to_string(),
+        };
         let _ = writeln!(
             out,
-            "<figure id=\"{id}\">{svg}<figcaption><b>{id}</b> (<a href=\"{id}.svg\">SVG</a>, \
+            "<figure id=\"{id}\">{picture}<figcaption><b>{id}</b> (<a href=\"{id}.svg\">SVG</a>, \
              <a href=\"{id}.png\">PNG</a>): {caption}</figcaption></figure>",
             id = esc(&named.name),
-            // The XML declaration is not allowed inside HTML.
-            svg = svg.trim_start_matches(|c| c != '<').trim_start(),
             caption = esc(&named.caption),
         );
     }

@@ -49,12 +49,20 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), LabError> {
     std::fs::rename(&tmp, path).map_err(io)
 }
 
-/// Draws `figure` into `dir` as `name.svg` and `name.png`; returns the two paths and the SVG.
-pub fn save_figure(
-    figure: &Figure,
-    dir: &Path,
-    name: &str,
-) -> Result<(PathBuf, PathBuf, String), LabError> {
+/// A figure as written: its two files and their contents.
+pub struct Drawn {
+    /// The SVG file.
+    pub svg_path: PathBuf,
+    /// The PNG file.
+    pub png_path: PathBuf,
+    /// The SVG text.
+    pub svg: String,
+    /// The PNG bytes.
+    pub png: Vec<u8>,
+}
+
+/// Draws `figure` into `dir` as `name.svg` and `name.png`.
+pub fn save_figure(figure: &Figure, dir: &Path, name: &str) -> Result<Drawn, LabError> {
     let drawn = |e: String| LabError::Invalid(format!("figure {name}: {e}"));
     let svg = figure.svg().map_err(drawn)?;
     let png = figure.png().map_err(drawn)?;
@@ -64,7 +72,12 @@ pub fn save_figure(
     );
     write_atomically(&svg_path, svg.as_bytes())?;
     write_atomically(&png_path, &png)?;
-    Ok((svg_path, png_path, svg))
+    Ok(Drawn {
+        svg_path,
+        png_path,
+        svg,
+        png,
+    })
 }
 
 /// Gathers the numbers, draws every figure and writes the page into `out` (created if absent).
@@ -83,9 +96,9 @@ pub fn report(
     let mut files = Vec::new();
     let mut inline = Vec::new();
     for n in &named {
-        let (svg_path, png_path, svg) = save_figure(&n.figure, out, &n.name)?;
-        files.extend([svg_path, png_path]);
-        inline.push((n, svg));
+        let drawn = save_figure(&n.figure, out, &n.name)?;
+        files.extend([drawn.svg_path.clone(), drawn.png_path.clone()]);
+        inline.push((n, drawn));
     }
     let json = serde_json::to_string_pretty(&numbers).expect("numbers serialise");
     write_atomically(&out.join("report.json"), json.as_bytes())?;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::analysis::similarity::{Metric, PrincipalAxes, ReductionOptions, StateProbe};
 use crate::analysis::Topology;
 use crate::lab::compare::{
-    population, stored_comparison_among, update_similarity, CompareMetric, Comparison,
+    population, stored_comparisons_among, update_similarity, CompareMetric, Comparison,
 };
 use crate::lab::error::LabError;
 use crate::lab::notebook::trained_network;
@@ -298,32 +298,24 @@ pub fn gather(notebook: &Notebook, options: &ReportOptions) -> Result<ReportNumb
         .into_iter()
         .filter(|n| included_ids.contains(&n.id))
         .collect();
-    let geometry = CompareMetric::Geometry(Metric::Svcca);
-    let (svcca, svcca_matrix) = match with_weights.len() {
-        0 | 1 => (None, None),
-        _ => {
-            let (c, d) = stored_comparison_among(
-                notebook,
-                name,
-                &with_weights,
-                geometry,
-                &options.reduction,
-            )?;
-            (Some(c), Some(d))
-        }
-    };
-    let topology = match with_weights.len() {
-        0 | 1 => None,
-        _ => Some(
-            stored_comparison_among(
-                notebook,
-                name,
-                &with_weights,
+    let (svcca, svcca_matrix, topology) = if with_weights.len() < 2 {
+        (None, None, None)
+    } else {
+        let mut both = stored_comparisons_among(
+            notebook,
+            name,
+            &with_weights,
+            &[
+                CompareMetric::Geometry(Metric::Svcca),
                 CompareMetric::Topology,
-                &options.reduction,
-            )?
-            .0,
-        ),
+            ],
+            &options.reduction,
+        )?
+        .into_iter();
+        let (geometry, d) = both.next().expect("two asked");
+        let (topology, _) = both.next().expect("two asked");
+        let drawn = |c: Comparison| (c.map.len() >= 2).then_some(c);
+        (drawn(geometry), Some(d), drawn(topology))
     };
 
     let analysed: Vec<&NetworkRow> = included
@@ -600,6 +592,8 @@ fn chosen_networks(
     points: &BTreeMap<i64, Vec<StoredFixedPoint>>,
     asked: &[i64],
 ) -> Result<Vec<ChosenNetwork>, LabError> {
+    // A network picked here whose weights cannot be read (a notebook made by hand) is
+    // skipped; one asked for is an error.
     let mut picks: Vec<(i64, String)> = Vec::new();
     if asked.is_empty() {
         for (group, members) in by_group(analysed) {
@@ -620,7 +614,14 @@ fn chosen_networks(
     }
     let mut chosen = Vec::new();
     for (id, why) in picks {
-        let (row, experiment, params) = trained_network(notebook, id)?;
+        let (row, experiment, params) = match trained_network(notebook, id) {
+            Ok(loaded) => loaded,
+            Err(e) if asked.is_empty() => {
+                tracing::warn!(network = id, error = %e, "not drawn in state space");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let stored = match points.get(&id) {
             Some(p) => p.clone(),
             None => notebook.fixed_points(id)?,

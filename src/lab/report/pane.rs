@@ -128,7 +128,7 @@ pub fn save_pane_figure(
         path: dir.to_path_buf(),
         source,
     })?;
-    Ok(save_figure(&figure, dir, &what.name())?.0)
+    Ok(save_figure(&figure, dir, &what.name())?.svg_path)
 }
 
 fn curves(notebook: &Notebook, networks: &[i64]) -> Result<Figure, LabError> {

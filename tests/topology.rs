@@ -1,10 +1,12 @@
 //! Scaffolds of systems whose topology is known by construction.
 
+use faer::c64;
 use ndarray::{array, Array1, Array2};
 use rnnlab::analysis::topology::{
     flipflop_scaffold, ideal_descriptor, integration_scaffold, multiset_distance, sine_scaffold,
+    IntegrationTask,
 };
-use rnnlab::analysis::{find_fixed_points, FixedPointOptions, InputPoints, Topology};
+use rnnlab::analysis::{find_fixed_points, FixedPoint, FixedPointOptions, InputPoints, Topology};
 use rnnlab::net::{Activation, Arch, CellMap, NetSpec, Params};
 
 /// A vanilla network from its kernels (h' = f(x·W_x + h·W_h + b), y = h·W_out + b_out).
@@ -211,9 +213,21 @@ fn a_linear_integrator_is_a_line_attractor_aligned_with_its_cued_input() {
             pseudo: 0,
         })
         .collect();
-    let s = integration_scaffold(&map, &inputs, 30);
+    let task = IntegrationTask {
+        steps: 30,
+        target_span: 1.0,
+    };
+    let s = integration_scaffold(&map, &inputs, task);
     let cued = &s.contexts[0];
-    assert!(cued.fixed_points >= 5, "a line of points");
+    let line = cued.line.as_ref().expect("a line");
+    assert!(
+        line.points >= 5 && line.fixed == line.points,
+        "a line of fixed points"
+    );
+    assert!((line.extent - 1.0).abs() < 1e-9, "{line:?}");
+    assert!((line.straightness - 1.0).abs() < 1e-9, "{line:?}");
+    assert!(cued.line_attractor);
+    assert_eq!(cued.tau_trials, Some(1e6), "λ = 1: no decay at all");
     assert!((cued.top_modulus.unwrap() - 1.0).abs() < 1e-12);
     assert!((cued.cued_alignment.unwrap() - 1.0).abs() < 1e-12);
     assert!(cued.ignored_alignment.unwrap() < 1e-12);
@@ -223,5 +237,98 @@ fn a_linear_integrator_is_a_line_attractor_aligned_with_its_cued_input() {
     assert!(cued.distance_to_ideal() < 1e-12);
     // In context 1 the integrating mode is the ignored stream's: not the ideal.
     assert!(s.contexts[1].cued_alignment.unwrap() < 1e-12);
+    assert!(!s.contexts[1].line_attractor);
+    assert!(!s.ideal);
+}
+
+/// A two-unit tanh network: unit 1 integrates stream `integrated` with |λ| = `lambda`, unit 2
+/// forgets the other stream at λ = ½; the readout is 10 · unit 1. Its points in each context: a
+/// line of slow points along unit 1 around the fixed point at the origin (|h₁| ≤ 0.15).
+fn leaky_integrator(lambda: f64, integrated: usize) -> (CellMap, Vec<InputPoints>) {
+    let mut w_x = Array2::zeros((4, 2));
+    w_x[[integrated, 0]] = 1.0;
+    w_x[[1 - integrated, 1]] = 1.0;
+    let map = vanilla(
+        Activation::Tanh,
+        &w_x,
+        &array![[lambda, 0.0], [0.0, 0.5]],
+        &Array1::zeros(2),
+        &array![[10.0], [0.0]],
+    );
+    let inputs = (0..2)
+        .map(|context| {
+            let mut x = Array1::zeros(4);
+            x[2 + context] = 1.0;
+            let points = (-3..=3)
+                .map(|k| {
+                    let h1 = 0.05 * k as f64;
+                    let q = 0.5 * (h1 - (lambda * h1).tanh()).powi(2);
+                    FixedPoint {
+                        input: x.clone(),
+                        state: array![h1, 0.0],
+                        q,
+                        converged: q < 1e-12,
+                        eigenvalues: vec![c64::new(lambda, 0.0), c64::new(0.5, 0.0)],
+                        unstable: usize::from(lambda > 1.0),
+                    }
+                })
+                .collect();
+            InputPoints {
+                input: x,
+                points,
+                pseudo: 0,
+            }
+        })
+        .collect();
+    (map, inputs)
+}
+
+/// The integration task's trial and a target range the line covers (readout extent 3).
+const TASK: IntegrationTask = IntegrationTask {
+    steps: 30,
+    target_span: 2.0,
+};
+
+#[test]
+fn a_slightly_leaky_integrator_with_a_line_of_slow_points_is_a_line_attractor() {
+    // |λ| = 1 − 1/(4T): an input keeps e^(−1/4) of itself over a trial, τ ≈ 4 T.
+    let (map, inputs) = leaky_integrator(1.0 - 1.0 / 120.0, 0);
+    let s = integration_scaffold(&map, &inputs, TASK);
+    let c = &s.contexts[0];
+    let line = c.line.as_ref().unwrap();
+    assert_eq!(
+        (line.points, line.fixed),
+        (7, 1),
+        "one fixed point, six slow ones"
+    );
+    assert!((line.extent - 3.0).abs() < 1e-9 && (line.coverage - 1.5).abs() < 1e-9);
+    let tau = c.tau_trials.unwrap();
+    assert!((3.9..4.1).contains(&tau), "τ/T {tau}");
+    assert!((c.selectivity.unwrap() - 1.0).abs() < 1e-12);
+    assert!(c.line_attractor && c.distance_to_ideal() == 0.0);
+    // In context 1 it integrates the ignored stream (stream 0): not a line attractor for it.
+    assert!(!s.contexts[1].line_attractor);
+}
+
+#[test]
+fn a_fast_decaying_mode_is_not_a_line_attractor() {
+    let (map, inputs) = leaky_integrator(0.5, 0);
+    let c = &integration_scaffold(&map, &inputs, TASK).contexts[0];
+    let tau = c.tau_trials.unwrap();
+    assert!(tau < 0.05, "τ/T {tau}: |λ| = ½ forgets within a few steps");
+    assert!(!c.line_attractor);
+    assert!(c.distance_to_ideal() > 0.9);
+}
+
+#[test]
+fn integrating_the_wrong_stream_fails_selectivity() {
+    // Unit 1 integrates stream 1 in both contexts: right in context 1, wrong in context 0.
+    let (map, inputs) = leaky_integrator(1.0 - 1.0 / 120.0, 1);
+    let s = integration_scaffold(&map, &inputs, TASK);
+    let (wrong, right) = (&s.contexts[0], &s.contexts[1]);
+    assert!(wrong.tau_trials.unwrap() > 1.0, "it does integrate");
+    assert!(wrong.selectivity.unwrap() < 0.05, "{:?}", wrong.selectivity);
+    assert!(!wrong.line_attractor);
+    assert!(right.line_attractor);
     assert!(!s.ideal);
 }

@@ -16,6 +16,7 @@ pub mod limits;
 pub mod network_file;
 pub mod notebook;
 mod pool;
+pub mod population;
 pub mod report;
 pub mod settings;
 pub mod slurm;

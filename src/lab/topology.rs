@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::analyse::analysis_record;
 use super::error::LabError;
 use super::notebook::trained_network;
+use super::population::{exclusion, final_networks, Exclusion};
 use super::stats::Stats;
 use crate::analysis::{Topology, TOPOLOGY_VERSION};
 use crate::store::Notebook;
@@ -111,6 +112,9 @@ pub struct ExperimentTopology {
     /// Topology distances between networks of different architectures: close to the same-arch
     /// figure when the scaffold is universal (the paper's finding).
     pub distance_other_arch: Stats,
+    /// The rule that left networks out (a network that did not learn the task says nothing of
+    /// its cell's scaffold), and those it left out.
+    pub exclusion: Exclusion,
 }
 
 /// The per-group view of an experiment's stored scaffolds and distance matrix.
@@ -119,10 +123,12 @@ pub fn experiment_topology(
     name: &str,
 ) -> Result<ExperimentTopology, LabError> {
     let experiment = notebook.experiment(name)?;
+    let (included, exclusion) = exclusion(&final_networks(notebook, name)?, None);
+    let included: std::collections::HashSet<i64> = included.iter().map(|n| n.id).collect();
     let rows: Vec<_> = notebook
         .topologies(experiment.id)?
         .into_iter()
-        .filter(|t| t.version == TOPOLOGY_VERSION)
+        .filter(|t| t.version == TOPOLOGY_VERSION && included.contains(&t.network_id))
         .collect();
     let group_of: BTreeMap<i64, (String, String)> = rows
         .iter()
@@ -179,6 +185,7 @@ pub fn experiment_topology(
             .collect(),
         distance_same_arch: Stats::of(same_arch),
         distance_other_arch: Stats::of(other_arch),
+        exclusion,
     })
 }
 
@@ -279,14 +286,31 @@ impl fmt::Display for NetworkTopology {
                         .take(6)
                         .map(|r| format!("{r:.2}"))
                         .collect();
+                    let line = c.line.as_ref().map_or("no point".into(), |l| {
+                        format!(
+                            "a line of {} points ({} fixed), readout extent {:.3} ({:.0} % of \
+                             the targets' range), straightness {:.3}, {:.1} points per unit",
+                            l.points,
+                            l.fixed,
+                            l.extent,
+                            100.0 * l.coverage,
+                            l.straightness,
+                            l.density
+                        )
+                    });
                     writeln!(
                         f,
-                        "context {}: {} points, top |λ| {}, alignment cued {} ignored {} \
-                         (selectivity {}), {} modes for 90 % of the response (by modes kept: \
-                         {} …)",
+                        "context {}: {} — {line}\n  top |λ| {}, τ {} trials, alignment cued {} \
+                         ignored {}, selectivity {}, {} modes for 90 % of the response (by modes \
+                         kept: {} …)",
                         c.context,
-                        c.fixed_points,
+                        if c.line_attractor {
+                            "a line attractor"
+                        } else {
+                            "not a line attractor"
+                        },
                         opt(c.top_modulus, 4),
+                        opt(c.tau_trials.map(|t| t.min(999.0)), 2),
                         opt(c.cued_alignment, 3),
                         opt(c.ignored_alignment, 3),
                         opt(c.selectivity, 3),
@@ -335,6 +359,20 @@ impl fmt::Display for ExperimentTopology {
             self.distance_same_arch.count,
             self.distance_other_arch.mean,
             self.distance_other_arch.count
-        )
+        )?;
+        let e = &self.exclusion;
+        if !e.excluded.is_empty() {
+            writeln!(
+                f,
+                "{} of {} networks left out ({}):",
+                e.excluded.len(),
+                e.total,
+                e.rule
+            )?;
+            for x in &e.excluded {
+                writeln!(f, "  #{} {}: {}", x.network, x.group, x.reason)?;
+            }
+        }
+        Ok(())
     }
 }

@@ -14,8 +14,8 @@ use crate::lab::compare::{
 };
 use crate::lab::error::LabError;
 use crate::lab::notebook::trained_network;
+use crate::lab::population::{exclusion, final_networks, group_of, Exclusion};
 use crate::store::{NetState, NetworkRow, Notebook, StoredFixedPoint};
-use crate::train::TrainConfig;
 
 /// What a report covers and how.
 #[derive(Clone, Debug)]
@@ -63,30 +63,6 @@ impl Quartiles {
             q3: at(0.75),
         })
     }
-}
-
-/// A network left out of the report's statistics, and why.
-#[derive(Clone, Debug, Serialize)]
-pub struct Excluded {
-    /// Network id.
-    pub network: i64,
-    /// `arch/activation`.
-    pub group: String,
-    /// Which rule left it out.
-    pub reason: String,
-}
-
-/// Which networks the statistics cover.
-#[derive(Clone, Debug, Serialize)]
-pub struct Exclusion {
-    /// The rule, in words.
-    pub rule: String,
-    /// Final networks of the experiment (any state).
-    pub total: usize,
-    /// Networks the statistics cover.
-    pub included: usize,
-    /// The others.
-    pub excluded: Vec<Excluded>,
 }
 
 /// Training of one architecture × activation.
@@ -273,11 +249,6 @@ pub struct ReportNumbers {
     pub svcca_matrix: Option<Array2<f64>>,
 }
 
-/// `arch/activation`.
-pub fn group_of(n: &NetworkRow) -> String {
-    format!("{}/{}", n.arch, n.activation)
-}
-
 /// How many of the largest |λ| a spectrum keeps.
 const SPECTRUM_MODES: usize = 20;
 /// Probe trials drawn as trajectories.
@@ -347,76 +318,6 @@ pub fn gather(notebook: &Notebook, options: &ReportOptions) -> Result<ReportNumb
         claims,
         svcca_matrix,
     })
-}
-
-/// Every final network of the experiment (the search's trials are not the population).
-pub(super) fn final_networks(
-    notebook: &Notebook,
-    experiment: &str,
-) -> Result<Vec<NetworkRow>, LabError> {
-    let mut rows = Vec::new();
-    let query = crate::store::ListQuery {
-        experiment: Some(experiment.to_string()),
-        filter: Some("role = final".into()),
-        ..Default::default()
-    };
-    crate::lab::notebook::for_each_network(notebook, &query, |r| {
-        rows.push(r.clone());
-        Ok(())
-    })?;
-    Ok(rows)
-}
-
-/// The networks the statistics cover: trained to the end (not planned, running, diverged or
-/// failed) and with a held-out loss at most `max_loss`, or at most 10 × the target loss
-/// their training stopped at.
-pub(super) fn exclusion(all: &[NetworkRow], max_loss: Option<f64>) -> (Vec<NetworkRow>, Exclusion) {
-    let rule = match max_loss {
-        Some(m) => format!(
-            "a network is left out if it diverged or failed, is not trained yet, or its \
-             held-out loss is above {m:e} (--max-loss)"
-        ),
-        None => "a network is left out if it diverged or failed, is not trained yet, or its \
-                 held-out loss is above 10 × the target loss its training aimed at"
-            .to_string(),
-    };
-    let mut included = Vec::new();
-    let mut excluded = Vec::new();
-    for n in all {
-        let limit = max_loss.or_else(|| {
-            serde_json::from_str::<TrainConfig>(&n.config)
-                .ok()
-                .and_then(|c| c.target_loss)
-                .map(|t| 10.0 * t)
-        });
-        let reason = match n.state {
-            NetState::Diverged | NetState::Failed => Some(n.state.name().to_string()),
-            NetState::Trained | NetState::Analysed => match (n.final_loss, limit) {
-                (Some(l), Some(m)) if l.is_nan() || l > m => {
-                    Some(format!("held-out loss {l:.2e} above {m:.0e}"))
-                }
-                _ => None,
-            },
-            NetState::Planned | NetState::Training => {
-                Some(format!("{}, not trained yet", n.state.name()))
-            }
-        };
-        match reason {
-            None => included.push(n.clone()),
-            Some(reason) => excluded.push(Excluded {
-                network: n.id,
-                group: group_of(n),
-                reason,
-            }),
-        }
-    }
-    let exclusion = Exclusion {
-        rule,
-        total: all.len(),
-        included: included.len(),
-        excluded,
-    };
-    (included, exclusion)
 }
 
 pub(super) fn training_groups(

@@ -10,11 +10,12 @@ use super::figures::{
     arch_colour, group_legend, map_panel, oblique, stability_colour, stability_legend,
     stability_shape, task_figure, training_curves, unit_circle,
 };
-use super::numbers::{descriptors, exclusion, final_networks, task_check, training_groups};
+use super::numbers::{descriptors, task_check, training_groups};
 use super::save_figure;
 use crate::analysis::similarity::PrincipalAxes;
 use crate::lab::compare::{stored_comparison, CompareMetric};
 use crate::lab::error::LabError;
+use crate::lab::population::{exclusion, final_networks};
 use crate::store::Notebook;
 
 /// What a pane's figure shows.

@@ -1,0 +1,104 @@
+//! Which of an experiment's networks population statistics cover, and why the others are
+//! left out: one rule for the report and `rnnlab topology --experiment`.
+
+use serde::Serialize;
+
+use super::error::LabError;
+use crate::store::{NetState, NetworkRow, Notebook};
+use crate::train::TrainConfig;
+
+/// A network left out of population statistics, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct Excluded {
+    /// Network id.
+    pub network: i64,
+    /// `arch/activation`.
+    pub group: String,
+    /// Which rule left it out.
+    pub reason: String,
+}
+
+/// Which networks the statistics cover.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exclusion {
+    /// The rule, in words.
+    pub rule: String,
+    /// Final networks of the experiment (any state).
+    pub total: usize,
+    /// Networks the statistics cover.
+    pub included: usize,
+    /// The others.
+    pub excluded: Vec<Excluded>,
+}
+
+/// `arch/activation`.
+pub fn group_of(n: &NetworkRow) -> String {
+    format!("{}/{}", n.arch, n.activation)
+}
+
+/// Every final network of the experiment (the search's trials are not the population).
+pub fn final_networks(notebook: &Notebook, experiment: &str) -> Result<Vec<NetworkRow>, LabError> {
+    let mut rows = Vec::new();
+    let query = crate::store::ListQuery {
+        experiment: Some(experiment.to_string()),
+        filter: Some("role = final".into()),
+        ..Default::default()
+    };
+    crate::lab::notebook::for_each_network(notebook, &query, |r| {
+        rows.push(r.clone());
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// The networks the statistics cover: trained to the end (not planned, running, diverged or
+/// failed) and with a held-out loss at most `max_loss`, or at most 10 × the target loss
+/// their training stopped at.
+pub fn exclusion(all: &[NetworkRow], max_loss: Option<f64>) -> (Vec<NetworkRow>, Exclusion) {
+    let rule = match max_loss {
+        Some(m) => format!(
+            "a network is left out if it diverged or failed, is not trained yet, or its \
+             held-out loss is above {m:e} (--max-loss)"
+        ),
+        None => "a network is left out if it diverged or failed, is not trained yet, or its \
+                 held-out loss is above 10 × the target loss its training aimed at"
+            .to_string(),
+    };
+    let mut included = Vec::new();
+    let mut excluded = Vec::new();
+    for n in all {
+        let limit = max_loss.or_else(|| {
+            serde_json::from_str::<TrainConfig>(&n.config)
+                .ok()
+                .and_then(|c| c.target_loss)
+                .map(|t| 10.0 * t)
+        });
+        let reason = match n.state {
+            NetState::Diverged | NetState::Failed => Some(n.state.name().to_string()),
+            NetState::Trained | NetState::Analysed => match (n.final_loss, limit) {
+                (Some(l), Some(m)) if l.is_nan() || l > m => {
+                    Some(format!("held-out loss {l:.2e} above {m:.0e}"))
+                }
+                _ => None,
+            },
+            NetState::Planned | NetState::Training => {
+                Some(format!("{}, not trained yet", n.state.name()))
+            }
+        };
+        match reason {
+            None => included.push(n.clone()),
+            Some(reason) => excluded.push(Excluded {
+                network: n.id,
+                group: group_of(n),
+                reason,
+            }),
+        }
+    }
+    let exclusion = Exclusion {
+        rule,
+        total: all.len(),
+        included: included.len(),
+        excluded,
+    };
+    (included, exclusion)
+}

@@ -81,8 +81,27 @@ fn a_sweep_analyses_every_network_and_the_points_can_be_shown_rerun_and_exported
     assert_eq!(topo["stored"], true);
     let text = rnnlab(&["topology", "--db", s(&db), "--network", "3"]);
     assert!(String::from_utf8(text.stdout).unwrap().contains("0:"));
-    let groups = run_ok(&["topology", "--db", s(&db), "--experiment", "fp", "--json"]);
-    let groups = groups["groups"].as_array().unwrap();
+    // 300 steps leave every network above 10 × its target loss: the rule leaves them out and
+    // says why; a looser limit takes them in.
+    let strict = run_ok(&["topology", "--db", s(&db), "--experiment", "fp", "--json"]);
+    assert_eq!(strict["groups"].as_array().unwrap().len(), 0);
+    let left_out = strict["exclusion"]["excluded"].as_array().unwrap();
+    assert_eq!(left_out.len(), 4);
+    assert!(left_out[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("held-out loss"));
+    let loose = run_ok(&[
+        "topology",
+        "--db",
+        s(&db),
+        "--experiment",
+        "fp",
+        "--max-loss",
+        "1",
+        "--json",
+    ]);
+    let groups = loose["groups"].as_array().unwrap();
     assert_eq!(groups.len(), 2);
     assert!(groups.iter().all(|g| g["networks"] == 2));
     let neither = rnnlab(&["topology", "--db", s(&db)]);

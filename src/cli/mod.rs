@@ -273,3 +273,11 @@ pub fn main() -> ExitCode {
 
 /// What every command returns: its exit code, or the error that ends it with code 2.
 type Outcome = Result<ExitCode, LabError>;
+
+/// A positive, finite number (clap's parser for limits such as `--max-loss`).
+fn positive_number(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("'{s}' is not a positive number")),
+    }
+}

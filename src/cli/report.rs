@@ -25,7 +25,7 @@ pub(super) struct ReportArgs {
     networks: Vec<i64>,
     /// Leave out networks whose held-out loss is above this [default: 10 × the target loss
     /// their training aimed at].
-    #[arg(long, value_parser = positive)]
+    #[arg(long, value_parser = super::positive_number)]
     max_loss: Option<f64>,
     #[command(flatten)]
     reduction: Reduction,
@@ -34,13 +34,6 @@ pub(super) struct ReportArgs {
     threads: Option<usize>,
     #[command(flatten)]
     json: Json,
-}
-
-fn positive(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
-        _ => Err(format!("'{s}' is not a positive number")),
-    }
 }
 
 pub(super) fn exec(args: ReportArgs) -> Outcome {

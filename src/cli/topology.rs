@@ -19,6 +19,10 @@ pub(super) struct TopologyArgs {
     /// Per architecture × activation: share with the ideal scaffold, distance statistics.
     #[arg(long)]
     experiment: Option<String>,
+    /// With --experiment: leave out networks whose held-out loss is above this [default: 10 ×
+    /// the target loss their training aimed at; diverged, failed and untrained ones always].
+    #[arg(long, requires = "experiment", value_parser = super::positive_number)]
+    max_loss: Option<f64>,
     #[command(flatten)]
     json: Json,
 }
@@ -29,7 +33,7 @@ pub(super) fn exec(args: TopologyArgs) -> Outcome {
     match (args.network, &args.experiment) {
         (Some(id), _) => print_report(&lab::topology::network_topology(&notebook, id)?, args.json),
         (None, Some(name)) => print_report(
-            &lab::topology::experiment_topology(&notebook, name)?,
+            &lab::topology::experiment_topology(&notebook, name, args.max_loss)?,
             args.json,
         ),
         (None, None) => unreachable!("clap requires one"),

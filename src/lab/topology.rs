@@ -117,13 +117,15 @@ pub struct ExperimentTopology {
     pub exclusion: Exclusion,
 }
 
-/// The per-group view of an experiment's stored scaffolds and distance matrix.
+/// The per-group view of an experiment's stored scaffolds and distance matrix, over the
+/// networks that solved the task (`max_loss`: see [`exclusion`]).
 pub fn experiment_topology(
     notebook: &Notebook,
     name: &str,
+    max_loss: Option<f64>,
 ) -> Result<ExperimentTopology, LabError> {
     let experiment = notebook.experiment(name)?;
-    let (included, exclusion) = exclusion(&final_networks(notebook, name)?, None);
+    let (included, exclusion) = exclusion(&final_networks(notebook, name)?, max_loss);
     let included: std::collections::HashSet<i64> = included.iter().map(|n| n.id).collect();
     let rows: Vec<_> = notebook
         .topologies(experiment.id)?

@@ -323,7 +323,7 @@ pub fn poll(
         snapshot.slurm = crate::lab::slurm::slurm_status(db, Some(experiment), &cluster).ok();
     }
     if let Some(network) = request.topology_of {
-        snapshot.topology_groups = experiment_topology(&notebook, experiment).ok();
+        snapshot.topology_groups = experiment_topology(&notebook, experiment, None).ok();
         snapshot.scaffold = match network {
             Some(id) => stored_topology(&notebook, id)
                 .ok()

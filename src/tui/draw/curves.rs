@@ -27,6 +27,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             " {}: loss by step{shown} · per cell median, quartiles · Space marks ",
             app.experiment_name().unwrap_or("no experiment")
         ),
+        area.width,
         theme,
     );
     let mut series: Vec<Series> = Vec::new();

@@ -54,7 +54,24 @@ fn tab_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
         spans.push(Span::styled(format!(" {} ", pane.title()), style));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(app.db.display().to_string(), theme.dim()));
+    // The notebook's path in what is left of the line, its start cut (the file name matters).
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let room = usize::from(app.size.0).saturating_sub(used);
+    let path = app.db.display().to_string();
+    let shown = if path.chars().count() <= room || room == 0 {
+        path
+    } else {
+        let tail: String = path
+            .chars()
+            .rev()
+            .take(room - 1)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("…{tail}")
+    };
+    spans.push(Span::styled(shown, theme.dim()));
     Line::from(spans)
 }
 
@@ -67,7 +84,10 @@ fn status_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
         ]);
     }
     if let Some(m) = &app.message {
-        return Line::from(Span::styled(format!(" {m}"), theme.accent()));
+        return Line::from(Span::styled(
+            ellipsized(&format!(" {m}"), usize::from(app.size.0)),
+            theme.accent(),
+        ));
     }
     Line::from(Span::styled(
         " ? help · Tab pane · ←→ experiment · / filter · s sort · n launch · q quit",
@@ -87,12 +107,29 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(text).style(Style::default()), area);
 }
 
-/// A bordered pane with a title in the accent style.
-fn titled<'a>(title: impl Into<String>, theme: &Theme) -> Block<'a> {
+/// A bordered pane `width` cells wide with a title in the accent style, cut with an ellipsis
+/// where it would run into the corner.
+fn titled<'a>(title: impl Into<String>, width: u16, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border())
-        .title(Span::styled(title.into(), theme.accent()))
+        .title(Span::styled(
+            ellipsized(&title.into(), usize::from(width.saturating_sub(2))),
+            theme.accent(),
+        ))
+}
+
+/// `text` in at most `width` characters: cut with an ellipsis when longer.
+pub fn ellipsized(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut cut: String = text.chars().take(width - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// Seconds as a short duration: 42 s, 3.5 min, 2.1 h.

@@ -91,7 +91,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         })
         .collect();
-    let mut block = titled(title, theme);
+    let mut block = titled(title, table_area.width, theme);
     if let Some(e) = &s.filter_error {
         block = block.title_bottom(Span::styled(
             format!(" filter: {e} "),
@@ -128,7 +128,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_details(frame: &mut Frame, area: Rect, network: Option<&NetworkRow>, theme: &Theme) {
-    let block = titled(" Details ", theme);
+    let block = titled(" Details ", area.width, theme);
     let Some(n) = network else {
         frame.render_widget(Paragraph::new("no network selected").block(block), area);
         return;

@@ -26,11 +26,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Overlay::Help => {
             // A help text in `width` cells (cut with an ellipsis), or as it is with width 0.
             let entry = |b: &crate::tui::keymap::Binding, width: usize| {
-                let help = if width > 0 && b.help.chars().count() > width {
-                    let cut: String = b.help.chars().take(width - 1).collect();
-                    format!("{cut}…")
+                let help = if width > 0 {
+                    format!("{:<width$}", super::ellipsized(b.help, width))
                 } else {
-                    format!("{:<width$}", b.help)
+                    b.help.to_string()
                 };
                 vec![
                     Span::styled(format!("{:>7}  ", b.keys), theme.accent()),

@@ -71,6 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             } else {
                 " Fixed points per network (mean), by unstable modes "
             },
+            top.width,
             theme,
         )),
         top,
@@ -124,7 +125,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines).block(titled(network, theme)), list);
+    frame.render_widget(
+        Paragraph::new(lines).block(titled(network, list.width, theme)),
+        list,
+    );
     let eigenvalues: Vec<(f64, f64)> = s
         .points
         .get(app.point_cursor)
@@ -134,7 +138,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .iter()
         .fold(1.2f64, |r, (x, y)| r.max(x.abs() * 1.1).max(y.abs() * 1.1));
     let canvas = Canvas::default()
-        .block(titled(" eigenvalues, unit circle ", theme))
+        .block(titled(" eigenvalues, unit circle ", plane.width, theme))
         .marker(Marker::Braille)
         .x_bounds([-reach, reach])
         .y_bounds([-reach, reach])

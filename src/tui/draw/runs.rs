@@ -77,7 +77,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length((workers as u16 + 3).clamp(4, 10)),
     ])
     .areas(area);
-    let block = titled(" Experiments ", theme);
+    let block = titled(" Experiments ", top.width, theme);
     let inner = block.inner(top);
     frame.render_widget(block, top);
     let mut lines = Vec::new();
@@ -186,6 +186,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         } else {
             " Workers "
         },
+        bottom.width,
         theme,
     ));
     frame.render_widget(table, bottom);

@@ -59,6 +59,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             )
             .block(titled(
                 format!(" Similarity: {} ", app.metric.name()),
+                area.width,
                 theme,
             )),
             area,
@@ -118,10 +119,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lo,
         hi
     );
-    frame.render_widget(Paragraph::new(lines).block(titled(title, theme)), left);
+    frame.render_widget(
+        Paragraph::new(lines).block(titled(title, left.width, theme)),
+        left,
+    );
 
     // MDS map as a grid of letters.
-    let inner = titled(String::new(), theme).inner(right);
+    let inner = titled(String::new(), right.width, theme).inner(right);
     let (w, h) = (
         inner.width as usize,
         inner.height.saturating_sub(1) as usize,
@@ -203,6 +207,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 " MDS map · stress {:.2} · c colours · m metric ",
                 comparison.stress
             ),
+            right.width,
             theme,
         )),
         right,
@@ -253,6 +258,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         )
         .block(titled(
             " Separability of the labels: geometry should split cells, topology should not ",
+            bottom.width,
             theme,
         )),
         bottom,

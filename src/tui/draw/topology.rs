@@ -71,7 +71,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .style(theme.dim()),
         )
         .block(
-            titled(" Scaffolds by cell ", theme).title_bottom(Span::styled(footer, theme.dim())),
+            titled(" Scaffolds by cell ", top.width, theme)
+                .title_bottom(Span::styled(footer, theme.dim())),
         ),
         top,
     );
@@ -87,6 +88,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(
         Paragraph::new(lines).block(titled(
             " Scaffold of the selected network (j/k scroll) ",
+            bottom.width,
             theme,
         )),
         bottom,

@@ -27,6 +27,20 @@ fn population(dir: &Path) -> PathBuf {
     db
 }
 
+/// `rnnlab report --json` with a loss limit.
+fn report_with_limit(db: &Path, out: &Path, max_loss: &str) -> serde_json::Value {
+    run_ok(&[
+        "report",
+        "--db",
+        s(db),
+        "--out",
+        s(out),
+        "--max-loss",
+        max_loss,
+        "--json",
+    ])
+}
+
 /// Width and height of a PNG file.
 fn png_size(path: &Path) -> (u32, u32) {
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
@@ -50,16 +64,7 @@ fn a_report_writes_every_figure_and_the_numbers_the_other_commands_print() {
     let db = population(dir.path());
     let out = dir.path().join("rep-report");
     // A loss limit no network reaches: nothing is left out, so the geometry equals `compare`'s.
-    let report = run_ok(&[
-        "report",
-        "--db",
-        s(&db),
-        "--out",
-        s(&out),
-        "--max-loss",
-        "1e9",
-        "--json",
-    ]);
+    let report = report_with_limit(&db, &out, "1e9");
     let numbers = &report["numbers"];
     assert_eq!(numbers["exclusion"]["included"], 6);
     assert!(numbers["exclusion"]["rule"]
@@ -164,16 +169,7 @@ fn a_report_writes_every_figure_and_the_numbers_the_other_commands_print() {
     assert_eq!(numbers["claims"].as_array().unwrap().len(), 3);
 
     // A loss limit every network misses leaves them all out, and says why.
-    let strict = run_ok(&[
-        "report",
-        "--db",
-        s(&db),
-        "--out",
-        s(&out),
-        "--max-loss",
-        "1e-12",
-        "--json",
-    ]);
+    let strict = report_with_limit(&db, &out, "1e-12");
     let excluded = strict["numbers"]["exclusion"]["excluded"]
         .as_array()
         .unwrap();

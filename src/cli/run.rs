@@ -68,6 +68,19 @@ pub(super) fn exec(args: RunArgs) -> Outcome {
         lab::sweep::run_sweep(&experiment, db, jobs, stop, &Lines::default())?
     };
     print_report(&summary, args.json);
+    if !args.json.json && !summary.stopped {
+        // The next steps, on stderr so stdout stays the report.
+        let db_flag = if db == Path::new("rnnlab.db") {
+            String::new()
+        } else {
+            format!(" --db {}", db.display())
+        };
+        eprintln!(
+            "next: `rnnlab{db_flag}` opens the notebook; `rnnlab report{db_flag} --experiment {}` \
+             writes its figures and the study's checks",
+            summary.experiment
+        );
+    }
     Ok(failed_if(
         summary.stopped || summary.diverged + summary.failed > 0,
     ))

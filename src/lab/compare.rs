@@ -226,6 +226,22 @@ pub struct Scores {
     pub knn_activation: Option<f64>,
 }
 
+impl Scores {
+    /// Its row as tables show it: metric, networks, then the four scores to three decimals
+    /// ("—" where undefined).
+    pub fn cells(&self) -> Vec<String> {
+        let opt = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.3}"));
+        vec![
+            self.metric.to_string(),
+            self.networks.to_string(),
+            opt(self.silhouette_arch),
+            opt(self.knn_arch),
+            opt(self.silhouette_activation),
+            opt(self.knn_activation),
+        ]
+    }
+}
+
 /// One network on the MDS map.
 #[derive(Clone, Debug, Serialize)]
 pub struct MapPoint {

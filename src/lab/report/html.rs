@@ -35,10 +35,6 @@ fn q(v: Option<Quartiles>, precision: usize) -> String {
     })
 }
 
-fn opt(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{v:.3}"))
-}
-
 fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
     out.push_str("<table><tr>");
     for h in head {
@@ -140,20 +136,7 @@ pub fn page(n: &ReportNumbers, figures: &[(&Named, Drawn)], generated_by: &str) 
              under each distance (geometry on {}).</p>",
             esc(&c.reduction)
         );
-        let rows: Vec<Vec<String>> = c
-            .scores
-            .iter()
-            .map(|s| {
-                vec![
-                    s.metric.to_string(),
-                    s.networks.to_string(),
-                    opt(s.silhouette_arch),
-                    opt(s.knn_arch),
-                    opt(s.silhouette_activation),
-                    opt(s.knn_activation),
-                ]
-            })
-            .collect();
+        let rows: Vec<Vec<String>> = c.scores.iter().map(|s| s.cells()).collect();
         table(
             &mut out,
             &[

@@ -213,19 +213,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         right,
     );
 
-    let opt = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.3}"));
     let rows: Vec<Row> = comparison
         .scores
         .iter()
         .map(|s| {
-            let row = Row::new(vec![
-                s.metric.to_string(),
-                s.networks.to_string(),
-                opt(s.silhouette_arch),
-                opt(s.knn_arch),
-                opt(s.silhouette_activation),
-                opt(s.knn_activation),
-            ]);
+            let row = Row::new(s.cells());
             if s.metric == comparison.metric {
                 row.style(theme.accent())
             } else {

@@ -380,3 +380,44 @@ fn geometry_matrices_grow_incrementally_and_match_a_full_recomputation() {
     let bad = rnnlab(&["compare", "--db", s(&db), "--variance", "1.5"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn a_runner_leaves_the_similarity_to_the_runner_computing_it() {
+    use rnnlab::analysis::similarity::ReductionOptions;
+    use rnnlab::lab::compare::settings_key;
+    use rnnlab::lab::experiment::Experiment;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nb.db");
+    let exp = experiment(dir.path(), "\n[analysis]\nstarts = 32\n");
+    let parsed = Experiment::load(&exp).unwrap();
+    let nb = Notebook::open(&db).unwrap();
+    let id = parsed.ensure_in(&nb).unwrap();
+    let key = settings_key(&ReductionOptions::default());
+    // Another runner, ending at the same time, holds the end-of-sweep update.
+    assert!(nb
+        .claim_similarity_update(id, &key, "peer:1", 3600.0)
+        .unwrap());
+    assert!(!nb
+        .claim_similarity_update(id, &key, "peer:2", 3600.0)
+        .unwrap());
+    let first = run_ok(&["run", s(&exp), "--db", s(&db), "--json"]);
+    assert_eq!(first["trained"], 4);
+    assert_eq!(
+        first["compared_pairs"], 0,
+        "left to the runner computing it"
+    );
+    assert_eq!(first["compared_elsewhere"], true);
+    // Released (done, or its holder gone stale): the next run computes every pair, once.
+    nb.release_similarity_update(id, &key, "peer:1").unwrap();
+    let next = run_ok(&["run", s(&exp), "--db", s(&db), "--json"]);
+    assert_eq!(next["compared_pairs"], 6);
+    assert_eq!(next["compared_elsewhere"], false);
+    // A claim past its staleness is taken over.
+    assert!(nb
+        .claim_similarity_update(id, &key, "peer:3", 3600.0)
+        .unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert!(nb
+        .claim_similarity_update(id, &key, "peer:4", 0.01)
+        .unwrap());
+}

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::analyse::{analyse_network, store_record, SearchSettings};
-use super::compare::update_similarity_until;
+use super::compare::{settings_key, update_similarity_until};
 use super::error::LabError;
 use super::experiment::Experiment;
 use super::pool::{panic_message, run_workers};
@@ -44,6 +44,9 @@ pub struct RunSummary {
     pub analysed: usize,
     /// Geometry distance pairs computed at the end (SVCCA, angular CCA, Procrustes).
     pub compared_pairs: usize,
+    /// The end-of-sweep similarity update was left to another runner (one still training, or
+    /// the one computing it now).
+    pub compared_elsewhere: bool,
     /// Networks this process found diverged.
     pub diverged: usize,
     /// Networks that failed (panicked) here.
@@ -71,6 +74,9 @@ impl std::fmt::Display for RunSummary {
                 ", stopped ({} in flight planned again)",
                 self.interrupted
             )?;
+        }
+        if self.compared_elsewhere {
+            write!(f, "; similarity left to another runner")?;
         }
         writeln!(f, " in {:.1} s", self.seconds)
     }
@@ -112,9 +118,14 @@ pub fn run_sweep(
     )
 }
 
+/// Seconds after which a similarity claim whose holder never released it (it died) is taken
+/// over: longer than any update takes (3,000 networks: well under a minute of pairs).
+const CLAIM_STALE: f64 = 3600.0;
+
 /// Plans `networks` of `experiment` into the notebook at `db` and trains and analyses what is
 /// planned, as [`run_sweep`]; with `compare`, brings the geometry matrices up to date at the
-/// end. A Slurm array task runs this on its share, in its own result file.
+/// end unless another runner still trains a network of the experiment. A Slurm array task runs
+/// this on its share, in its own result file.
 pub fn run_planned(
     experiment: &Experiment,
     db: &Path,
@@ -164,17 +175,31 @@ pub fn run_planned(
     })?;
     let mut summary = summary.into_inner().expect("threads joined");
     summary.stopped = stop.load(Ordering::SeqCst);
+    // The population is complete: bring its geometry distance matrices up to date, once per
+    // sweep. A runner that ends while another still trains a network leaves it to that one;
+    // of runners that end together (on one host they wait for each other), the one that takes
+    // the notebook's claim computes and the others leave it. `compare`, `report` and `analyze`
+    // compute whatever is still missing.
     if compare && !summary.stopped {
-        // The population is complete: bring its geometry distance matrices up to date.
-        let update = update_similarity_until(
-            &notebook,
-            &experiment.name,
-            &ReductionOptions::default(),
-            jobs,
-            &stop,
-        )?;
-        summary.compared_pairs = update.new_pairs;
-        summary.stopped = update.stopped;
+        let key = settings_key(&ReductionOptions::default());
+        let holder = format!("{}:{}", crate::store::this_host(), std::process::id());
+        let ours = counts(&notebook, &experiment.name)?.1 == 0
+            && notebook.claim_similarity_update(experiment_id, &key, &holder, CLAIM_STALE)?;
+        if ours {
+            let update = update_similarity_until(
+                &notebook,
+                &experiment.name,
+                &ReductionOptions::default(),
+                jobs,
+                &stop,
+            );
+            notebook.release_similarity_update(experiment_id, &key, &holder)?;
+            let update = update?;
+            summary.compared_pairs = update.new_pairs;
+            summary.stopped = update.stopped;
+        } else {
+            summary.compared_elsewhere = true;
+        }
     }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)

@@ -181,4 +181,15 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (job_id, task)
     );
     ",
+    // 8: one runner at a time brings an experiment's similarity matrices up to date at the end
+    // of a sweep; the others leave it to that one.
+    "
+    CREATE TABLE similarity_updates (
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        settings      TEXT NOT NULL,
+        holder        TEXT NOT NULL,   -- who computes (host:pid)
+        started       REAL NOT NULL,
+        PRIMARY KEY (experiment_id, settings)
+    );
+    ",
 ];

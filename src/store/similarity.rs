@@ -3,7 +3,7 @@
 
 use rusqlite::params;
 
-use super::{Notebook, StoreError};
+use super::{now, Notebook, StoreError};
 
 /// One pair's distances: (a, b, [svcca, cca-angular, procrustes]) with a < b.
 pub type SimilarityPair = (i64, i64, [f64; 3]);
@@ -98,6 +98,51 @@ impl Notebook {
                 &[&experiment_id],
             )?,
         ))
+    }
+
+    /// Takes the end-of-sweep similarity update of `experiment_id` under `settings` for
+    /// `holder`: true if no one holds it, or its holder started more than `stale_after`
+    /// seconds ago (it died); false if another runner is computing it now.
+    pub fn claim_similarity_update(
+        &self,
+        experiment_id: i64,
+        settings: &str,
+        holder: &str,
+        stale_after: f64,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        tx.execute(
+            "DELETE FROM similarity_updates
+             WHERE experiment_id = ?1 AND settings = ?2 AND started < ?3",
+            params![experiment_id, settings, now() - stale_after],
+        )
+        .map_err(|e| self.err(e))?;
+        let taken = tx
+            .execute(
+                "INSERT OR IGNORE INTO similarity_updates (experiment_id, settings, holder, started)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![experiment_id, settings, holder, now()],
+            )
+            .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(taken == 1)
+    }
+
+    /// Gives the update back (done, or stopped).
+    pub fn release_similarity_update(
+        &self,
+        experiment_id: i64,
+        settings: &str,
+        holder: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM similarity_updates
+                 WHERE experiment_id = ?1 AND settings = ?2 AND holder = ?3",
+                params![experiment_id, settings, holder],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
     }
 
     /// Stores pairs in one transaction (a pair already there is replaced).

@@ -402,9 +402,15 @@ fn state_space(chosen: &[ChosenNetwork]) -> Named {
             let mut points: Vec<_> = c.points.iter().collect();
             points.sort_by_key(|p| std::cmp::Reverse(p.unstable));
             for p in points {
+                // Slow points as rings: where a line attractor shows.
+                let (shape, radius) = if p.fixed {
+                    (stability_shape(p.unstable), 7)
+                } else {
+                    (Shape::Ring, 5)
+                };
                 series.push(Series {
                     colour: stability_colour(p.unstable),
-                    mark: Mark::Points(stability_shape(p.unstable), 7),
+                    mark: Mark::Points(shape, radius),
                     points: vec![oblique([p.pc[0], p.pc[1], p.pc[2]])],
                 });
             }
@@ -425,15 +431,24 @@ fn state_space(chosen: &[ChosenNetwork]) -> Named {
         .collect();
     Named {
         name: "state-space".into(),
-        caption: "Fixed points of one network per group (the one nearest its group's median \
-                  loss, or those asked for) and six probe trials (grey), on the top three \
-                  principal components of its probe states, seen obliquely. On flip-flop the \
-                  eight attractors sit at the corners of a cube with saddles between them."
+        caption: "Fixed points (filled) and slow points (rings) of one network per group (the \
+                  one nearest its group's median loss, or those asked for) and six probe trials \
+                  (grey), on the top three principal components of its probe states, seen \
+                  obliquely. On flip-flop the eight attractors sit at the corners of a cube \
+                  with saddles between them; on integration the slow points trace a line."
             .into(),
         figure: Figure::Plot(Plot {
             title: "Fixed points in state space".into(),
             columns: 4.min(chosen.len()).max(1),
-            legend: stability_legend(),
+            legend: {
+                let mut legend = stability_legend();
+                legend.push(LegendEntry {
+                    label: "slow point".into(),
+                    colour: Colour::GREY,
+                    shape: Some(Shape::Ring),
+                });
+                legend
+            },
             panels,
         }),
     }

@@ -127,6 +127,8 @@ pub struct ProjectedPoint {
     pub unstable: usize,
     /// Index of its constant input.
     pub input_index: usize,
+    /// A fixed point (else a slow point: q small, not below the fixed-point tolerance).
+    pub fixed: bool,
 }
 
 /// A network drawn in state space.
@@ -140,7 +142,7 @@ pub struct ChosenNetwork {
     pub why: String,
     /// Share of the probe states' variance on PC1-3.
     pub variance_explained: Vec<f64>,
-    /// Its fixed points.
+    /// Its fixed and slow points.
     pub points: Vec<ProjectedPoint>,
     /// A few probe trials' states on PC1-3.
     pub trajectories: Vec<Vec<[f64; 3]>>,
@@ -564,12 +566,14 @@ fn chosen_networks(
             group: group_of(&row),
             why,
             variance_explained,
-            points: fixed
+            // Slow points too: an approximate line attractor is a line of them.
+            points: stored
                 .iter()
                 .map(|p| ProjectedPoint {
                     pc: pc3(&p.state).to_vec(),
                     unstable: p.unstable,
                     input_index: p.input_index,
+                    fixed: p.converged,
                 })
                 .collect(),
             trajectories,

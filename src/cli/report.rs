@@ -10,6 +10,16 @@ use super::{print_report, Json, Outcome};
 use crate::lab::{self, LabError};
 
 #[derive(Args)]
+#[command(after_help = "\
+Writes into the folder: index.html (self-contained: figures inline, font embedded, nothing
+fetched), report.json (every number), and each figure as NAME.svg and NAME.png:
+  training-loss, training-final     loss curves and where training ended, per cell x activation
+  geometry-maps, geometry-heatmap   MDS under SVCCA and topology; SVCCA distances by group
+  fixed-point-counts                fixed points per network by stability
+  state-space, eigenvalues          one network per group: points on PC1-3; Jacobian spectra
+  spectra                           sorted |lambda| per cell, mean and s.e.m.
+  ideal-cube | sine-frequency | integration-modes   the task's own check
+The page's first table is the study's checks, each with the measured number and a verdict.")]
 pub(super) struct ReportArgs {
     #[command(flatten)]
     notebook: super::NotebookPath,

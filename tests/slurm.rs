@@ -152,8 +152,9 @@ fn a_task_stopped_by_its_time_limit_publishes_what_it_finished() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("nb.db");
     let exp = experiment(dir.path(), "limited", 120_000);
-    // One task of all 8 networks (several seconds each), asked to stop 30 s before its
-    // 1-minute limit: some are finished by then, not all.
+    // One task of all 8 networks (several seconds each, more while the other test's tasks
+    // share the two cores), asked to stop 60 s before its 2-minute limit: some are finished
+    // by then, not all. (With a 1-minute limit and 30 s, a loaded machine once finished none.)
     let submitted = run_ok(&[
         "slurm",
         "submit",
@@ -163,13 +164,13 @@ fn a_task_stopped_by_its_time_limit_publishes_what_it_finished() {
         "--per-task",
         "8",
         "--time",
-        "1",
+        "2",
         "--stop-before",
-        "30",
+        "60",
         "--json",
     ]);
     assert_eq!(submitted["tasks"], 1);
-    wait_for_tasks(&db, Duration::from_secs(150));
+    wait_for_tasks(&db, Duration::from_secs(240));
     let merged = run_ok(&["slurm", "collect", "--db", s(&db), "--json"]);
     let trained = merged["trained"].as_u64().unwrap();
     assert!(

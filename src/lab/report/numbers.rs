@@ -15,6 +15,7 @@ use crate::lab::compare::{
 use crate::lab::error::LabError;
 use crate::lab::notebook::trained_network;
 use crate::lab::population::{exclusion, final_networks, group_of, Exclusion};
+pub use crate::lab::stats::Quartiles;
 use crate::store::{NetState, NetworkRow, Notebook, StoredFixedPoint};
 
 /// What a report covers and how.
@@ -30,39 +31,6 @@ pub struct ReportOptions {
     pub reduction: ReductionOptions,
     /// Threads for the similarity update.
     pub threads: usize,
-}
-
-/// The first quartile, median and third quartile of a set of numbers.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Quartiles {
-    /// 25th percentile.
-    pub q1: f64,
-    /// Median.
-    pub median: f64,
-    /// 75th percentile.
-    pub q3: f64,
-}
-
-impl Quartiles {
-    /// Of the finite values of `v` (linear interpolation between order statistics); None if
-    /// there are none.
-    pub fn of(v: impl IntoIterator<Item = f64>) -> Option<Quartiles> {
-        let mut v: Vec<f64> = v.into_iter().filter(|x| x.is_finite()).collect();
-        if v.is_empty() {
-            return None;
-        }
-        v.sort_by(f64::total_cmp);
-        let at = |p: f64| {
-            let r = p * (v.len() - 1) as f64;
-            let (k, f) = (r.floor() as usize, r - r.floor());
-            v[k] + f * (v[(k + 1).min(v.len() - 1)] - v[k])
-        };
-        Some(Quartiles {
-            q1: at(0.25),
-            median: at(0.5),
-            q3: at(0.75),
-        })
-    }
 }
 
 /// Training of one architecture × activation.
@@ -516,6 +484,8 @@ fn chosen_networks(
             .collect();
     }
     let mut chosen = Vec::new();
+    // One probe for all: the chosen networks share their experiment's task.
+    let mut probe: Option<(StateProbe, usize)> = None;
     for (id, why) in picks {
         let (row, experiment, params) = match trained_network(notebook, id) {
             Ok(loaded) => loaded,
@@ -529,7 +499,11 @@ fn chosen_networks(
             Some(p) => p.clone(),
             None => notebook.fixed_points(id)?,
         };
-        let mut probe = StateProbe::new(&experiment.task);
+        let (probe, trials) = probe.get_or_insert_with(|| {
+            let trials = experiment.task.probe_batch().inputs.dim().1;
+            (StateProbe::new(&experiment.task), trials)
+        });
+        let trials = *trials;
         let Some(states) = probe.states(&params, true) else {
             continue;
         };
@@ -543,7 +517,6 @@ fn chosen_networks(
             .take(3)
             .map(|s| s * s / total.max(f64::MIN_POSITIVE))
             .collect();
-        let trials = experiment.task.probe_batch().inputs.dim().1;
         let steps = states.nrows() / trials.max(1);
         let pc3 = |row: &[f64]| {
             let mut p = axes.project(row, 3);
@@ -795,17 +768,6 @@ fn claims(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quartiles_interpolate_like_numpy() {
-        // numpy.percentile([1, 2, 3, 4, 10], [25, 50, 75]) = [2, 3, 4]
-        let q = Quartiles::of([10.0, 1.0, 3.0, 2.0, 4.0]).unwrap();
-        assert_eq!((q.q1, q.median, q.q3), (2.0, 3.0, 4.0));
-        // numpy.percentile([1, 2, 3, 4], [25, 50, 75]) = [1.75, 2.5, 3.25]
-        let q = Quartiles::of([1.0, 2.0, 3.0, 4.0, f64::NAN]).unwrap();
-        assert_eq!((q.q1, q.median, q.q3), (1.75, 2.5, 3.25));
-        assert!(Quartiles::of([]).is_none());
-    }
 
     #[test]
     fn curves_that_stopped_early_hold_their_last_value() {

@@ -1,6 +1,7 @@
 //! The figure of a terminal-notebook pane, saved beside the notebook so a user on SSH can
 //! `scp` it. Everything is read from the notebook: no network is run.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
@@ -16,7 +17,7 @@ use crate::analysis::similarity::PrincipalAxes;
 use crate::lab::compare::{stored_comparison, CompareMetric};
 use crate::lab::error::LabError;
 use crate::lab::population::{exclusion, final_networks};
-use crate::store::Notebook;
+use crate::store::{NetworkRow, Notebook};
 
 /// What a pane's figure shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -86,10 +87,7 @@ pub fn save_pane_figure(
     let nothing = || LabError::Invalid("nothing to draw in this pane yet".into());
     let figure = match what {
         PaneFigure::Training { experiment } => {
-            let all = final_networks(notebook, experiment)?;
-            // A pane shows every trained network, whatever its loss.
-            let (included, _) = exclusion(&all, Some(f64::INFINITY));
-            let ids = included.iter().map(|n| n.id).collect();
+            let (all, ids) = trained(notebook, experiment)?;
             let groups = training_groups(notebook, &all, &ids)?;
             training_curves(experiment, &groups)
                 .ok_or_else(nothing)?
@@ -116,9 +114,7 @@ pub fn save_pane_figure(
         }
         PaneFigure::Scaffolds { experiment } => {
             let row = notebook.experiment(experiment)?;
-            let all = final_networks(notebook, experiment)?;
-            let (included, _) = exclusion(&all, Some(f64::INFINITY));
-            let ids: std::collections::HashSet<i64> = included.iter().map(|n| n.id).collect();
+            let (_, ids) = trained(notebook, experiment)?;
             let d = descriptors(notebook, row.id, |id| ids.contains(&id))?;
             task_figure(&task_check(&row.task, &d))
                 .ok_or_else(nothing)?
@@ -130,6 +126,18 @@ pub fn save_pane_figure(
         source,
     })?;
     Ok(save_figure(&figure, dir, &what.name())?.svg_path)
+}
+
+/// The experiment's final networks and the ids of those trained: a pane shows every trained
+/// network, whatever its loss.
+fn trained(
+    notebook: &Notebook,
+    experiment: &str,
+) -> Result<(Vec<NetworkRow>, HashSet<i64>), LabError> {
+    let all = final_networks(notebook, experiment)?;
+    let (included, _) = exclusion(&all, Some(f64::INFINITY));
+    let ids = included.iter().map(|n| n.id).collect();
+    Ok((all, ids))
 }
 
 fn curves(notebook: &Notebook, networks: &[i64]) -> Result<Figure, LabError> {

@@ -149,7 +149,7 @@ pub(super) fn exec(command: BenchCommand) -> Outcome {
 
 fn train(args: BenchTrainArgs) -> Outcome {
     let archs = if args.arch.is_empty() {
-        Arch::ALL.to_vec()
+        Arch::STUDY.to_vec()
     } else {
         args.arch
     };

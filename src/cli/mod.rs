@@ -12,6 +12,7 @@ mod estimate;
 mod experiments;
 mod export;
 mod fixed_points;
+mod import;
 mod ls;
 mod progress;
 mod report;
@@ -73,6 +74,8 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// A network's computational scaffold, or an experiment's by architecture × activation.
     Topology(topology::TopologyArgs),
+    /// Enter networks trained with PyTorch or Keras (.npz, .safetensors) and analyse them.
+    Import(import::ImportArgs),
     /// Distances between an experiment's networks: table by group, MDS map, separability.
     Compare(compare::CompareArgs),
     /// The study's answer for an experiment: figures (SVG, PNG), numbers (JSON), one HTML page.
@@ -253,6 +256,7 @@ pub fn main() -> ExitCode {
         Some(Command::Analyze(args)) => analyze::exec(args),
         Some(Command::Topology(args)) => topology::exec(args),
         Some(Command::Compare(args)) => compare::exec(args),
+        Some(Command::Import(args)) => import::exec(args),
         Some(Command::Report(args)) => report::exec(args),
         Some(Command::Slurm(command)) => slurm::exec(command),
         Some(Command::Estimate(args)) => estimate::exec(args),

@@ -73,6 +73,7 @@ impl fmt::Display for Estimate {
 
 /// Measures every configuration of `experiment` here and adds up the sweep.
 pub fn estimate(experiment: &Experiment, cores: usize) -> Result<Estimate, LabError> {
+    experiment.trainable()?;
     let grid = &experiment.grid;
     let per_config = experiment.seeds.len() * grid.l2.len();
     let searched = experiment.search.as_ref().map_or(0, |s| s.samples) * grid.l2.len();

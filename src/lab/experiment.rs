@@ -200,9 +200,11 @@ struct ExperimentFile {
     name: String,
     #[serde(default)]
     description: String,
-    seeds: Seeds,
+    seeds: Option<Seeds>,
     task: Task,
-    grid: Grid,
+    grid: Option<Grid>,
+    #[serde(default)]
+    imported: bool,
     #[serde(default)]
     train: TrainSettings,
     #[serde(default)]
@@ -229,6 +231,9 @@ pub struct Experiment {
     pub train: TrainSettings,
     /// The paper's random search, if the file asks for it.
     pub search: Option<Search>,
+    /// True for an experiment of networks trained elsewhere (`imported = true`): no grid, seeds
+    /// or search, and nothing for `rnnlab run` to train.
+    pub imported: bool,
     /// The fixed-point search settings (`[analysis]`). Not part of the experiment's identity:
     /// a file with new settings analyses the networks still to come with them.
     #[serde(skip)]
@@ -296,7 +301,15 @@ impl Experiment {
         file.task
             .validate()
             .map_err(|m| bad(format!("[task] {m}")))?;
-        let g = &file.grid;
+        if file.imported {
+            return Experiment::of_imports(file, name, text).map_err(bad);
+        }
+        let (Some(grid), Some(seeds)) = (file.grid, file.seeds) else {
+            return Err(bad(
+                "an experiment needs `seeds` and a [grid] (or `imported = true`)".into(),
+            ));
+        };
+        let g = &grid;
         for (key, empty) in [
             ("arch", g.arch.is_empty()),
             ("activation", g.activation.is_empty()),
@@ -338,7 +351,7 @@ impl Experiment {
         // Counted before the seeds are listed: a count of 10^8 must not allocate them.
         let per_seed = g.arch.len() * g.activation.len() * g.units.len() * g.l2.len();
         let searched = file.search.as_ref().map_or(0, |s| s.samples);
-        let count = file.seeds.count();
+        let count = seeds.count();
         let total = count
             .saturating_mul(per_seed)
             .saturating_add(searched.saturating_mul(per_seed));
@@ -348,11 +361,11 @@ impl Experiment {
                 super::limits::MAX_NETWORKS
             )));
         }
-        let seeds = file.seeds.values();
-        if seeds.is_empty() {
+        let listed = seeds.values();
+        if listed.is_empty() {
             return Err(bad("seeds must be at least 1 (or a non-empty list)".into()));
         }
-        if let Seeds::List(list) = &file.seeds {
+        if let Seeds::List(list) = &seeds {
             let mut seen = std::collections::HashSet::new();
             if let Some(s) = list.iter().find(|s| !seen.insert(**s)) {
                 return Err(bad(format!("seeds lists {s} twice")));
@@ -362,8 +375,9 @@ impl Experiment {
             name,
             description: file.description,
             task: file.task,
-            grid: file.grid,
-            seeds,
+            grid,
+            seeds: listed,
+            imported: false,
             train: file.train,
             search: file.search,
             analysis,
@@ -384,6 +398,60 @@ impl Experiment {
             }
         }
         Ok(experiment)
+    }
+
+    /// An experiment of networks trained elsewhere (`imported = true`): a task and analysis
+    /// settings, no grid, seeds or search; `rnnlab import` fills it and `rnnlab run` refuses it.
+    fn of_imports(file: ExperimentFile, name: String, text: &str) -> Result<Experiment, String> {
+        if file.grid.is_some() || file.seeds.is_some() || file.search.is_some() {
+            return Err(
+                "imported = true: an experiment of imported networks has no [grid], \
+                        seeds or [search] (`rnnlab import` adds its networks)"
+                    .into(),
+            );
+        }
+        let mut analysis = FixedPointOptions::default();
+        file.analysis.apply(&mut analysis);
+        analysis.validate().map_err(|m| format!("[analysis] {m}"))?;
+        Ok(Experiment {
+            name,
+            description: file.description,
+            task: file.task,
+            grid: Grid {
+                arch: Vec::new(),
+                activation: Vec::new(),
+                units: Vec::new(),
+                l2: Vec::new(),
+            },
+            seeds: Vec::new(),
+            imported: true,
+            train: file.train,
+            search: None,
+            analysis,
+            text: text.to_string(),
+        })
+    }
+
+    /// Refuses an experiment with nothing to train (one of imported networks).
+    pub fn trainable(&self) -> Result<(), LabError> {
+        if self.imported {
+            return Err(LabError::Invalid(format!(
+                "experiment '{}' holds imported networks (imported = true): `rnnlab import` adds \
+                 to it; there is nothing to train",
+                self.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// The text of a new experiment of imported networks on `task` (its default parameters).
+    pub fn imports_text(name: &str, task: &Task) -> String {
+        let task = toml::to_string(task).expect("a task serialises");
+        format!(
+            "# Networks trained elsewhere and entered with `rnnlab import`.\n\
+             name = {}\nimported = true\n\n[task]\n{task}",
+            toml::Value::String(name.into())
+        )
     }
 
     /// The training settings of one configuration: per-network defaults, then the file's keys,

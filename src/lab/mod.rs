@@ -12,6 +12,7 @@ pub mod estimate;
 pub mod experiment;
 pub mod export;
 pub mod fixed_points;
+pub mod import;
 pub mod limits;
 pub mod network_file;
 pub mod notebook;

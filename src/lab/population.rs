@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use super::error::LabError;
 use crate::store::{NetState, NetworkRow, Notebook};
-use crate::train::TrainConfig;
 
 /// A network left out of population statistics, and why.
 #[derive(Clone, Debug, Serialize)]
@@ -68,9 +67,10 @@ pub fn exclusion(all: &[NetworkRow], max_loss: Option<f64>) -> (Vec<NetworkRow>,
     let mut excluded = Vec::new();
     for n in all {
         let limit = max_loss.or_else(|| {
-            serde_json::from_str::<TrainConfig>(&n.config)
+            // Training settings, or an imported network's record: both carry the target.
+            serde_json::from_str::<serde_json::Value>(&n.config)
                 .ok()
-                .and_then(|c| c.target_loss)
+                .and_then(|c| c.get("target_loss")?.as_f64())
                 .map(|t| 10.0 * t)
         });
         let reason = match n.state {

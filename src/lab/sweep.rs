@@ -135,6 +135,7 @@ pub fn run_planned(
     observer: &dyn RunObserver,
     compare: bool,
 ) -> Result<RunSummary, LabError> {
+    experiment.trainable()?;
     let started = Instant::now();
     let notebook = super::notebook::open_sound(db)?;
     let experiment_id = experiment.ensure_in(&notebook)?;

@@ -1,10 +1,11 @@
 //! A network's parameters: one contiguous buffer with named views.
 //!
 //! Layout, all row-major (TensorFlow's `[x; h] → gates` convention):
-//! `kernel` (I+N)×G, `bias` G, `readout_kernel` N×O, `readout_bias` O, where G = blocks·N and the
-//! kernel's column blocks are the gates and candidate named by [`Arch::block_names`]. The first I
-//! rows of the kernel act on the input, the next N on the recurrent h. Gradients use the same
-//! layout, so optimisers see one flat vector.
+//! `kernel` (I+N)×G, `bias` G, `recurrent_bias` (N for [`Arch::GruTorch`], else empty),
+//! `readout_kernel` N×O, `readout_bias` O, where G = blocks·N and the kernel's column blocks are
+//! the gates and candidate named by [`Arch::block_names`]. The first I rows of the kernel act on
+//! the input, the next N on the recurrent h. Gradients use the same layout, so optimisers see one
+//! flat vector.
 
 use std::ops::Range;
 
@@ -45,9 +46,19 @@ impl Layout {
         let start = self.kernel_len();
         start..start + self.spec.kernel_width()
     }
+    /// The bias inside the reset gate's product, U_c h + b_hc, N wide: only the PyTorch GRU
+    /// has one (its other biases add to the input side's and live in [`Layout::bias`]).
+    pub fn recurrent_bias(&self) -> Range<usize> {
+        let start = self.bias().end;
+        let len = match self.spec.arch {
+            Arch::GruTorch => self.spec.units,
+            _ => 0,
+        };
+        start..start + len
+    }
     /// The readout kernel, N×O.
     pub fn readout_kernel(&self) -> Range<usize> {
-        let start = self.bias().end;
+        let start = self.recurrent_bias().end;
         start..start + self.spec.units * self.spec.outputs
     }
     /// The readout bias, O.
@@ -71,17 +82,23 @@ impl Layout {
     pub fn named_blocks(&self) -> Vec<(&'static str, Range<usize>, (usize, usize))> {
         let s = &self.spec;
         let g = s.kernel_width();
-        vec![
+        let mut blocks = vec![
             ("input_kernel", self.input_kernel(), (s.inputs, g)),
             ("recurrent_kernel", self.recurrent_kernel(), (s.units, g)),
             ("bias", self.bias(), (1, g)),
+        ];
+        if !self.recurrent_bias().is_empty() {
+            blocks.push(("recurrent_bias", self.recurrent_bias(), (1, s.units)));
+        }
+        blocks.extend([
             (
                 "readout_kernel",
                 self.readout_kernel(),
                 (s.units, s.outputs),
             ),
             ("readout_bias", self.readout_bias(), (1, s.outputs)),
-        ]
+        ]);
+        blocks
     }
 }
 
@@ -104,7 +121,8 @@ impl<T: Scalar> Params<T> {
     }
 
     /// Glorot-uniform kernels (per N-wide column block, as TensorFlow initialises each gate),
-    /// zero biases except the GRU's gate biases, which start at 1 (docs/SCIENCE.md).
+    /// zero biases except the TensorFlow GRU's gate biases, which start at 1 (docs/SCIENCE.md).
+    /// The framework variants start with every bias at zero.
     pub fn init(spec: NetSpec, rng: &mut impl Rng) -> Self {
         let mut p = Self::zeros(spec);
         let layout = p.layout();

@@ -134,12 +134,14 @@ pub fn forward<T: Scalar>(params: &Params<T>, inputs: &[T], tape: &mut Tape<T>) 
     project_inputs(params, inputs, steps * b, &mut tape.z);
     tape.states[..b * s].fill(T::of(0.0));
     let w_h = params.block(layout.recurrent_kernel());
+    let b_h = params.block(layout.recurrent_bias());
     for t in 0..steps {
         let (before, after) = tape.states.split_at_mut((t + 1) * b * s);
         let step = Step {
             units: n,
             batch: b,
             w_h,
+            b_h,
             h_prev: &before[t * b * s..],
             z: &mut tape.z[t * b * g..(t + 1) * b * g],
             aux: &mut tape.aux[t * b * n..(t + 1) * b * n],
@@ -224,6 +226,7 @@ pub fn backward<T: Scalar>(
 
     // The recurrence, backwards.
     let w_h = params.block(layout.recurrent_kernel());
+    let b_h = params.block(layout.recurrent_bias());
     tape.dh_next.fill(T::of(0.0));
     for t in (0..steps).rev() {
         for (dh_row, dr_row) in tape
@@ -239,6 +242,7 @@ pub fn backward<T: Scalar>(
             units: n,
             batch: b,
             w_h,
+            b_h,
             h_prev: &tape.states[t * b * s..(t + 1) * b * s],
             z: &mut tape.z[t * b * g..(t + 1) * b * g],
             aux: &mut tape.aux[t * b * n..(t + 1) * b * n],
@@ -277,6 +281,22 @@ pub fn backward<T: Scalar>(
                 view(&tape.aux, rows, n, n).transpose(),
                 view(&tape.z[2 * n..], rows, n, g),
             );
+        }
+        // The PyTorch GRU's candidate sees h through the reset gate: its gradient is in aux.
+        Arch::GruTorch => {
+            gemm(
+                view_mut(recurrent, n, 2 * n, g),
+                Accum::Replace,
+                h_prev_all.transpose(),
+                view(&tape.z, rows, 2 * n, g),
+            );
+            gemm(
+                view_mut(&mut recurrent[2 * n..], n, n, g),
+                Accum::Replace,
+                h_prev_all.transpose(),
+                view(&tape.aux, rows, n, n),
+            );
+            column_sums(&tape.aux, n, &mut grad[layout.recurrent_bias()]);
         }
         _ => gemm(
             view_mut(recurrent, n, g, g),

@@ -4,9 +4,11 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// The four recurrent cells of the study (TensorFlow conventions, docs/SCIENCE.md).
+/// The recurrent cells: the study's four (TensorFlow conventions, docs/SCIENCE.md) and the
+/// variants PyTorch and Keras use, so that networks trained there can be imported and the same
+/// cells trained here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Arch {
     /// h' = f(W[x; h] + b)
     Vanilla,
@@ -16,19 +18,34 @@ pub enum Arch {
     Gru,
     /// Long short-term memory; its state for analysis is [c; h].
     Lstm,
+    /// PyTorch's GRU (also Keras's with `reset_after=True`): the reset gate multiplies the
+    /// recurrent product, c = f(W_c x + b_c + r⊙(U_c h + b_hc)), and no bias is offset.
+    GruTorch,
+    /// PyTorch's and Keras's LSTM: as [`Arch::Lstm`] without the +1 on the forget gate.
+    LstmTorch,
 }
 
 impl Arch {
-    /// All architectures, in the paper's order.
-    pub const ALL: [Arch; 4] = [Arch::Vanilla, Arch::Ugrnn, Arch::Gru, Arch::Lstm];
+    /// Every architecture: the study's four in the paper's order, then the framework variants.
+    pub const ALL: [Arch; 6] = [
+        Arch::Vanilla,
+        Arch::Ugrnn,
+        Arch::Gru,
+        Arch::Lstm,
+        Arch::GruTorch,
+        Arch::LstmTorch,
+    ];
+
+    /// The study's four cells, in the paper's order.
+    pub const STUDY: [Arch; 4] = [Arch::Vanilla, Arch::Ugrnn, Arch::Gru, Arch::Lstm];
 
     /// Number of N-wide column blocks in the kernel: the gates and the candidate.
     pub fn blocks(self) -> usize {
         match self {
             Arch::Vanilla => 1,
             Arch::Ugrnn => 2,
-            Arch::Gru => 3,
-            Arch::Lstm => 4,
+            Arch::Gru | Arch::GruTorch => 3,
+            Arch::Lstm | Arch::LstmTorch => 4,
         }
     }
 
@@ -37,15 +54,15 @@ impl Arch {
         match self {
             Arch::Vanilla => &["hidden"],
             Arch::Ugrnn => &["update", "candidate"],
-            Arch::Gru => &["reset", "update", "candidate"],
-            Arch::Lstm => &["input", "candidate", "forget", "output"],
+            Arch::Gru | Arch::GruTorch => &["reset", "update", "candidate"],
+            Arch::Lstm | Arch::LstmTorch => &["input", "candidate", "forget", "output"],
         }
     }
 
     /// Dimension of the state the dynamics act on: N, or 2N for the LSTM's [c; h].
     pub fn state_dim(self, units: usize) -> usize {
         match self {
-            Arch::Lstm => 2 * units,
+            Arch::Lstm | Arch::LstmTorch => 2 * units,
             _ => units,
         }
     }
@@ -57,7 +74,27 @@ impl Arch {
             Arch::Ugrnn => "ugrnn",
             Arch::Gru => "gru",
             Arch::Lstm => "lstm",
+            Arch::GruTorch => "gru-torch",
+            Arch::LstmTorch => "lstm-torch",
         }
+    }
+
+    /// The letter a network of this cell is drawn with on a map: the cell's initial, upper case
+    /// for the framework variants.
+    pub fn letter(self) -> char {
+        match self {
+            Arch::Vanilla => 'v',
+            Arch::Ugrnn => 'u',
+            Arch::Gru => 'g',
+            Arch::Lstm => 'l',
+            Arch::GruTorch => 'G',
+            Arch::LstmTorch => 'L',
+        }
+    }
+
+    /// True for the LSTM variants, whose state is [c; h].
+    pub fn is_lstm(self) -> bool {
+        matches!(self, Arch::Lstm | Arch::LstmTorch)
     }
 }
 

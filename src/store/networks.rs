@@ -147,6 +147,68 @@ impl Notebook {
         Ok(added)
     }
 
+    /// Enters a network trained elsewhere as `trained`, with its held-out loss and score and its
+    /// weights, in one transaction. Returns its id and whether it is new: the same network
+    /// (same configuration and seed) entered before is left as it is.
+    pub fn import_network(
+        &self,
+        experiment_id: i64,
+        network: &NewNetwork,
+        evaluation: (f64, f64),
+        weights: &[f32],
+    ) -> Result<(i64, bool), StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let added = tx
+            .execute(
+                "INSERT OR IGNORE INTO networks
+                     (experiment_id, arch, activation, units, l2, seed, role, trial, config,
+                      state, finished, train_seconds, steps_run, final_loss, score, backoffs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'trained', ?10, 0, 0, ?11, ?12, 0)",
+                params![
+                    experiment_id,
+                    network.arch,
+                    network.activation,
+                    network.units as i64,
+                    network.l2,
+                    network.seed as i64,
+                    network.role.name(),
+                    network.trial,
+                    network.config,
+                    now(),
+                    evaluation.0,
+                    evaluation.1
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        let id: i64 = tx
+            .query_row(
+                "SELECT id FROM networks WHERE experiment_id = ?1 AND arch = ?2
+                     AND activation = ?3 AND units = ?4 AND l2 = ?5 AND seed = ?6 AND role = ?7
+                     AND trial = ?8",
+                params![
+                    experiment_id,
+                    network.arch,
+                    network.activation,
+                    network.units as i64,
+                    network.l2,
+                    network.seed as i64,
+                    network.role.name(),
+                    network.trial
+                ],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        if added > 0 {
+            tx.execute(
+                "INSERT INTO weights (network_id, format, len, data) VALUES (?1, 'f32le', ?2, ?3)",
+                params![id, weights.len() as i64, to_le(weights, f32::to_le_bytes)],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok((id, added > 0))
+    }
+
     /// Atomically hands the next planned network of `experiment_id` to `worker` under a new
     /// lease (the returned row's `lease`); None if there is none, or if `worker` is no longer
     /// registered (its lease expired and its work was taken over).

@@ -104,7 +104,7 @@ impl TrainConfig {
     /// 3e-3 and so trains at 1e-3 for longer.
     pub fn for_network(task: &Task, arch: Arch, activation: Activation) -> Self {
         let config = TrainConfig::for_task(task);
-        if (arch, activation) == (Arch::Lstm, Activation::Relu) {
+        if arch.is_lstm() && activation == Activation::Relu {
             TrainConfig {
                 learning_rate: config.learning_rate.min(1e-3),
                 steps: config.steps + 3000,

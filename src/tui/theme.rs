@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
+use crate::net::Arch;
+
 /// A theme as written in a file; every key optional (missing keys keep the default's).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +30,10 @@ struct ThemeFile {
     ugrnn: Option<String>,
     gru: Option<String>,
     lstm: Option<String>,
+    #[serde(rename = "gru-torch")]
+    gru_torch: Option<String>,
+    #[serde(rename = "lstm-torch")]
+    lstm_torch: Option<String>,
 }
 
 /// The colours the panes use.
@@ -47,8 +53,8 @@ pub struct Theme {
     pub selection: Color,
     /// Per network state, in [`crate::store::NetState::ALL`] order.
     pub states: [Color; 6],
-    /// Per architecture: vanilla, ugrnn, gru, lstm.
-    pub archs: [Color; 4],
+    /// Per architecture, in the order of [`Arch::ALL`].
+    pub archs: [Color; 6],
     /// Colours are off (NO_COLOR): styles use modifiers only.
     pub monochrome: bool,
 }
@@ -71,7 +77,14 @@ impl Default for Theme {
                 Color::Red,
                 Color::Magenta,
             ],
-            archs: [Color::Cyan, Color::Yellow, Color::Green, Color::Magenta],
+            archs: [
+                Color::Cyan,
+                Color::Yellow,
+                Color::Green,
+                Color::Magenta,
+                Color::Blue,
+                Color::Red,
+            ],
             monochrome: false,
         }
     }
@@ -163,6 +176,8 @@ impl Theme {
             (&file.ugrnn, "ugrnn"),
             (&file.gru, "gru"),
             (&file.lstm, "lstm"),
+            (&file.gru_torch, "gru-torch"),
+            (&file.lstm_torch, "lstm-torch"),
         ];
         for (k, (v, key)) in archs.into_iter().enumerate() {
             set(&mut theme.archs[k], v, key)?;
@@ -178,7 +193,7 @@ impl Theme {
         self.border = Color::Reset;
         self.selection = Color::Reset;
         self.states = [Color::Reset; 6];
-        self.archs = [Color::Reset; 4];
+        self.archs = [Color::Reset; 6];
         self.monochrome = true;
         self
     }
@@ -227,10 +242,7 @@ impl Theme {
 
     /// Colour of an architecture.
     pub fn arch(&self, name: &str) -> Color {
-        let k = ["vanilla", "ugrnn", "gru", "lstm"]
-            .iter()
-            .position(|a| *a == name)
-            .unwrap_or(0);
+        let k = Arch::ALL.iter().position(|a| a.name() == name).unwrap_or(0);
         self.archs[k]
     }
 }

@@ -7,7 +7,7 @@
 //! on [x; h] and `bias_g` N.
 
 pub mod fixed_points;
-mod npz;
+pub(crate) mod npz;
 pub mod similarity;
 
 use std::io::Write;

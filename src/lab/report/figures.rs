@@ -20,7 +20,10 @@ pub struct Named {
     pub figure: Figure,
 }
 
-const ARCHS: [&str; 4] = ["vanilla", "ugrnn", "gru", "lstm"];
+/// Every cell's name, in the order groups are shown.
+fn arch_names() -> impl Iterator<Item = &'static str> {
+    crate::net::Arch::ALL.into_iter().map(|a| a.name())
+}
 
 /// The cell's colour, read once from the shipped colour-blind theme (one definition).
 pub fn arch_colour(arch: &str) -> Colour {
@@ -29,10 +32,9 @@ pub fn arch_colour(arch: &str) -> Colour {
         let theme: toml::Table = include_str!("../../../themes/colorblind.toml")
             .parse()
             .unwrap_or_default();
-        ARCHS
-            .iter()
+        arch_names()
             .filter_map(|a| {
-                let hex = theme.get(*a)?.as_str()?;
+                let hex = theme.get(a)?.as_str()?;
                 Some((a.to_string(), Colour::parse(hex)?))
             })
             .collect()
@@ -91,11 +93,10 @@ pub(super) fn group_legend<'a>(
     with_shapes: bool,
 ) -> Vec<LegendEntry> {
     let groups: Vec<&str> = groups.collect();
-    let mut legend: Vec<LegendEntry> = ARCHS
-        .iter()
+    let mut legend: Vec<LegendEntry> = arch_names()
         .filter(|a| groups.iter().any(|g| g.split('/').next() == Some(a)))
         .map(|a| LegendEntry {
-            label: (*a).into(),
+            label: a.into(),
             colour: arch_colour(a),
             shape: None,
         })
@@ -296,10 +297,7 @@ fn heatmap(n: &ReportNumbers) -> Option<Named> {
     let mut order: Vec<usize> = (0..c.map.len()).collect();
     let key = |i: usize| {
         let p = &c.map[i];
-        let arch = ARCHS
-            .iter()
-            .position(|a| *a == p.arch)
-            .unwrap_or(ARCHS.len());
+        let arch = arch_names().position(|a| a == p.arch).unwrap_or(usize::MAX);
         (arch, p.activation.clone(), p.network)
     };
     order.sort_by_key(|&i| key(i));

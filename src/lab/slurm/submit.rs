@@ -261,6 +261,7 @@ pub fn submit(
     opts: &SubmitOptions,
     cluster: &Cluster,
 ) -> Result<SubmitReport, LabError> {
+    experiment.trainable()?;
     let per_task = per_task(experiment, opts)?;
     let sweeps = sweeps_beside(db);
     if opts.dry_run {

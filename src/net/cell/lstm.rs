@@ -1,6 +1,7 @@
 //! LSTM (TensorFlow's BasicLSTMCell): i, j, f, o = W[x; h] + b;
 //! c' = c⊙σ(f + 1) + σ(i)⊙f(j); h' = f(c')⊙σ(o). State rows are [c | h] (2N); only h feeds
-//! the kernel and the readout. Kernel blocks: [i | j | f | o].
+//! the kernel and the readout. Kernel blocks: [i | j | f | o]. PyTorch's and Keras's LSTM is the
+//! same cell with no offset on the forget gate (their two biases add into one).
 
 use faer::Accum;
 
@@ -9,10 +10,17 @@ use crate::net::matmul::{gemm, view, view_mut};
 use crate::net::nonlinearity::{dsigmoid_at_output, Nonlinearity};
 use crate::net::scalar::Scalar;
 
+/// The constant TensorFlow's BasicLSTMCell adds to the forget gate's pre-activation.
+pub(super) const TENSORFLOW_FORGET_OFFSET: f64 = 1.0;
+
 #[inline(always)]
-pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, state_next: &mut [T]) {
+pub(super) fn forward<T: Scalar, F: Nonlinearity>(
+    s: Step<'_, T>,
+    state_next: &mut [T],
+    forget_offset: f64,
+) {
     let (n, b, g) = (s.units, s.batch, 4 * s.units);
-    let one = T::of(1.0);
+    let offset = T::of(forget_offset);
     // h is the strided half of each state row; a contiguous copy (in aux, which the loop below
     // overwrites) keeps the product on faer's fast path.
     for (h, prev) in s.aux.chunks_exact_mut(n).zip(s.h_prev.chunks_exact(2 * n)) {
@@ -36,7 +44,7 @@ pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, state_next: &m
         // One simple pass per gate keeps every loop vectorisable.
         zi.iter_mut().for_each(|v| *v = v.sigmoid());
         zj.iter_mut().for_each(|v| *v = F::f(*v));
-        zf.iter_mut().for_each(|v| *v = (*v + one).sigmoid());
+        zf.iter_mut().for_each(|v| *v = (*v + offset).sigmoid());
         zo.iter_mut().for_each(|v| *v = v.sigmoid());
         let (c_next, h_next) = next.split_at_mut(n);
         for k in 0..n {

@@ -3,11 +3,12 @@
 //! A step works on the kernel-wide buffer `z` (B×G): on entry to [`forward`] it holds the input
 //! projection x·W_x + b of this step; the cell adds the recurrent product and replaces it by the
 //! activated gates, which the backward pass reads and replaces by ∂L/∂(pre-activation). `aux` (B×N)
-//! keeps what else the backward pass needs (GRU: r⊙h; LSTM: f(c')). Training (f32, B = batch),
+//! keeps what else the backward pass needs (GRU: r⊙h; PyTorch GRU: U_c h + b_hc; LSTM: f(c')). Training (f32, B = batch),
 //! the analysis map F(h, x) (f64, B = 1) and its Jacobians (f64, B = state dim, one unit vector per
 //! row through [`backward`]) all run these same functions.
 
 mod gru;
+mod gru_torch;
 mod lstm;
 mod ugrnn;
 mod vanilla;
@@ -35,13 +36,13 @@ pub(crate) fn gate_free_residual(
     let n = units;
     match arch {
         Arch::Vanilla => next.iter().zip(state).map(|(a, b)| a - b).collect(),
-        // z = [g | c] (UGRNN), [r | u | c] (GRU): the candidate is the last block.
-        Arch::Ugrnn | Arch::Gru => {
+        // z = [g | c] (UGRNN), [r | u | c] (GRUs): the candidate is the last block.
+        Arch::Ugrnn | Arch::Gru | Arch::GruTorch => {
             let c = &z[z.len() - n..];
             c.iter().zip(state).map(|(c, h)| c - h).collect()
         }
-        // z = [σ(i) | f(j) | σ(f + 1) | σ(o)], state = [c | h].
-        Arch::Lstm => {
+        // z = [σ(i) | f(j) | σ(f + offset) | σ(o)], state = [c | h].
+        Arch::Lstm | Arch::LstmTorch => {
             let (zi, zj, zf) = (&z[..n], &z[n..2 * n], &z[2 * n..3 * n]);
             let cell = (0..n).map(|k| {
                 let open = 1.0 - zf[k];
@@ -61,6 +62,8 @@ pub(crate) struct Step<'a, T> {
     pub batch: usize,
     /// Recurrent kernel, N×G.
     pub w_h: &'a [T],
+    /// The recurrent candidate bias b_hc, N ([`Arch::GruTorch`]; empty for the other cells).
+    pub b_h: &'a [T],
     /// State before the step, B×S.
     pub h_prev: &'a [T],
     /// Pre-activations → activations (forward) → pre-activation gradients (backward), B×G.
@@ -121,7 +124,9 @@ fn forward_with<T: Scalar, F: Nonlinearity>(arch: Arch, step: Step<'_, T>, h_nex
         Arch::Vanilla => vanilla::forward::<T, F>(step, h_next),
         Arch::Ugrnn => ugrnn::forward::<T, F>(step, h_next),
         Arch::Gru => gru::forward::<T, F>(step, h_next),
-        Arch::Lstm => lstm::forward::<T, F>(step, h_next),
+        Arch::GruTorch => gru_torch::forward::<T, F>(step, h_next),
+        Arch::Lstm => lstm::forward::<T, F>(step, h_next, lstm::TENSORFLOW_FORGET_OFFSET),
+        Arch::LstmTorch => lstm::forward::<T, F>(step, h_next, 0.0),
     }
 }
 
@@ -170,6 +175,7 @@ fn backward_with<T: Scalar, F: Nonlinearity>(arch: Arch, step: Step<'_, T>, bp: 
         Arch::Vanilla => vanilla::backward::<T, F>(step, bp.dh_next, bp.dh_prev),
         Arch::Ugrnn => ugrnn::backward::<T, F>(step, bp.dh_next, bp.dh_prev),
         Arch::Gru => gru::backward::<T, F>(step, bp.dh_next, bp.dh_prev, bp.scratch),
-        Arch::Lstm => lstm::backward::<T, F>(step, bp.dh_next, bp.dh_prev),
+        Arch::GruTorch => gru_torch::backward::<T, F>(step, bp.dh_next, bp.dh_prev),
+        Arch::Lstm | Arch::LstmTorch => lstm::backward::<T, F>(step, bp.dh_next, bp.dh_prev),
     }
 }

@@ -11,6 +11,7 @@ use ratatui::Frame;
 
 use super::titled;
 use crate::lab::compare::MapPoint;
+use crate::net::Arch;
 use crate::tui::app::App;
 use crate::tui::heatmap::heat_map;
 use crate::tui::theme::Theme;
@@ -45,7 +46,7 @@ fn marker(p: &MapPoint, by_activation: bool, theme: &Theme) -> (char, Style) {
         };
         (c, Style::default().fg(theme.states[k]))
     } else {
-        let c = p.arch.chars().next().unwrap_or('?');
+        let c = p.arch.parse::<Arch>().map_or('?', Arch::letter);
         (c, Style::default().fg(theme.arch(&p.arch)))
     }
 }
@@ -178,19 +179,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     let mut legend: Vec<Span> = Vec::new();
-    let groups: &[(&str, &str)] = if app.by_activation {
-        &[("t", "tanh"), ("r", "relu")]
+    let groups: Vec<(char, &str)> = if app.by_activation {
+        vec![('t', "tanh"), ('r', "relu")]
     } else {
-        &[
-            ("v", "vanilla"),
-            ("u", "ugrnn"),
-            ("g", "gru"),
-            ("l", "lstm"),
-        ]
+        // The study's four always; a framework variant when the map has one.
+        Arch::ALL
+            .into_iter()
+            .filter(|a| Arch::STUDY.contains(a) || map.iter().any(|p| p.arch == a.name()))
+            .map(|a| (a.letter(), a.name()))
+            .collect()
     };
     for (c, name) in groups {
         let style = if app.by_activation {
-            Style::default().fg(theme.states[if *name == "relu" { 4 } else { 2 }])
+            Style::default().fg(theme.states[if name == "relu" { 4 } else { 2 }])
         } else {
             Style::default().fg(theme.arch(name))
         };

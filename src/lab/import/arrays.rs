@@ -1,0 +1,292 @@
+//! Named arrays from the files frameworks save weights in: NumPy `.npz` (a zip of `.npy`
+//! arrays, as `np.savez` and `np.savez_compressed` write them) and `.safetensors`. Values are
+//! widened to f64, C order; only floating-point arrays are read.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use crate::lab::LabError;
+
+/// One array: its shape and its values in C (row-major) order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Array {
+    /// Dimensions, outermost first.
+    pub shape: Vec<usize>,
+    /// Values, row-major.
+    pub data: Vec<f64>,
+}
+
+/// The arrays of one file by name. Keras 2 names end in `:0`; that suffix is dropped.
+pub type Arrays = BTreeMap<String, Array>;
+
+/// Reads every array of an `.npz` or `.safetensors` file; the error names the file and, where
+/// one is at fault, the array.
+pub fn read_arrays(path: &Path) -> Result<Arrays, LabError> {
+    let bytes = std::fs::read(path).map_err(|source| LabError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bad = |m: String| LabError::Invalid(format!("{}: {m}", path.display()));
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let arrays = match extension.as_deref() {
+        Some("npz") => read_npz(&bytes),
+        Some("safetensors") => read_safetensors(&bytes),
+        _ => Err(
+            "not an .npz or .safetensors file (save the state_dict as one of those; \
+                  see README \"rnnlab import\")"
+                .to_string(),
+        ),
+    }
+    .map_err(bad)?;
+    if arrays.is_empty() {
+        return Err(bad("holds no arrays".into()));
+    }
+    Ok(arrays)
+}
+
+fn named(name: &str) -> String {
+    name.strip_suffix(":0").unwrap_or(name).to_string()
+}
+
+fn read_npz(bytes: &[u8]) -> Result<Arrays, String> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("not a readable .npz (zip) file: {e}"))?;
+    let mut arrays = Arrays::new();
+    for k in 0..zip.len() {
+        let mut entry = zip.by_index(k).map_err(|e| format!("zip entry {k}: {e}"))?;
+        let name = entry.name().to_string();
+        let Some(stem) = name.strip_suffix(".npy") else {
+            continue;
+        };
+        let mut npy = Vec::new();
+        entry
+            .read_to_end(&mut npy)
+            .map_err(|e| format!("array {stem}: {e}"))?;
+        let array = parse_npy(&npy).map_err(|e| format!("array {stem}: {e}"))?;
+        arrays.insert(named(stem), array);
+    }
+    Ok(arrays)
+}
+
+/// One `.npy` array (format versions 1 to 3) of a float type.
+pub fn parse_npy(bytes: &[u8]) -> Result<Array, String> {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err("not in NumPy's .npy format".into());
+    }
+    let (header_len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        v => return Err(format!(".npy format version {v} is not supported")),
+    };
+    let header = bytes
+        .get(start..start + header_len)
+        .and_then(|h| std::str::from_utf8(h).ok())
+        .ok_or("truncated .npy header")?;
+    let descr = header_value(header, "descr")
+        .and_then(|d| {
+            let quote = d.chars().next()?;
+            d[1..].split(quote).next()
+        })
+        .map(str::to_string)
+        .ok_or("the .npy header has no descr")?;
+    let fortran = header_value(header, "fortran_order").is_some_and(|v| v.starts_with("True"));
+    let shape_text = header_value(header, "shape").ok_or("the .npy header has no shape")?;
+    let shape: Vec<usize> = shape_text
+        .trim_start_matches('(')
+        .split(')')
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            d.parse::<usize>()
+                .map_err(|_| format!("bad shape {shape_text}"))
+        })
+        .collect::<Result<_, _>>()?;
+    let count = shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .ok_or("shape too large")?;
+    let (little, kind) = match descr.as_bytes().first() {
+        Some(b'<' | b'|' | b'=') => (true, &descr[1..]),
+        Some(b'>') => (false, &descr[1..]),
+        _ => (true, descr.as_str()),
+    };
+    let width = match kind {
+        "f2" => 2,
+        "f4" => 4,
+        "f8" => 8,
+        other => {
+            return Err(format!(
+                "dtype {other} is not a floating-point type (save the weights as float32)"
+            ))
+        }
+    };
+    let body = &bytes[start + header_len..];
+    if body.len() < count * width {
+        return Err(format!(
+            "truncated: shape {shape:?} needs {} bytes, the file has {}",
+            count * width,
+            body.len()
+        ));
+    }
+    let data: Vec<f64> = body[..count * width]
+        .chunks_exact(width)
+        .map(|c| {
+            let mut b = c.to_vec();
+            if !little {
+                b.reverse();
+            }
+            match width {
+                2 => f16_to_f64(u16::from_le_bytes([b[0], b[1]])),
+                4 => f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64,
+                _ => f64::from_le_bytes(b.try_into().expect("8 bytes")),
+            }
+        })
+        .collect();
+    let data = if fortran && shape.len() > 1 {
+        from_fortran(&data, &shape)
+    } else {
+        data
+    };
+    Ok(Array { shape, data })
+}
+
+/// The text after `'key':` in a .npy header dictionary, up to the end of the header.
+fn header_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
+    let at = header
+        .find(&format!("'{key}'"))
+        .or_else(|| header.find(&format!("\"{key}\"")))?;
+    let rest = &header[at + key.len() + 2..];
+    Some(rest.trim_start().strip_prefix(':')?.trim_start())
+}
+
+/// Column-major values of `shape` in row-major order.
+fn from_fortran(data: &[f64], shape: &[usize]) -> Vec<f64> {
+    let mut out = vec![0.0; data.len()];
+    let mut index = vec![0usize; shape.len()];
+    for value in data {
+        // `index` runs through the array with the first dimension fastest.
+        let flat = index.iter().zip(shape).fold(0, |a, (&i, &d)| a * d + i);
+        out[flat] = *value;
+        for (i, &d) in index.iter_mut().zip(shape) {
+            *i += 1;
+            if *i < d {
+                break;
+            }
+            *i = 0;
+        }
+    }
+    out
+}
+
+/// IEEE half precision to f64.
+fn f16_to_f64(bits: u16) -> f64 {
+    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exponent = i32::from((bits >> 10) & 0x1f);
+    let fraction = f64::from(bits & 0x3ff);
+    sign * match exponent {
+        0 => fraction * 2f64.powi(-24),
+        31 if fraction == 0.0 => f64::INFINITY,
+        31 => f64::NAN,
+        e => (1.0 + fraction / 1024.0) * 2f64.powi(e - 15),
+    }
+}
+
+fn read_safetensors(bytes: &[u8]) -> Result<Arrays, String> {
+    use safetensors::Dtype;
+    let file = safetensors::SafeTensors::deserialize(bytes)
+        .map_err(|e| format!("not a readable .safetensors file: {e}"))?;
+    let mut arrays = Arrays::new();
+    for (name, view) in file.iter() {
+        let raw = view.data();
+        let data: Vec<f64> = match view.dtype() {
+            Dtype::F32 => raw
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
+                .collect(),
+            Dtype::F64 => raw
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+                .collect(),
+            Dtype::F16 => raw
+                .chunks_exact(2)
+                .map(|c| f16_to_f64(u16::from_le_bytes([c[0], c[1]])))
+                .collect(),
+            Dtype::BF16 => raw
+                .chunks_exact(2)
+                .map(|c| f32::from_bits(u32::from(u16::from_le_bytes([c[0], c[1]])) << 16) as f64)
+                .collect(),
+            other => {
+                return Err(format!(
+                    "array {name}: dtype {other:?} is not a floating-point type (save the \
+                     weights as float32)"
+                ))
+            }
+        };
+        arrays.insert(
+            named(name),
+            Array {
+                shape: view.shape().to_vec(),
+                data,
+            },
+        );
+    }
+    Ok(arrays)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::export::npz::{f32_npy, f64_npy, npy};
+
+    #[test]
+    fn reads_back_what_the_exporter_writes() {
+        let a = parse_npy(&f32_npy(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3])).unwrap();
+        assert_eq!(a.shape, vec![2, 3]);
+        assert_eq!(a.data, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        let b = parse_npy(&f64_npy(&[0.25], &[1])).unwrap();
+        assert_eq!((b.shape, b.data), (vec![1], vec![0.25]));
+    }
+
+    #[test]
+    fn fortran_order_big_endian_and_half_precision() {
+        // [[1, 2, 3], [4, 5, 6]] stored column by column, big-endian f8.
+        let column_major = [1.0f64, 4.0, 2.0, 5.0, 3.0, 6.0];
+        let bytes: Vec<u8> = column_major.iter().flat_map(|v| v.to_be_bytes()).collect();
+        let mut raw = npy(">f8", &[2, 3], &bytes);
+        // Same header length: "False" → "True ".
+        let at = raw.windows(5).position(|w| w == b"False").unwrap();
+        raw[at..at + 5].copy_from_slice(b"True ");
+        let a = parse_npy(&raw).unwrap();
+        assert_eq!(a.data, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        // 1.0, -2.0, 0.5 and the smallest subnormal in IEEE half precision.
+        let halves: Vec<u8> = [0x3c00u16, 0xc000, 0x3800, 0x0001]
+            .iter()
+            .flat_map(|h| h.to_le_bytes())
+            .collect();
+        let h = parse_npy(&npy("<f2", &[4], &halves)).unwrap();
+        assert_eq!(h.data, vec![1.0, -2.0, 0.5, 2f64.powi(-24)]);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_float_array() {
+        assert!(parse_npy(b"not numpy")
+            .unwrap_err()
+            .contains("NumPy's .npy"));
+        let ints = npy("<i8", &[1], &7i64.to_le_bytes());
+        assert!(parse_npy(&ints)
+            .unwrap_err()
+            .contains("not a floating-point"));
+        let short = npy("<f4", &[4], &[0u8; 8]);
+        assert!(parse_npy(&short).unwrap_err().contains("truncated"));
+    }
+}

@@ -1,0 +1,91 @@
+//! GRU, PyTorch's variant (also Keras's with `reset_after=True`): r, u = σ(W_g[x; h] + b_g),
+//! c = f(W_c x + b_c + r⊙(U_c h + b_hc)), h' = u⊙h + (1−u)⊙c. The reset gate multiplies the
+//! recurrent product instead of h, so the candidate's recurrent part needs its own bias b_hc
+//! (kept in `aux` for the backward pass). Kernel blocks: [r | u | c]; PyTorch's z is u.
+
+use faer::Accum;
+
+use super::Step;
+use crate::net::matmul::{gemm, view, view_mut};
+use crate::net::nonlinearity::{dsigmoid_at_output, Nonlinearity};
+use crate::net::scalar::Scalar;
+
+#[inline(always)]
+pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [T]) {
+    let (n, b, g) = (s.units, s.batch, 3 * s.units);
+    let one = T::of(1.0);
+    gemm(
+        view_mut(s.z, b, 2 * n, g),
+        Accum::Add,
+        view(s.h_prev, b, n, n),
+        view(s.w_h, n, 2 * n, g),
+    );
+    for row in s.aux.chunks_exact_mut(n) {
+        row.copy_from_slice(s.b_h);
+    }
+    gemm(
+        view_mut(s.aux, b, n, n),
+        Accum::Add,
+        view(s.h_prev, b, n, n),
+        view(&s.w_h[2 * n..], n, n, g),
+    );
+    for (((z, h), recurrent), hn) in
+        s.z.chunks_exact_mut(g)
+            .zip(s.h_prev.chunks_exact(n))
+            .zip(s.aux.chunks_exact(n))
+            .zip(h_next.chunks_exact_mut(n))
+    {
+        let (zr, rest) = z.split_at_mut(n);
+        let (zu, zc) = rest.split_at_mut(n);
+        zr.iter_mut().for_each(|v| *v = v.sigmoid());
+        zu.iter_mut().for_each(|v| *v = v.sigmoid());
+        for i in 0..n {
+            let c = F::f(zc[i] + zr[i] * recurrent[i]);
+            zc[i] = c;
+            hn[i] = zu[i] * h[i] + (one - zu[i]) * c;
+        }
+    }
+}
+
+/// Leaves ∂L/∂(U_c h + b_hc) in `aux`: the candidate's recurrent weights and b_hc take their
+/// gradients from it, the input side from the candidate's pre-activation gradient in `z`.
+#[inline(always)]
+pub(super) fn backward<T: Scalar, F: Nonlinearity>(
+    s: Step<'_, T>,
+    dh_next: &[T],
+    dh_prev: &mut [T],
+) {
+    let (n, b, g) = (s.units, s.batch, 3 * s.units);
+    let one = T::of(1.0);
+    for ((((z, h), recurrent), dhn), dhp) in
+        s.z.chunks_exact_mut(g)
+            .zip(s.h_prev.chunks_exact(n))
+            .zip(s.aux.chunks_exact_mut(n))
+            .zip(dh_next.chunks_exact(n))
+            .zip(dh_prev.chunks_exact_mut(n))
+    {
+        let (zr, rest) = z.split_at_mut(n);
+        let (zu, zc) = rest.split_at_mut(n);
+        for i in 0..n {
+            let (r, u, c, dh) = (zr[i], zu[i], zc[i], dhn[i]);
+            let dc = dh * (one - u) * F::df_at_output(c);
+            zu[i] = dh * (h[i] - c) * dsigmoid_at_output(u);
+            zc[i] = dc;
+            zr[i] = dc * recurrent[i] * dsigmoid_at_output(r);
+            recurrent[i] = dc * r;
+            dhp[i] = dh * u;
+        }
+    }
+    gemm(
+        view_mut(dh_prev, b, n, n),
+        Accum::Add,
+        view(s.z, b, 2 * n, g),
+        view(s.w_h, n, 2 * n, g).transpose(),
+    );
+    gemm(
+        view_mut(dh_prev, b, n, n),
+        Accum::Add,
+        view(s.aux, b, n, n),
+        view(&s.w_h[2 * n..], n, n, g).transpose(),
+    );
+}

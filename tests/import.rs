@@ -1,0 +1,365 @@
+//! Networks trained elsewhere: the framework cells against step-by-step references written from
+//! PyTorch's and Keras's documented equations (in f64, here), real PyTorch files against
+//! PyTorch's own outputs, and `rnnlab import` end to end, including its refusals.
+//!
+//! The files in tests/fixtures/import/ were made by `scripts/make_import_fixtures.py` (PyTorch
+//! 2, CPU): see that script.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rnnlab::lab::import::arrays::{read_arrays, Array, Arrays};
+use rnnlab::lab::import::framework::{convert, Framework, ReadOptions};
+use rnnlab::net::{forward, Activation, Arch, Params, Tape};
+use rnnlab::task::Task;
+
+const I: usize = 3;
+const N: usize = 4;
+const O: usize = 3;
+const T: usize = 7;
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Random values for a framework array of `shape`.
+fn random(shape: &[usize], rng: &mut ChaCha8Rng) -> Array {
+    let len = shape.iter().product();
+    Array {
+        shape: shape.to_vec(),
+        data: (0..len).map(|_| rng.random_range(-0.8..0.8)).collect(),
+    }
+}
+
+/// Row-major matrix–vector product: m is rows×cols.
+fn mat_vec(m: &Array, v: &[f64]) -> Vec<f64> {
+    let cols = m.shape[1];
+    m.data
+        .chunks(cols)
+        .map(|row| row.iter().zip(v).map(|(a, b)| a * b).sum())
+        .collect()
+}
+
+/// vᵀ·m for m rows×cols (Keras's x·W).
+fn vec_mat(v: &[f64], m: &Array) -> Vec<f64> {
+    let cols = m.shape[1];
+    (0..cols)
+        .map(|c| {
+            v.iter()
+                .enumerate()
+                .map(|(r, x)| x * m.data[r * cols + c])
+                .sum()
+        })
+        .collect()
+}
+
+fn add(a: &[f64], b: &[f64]) -> Vec<f64> {
+    a.iter().zip(b).map(|(x, y)| x + y).collect()
+}
+
+fn inputs(rng: &mut ChaCha8Rng) -> Vec<Vec<f64>> {
+    (0..T)
+        .map(|_| (0..I).map(|_| rng.random_range(-1.0..1.0)).collect())
+        .collect()
+}
+
+/// rnnlab's outputs for `params` on `xs` (one trial), in f64.
+fn rnnlab_outputs(params: &Params<f64>, xs: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let flat: Vec<f64> = xs.iter().flatten().copied().collect();
+    let mut tape = Tape::new(params.spec, 1, T);
+    forward(params, &flat, &mut tape);
+    tape.outputs().chunks(O).map(<[f64]>::to_vec).collect()
+}
+
+fn assert_close(ours: &[Vec<f64>], reference: &[Vec<f64>], what: &str) {
+    for (t, (a, b)) in ours.iter().zip(reference).enumerate() {
+        for (x, y) in a.iter().zip(b) {
+            assert!(
+                (x - y).abs() < 1e-12,
+                "{what}: step {t}: rnnlab {x} vs reference {y}"
+            );
+        }
+    }
+}
+
+fn convert_arrays(arrays: &Arrays, activation: Option<Activation>) -> Params<f64> {
+    let options = ReadOptions {
+        activation,
+        ..ReadOptions::default()
+    };
+    convert(arrays, &Task::by_name("flipflop").unwrap(), &options)
+        .unwrap()
+        .params
+}
+
+/// A PyTorch state_dict: the layer's four arrays (G = blocks·N) and a Linear readout.
+fn torch_arrays(blocks: usize, rng: &mut ChaCha8Rng) -> Arrays {
+    let g = blocks * N;
+    Arrays::from([
+        ("rnn.weight_ih_l0".to_string(), random(&[g, I], rng)),
+        ("rnn.weight_hh_l0".to_string(), random(&[g, N], rng)),
+        ("rnn.bias_ih_l0".to_string(), random(&[g], rng)),
+        ("rnn.bias_hh_l0".to_string(), random(&[g], rng)),
+        ("readout.weight".to_string(), random(&[O, N], rng)),
+        ("readout.bias".to_string(), random(&[O], rng)),
+    ])
+}
+
+fn torch_readout(a: &Arrays, h: &[f64]) -> Vec<f64> {
+    add(&mat_vec(&a["readout.weight"], h), &a["readout.bias"].data)
+}
+
+/// Block k (N rows) of a PyTorch matrix applied to v, plus block k of a bias.
+fn torch_gate(a: &Arrays, w: &str, b: &str, k: usize, v: &[f64]) -> Vec<f64> {
+    let full = mat_vec(&a[w], v);
+    add(&full[k * N..(k + 1) * N], &a[b].data[k * N..(k + 1) * N])
+}
+
+#[test]
+fn pytorch_gru_follows_pytorchs_equations() {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let a = torch_arrays(3, &mut rng);
+    let params = convert_arrays(&a, None);
+    assert_eq!(params.spec.arch, Arch::GruTorch);
+    let xs = inputs(&mut rng);
+    let mut h = vec![0.0; N];
+    let mut reference = Vec::new();
+    for x in &xs {
+        let gi = |k| torch_gate(&a, "rnn.weight_ih_l0", "rnn.bias_ih_l0", k, x);
+        let gh = |k| torch_gate(&a, "rnn.weight_hh_l0", "rnn.bias_hh_l0", k, &h);
+        let r: Vec<f64> = add(&gi(0), &gh(0)).into_iter().map(sigmoid).collect();
+        let z: Vec<f64> = add(&gi(1), &gh(1)).into_iter().map(sigmoid).collect();
+        let (xn, hn) = (gi(2), gh(2));
+        let n: Vec<f64> = (0..N).map(|j| (xn[j] + r[j] * hn[j]).tanh()).collect();
+        h = (0..N).map(|j| (1.0 - z[j]) * n[j] + z[j] * h[j]).collect();
+        reference.push(torch_readout(&a, &h));
+    }
+    assert_close(&rnnlab_outputs(&params, &xs), &reference, "PyTorch GRU");
+}
+
+#[test]
+fn pytorch_lstm_follows_pytorchs_equations() {
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let a = torch_arrays(4, &mut rng);
+    let params = convert_arrays(&a, None);
+    assert_eq!(params.spec.arch, Arch::LstmTorch);
+    let xs = inputs(&mut rng);
+    let (mut h, mut c) = (vec![0.0; N], vec![0.0; N]);
+    let mut reference = Vec::new();
+    for x in &xs {
+        let pre = |k| {
+            add(
+                &torch_gate(&a, "rnn.weight_ih_l0", "rnn.bias_ih_l0", k, x),
+                &torch_gate(&a, "rnn.weight_hh_l0", "rnn.bias_hh_l0", k, &h),
+            )
+        };
+        let (i, f, g, o) = (pre(0), pre(1), pre(2), pre(3));
+        c = (0..N)
+            .map(|j| sigmoid(f[j]) * c[j] + sigmoid(i[j]) * g[j].tanh())
+            .collect();
+        h = (0..N).map(|j| sigmoid(o[j]) * c[j].tanh()).collect();
+        reference.push(torch_readout(&a, &h));
+    }
+    assert_close(&rnnlab_outputs(&params, &xs), &reference, "PyTorch LSTM");
+}
+
+#[test]
+fn pytorch_relu_rnn_follows_pytorchs_equations() {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let a = torch_arrays(1, &mut rng);
+    let params = convert_arrays(&a, Some(Activation::Relu));
+    assert_eq!(
+        (params.spec.arch, params.spec.activation),
+        (Arch::Vanilla, Activation::Relu)
+    );
+    let xs = inputs(&mut rng);
+    let mut h = vec![0.0; N];
+    let mut reference = Vec::new();
+    for x in &xs {
+        let pre = add(
+            &torch_gate(&a, "rnn.weight_ih_l0", "rnn.bias_ih_l0", 0, x),
+            &torch_gate(&a, "rnn.weight_hh_l0", "rnn.bias_hh_l0", 0, &h),
+        );
+        h = pre.into_iter().map(|v| v.max(0.0)).collect();
+        reference.push(torch_readout(&a, &h));
+    }
+    assert_close(&rnnlab_outputs(&params, &xs), &reference, "PyTorch RNN");
+}
+
+/// Keras arrays: kernel I×G, recurrent_kernel N×G, bias of `bias_shape`, a Dense readout.
+fn keras_arrays(blocks: usize, bias_shape: &[usize], rng: &mut ChaCha8Rng) -> Arrays {
+    let g = blocks * N;
+    Arrays::from([
+        ("gru/cell/kernel".to_string(), random(&[I, g], rng)),
+        (
+            "gru/cell/recurrent_kernel".to_string(),
+            random(&[N, g], rng),
+        ),
+        ("gru/cell/bias".to_string(), random(bias_shape, rng)),
+        ("dense/kernel".to_string(), random(&[N, O], rng)),
+        ("dense/bias".to_string(), random(&[O], rng)),
+    ])
+}
+
+fn keras_readout(a: &Arrays, h: &[f64]) -> Vec<f64> {
+    add(&vec_mat(h, &a["dense/kernel"]), &a["dense/bias"].data)
+}
+
+fn block(v: &[f64], k: usize) -> Vec<f64> {
+    v[k * N..(k + 1) * N].to_vec()
+}
+
+#[test]
+fn keras_grus_follow_keras_equations_with_and_without_reset_after() {
+    for reset_after in [true, false] {
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let bias_shape: &[usize] = if reset_after { &[2, 3 * N] } else { &[3 * N] };
+        let a = keras_arrays(3, bias_shape, &mut rng);
+        let params = convert_arrays(&a, Some(Activation::Relu));
+        let expected = if reset_after {
+            Arch::GruTorch
+        } else {
+            Arch::Gru
+        };
+        assert_eq!(params.spec.arch, expected);
+        let bias = &a["gru/cell/bias"].data;
+        let (b_in, b_rec) = if reset_after {
+            (bias[..3 * N].to_vec(), bias[3 * N..].to_vec())
+        } else {
+            (bias.clone(), vec![0.0; 3 * N])
+        };
+        let xs = inputs(&mut rng);
+        let mut h = vec![0.0; N];
+        let mut reference = Vec::new();
+        for x in &xs {
+            let xw = add(&vec_mat(x, &a["gru/cell/kernel"]), &b_in);
+            let u = &a["gru/cell/recurrent_kernel"];
+            let hu = add(&vec_mat(&h, u), &b_rec);
+            // Keras order z, r, h.
+            let z: Vec<f64> = add(&block(&xw, 0), &block(&hu, 0))
+                .into_iter()
+                .map(sigmoid)
+                .collect();
+            let r: Vec<f64> = add(&block(&xw, 1), &block(&hu, 1))
+                .into_iter()
+                .map(sigmoid)
+                .collect();
+            let candidate_pre: Vec<f64> = if reset_after {
+                let (xh, rh) = (block(&xw, 2), block(&hu, 2));
+                (0..N).map(|j| xh[j] + r[j] * rh[j]).collect()
+            } else {
+                let rh: Vec<f64> = (0..N).map(|j| r[j] * h[j]).collect();
+                add(&block(&xw, 2), &block(&vec_mat(&rh, u), 2))
+            };
+            let hh: Vec<f64> = candidate_pre.into_iter().map(|v| v.max(0.0)).collect();
+            h = (0..N).map(|j| z[j] * h[j] + (1.0 - z[j]) * hh[j]).collect();
+            reference.push(keras_readout(&a, &h));
+        }
+        assert_close(
+            &rnnlab_outputs(&params, &xs),
+            &reference,
+            &format!("Keras GRU reset_after={reset_after}"),
+        );
+    }
+}
+
+#[test]
+fn keras_lstm_and_simple_rnn_follow_keras_equations() {
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let a = keras_arrays(4, &[4 * N], &mut rng);
+    let params = convert_arrays(&a, None);
+    assert_eq!(params.spec.arch, Arch::LstmTorch);
+    let xs = inputs(&mut rng);
+    let (mut h, mut c) = (vec![0.0; N], vec![0.0; N]);
+    let mut reference = Vec::new();
+    for x in &xs {
+        let pre = add(
+            &add(
+                &vec_mat(x, &a["gru/cell/kernel"]),
+                &vec_mat(&h, &a["gru/cell/recurrent_kernel"]),
+            ),
+            &a["gru/cell/bias"].data,
+        );
+        // Keras order i, f, c, o.
+        let (i, f, g, o) = (
+            block(&pre, 0),
+            block(&pre, 1),
+            block(&pre, 2),
+            block(&pre, 3),
+        );
+        c = (0..N)
+            .map(|j| sigmoid(f[j]) * c[j] + sigmoid(i[j]) * g[j].tanh())
+            .collect();
+        h = (0..N).map(|j| sigmoid(o[j]) * c[j].tanh()).collect();
+        reference.push(keras_readout(&a, &h));
+    }
+    assert_close(&rnnlab_outputs(&params, &xs), &reference, "Keras LSTM");
+
+    let a = keras_arrays(1, &[N], &mut rng);
+    let params = convert_arrays(&a, None);
+    assert_eq!(params.spec.arch, Arch::Vanilla);
+    let mut h = vec![0.0; N];
+    let mut reference = Vec::new();
+    for x in &xs {
+        let pre = add(
+            &add(
+                &vec_mat(x, &a["gru/cell/kernel"]),
+                &vec_mat(&h, &a["gru/cell/recurrent_kernel"]),
+            ),
+            &a["gru/cell/bias"].data,
+        );
+        h = pre.into_iter().map(f64::tanh).collect();
+        reference.push(keras_readout(&a, &h));
+    }
+    assert_close(&rnnlab_outputs(&params, &xs), &reference, "Keras SimpleRNN");
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+}
+
+#[test]
+fn real_pytorch_files_reproduce_pytorchs_outputs() {
+    for (stem, activation) in [
+        ("tiny-rnn", Some(Activation::Relu)),
+        ("tiny-gru", None),
+        ("tiny-lstm", None),
+    ] {
+        let expected = read_arrays(&fixture(&format!("{stem}-expected.npz"))).unwrap();
+        let (x, y) = (&expected["input"], &expected["output"]);
+        let (steps, batch) = (x.shape[0], x.shape[1]);
+        for ext in ["npz", "safetensors"] {
+            let arrays = read_arrays(&fixture(&format!("{stem}.{ext}"))).unwrap();
+            let options = ReadOptions {
+                activation,
+                ..ReadOptions::default()
+            };
+            let converted = convert(&arrays, &Task::by_name("flipflop").unwrap(), &options)
+                .unwrap_or_else(|e| panic!("{stem}.{ext}: {e}"));
+            assert_eq!(converted.framework, Framework::Torch);
+            assert_eq!(
+                (converted.prefix.as_str(), converted.readout_prefix.as_str()),
+                ("rnn.", "readout.")
+            );
+            let params: Params<f32> = converted.params.cast();
+            let input: Vec<f32> = x.data.iter().map(|&v| v as f32).collect();
+            let mut tape = Tape::new(params.spec, batch, steps);
+            forward(&params, &input, &mut tape);
+            let worst = tape
+                .outputs()
+                .iter()
+                .zip(&y.data)
+                .map(|(&a, &b)| (f64::from(a) - b).abs())
+                .fold(0.0, f64::max);
+            assert!(
+                worst < 1e-5,
+                "{stem}.{ext}: largest difference from PyTorch {worst:e}"
+            );
+        }
+    }
+}

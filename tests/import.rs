@@ -363,3 +363,302 @@ fn real_pytorch_files_reproduce_pytorchs_outputs() {
         }
     }
 }
+
+/// Writes `arrays` as a .safetensors file (f32) at `path`.
+fn write_safetensors(path: &Path, arrays: &Arrays) {
+    let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = arrays
+        .iter()
+        .map(|(k, a)| {
+            let data = a
+                .data
+                .iter()
+                .flat_map(|&v| (v as f32).to_le_bytes())
+                .collect();
+            (k.clone(), data, a.shape.clone())
+        })
+        .collect();
+    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = bytes
+        .iter()
+        .map(|(k, data, shape)| {
+            let view =
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data)
+                    .unwrap();
+            (k.clone(), view)
+        })
+        .collect();
+    std::fs::write(path, safetensors::serialize(views, None).unwrap()).unwrap();
+}
+
+#[test]
+fn a_pytorch_gru_trained_on_the_flip_flop_imports_with_its_cube() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nb.db");
+    let db = db.to_str().unwrap();
+    let npz = fixture("flipflop-gru.npz");
+    let out = common::run_ok(&[
+        "import",
+        npz.to_str().unwrap(),
+        "--task",
+        "flipflop",
+        "--db",
+        db,
+        "--json",
+    ]);
+    let net = &out["networks"][0];
+    assert_eq!(net["arch"], "gru-torch");
+    assert_eq!(net["framework"], "torch");
+    assert_eq!(net["units"], 64);
+    assert_eq!(net["new"], true);
+    assert!(net["held_out_loss"].as_f64().unwrap() < 1e-3, "{net}");
+    assert_eq!(net["ideal_scaffold"], true, "{net}");
+    let id = net["network"].as_i64().unwrap().to_string();
+
+    // The cube: 8 stable points with all 8 sign patterns of the readout, and the saddles.
+    let points = common::run_ok(&["fixed-points", "--network", &id, "--db", db, "--json"]);
+    let points = points["points"].as_array().expect("points");
+    let stable: Vec<&serde_json::Value> = points
+        .iter()
+        .filter(|p| p["converged"] == true && p["unstable"] == 0)
+        .collect();
+    assert_eq!(stable.len(), 8, "{points:?}");
+    let mut patterns: Vec<Vec<bool>> = stable
+        .iter()
+        .map(|p| {
+            p["readout"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap() > 0.0)
+                .collect()
+        })
+        .collect();
+    patterns.sort();
+    patterns.dedup();
+    assert_eq!(patterns.len(), 8);
+    for k in 1..=3 {
+        assert!(
+            points
+                .iter()
+                .any(|p| p["converged"] == true && p["unstable"] == k),
+            "no saddle with {k} unstable modes"
+        );
+    }
+
+    // The same weights as .safetensors are the same network: stored once.
+    let again = common::run_ok(&[
+        "import",
+        fixture("flipflop-gru.safetensors").to_str().unwrap(),
+        "--task",
+        "flipflop",
+        "--db",
+        db,
+        "--json",
+    ]);
+    assert_eq!(
+        again["networks"][0]["network"]
+            .as_i64()
+            .unwrap()
+            .to_string(),
+        id
+    );
+    assert_eq!(again["networks"][0]["new"], false);
+    let ls = common::run_ok(&["ls", "--db", db, "--json"]);
+    assert_eq!(ls.as_array().map(Vec::len), Some(1), "{ls}");
+}
+
+/// Runs `rnnlab import FILE --task TASK` on a fresh notebook; asserts exit 2, one line on
+/// stderr containing `expected`, and no notebook written.
+fn refused(file: &Path, task: &str, extra: &[&str], expected: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nb.db");
+    let mut args = vec![
+        "import",
+        file.to_str().unwrap(),
+        "--task",
+        task,
+        "--db",
+        db.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = common::rnnlab(&args);
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    assert!(err.contains(expected), "{args:?}: {err}");
+    assert!(!db.exists(), "{args:?}: a notebook was written");
+}
+
+#[test]
+fn bad_files_are_refused_in_one_line_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let write = |name: &str, arrays: &Arrays| {
+        let path = dir.path().join(name);
+        write_safetensors(&path, arrays);
+        path
+    };
+    let good = torch_arrays(3, &mut rng);
+
+    // The task's sizes: flip-flop has 3 inputs and 3 outputs, sine 1 and 1.
+    let gru = write("gru.safetensors", &good);
+    refused(
+        &gru,
+        "sine",
+        &[],
+        "rnn.weight_ih_l0 reads 3 inputs, but the sine task has 1",
+    );
+
+    let mut two_layers = good.clone();
+    two_layers.insert("rnn.weight_hh_l1".into(), random(&[3 * N, N], &mut rng));
+    refused(
+        &write("two.safetensors", &two_layers),
+        "flipflop",
+        &[],
+        "num_layers > 1",
+    );
+
+    let mut bidirectional = good.clone();
+    bidirectional.insert(
+        "rnn.weight_hh_l0_reverse".into(),
+        random(&[3 * N, N], &mut rng),
+    );
+    refused(
+        &write("bi.safetensors", &bidirectional),
+        "flipflop",
+        &[],
+        "bidirectional",
+    );
+
+    let mut no_readout = good.clone();
+    no_readout.remove("readout.weight");
+    no_readout.remove("readout.bias");
+    refused(
+        &write("noreadout.safetensors", &no_readout),
+        "flipflop",
+        &[],
+        "missing readout",
+    );
+
+    let mut nan = good.clone();
+    nan.get_mut("rnn.weight_hh_l0").unwrap().data[5] = f64::NAN;
+    refused(
+        &write("nan.safetensors", &nan),
+        "flipflop",
+        &[],
+        "rnn.weight_hh_l0 holds NaN",
+    );
+
+    let mut odd = good.clone();
+    odd.insert("rnn.weight_hh_l0".into(), random(&[2 * N, N], &mut rng));
+    odd.insert("rnn.weight_ih_l0".into(), random(&[2 * N, I], &mut rng));
+    refused(
+        &write("odd.safetensors", &odd),
+        "flipflop",
+        &[],
+        "not 1, 3 or 4 blocks",
+    );
+
+    refused(
+        &gru,
+        "flipflop",
+        &["--activation", "relu"],
+        "no ReLU variant",
+    );
+    refused(
+        &gru,
+        "flipflop",
+        &["--prefix", "encoder."],
+        "--prefix encoder.: no array",
+    );
+    refused(&gru, "maze", &[], "--task maze: unknown task");
+
+    let text = dir.path().join("weights.txt");
+    std::fs::write(&text, "hello").unwrap();
+    refused(&text, "flipflop", &[], "not an .npz or .safetensors file");
+    let broken = dir.path().join("broken.npz");
+    std::fs::write(&broken, "not a zip").unwrap();
+    refused(&broken, "flipflop", &[], "not a readable .npz");
+
+    // One bad file among good ones: nothing stored.
+    let db = dir.path().join("nb.db");
+    let nan_file = dir.path().join("nan.safetensors");
+    let out = common::rnnlab(&[
+        "import",
+        gru.to_str().unwrap(),
+        nan_file.to_str().unwrap(),
+        "--task",
+        "flipflop",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!db.exists());
+}
+
+#[test]
+fn imported_networks_join_a_population_and_run_refuses_their_experiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nb.db");
+    let db = db.to_str().unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let folder = dir.path().join("models");
+    std::fs::create_dir(&folder).unwrap();
+    for (name, blocks) in [("a-gru.safetensors", 3), ("b-lstm.safetensors", 4)] {
+        write_safetensors(&folder.join(name), &torch_arrays(blocks, &mut rng));
+    }
+    // A folder: both files, in name order, into the default experiment; similarity computed.
+    let out = common::run_ok(&[
+        "import",
+        folder.to_str().unwrap(),
+        "--task",
+        "flipflop",
+        "--db",
+        db,
+        "--json",
+    ]);
+    assert_eq!(out["experiment"], "imported-flipflop");
+    let archs: Vec<&str> = out["networks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["arch"].as_str().unwrap())
+        .collect();
+    assert_eq!(archs, ["gru-torch", "lstm-torch"]);
+    assert_eq!(out["analysis"]["analysed"], 2);
+    assert_eq!(out["analysis"]["compared_pairs"], 1);
+    let ls = common::run_ok(&["ls", "--db", db, "--where", "arch = gru-torch", "--json"]);
+    assert_eq!(ls.as_array().map(Vec::len), Some(1));
+
+    // A different task into the same experiment is refused; `run` refuses the experiment.
+    let sine = dir.path().join("sine.safetensors");
+    let mut one_in = torch_arrays(3, &mut rng);
+    one_in.insert("rnn.weight_ih_l0".into(), random(&[3 * N, 1], &mut rng));
+    one_in.insert("readout.weight".into(), random(&[1, N], &mut rng));
+    one_in.insert("readout.bias".into(), random(&[1], &mut rng));
+    write_safetensors(&sine, &one_in);
+    let out = common::rnnlab(&[
+        "import",
+        sine.to_str().unwrap(),
+        "--task",
+        "sine",
+        "--experiment",
+        "imported-flipflop",
+        "--db",
+        db,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::stderr(&out).contains("is on the flipflop task"));
+    let spec = dir.path().join("spec.toml");
+    std::fs::write(
+        &spec,
+        "name = \"imported-flipflop\"\nimported = true\n[task]\nkind = \"flipflop\"\n",
+    )
+    .unwrap();
+    let out = common::rnnlab(&["run", spec.to_str().unwrap(), "--db", db]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("nothing to train"),
+        "{}",
+        common::stderr(&out)
+    );
+}

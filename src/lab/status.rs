@@ -123,8 +123,17 @@ impl fmt::Display for StatusReport {
 /// The readable table of `rnnlab ls`.
 pub fn network_table(rows: &[NetworkRow]) -> String {
     let num = |v: Option<f64>, p: usize| v.map_or("—".to_string(), |v| format!("{v:.p$e}"));
+    // Framework cells (gru-torch) and imported networks' seeds (a weights fingerprint) are
+    // wider than the study's.
+    let aw = rows.iter().map(|r| r.arch.len()).max().unwrap_or(0).max(8);
+    let sw = rows
+        .iter()
+        .map(|r| r.seed.to_string().len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
     let mut out = format!(
-        "{:>6} {:<14} {:<8} {:<5} {:>5} {:>7} {:>5} {:<6} {:<9} {:>6} {:>9} {:>8} {:>7} {:>9}\n",
+        "{:>6} {:<14} {:<aw$} {:<5} {:>5} {:>7} {:>sw$} {:<6} {:<9} {:>6} {:>9} {:>8} {:>7} {:>9}\n",
         "id",
         "experiment",
         "arch",
@@ -143,7 +152,7 @@ pub fn network_table(rows: &[NetworkRow]) -> String {
     for r in rows {
         let exp: String = r.experiment.chars().take(14).collect();
         out += &format!(
-            "{:>6} {:<14} {:<8} {:<5} {:>5} {:>7.0e} {:>5} {:<6} {:<9} {:>6} {:>9} {:>8} {:>7} {:>9}\n",
+            "{:>6} {:<14} {:<aw$} {:<5} {:>5} {:>7.0e} {:>sw$} {:<6} {:<9} {:>6} {:>9} {:>8} {:>7} {:>9}\n",
             r.id,
             exp,
             r.arch,

@@ -634,7 +634,7 @@ impl fmt::Display for Comparison {
         for p in &self.map {
             writeln!(
                 f,
-                "  {:>6} {:<8} {:<5} {:>9.4} {:>9.4}",
+                "  {:>6} {:<10} {:<5} {:>9.4} {:>9.4}",
                 p.network, p.arch, p.activation, p.x, p.y
             )?;
         }

@@ -92,7 +92,7 @@ impl fmt::Display for StatusReport {
                 states.join(", ")
             )?;
             for (arch, done, total) in &e.row.archs {
-                writeln!(f, "  {arch:<8} {done:>6} / {total:<6} done")?;
+                writeln!(f, "  {arch:<10} {done:>6} / {total:<6} done")?;
             }
             if let Some(mean) = e.row.mean_train_seconds {
                 write!(f, "  mean training time {}", duration(mean))?;

@@ -335,13 +335,13 @@ impl fmt::Display for ExperimentTopology {
         )?;
         writeln!(
             f,
-            "  {:<8} {:<5} {:>8} {:>6} {:>7}  {:>21}  {:>15}",
+            "  {:<10} {:<5} {:>8} {:>6} {:>7}  {:>21}  {:>15}",
             "arch", "f", "networks", "ideal", "share", "to ideal mean/median/max", "within mean"
         )?;
         for g in &self.groups {
             writeln!(
                 f,
-                "  {:<8} {:<5} {:>8} {:>6} {:>6.0}%  {:>7.2} {:>6.2} {:>7.2}  {:>15.2}",
+                "  {:<10} {:<5} {:>8} {:>6} {:>6.0}%  {:>7.2} {:>6.2} {:>7.2}  {:>15.2}",
                 g.arch,
                 g.activation,
                 g.networks,

@@ -102,14 +102,14 @@ impl std::fmt::Display for TrainBench {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "{:<8} {:<5} {:>5} {:>5} {:>5}  {:>10} {:>10} {:>8}",
+            "{:<10} {:<5} {:>5} {:>5} {:>5}  {:>10} {:>10} {:>8}",
             "cell", "f", "N", "B", "T", "median ms", "min ms", "GFLOP/s"
         )?;
         for row in &self.rows {
             let r = &row.request;
             writeln!(
                 f,
-                "{:<8} {:<5} {:>5} {:>5} {:>5}  {:>10.2} {:>10.2} {:>8.1}",
+                "{:<10} {:<5} {:>5} {:>5} {:>5}  {:>10.2} {:>10.2} {:>8.1}",
                 r.arch.name(),
                 r.activation.name(),
                 r.units,

@@ -40,6 +40,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         names.extend(["l2", "steps", "back", "scaffold", "pseudo"]);
     }
     let header = Row::new(names).style(theme.dim());
+    // Framework cells (gru-torch, lstm-torch) are wider than the study's four.
+    let arch_width = s.networks.iter().map(|n| n.arch.len()).max().unwrap_or(0).max(8);
     let rows: Vec<Row> = s
         .networks
         .iter()
@@ -59,7 +61,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 ),
                 Span::raw(n.activation.clone()),
                 Span::raw(n.units.to_string()),
-                Span::raw(n.seed.to_string()),
+                // An imported network's seed is a 16-digit weights fingerprint.
+                Span::raw(super::ellipsized(&n.seed.to_string(), 5)),
                 Span::styled(n.state.name(), theme.state(n.state.name())),
                 Span::raw(num(n.final_loss)),
                 Span::raw(n.score.map_or("—".into(), |v| format!("{v:.4}"))),
@@ -103,7 +106,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         [
             Constraint::Length(1),
             Constraint::Length(7),
-            Constraint::Length(8),
+            Constraint::Length(arch_width as u16),
             Constraint::Length(5),
             Constraint::Length(5),
             Constraint::Length(5),

@@ -3,7 +3,7 @@
 //! PyTorch's own outputs, and `rnnlab import` end to end, including its refusals.
 //!
 //! The files in tests/fixtures/import/ were made by `scripts/make_import_fixtures.py` (PyTorch
-//! 2, CPU): see that script.
+//! 2.x, CPU) and `scripts/make_keras_fixtures.py` (Keras 3.15 on TensorFlow 2.21, CPU).
 
 mod common;
 
@@ -324,16 +324,58 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 #[test]
-fn real_pytorch_files_reproduce_pytorchs_outputs() {
-    for (stem, activation) in [
-        ("tiny-rnn", Some(Activation::Relu)),
-        ("tiny-gru", None),
-        ("tiny-lstm", None),
-    ] {
+fn real_pytorch_and_keras_files_reproduce_the_frameworks_outputs() {
+    let relu = Some(Activation::Relu);
+    let cases: [(&str, &[&str], Option<Activation>, Framework, Arch); 7] = [
+        (
+            "tiny-rnn",
+            &["npz", "safetensors"],
+            relu,
+            Framework::Torch,
+            Arch::Vanilla,
+        ),
+        (
+            "tiny-gru",
+            &["npz", "safetensors"],
+            None,
+            Framework::Torch,
+            Arch::GruTorch,
+        ),
+        (
+            "tiny-lstm",
+            &["npz", "safetensors"],
+            None,
+            Framework::Torch,
+            Arch::LstmTorch,
+        ),
+        (
+            "keras-simplernn",
+            &["npz"],
+            relu,
+            Framework::Keras,
+            Arch::Vanilla,
+        ),
+        (
+            "keras-gru",
+            &["npz"],
+            None,
+            Framework::Keras,
+            Arch::GruTorch,
+        ),
+        ("keras-gru-v1", &["npz"], None, Framework::Keras, Arch::Gru),
+        (
+            "keras-lstm",
+            &["npz"],
+            None,
+            Framework::Keras,
+            Arch::LstmTorch,
+        ),
+    ];
+    for (stem, extensions, activation, framework, arch) in cases {
         let expected = read_arrays(&fixture(&format!("{stem}-expected.npz"))).unwrap();
         let (x, y) = (&expected["input"], &expected["output"]);
         let (steps, batch) = (x.shape[0], x.shape[1]);
-        for ext in ["npz", "safetensors"] {
+        for ext in extensions {
             let arrays = read_arrays(&fixture(&format!("{stem}.{ext}"))).unwrap();
             let options = ReadOptions {
                 activation,
@@ -341,11 +383,8 @@ fn real_pytorch_files_reproduce_pytorchs_outputs() {
             };
             let converted = convert(&arrays, &Task::by_name("flipflop").unwrap(), &options)
                 .unwrap_or_else(|e| panic!("{stem}.{ext}: {e}"));
-            assert_eq!(converted.framework, Framework::Torch);
-            assert_eq!(
-                (converted.prefix.as_str(), converted.readout_prefix.as_str()),
-                ("rnn.", "readout.")
-            );
+            assert_eq!(converted.framework, framework, "{stem}");
+            assert_eq!(converted.params.spec.arch, arch, "{stem}");
             let params: Params<f32> = converted.params.cast();
             let input: Vec<f32> = x.data.iter().map(|&v| v as f32).collect();
             let mut tape = Tape::new(params.spec, batch, steps);
@@ -358,7 +397,7 @@ fn real_pytorch_files_reproduce_pytorchs_outputs() {
                 .fold(0.0, f64::max);
             assert!(
                 worst < 1e-5,
-                "{stem}.{ext}: largest difference from PyTorch {worst:e}"
+                "{stem}.{ext}: largest difference from the framework {worst:e}"
             );
         }
     }

@@ -41,7 +41,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let header = Row::new(names).style(theme.dim());
     // Framework cells (gru-torch, lstm-torch) are wider than the study's four.
-    let arch_width = s.networks.iter().map(|n| n.arch.len()).max().unwrap_or(0).max(8);
+    let arch_width = s
+        .networks
+        .iter()
+        .map(|n| n.arch.len())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     let rows: Vec<Row> = s
         .networks
         .iter()

@@ -45,7 +45,9 @@ pub(crate) fn gemm<T: Scalar>(
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
 ) {
-    faer::linalg::matmul::matmul(dst, accum, a, b, T::of(1.0), Par::Seq);
+    super::profile::product(|| {
+        faer::linalg::matmul::matmul(dst, accum, a, b, T::of(1.0), Par::Seq)
+    });
 }
 
 #[cfg(test)]

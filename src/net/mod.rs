@@ -7,6 +7,7 @@ mod map;
 mod matmul;
 mod nonlinearity;
 mod params;
+pub mod profile;
 mod scalar;
 mod sequence;
 mod spec;

@@ -135,19 +135,21 @@ pub fn forward<T: Scalar>(params: &Params<T>, inputs: &[T], tape: &mut Tape<T>) 
     tape.states[..b * s].fill(T::of(0.0));
     let w_h = params.block(layout.recurrent_kernel());
     let b_h = params.block(layout.recurrent_bias());
-    for t in 0..steps {
-        let (before, after) = tape.states.split_at_mut((t + 1) * b * s);
-        let step = Step {
-            units: n,
-            batch: b,
-            w_h,
-            b_h,
-            h_prev: &before[t * b * s..],
-            z: &mut tape.z[t * b * g..(t + 1) * b * g],
-            aux: &mut tape.aux[t * b * n..(t + 1) * b * n],
-        };
-        cell::forward(spec.arch, spec.activation, step, &mut after[..b * s]);
-    }
+    super::profile::recurrence(|| {
+        for t in 0..steps {
+            let (before, after) = tape.states.split_at_mut((t + 1) * b * s);
+            let step = Step {
+                units: n,
+                batch: b,
+                w_h,
+                b_h,
+                h_prev: &before[t * b * s..],
+                z: &mut tape.z[t * b * g..(t + 1) * b * g],
+                aux: &mut tape.aux[t * b * n..(t + 1) * b * n],
+            };
+            cell::forward(spec.arch, spec.activation, step, &mut after[..b * s]);
+        }
+    });
 
     let readout_bias = params.block(layout.readout_bias());
     for row in tape.outputs.chunks_exact_mut(o) {
@@ -228,33 +230,35 @@ pub fn backward<T: Scalar>(
     let w_h = params.block(layout.recurrent_kernel());
     let b_h = params.block(layout.recurrent_bias());
     tape.dh_next.fill(T::of(0.0));
-    for t in (0..steps).rev() {
-        for (dh_row, dr_row) in tape
-            .dh_next
-            .chunks_exact_mut(s)
-            .zip(tape.dh_readout[t * b * n..(t + 1) * b * n].chunks_exact(n))
-        {
-            for (d, &r) in dh_row[s - n..].iter_mut().zip(dr_row) {
-                *d += r;
+    super::profile::recurrence(|| {
+        for t in (0..steps).rev() {
+            for (dh_row, dr_row) in tape
+                .dh_next
+                .chunks_exact_mut(s)
+                .zip(tape.dh_readout[t * b * n..(t + 1) * b * n].chunks_exact(n))
+            {
+                for (d, &r) in dh_row[s - n..].iter_mut().zip(dr_row) {
+                    *d += r;
+                }
             }
+            let step = Step {
+                units: n,
+                batch: b,
+                w_h,
+                b_h,
+                h_prev: &tape.states[t * b * s..(t + 1) * b * s],
+                z: &mut tape.z[t * b * g..(t + 1) * b * g],
+                aux: &mut tape.aux[t * b * n..(t + 1) * b * n],
+            };
+            let bp = Backprop {
+                dh_next: &tape.dh_next,
+                dh_prev: &mut tape.dh_prev,
+                scratch: &mut tape.scratch,
+            };
+            cell::backward(spec.arch, spec.activation, step, bp);
+            std::mem::swap(&mut tape.dh_next, &mut tape.dh_prev);
         }
-        let step = Step {
-            units: n,
-            batch: b,
-            w_h,
-            b_h,
-            h_prev: &tape.states[t * b * s..(t + 1) * b * s],
-            z: &mut tape.z[t * b * g..(t + 1) * b * g],
-            aux: &mut tape.aux[t * b * n..(t + 1) * b * n],
-        };
-        let bp = Backprop {
-            dh_next: &tape.dh_next,
-            dh_prev: &mut tape.dh_prev,
-            scratch: &mut tape.scratch,
-        };
-        cell::backward(spec.arch, spec.activation, step, bp);
-        std::mem::swap(&mut tape.dh_next, &mut tape.dh_prev);
-    }
+    });
 
     // Weight gradients over all stacked steps: tape.z now holds ∂L/∂(pre-activation).
     let dz = view(&tape.z, rows, g, g);

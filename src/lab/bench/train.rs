@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::lab::LabError;
 use crate::net::NetSpec;
-use crate::net::{matmul_flops_per_iteration, Activation, Arch};
+use crate::net::{matmul_flops_per_iteration, profile, Activation, Arch};
 use crate::task::{FlipFlop, Task};
 use crate::train::{TrainConfig, Trainer};
 
@@ -43,6 +43,21 @@ pub struct BenchRow {
     pub matmul_flops: f64,
     /// Matrix-product FLOPs divided by the median iteration time.
     pub gflops: f64,
+    /// Where an iteration's time goes (medians over separately profiled iterations).
+    pub phases: PhaseSplit,
+}
+
+/// Median milliseconds per iteration in each phase.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct PhaseSplit {
+    /// h·W_h forward and its transpose backward, step by step.
+    pub recurrent_products_ms: f64,
+    /// The cells' elementwise work (gates, nonlinearities, their derivatives) in the loops.
+    pub elementwise_ms: f64,
+    /// The input projection, the readout and the weight gradients, over all steps at once.
+    pub batched_products_ms: f64,
+    /// The rest: the loss, L2, the gradient norm and clipping, and the optimiser's update.
+    pub update_ms: f64,
 }
 
 /// Times training iterations on one fixed flip-flop batch, on this thread.
@@ -77,6 +92,34 @@ pub fn bench_train(request: &BenchRequest) -> Result<BenchRow, LabError> {
         times.push(t0.elapsed().as_secs_f64() * 1e3);
         result.map_err(|d| LabError::Invalid(format!("benchmark diverged: {}", d.reason)))?;
     }
+    let mut splits = Vec::new();
+    for step in 0..(request.iters / 2).max(5) {
+        profile::start();
+        let t0 = Instant::now();
+        let result = trainer.iterate(&batch, warmup + request.iters + step);
+        let total = t0.elapsed().as_secs_f64() * 1e3;
+        let p = profile::stop();
+        result.map_err(|d| LabError::Invalid(format!("benchmark diverged: {}", d.reason)))?;
+        let (rec, rec_products, batched) = (
+            p.recurrence * 1e3,
+            p.recurrent_products * 1e3,
+            p.batched_products * 1e3,
+        );
+        splits.push([
+            rec_products,
+            rec - rec_products,
+            batched,
+            total - rec - batched,
+        ]);
+    }
+    let median_of =
+        |k: usize| crate::lab::stats::Stats::of(splits.iter().map(|s| s[k]).collect()).median;
+    let phases = PhaseSplit {
+        recurrent_products_ms: median_of(0),
+        elementwise_ms: median_of(1),
+        batched_products_ms: median_of(2),
+        update_ms: median_of(3),
+    };
     let stats = crate::lab::stats::Stats::of(times);
     let median_ms = stats.median;
     let matmul_flops = matmul_flops_per_iteration(spec, request.batch, request.time_steps);
@@ -86,6 +129,7 @@ pub fn bench_train(request: &BenchRequest) -> Result<BenchRow, LabError> {
         min_ms: stats.min,
         matmul_flops,
         gflops: matmul_flops / (median_ms * 1e-3) / 1e9,
+        phases,
     })
 }
 
@@ -102,14 +146,25 @@ impl std::fmt::Display for TrainBench {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "{:<10} {:<5} {:>5} {:>5} {:>5}  {:>10} {:>10} {:>8}",
-            "cell", "f", "N", "B", "T", "median ms", "min ms", "GFLOP/s"
+            "{:<10} {:<5} {:>5} {:>5} {:>5}  {:>10} {:>10} {:>8}   {:>9} {:>9} {:>9} {:>9}",
+            "cell",
+            "f",
+            "N",
+            "B",
+            "T",
+            "median ms",
+            "min ms",
+            "GFLOP/s",
+            "rec.prod",
+            "elementw.",
+            "batched",
+            "update"
         )?;
         for row in &self.rows {
             let r = &row.request;
             writeln!(
                 f,
-                "{:<10} {:<5} {:>5} {:>5} {:>5}  {:>10.2} {:>10.2} {:>8.1}",
+                "{:<10} {:<5} {:>5} {:>5} {:>5}  {:>10.2} {:>10.2} {:>8.1}   {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
                 r.arch.name(),
                 r.activation.name(),
                 r.units,
@@ -117,9 +172,19 @@ impl std::fmt::Display for TrainBench {
                 r.time_steps,
                 row.median_ms,
                 row.min_ms,
-                row.gflops
+                row.gflops,
+                row.phases.recurrent_products_ms,
+                row.phases.elementwise_ms,
+                row.phases.batched_products_ms,
+                row.phases.update_ms
             )?;
         }
+        writeln!(
+            f,
+            "phases (ms, medians of profiled iterations): rec.prod = h·W_h and its transpose in \
+             the loops; elementw. = the cells' gates and derivatives; batched = input, readout and \
+             weight-gradient products over all steps; update = loss, L2, clipping, optimiser"
+        )?;
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use rnnlab::lab::slurm::Cluster;
 use rnnlab::store::{ListQuery, NetState, Notebook};
 
+#[path = "integration/common.rs"]
 mod common;
 use common::s;
 
@@ -199,7 +200,8 @@ fn fake_slurm_commands_see_the_right_arguments_and_failures() {
 
     // A controller that does not answer: the command is given up after the timeout.
     fake(&bin, "squeue", "sleep 5");
-    // SAFETY of the test: this is the only test of this binary, so no other thread reads PATH.
+    // SAFETY of the test: this is the only test of this binary (the others are in
+    // tests/integration/), so no other thread reads PATH.
     std::env::set_var("PATH", &path);
     let cluster = Cluster {
         timeout: Duration::from_millis(500),

@@ -110,14 +110,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let table = Table::new(
         rows,
         [
+            // At 80 columns, 78 inside the border: 68 of cells and 10 of gaps with a 10-wide
+            // cell name.
             Constraint::Length(1),
-            Constraint::Length(7),
+            Constraint::Length(6),
             Constraint::Length(arch_width as u16),
             Constraint::Length(5),
             Constraint::Length(5),
             Constraint::Length(5),
-            Constraint::Length(9),
-            Constraint::Length(9),
+            Constraint::Length(8),
+            Constraint::Length(8),
             Constraint::Length(7),
             Constraint::Length(7),
             Constraint::Min(6),

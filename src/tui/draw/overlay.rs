@@ -61,7 +61,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .iter()
                 .enumerate()
                 .map(|(k, f)| {
-                    let text = format!(" {} ", f.display());
+                    let room = usize::from(area.width).saturating_sub(8);
+                    let text = format!(" {} ", super::ellipsized(&f.display().to_string(), room));
                     if k == *selected {
                         Line::from(Span::styled(format!("▶{text}"), theme.selected()))
                     } else {
@@ -71,10 +72,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .collect(),
         ),
         Overlay::SlurmSubmit(form) => {
-            let file = app
-                .files
-                .get(form.file)
-                .map_or("—".into(), |f| f.display().to_string());
+            let file = app.files.get(form.file).map_or("—".into(), |f| {
+                super::ellipsized(&f.display().to_string(), usize::from(area.width) / 2)
+            });
             let field = |k: usize, name: &str, value: &str, hint: &str| {
                 let style = if form.focus == k {
                     theme.selected()

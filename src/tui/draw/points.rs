@@ -32,7 +32,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .map(|c| {
             let arch = c.group.split('/').next().unwrap_or("");
             Row::new(vec![
-                Span::styled(c.group.clone(), Style::default().fg(theme.arch(arch))),
+                Span::styled(
+                    super::ellipsized(&c.group, 14),
+                    Style::default().fg(theme.arch(arch)),
+                ),
                 Span::raw(c.networks.to_string()),
                 Span::raw(cell(c.mean[0])),
                 Span::raw(cell(c.mean[1])),

@@ -114,7 +114,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         let mut spans = vec![
             Span::styled(if selected { "▶ " } else { "  " }, theme.accent()),
-            Span::styled(format!("{:<14.14}", e.experiment), name_style),
+            Span::styled(
+                format!("{:<14}", super::ellipsized(&e.experiment, 14)),
+                name_style,
+            ),
             Span::styled(format!(" {:<11.11} ", e.task), theme.dim()),
         ];
         spans.extend(progress(&e.states, bar, theme));
@@ -156,11 +159,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .iter()
                 .map(|(id, exp)| format!("#{id} {exp}"))
                 .collect();
+            // Host and held networks are cut with an ellipsis, not silently.
+            let holding_width = usize::from(bottom.width).saturating_sub(16 + 8 + 10 + 5);
             Row::new(vec![
-                w.row.host.clone(),
+                super::ellipsized(&w.row.host, 16),
                 w.row.pid.to_string(),
                 duration(w.age.max(0.0)),
-                holding.join(", "),
+                super::ellipsized(&holding.join(", "), holding_width),
             ])
             .style(if w.age > crate::store::lease_seconds() {
                 theme.state("failed")

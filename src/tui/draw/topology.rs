@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     let bar = "█".repeat((r.share_ideal * 10.0).round() as usize);
                     Row::new(vec![
                         Span::styled(
-                            format!("{}/{}", r.arch, r.activation),
+                            super::ellipsized(&format!("{}/{}", r.arch, r.activation), 14),
                             Style::default().fg(theme.arch(&r.arch)),
                         ),
                         Span::raw(format!("{}", r.networks)),

@@ -597,3 +597,45 @@ fn p_saves_the_figure_of_the_pane_in_view() {
     let svg = save_pane_figure(&nb, &figure, &dir.path().join("figures")).unwrap();
     assert!(svg.exists() && svg.with_extension("png").exists());
 }
+
+#[test]
+fn long_names_and_framework_cells_are_cut_with_an_ellipsis_not_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("long.db");
+    let nb = Notebook::open(&db).unwrap();
+    let exp = nb
+        .ensure_experiment(
+            "an-experiment-with-a-very-long-name",
+            "flipflop",
+            "name = \"x\"",
+            "x",
+        )
+        .unwrap();
+    let config = serde_json::to_string(&TrainConfig::default()).unwrap();
+    let plan: Vec<NewNetwork> = ["gru-torch", "lstm-torch"]
+        .iter()
+        .map(|arch| NewNetwork {
+            arch: (*arch).into(),
+            activation: "tanh".into(),
+            units: 32,
+            l2: 1e-5,
+            seed: 8_702_292_832_788_102,
+            role: Role::Final,
+            trial: 0,
+            config: config.clone(),
+        })
+        .collect();
+    nb.plan(exp, &plan).unwrap();
+    drop(nb);
+    let mut app = app_on(&db, 80, 24);
+    let theme = Theme::default();
+    let runs = text(&screen(&app, &theme));
+    assert!(runs.contains("an-experiment…"), "{runs}");
+    assert!(!runs.contains("an-experiment-"), "{runs}");
+    key(&mut app, KeyCode::Tab);
+    refresh(&mut app, &db);
+    let networks = text(&screen(&app, &theme));
+    // The framework cells are shown whole; the weights fingerprint seed is cut.
+    assert!(networks.contains("lstm-torch"), "{networks}");
+    assert!(networks.contains("8702…"), "{networks}");
+}

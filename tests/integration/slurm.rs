@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rnnlab::store::{ListQuery, NetState, Notebook};
 
-mod common;
+use crate::common;
 use common::{rnnlab, run_ok, s};
 
 /// True if `sinfo` answers within a few seconds.

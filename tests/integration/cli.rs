@@ -5,7 +5,7 @@ use std::process::Command;
 use rnnlab::lab::network_file;
 use rnnlab::net::Arch;
 
-mod common;
+use crate::common;
 use common::{rnnlab, stderr, stdout};
 
 #[test]

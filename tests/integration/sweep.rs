@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rnnlab::store::{ListQuery, NetState, Notebook};
 
-mod common;
+use crate::common;
 use common::{rnnlab, run_ok, s, spawn};
 
 /// A flip-flop sweep of `count` small networks taking about `steps` iterations each.

@@ -5,7 +5,7 @@
 //! The files in tests/fixtures/import/ were made by `scripts/make_import_fixtures.py` (PyTorch
 //! 2.x, CPU) and `scripts/make_keras_fixtures.py` (Keras 3.15 on TensorFlow 2.21, CPU).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

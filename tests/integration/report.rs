@@ -8,7 +8,7 @@ use rnnlab::lab::compare::CompareMetric;
 use rnnlab::lab::report::pane::{save_pane_figure, PaneFigure};
 use rnnlab::store::Notebook;
 
-mod common;
+use crate::common;
 use common::{rnnlab, run_ok, s, stderr};
 
 /// Six small flip-flop networks of three cells, trained and analysed.

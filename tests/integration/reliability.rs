@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use rnnlab::lab::experiment::Experiment;
 use rnnlab::store::{parse_filter, ListQuery, NetState, Notebook};
 
-mod common;
+use crate::common;
 use common::s;
 
 /// Six flip-flop networks of long trainings (killed and paused mid-way).

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rnnlab::store::{AnalysisScope, ListQuery, NetState, Notebook};
 
-mod common;
+use crate::common;
 use common::{rnnlab, run_ok, s};
 
 /// Four small flip-flop networks, trained well enough to have attractors.

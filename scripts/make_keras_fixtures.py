@@ -1,4 +1,4 @@
-"""Makes the Keras files in tests/fixtures/import/ that `tests/import.rs` reads.
+"""Makes the Keras files in tests/fixtures/import/ that `tests/integration/import.rs` reads.
 
 Run from the repository root in a virtual environment with tensorflow-cpu and numpy:
 

@@ -319,6 +319,7 @@ pub fn poll(
         }
         let cluster = crate::lab::slurm::Cluster {
             timeout: std::time::Duration::from_secs(5),
+            ..Default::default()
         };
         snapshot.slurm = crate::lab::slurm::slurm_status(db, Some(experiment), &cluster).ok();
     }

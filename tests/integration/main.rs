@@ -1,7 +1,8 @@
 //! Every integration test in one binary: one link instead of one per file, which is most of what
 //! a fresh `cargo test --release` spends building. Each module is the tests of one part;
-//! `common` holds their shared helpers. (`tests/slurm_fake.rs` stays a binary of its own: it
-//! puts fake Slurm commands on the process's PATH, which the real cluster's tests here read.)
+//! `common` holds their shared helpers. Tests here share a process: none may change its
+//! environment or working directory (the fake Slurm commands reach rnnlab through
+//! `Cluster::path` and child processes' environments).
 
 mod common;
 
@@ -15,6 +16,7 @@ mod reliability;
 mod report;
 mod similarity;
 mod slurm;
+mod slurm_fake;
 mod sweep;
 mod topology;
 mod training;

@@ -12,12 +12,15 @@ use crate::lab::LabError;
 pub struct Cluster {
     /// How long one command may take.
     pub timeout: Duration,
+    /// The PATH the commands are looked up on (None: this process's).
+    pub path: Option<std::ffi::OsString>,
 }
 
 impl Default for Cluster {
     fn default() -> Self {
         Cluster {
             timeout: Duration::from_secs(30),
+            path: None,
         }
     }
 }
@@ -40,7 +43,11 @@ pub struct QueueEntry {
 impl Cluster {
     /// Runs `program args`, returning its stdout; an error names the program and what it said.
     fn run(&self, program: &str, args: &[String]) -> Result<String, LabError> {
-        let mut child = Command::new(program)
+        let mut command = Command::new(program);
+        if let Some(path) = &self.path {
+            command.env("PATH", path);
+        }
+        let mut child = command
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

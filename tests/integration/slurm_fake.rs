@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 use rnnlab::lab::slurm::Cluster;
 use rnnlab::store::{ListQuery, NetState, Notebook};
 
-#[path = "integration/common.rs"]
-mod common;
+use crate::common;
 use common::s;
 
 fn fake(dir: &Path, name: &str, body: &str) {
@@ -200,11 +199,9 @@ fn fake_slurm_commands_see_the_right_arguments_and_failures() {
 
     // A controller that does not answer: the command is given up after the timeout.
     fake(&bin, "squeue", "sleep 5");
-    // SAFETY of the test: this is the only test of this binary (the others are in
-    // tests/integration/), so no other thread reads PATH.
-    std::env::set_var("PATH", &path);
     let cluster = Cluster {
         timeout: Duration::from_millis(500),
+        path: Some(path.into()),
     };
     let t0 = Instant::now();
     let err = cluster.squeue(&["100".into()]).unwrap_err().to_string();

@@ -271,36 +271,32 @@ pub fn backward<T: Scalar>(
     let h_prev_all = view(&tape.states[s - n..], rows, n, s);
     let recurrent = &mut grad[layout.recurrent_kernel()];
     match spec.arch {
-        // The GRU candidate sees r⊙h (kept in aux), not h.
-        Arch::Gru => {
+        // The GRU candidate sees r⊙h (kept in aux), not h; PyTorch's sees h through the reset
+        // gate, and its recurrent gradient (∂L/∂(U_c h + b_hc)) is in aux.
+        Arch::Gru | Arch::GruTorch => {
             gemm(
                 view_mut(recurrent, n, 2 * n, g),
                 Accum::Replace,
                 h_prev_all.transpose(),
                 view(&tape.z, rows, 2 * n, g),
             );
+            let (seen, gradient) = if spec.arch == Arch::Gru {
+                (
+                    view(&tape.aux, rows, n, n),
+                    view(&tape.z[2 * n..], rows, n, g),
+                )
+            } else {
+                (h_prev_all, view(&tape.aux, rows, n, n))
+            };
             gemm(
                 view_mut(&mut recurrent[2 * n..], n, n, g),
                 Accum::Replace,
-                view(&tape.aux, rows, n, n).transpose(),
-                view(&tape.z[2 * n..], rows, n, g),
+                seen.transpose(),
+                gradient,
             );
-        }
-        // The PyTorch GRU's candidate sees h through the reset gate: its gradient is in aux.
-        Arch::GruTorch => {
-            gemm(
-                view_mut(recurrent, n, 2 * n, g),
-                Accum::Replace,
-                h_prev_all.transpose(),
-                view(&tape.z, rows, 2 * n, g),
-            );
-            gemm(
-                view_mut(&mut recurrent[2 * n..], n, n, g),
-                Accum::Replace,
-                h_prev_all.transpose(),
-                view(&tape.aux, rows, n, n),
-            );
-            column_sums(&tape.aux, n, &mut grad[layout.recurrent_bias()]);
+            if spec.arch == Arch::GruTorch {
+                column_sums(&tape.aux, n, &mut grad[layout.recurrent_bias()]);
+            }
         }
         _ => gemm(
             view_mut(recurrent, n, g, g),

@@ -180,24 +180,18 @@ impl Notebook {
                 ],
             )
             .map_err(|e| self.err(e))?;
-        let id: i64 = tx
-            .query_row(
-                "SELECT id FROM networks WHERE experiment_id = ?1 AND arch = ?2
-                     AND activation = ?3 AND units = ?4 AND l2 = ?5 AND seed = ?6 AND role = ?7
-                     AND trial = ?8",
-                params![
-                    experiment_id,
-                    network.arch,
-                    network.activation,
-                    network.units as i64,
-                    network.l2,
-                    network.seed as i64,
-                    network.role.name(),
-                    network.trial
-                ],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))?;
+        let id = self
+            .network_by_key(
+                experiment_id,
+                &network.arch,
+                &network.activation,
+                network.units as i64,
+                network.l2,
+                network.seed as i64,
+                network.role.name(),
+                i64::from(network.trial),
+            )?
+            .expect("inserted or present");
         if added > 0 {
             tx.execute(
                 "INSERT INTO weights (network_id, format, len, data) VALUES (?1, 'f32le', ?2, ?3)",

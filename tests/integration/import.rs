@@ -118,6 +118,14 @@ fn torch_gate(a: &Arrays, w: &str, b: &str, k: usize, v: &[f64]) -> Vec<f64> {
     add(&full[k * N..(k + 1) * N], &a[b].data[k * N..(k + 1) * N])
 }
 
+/// Block k of both sides' pre-activations: W_i x + b_i + W_h h + b_h.
+fn torch_pre(a: &Arrays, k: usize, x: &[f64], h: &[f64]) -> Vec<f64> {
+    add(
+        &torch_gate(a, "rnn.weight_ih_l0", "rnn.bias_ih_l0", k, x),
+        &torch_gate(a, "rnn.weight_hh_l0", "rnn.bias_hh_l0", k, h),
+    )
+}
+
 #[test]
 fn pytorch_gru_follows_pytorchs_equations() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
@@ -150,12 +158,7 @@ fn pytorch_lstm_follows_pytorchs_equations() {
     let (mut h, mut c) = (vec![0.0; N], vec![0.0; N]);
     let mut reference = Vec::new();
     for x in &xs {
-        let pre = |k| {
-            add(
-                &torch_gate(&a, "rnn.weight_ih_l0", "rnn.bias_ih_l0", k, x),
-                &torch_gate(&a, "rnn.weight_hh_l0", "rnn.bias_hh_l0", k, &h),
-            )
-        };
+        let pre = |k| torch_pre(&a, k, x, &h);
         let (i, f, g, o) = (pre(0), pre(1), pre(2), pre(3));
         c = (0..N)
             .map(|j| sigmoid(f[j]) * c[j] + sigmoid(i[j]) * g[j].tanh())
@@ -179,11 +182,10 @@ fn pytorch_relu_rnn_follows_pytorchs_equations() {
     let mut h = vec![0.0; N];
     let mut reference = Vec::new();
     for x in &xs {
-        let pre = add(
-            &torch_gate(&a, "rnn.weight_ih_l0", "rnn.bias_ih_l0", 0, x),
-            &torch_gate(&a, "rnn.weight_hh_l0", "rnn.bias_hh_l0", 0, &h),
-        );
-        h = pre.into_iter().map(|v| v.max(0.0)).collect();
+        h = torch_pre(&a, 0, x, &h)
+            .into_iter()
+            .map(|v| v.max(0.0))
+            .collect();
         reference.push(torch_readout(&a, &h));
     }
     assert_close(&rnnlab_outputs(&params, &xs), &reference, "PyTorch RNN");
@@ -206,6 +208,17 @@ fn keras_arrays(blocks: usize, bias_shape: &[usize], rng: &mut ChaCha8Rng) -> Ar
 
 fn keras_readout(a: &Arrays, h: &[f64]) -> Vec<f64> {
     add(&vec_mat(h, &a["dense/kernel"]), &a["dense/bias"].data)
+}
+
+/// A one-bias Keras layer's pre-activations: x·W + h·U + b.
+fn keras_pre(a: &Arrays, x: &[f64], h: &[f64]) -> Vec<f64> {
+    add(
+        &add(
+            &vec_mat(x, &a["gru/cell/kernel"]),
+            &vec_mat(h, &a["gru/cell/recurrent_kernel"]),
+        ),
+        &a["gru/cell/bias"].data,
+    )
 }
 
 fn block(v: &[f64], k: usize) -> Vec<f64> {
@@ -276,13 +289,7 @@ fn keras_lstm_and_simple_rnn_follow_keras_equations() {
     let (mut h, mut c) = (vec![0.0; N], vec![0.0; N]);
     let mut reference = Vec::new();
     for x in &xs {
-        let pre = add(
-            &add(
-                &vec_mat(x, &a["gru/cell/kernel"]),
-                &vec_mat(&h, &a["gru/cell/recurrent_kernel"]),
-            ),
-            &a["gru/cell/bias"].data,
-        );
+        let pre = keras_pre(&a, x, &h);
         // Keras order i, f, c, o.
         let (i, f, g, o) = (
             block(&pre, 0),
@@ -304,13 +311,7 @@ fn keras_lstm_and_simple_rnn_follow_keras_equations() {
     let mut h = vec![0.0; N];
     let mut reference = Vec::new();
     for x in &xs {
-        let pre = add(
-            &add(
-                &vec_mat(x, &a["gru/cell/kernel"]),
-                &vec_mat(&h, &a["gru/cell/recurrent_kernel"]),
-            ),
-            &a["gru/cell/bias"].data,
-        );
+        let pre = keras_pre(&a, x, &h);
         h = pre.into_iter().map(f64::tanh).collect();
         reference.push(keras_readout(&a, &h));
     }
@@ -326,7 +327,14 @@ fn fixture(name: &str) -> PathBuf {
 #[test]
 fn real_pytorch_and_keras_files_reproduce_the_frameworks_outputs() {
     let relu = Some(Activation::Relu);
-    let cases: [(&str, &[&str], Option<Activation>, Framework, Arch); 7] = [
+    type Case = (
+        &'static str,
+        &'static [&'static str],
+        Option<Activation>,
+        Framework,
+        Arch,
+    );
+    let cases: [Case; 7] = [
         (
             "tiny-rnn",
             &["npz", "safetensors"],

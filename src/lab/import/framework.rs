@@ -171,12 +171,65 @@ fn vector<'a>(arrays: &'a Arrays, name: &str, len: usize) -> Result<Option<&'a A
     }
 }
 
-fn finite(name: &str, a: &Array) -> Result<(), String> {
-    if a.data.iter().all(|v| v.is_finite()) {
-        Ok(())
-    } else {
-        Err(format!("{name} holds NaN or infinite values"))
+/// Refuses the first of `arrays` (those present) with a NaN or infinite value.
+fn all_finite(arrays: &[(String, Option<&Array>)]) -> Result<(), String> {
+    match arrays
+        .iter()
+        .find(|(_, a)| a.is_some_and(|a| a.data.iter().any(|v| !v.is_finite())))
+    {
+        Some((name, _)) => Err(format!("{name} holds NaN or infinite values")),
+        None => Ok(()),
     }
+}
+
+/// Checks that an input and a recurrent matrix (`g_in` and `g` gate columns, `n` units) are the
+/// weights of one layer of whole blocks.
+fn one_layer(
+    input: (&str, &Array),
+    recurrent: (&str, &Array),
+    n: usize,
+    g: usize,
+    g_in: usize,
+) -> Result<(), String> {
+    if n == 0 || g % n != 0 || g_in != g {
+        return Err(format!(
+            "{} has shape {:?} and {} has shape {:?}: not the weights of one RNN layer",
+            input.0, input.1.shape, recurrent.0, recurrent.1.shape
+        ));
+    }
+    Ok(())
+}
+
+/// The readout under `prefix`: its `suffix` matrix, O×N (`units_first`: N×O, as Keras keeps
+/// it), and its bias (zeros if absent).
+fn read_readout(
+    arrays: &Arrays,
+    prefix: &str,
+    suffix: &str,
+    units_first: bool,
+) -> Result<Readout, String> {
+    let name = format!("{prefix}{suffix}");
+    let (rows, cols, w) = matrix(arrays, &name)?;
+    let (o, n) = if units_first {
+        (cols, rows)
+    } else {
+        (rows, cols)
+    };
+    let bias_name = format!("{prefix}bias");
+    let bias = vector(arrays, &bias_name, o)?;
+    all_finite(&[(name, Some(w)), (bias_name, bias)])?;
+    let weights = if units_first {
+        (0..o)
+            .flat_map(|c| (0..n).map(move |j| w.data[j * o + c]))
+            .collect()
+    } else {
+        w.data.clone()
+    };
+    Ok(Readout {
+        weights,
+        bias: bias.map_or_else(|| vec![0.0; o], |b| b.data.clone()),
+        outputs: o,
+    })
 }
 
 /// rnnlab's block for each of the framework's gate blocks.
@@ -279,35 +332,27 @@ fn arch_of(blocks: usize, name: &str, shape: &[usize]) -> Result<Arch, String> {
 fn torch(arrays: &Arrays, options: &ReadOptions) -> Result<Converted, String> {
     let prefix = layer_prefix(arrays, "weight_hh_l0", options.prefix.as_deref())?;
     let name = |s: &str| format!("{prefix}{s}");
-    if arrays.contains_key(&name("weight_hh_l1")) {
-        return Err(format!(
-            "{} is the second layer of a stacked RNN (num_layers > 1): {SUPPORTED}",
-            name("weight_hh_l1")
-        ));
-    }
-    if arrays.contains_key(&name("weight_hh_l0_reverse")) {
-        return Err(format!(
-            "{} belongs to a bidirectional RNN: {SUPPORTED}",
-            name("weight_hh_l0_reverse")
-        ));
-    }
-    if arrays.contains_key(&name("weight_hr_l0")) {
-        return Err(format!(
-            "{} is an LSTM projection (proj_size > 0): {SUPPORTED}",
-            name("weight_hr_l0")
-        ));
+    for (suffix, what) in [
+        (
+            "weight_hh_l1",
+            "is the second layer of a stacked RNN (num_layers > 1)",
+        ),
+        ("weight_hh_l0_reverse", "belongs to a bidirectional RNN"),
+        ("weight_hr_l0", "is an LSTM projection (proj_size > 0)"),
+    ] {
+        if arrays.contains_key(&name(suffix)) {
+            return Err(format!("{} {what}: {SUPPORTED}", name(suffix)));
+        }
     }
     let (g, n, w_hh) = matrix(arrays, &name("weight_hh_l0"))?;
     let (g_in, inputs, w_ih) = matrix(arrays, &name("weight_ih_l0"))?;
-    if n == 0 || g % n != 0 || g_in != g {
-        return Err(format!(
-            "{} has shape {:?} and {} has shape {:?}: not the weights of one RNN layer",
-            name("weight_ih_l0"),
-            w_ih.shape,
-            name("weight_hh_l0"),
-            w_hh.shape
-        ));
-    }
+    one_layer(
+        (&name("weight_ih_l0"), w_ih),
+        (&name("weight_hh_l0"), w_hh),
+        n,
+        g,
+        g_in,
+    )?;
     let arch = arch_of(g / n, &name("weight_hh_l0"), &w_hh.shape)?;
     let activation = match (arch, options.activation) {
         (Arch::Vanilla, a) => a.unwrap_or(Activation::Tanh),
@@ -320,16 +365,12 @@ fn torch(arrays: &Arrays, options: &ReadOptions) -> Result<Converted, String> {
     };
     let b_ih = vector(arrays, &name("bias_ih_l0"), g)?;
     let b_hh = vector(arrays, &name("bias_hh_l0"), g)?;
-    for (key, a) in [
+    all_finite(&[
         (name("weight_ih_l0"), Some(w_ih)),
         (name("weight_hh_l0"), Some(w_hh)),
         (name("bias_ih_l0"), b_ih),
         (name("bias_hh_l0"), b_hh),
-    ] {
-        if let Some(a) = a {
-            finite(&key, a)?;
-        }
-    }
+    ])?;
     let or_zeros = |b: Option<&Array>| b.map_or_else(|| vec![0.0; g], |a| a.data.clone());
     let layer = Layer {
         arch,
@@ -407,20 +448,8 @@ fn torch_readout(
         |a| a.shape.len() == 2 && a.shape[1] == n,
         options.readout_prefix.as_deref(),
     )?;
-    let (o, _, w) = matrix(arrays, &format!("{prefix}weight"))?;
-    finite(&format!("{prefix}weight"), w)?;
-    let bias = vector(arrays, &format!("{prefix}bias"), o)?;
-    if let Some(b) = bias {
-        finite(&format!("{prefix}bias"), b)?;
-    }
-    Ok((
-        prefix,
-        Readout {
-            weights: w.data.clone(),
-            bias: bias.map_or_else(|| vec![0.0; o], |b| b.data.clone()),
-            outputs: o,
-        },
-    ))
+    let readout = read_readout(arrays, &prefix, "weight", false)?;
+    Ok((prefix, readout))
 }
 
 fn keras(arrays: &Arrays, options: &ReadOptions) -> Result<Converted, String> {
@@ -434,15 +463,13 @@ fn keras(arrays: &Arrays, options: &ReadOptions) -> Result<Converted, String> {
     }
     let (n, g, u) = matrix(arrays, &name("recurrent_kernel"))?;
     let (inputs, g_in, w) = matrix(arrays, &name("kernel"))?;
-    if n == 0 || g % n != 0 || g_in != g {
-        return Err(format!(
-            "{} has shape {:?} and {} has shape {:?}: not the weights of one RNN layer",
-            name("kernel"),
-            w.shape,
-            name("recurrent_kernel"),
-            u.shape
-        ));
-    }
+    one_layer(
+        (&name("kernel"), w),
+        (&name("recurrent_kernel"), u),
+        n,
+        g,
+        g_in,
+    )?;
     let bias = arrays.get(&name("bias"));
     let mut arch = arch_of(g / n, &name("recurrent_kernel"), &u.shape)?;
     let (input_bias, recurrent_bias) = match bias.map(|b| b.shape.as_slice()) {
@@ -464,15 +491,11 @@ fn keras(arrays: &Arrays, options: &ReadOptions) -> Result<Converted, String> {
             ))
         }
     };
-    for (key, a) in [
+    all_finite(&[
         (name("kernel"), Some(w)),
         (name("recurrent_kernel"), Some(u)),
         (name("bias"), bias),
-    ] {
-        if let Some(a) = a {
-            finite(&key, a)?;
-        }
-    }
+    ])?;
     let layer = Layer {
         arch,
         inputs,
@@ -489,21 +512,7 @@ fn keras(arrays: &Arrays, options: &ReadOptions) -> Result<Converted, String> {
         |a| a.shape.len() == 2 && a.shape[0] == n,
         options.readout_prefix.as_deref(),
     )?;
-    let (_, o, dense) = matrix(arrays, &format!("{readout_prefix}kernel"))?;
-    finite(&format!("{readout_prefix}kernel"), dense)?;
-    let dense_bias = vector(arrays, &format!("{readout_prefix}bias"), o)?;
-    if let Some(b) = dense_bias {
-        finite(&format!("{readout_prefix}bias"), b)?;
-    }
-    // Dense kernels are N×O; the readout is kept as O×N.
-    let weights = (0..o)
-        .flat_map(|c| (0..n).map(move |j| dense.data[j * o + c]))
-        .collect();
-    let readout = Readout {
-        weights,
-        bias: dense_bias.map_or_else(|| vec![0.0; o], |b| b.data.clone()),
-        outputs: o,
-    };
+    let readout = read_readout(arrays, &readout_prefix, "kernel", true)?;
     Ok(Converted {
         framework: Framework::Keras,
         prefix,

@@ -57,8 +57,26 @@ pub struct RunSummary {
     pub requeued: usize,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// Worker-seconds spent training (summed over this process's workers).
+    pub train_seconds: f64,
+    /// Worker-seconds spent on fixed points and scaffolds (summed likewise).
+    pub analysis_seconds: f64,
+    /// Seconds of the end-of-sweep similarity update.
+    pub compare_seconds: f64,
+    /// Worker threads.
+    pub workers: usize,
     /// True if stopped by a signal before the sweep finished.
     pub stopped: bool,
+}
+
+impl RunSummary {
+    /// The share of the workers' time (wall time × workers) not spent training: analysis, the
+    /// similarity update, the notebook, and workers idle at the end waiting for the last
+    /// network.
+    pub fn outside_training(&self) -> Option<f64> {
+        let capacity = self.seconds * self.workers as f64;
+        (capacity > 0.0 && self.trained > 0).then(|| 1.0 - self.train_seconds / capacity)
+    }
 }
 
 impl std::fmt::Display for RunSummary {
@@ -78,7 +96,20 @@ impl std::fmt::Display for RunSummary {
         if self.compared_elsewhere {
             write!(f, "; similarity left to another runner")?;
         }
-        writeln!(f, " in {:.1} s", self.seconds)
+        writeln!(f, " in {:.1} s", self.seconds)?;
+        if let Some(outside) = self.outside_training() {
+            writeln!(
+                f,
+                "time: training {:.1} s, analysis {:.1} s (worker-seconds over {} workers), \
+                 similarity {:.1} s; {:.1} % of the workers' time outside training",
+                self.train_seconds,
+                self.analysis_seconds,
+                self.workers,
+                self.compare_seconds,
+                100.0 * outside
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -160,6 +191,7 @@ pub fn run_planned(
         experiment: experiment.name.clone(),
         planned,
         requeued,
+        workers: jobs,
         ..RunSummary::default()
     });
     run_workers(db, jobs, &stop, &|slot, notebook, worker| {
@@ -187,6 +219,7 @@ pub fn run_planned(
         let ours = counts(&notebook, &experiment.name)?.1 == 0
             && notebook.claim_similarity_update(experiment_id, &key, &holder, CLAIM_STALE)?;
         if ours {
+            let compare_started = Instant::now();
             let update = update_similarity_until(
                 &notebook,
                 &experiment.name,
@@ -198,6 +231,7 @@ pub fn run_planned(
             let update = update?;
             summary.compared_pairs = update.new_pairs;
             summary.stopped = update.stopped;
+            summary.compare_seconds = compare_started.elapsed().as_secs_f64();
         } else {
             summary.compared_elsewhere = true;
         }
@@ -276,6 +310,7 @@ fn work(
         };
         if notebook.finish(&network, &outcome)? {
             let mut s = summary.lock().expect("no panics hold it");
+            s.train_seconds += outcome.train_seconds;
             match outcome.state {
                 NetState::Trained => s.trained += 1,
                 NetState::Diverged => s.diverged += 1,
@@ -320,7 +355,9 @@ fn analyse(
         return Ok(()); // stopped: the worker's retirement gives the network back
     };
     if store_record(notebook, network, &record)? {
-        summary.lock().expect("no panics hold it").analysed += 1;
+        let mut s = summary.lock().expect("no panics hold it");
+        s.analysed += 1;
+        s.analysis_seconds += record.seconds;
     }
     observer.analysed(slot, network, &record);
     Ok(())

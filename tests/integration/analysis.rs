@@ -43,6 +43,20 @@ fn a_sweep_analyses_every_network_and_the_points_can_be_shown_rerun_and_exported
     let rows = all_rows(&db);
     assert!(rows.iter().all(|r| r.state == NetState::Analysed));
     assert!(rows.iter().all(|r| r.fixed_points.unwrap() >= 1));
+    // The summary's time per phase: the sums of what the networks' rows record.
+    let sum = |f: fn(&rnnlab::store::NetworkRow) -> Option<f64>| -> f64 {
+        rows.iter().filter_map(f).sum()
+    };
+    let close = |key: &str, expected: f64| {
+        let got = summary[key].as_f64().unwrap();
+        assert!(
+            (got - expected).abs() < 1e-6 * expected.max(1.0),
+            "{key}: {got} vs {expected}"
+        );
+    };
+    close("train_seconds", sum(|r| r.train_seconds));
+    close("analysis_seconds", sum(|r| r.analysis_seconds));
+    assert_eq!(summary["workers"], 2);
 
     // Stored points agree with the network row, each within its tolerance, with its settings.
     let nb = Notebook::open(&db).unwrap();

@@ -59,6 +59,10 @@ pub(super) struct BenchSimilarityArgs {
     /// Threads for the pairs [default: the number of cores].
     #[arg(long)]
     threads: Option<usize>,
+    /// Also write every pair into a scratch notebook and open the terminal notebook's
+    /// similarity pane on it (at least 100 networks).
+    #[arg(long)]
+    store: bool,
     #[command(flatten)]
     json: Json,
 }
@@ -126,7 +130,19 @@ pub(super) fn exec(command: BenchCommand) -> Outcome {
         }
         BenchCommand::Similarity(args) => {
             let threads = args.threads.unwrap_or_else(lab::cores);
-            let report = bench::bench_similarity(args.networks, args.units, threads)?;
+            if args.store && args.networks < 100 {
+                return Err(crate::lab::LabError::Invalid(
+                    "--store: --networks must be at least 100".into(),
+                ));
+            }
+            let dir = ScratchDir::new("bench-similarity")?;
+            let db = dir.0.join("bench.db");
+            let store_in = args.store.then_some(db.as_path());
+            let mut report = bench::bench_similarity(args.networks, args.units, threads, store_in)?;
+            if let Some(stored) = report.stored.as_mut() {
+                (stored.pane_first_poll_ms, stored.pane_frame_ms) =
+                    crate::tui::bench::similarity_first_frame(&db, 120, 40)?;
+            }
             print_report(&report, args.json);
         }
         BenchCommand::Report(args) => {

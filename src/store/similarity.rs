@@ -18,8 +18,10 @@ impl Notebook {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT a, b, svcca, cca_angular, procrustes FROM similarity_distances
-                 WHERE experiment_id = ?1 AND settings = ?2 ORDER BY a, b",
+                "SELECT a, b, svcca, cca_angular, procrustes FROM similarity_pairs
+                 WHERE experiment_id = ?1
+                   AND settings_id = (SELECT id FROM similarity_settings WHERE settings = ?2)
+                 ORDER BY a, b",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -90,7 +92,8 @@ impl Notebook {
         };
         Ok((
             count(
-                "SELECT COUNT(*) FROM similarity_distances WHERE experiment_id = ?1 AND settings = ?2",
+                "SELECT COUNT(*) FROM similarity_pairs WHERE experiment_id = ?1
+                   AND settings_id = (SELECT id FROM similarity_settings WHERE settings = ?2)",
                 &[&experiment_id, &settings],
             )?,
             count(
@@ -153,11 +156,23 @@ impl Notebook {
         pairs: &[SimilarityPair],
     ) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        tx.execute(
+            "INSERT OR IGNORE INTO similarity_settings (settings) VALUES (?1)",
+            [settings],
+        )
+        .map_err(|e| self.err(e))?;
+        let settings_id: i64 = tx
+            .query_row(
+                "SELECT id FROM similarity_settings WHERE settings = ?1",
+                [settings],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
         {
             let mut insert = tx
                 .prepare(
-                    "INSERT OR REPLACE INTO similarity_distances
-                         (experiment_id, settings, a, b, svcca, cca_angular, procrustes)
+                    "INSERT OR REPLACE INTO similarity_pairs
+                         (experiment_id, settings_id, a, b, svcca, cca_angular, procrustes)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
                 .map_err(|e| self.err(e))?;
@@ -165,7 +180,7 @@ impl Notebook {
                 insert
                     .execute(params![
                         experiment_id,
-                        settings,
+                        settings_id,
                         a.min(b),
                         a.max(b),
                         s,

@@ -257,3 +257,46 @@ fn every_filter_column_is_a_field_of_the_json_row() {
         "and nothing else"
     );
 }
+
+#[test]
+fn a_version_8_notebook_keeps_its_geometry_pairs_through_migration_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let c = Connection::open(&path).unwrap();
+    for sql in &schema::MIGRATIONS[..8] {
+        c.execute_batch(sql).unwrap();
+    }
+    c.execute_batch(&format!(
+        "PRAGMA application_id = {}; PRAGMA user_version = 8;
+         INSERT INTO experiments (id, name, task, spec, canonical, created)
+             VALUES (1, 'e', 'flipflop', '', 'e', 0);
+         INSERT INTO networks (id, experiment_id, arch, activation, units, l2, seed, config)
+             VALUES (1, 1, 'gru', 'tanh', 8, 0, 0, '{{}}'), (2, 1, 'gru', 'tanh', 8, 0, 1, '{{}}'),
+                    (3, 1, 'gru', 'tanh', 8, 0, 2, '{{}}');
+         INSERT INTO similarity_distances VALUES (1, 'k', 1, 2, 0.1, 0.2, 0.3),
+             (1, 'k', 1, 3, 0.4, 0.5, 0.6), (1, 'other', 2, 3, 0.7, 0.8, 0.9);",
+        schema::APPLICATION_ID
+    ))
+    .unwrap();
+    drop(c);
+    let nb = Notebook::open(&path).unwrap();
+    assert_eq!(nb.version().unwrap(), schema::MIGRATIONS.len() as i64);
+    assert_eq!(
+        nb.similarity_pairs(1, "k").unwrap(),
+        vec![(1, 2, [0.1, 0.2, 0.3]), (1, 3, [0.4, 0.5, 0.6])]
+    );
+    assert_eq!(
+        nb.similarity_pairs(1, "other").unwrap(),
+        vec![(2, 3, [0.7, 0.8, 0.9])]
+    );
+    // New pairs under known and new settings join them.
+    nb.store_similarity(1, "k", &[(3, 2, [1.0, 1.1, 1.2])])
+        .unwrap();
+    nb.store_similarity(1, "new", &[(1, 2, [0.0; 3])]).unwrap();
+    assert_eq!(nb.similarity_pairs(1, "k").unwrap().len(), 3);
+    assert_eq!(
+        nb.similarity_pairs(1, "new").unwrap(),
+        vec![(1, 2, [0.0; 3])]
+    );
+    assert!(nb.integrity_ok().unwrap());
+}

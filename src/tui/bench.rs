@@ -75,9 +75,7 @@ pub fn bench_frames(
     }
     crate::lab::bench::store_random_distances(db, 1000)?;
     app.pane = Pane::Similarity;
-    let started = std::time::Instant::now();
-    app.apply(poll(db, &app.request(), &cache)?);
-    let similarity_first_poll_ms = started.elapsed().as_secs_f64() * 1e3;
+    let similarity_first_poll_ms = first_poll_ms(&mut app, db, &cache)?;
     let similarity_poll_ms = median_ms(repeats, || -> Result<(), LabError> {
         app.apply(poll(db, &app.request(), &cache)?);
         Ok(())
@@ -97,6 +95,43 @@ pub fn bench_frames(
         similarity_poll_ms,
         heat_map_1000_ms,
     })
+}
+
+/// Milliseconds of one store poll for the pane `app` shows, applied to it.
+fn first_poll_ms(app: &mut App, db: &Path, cache: &ComparisonCache) -> Result<f64, LabError> {
+    let started = std::time::Instant::now();
+    app.apply(poll(db, &app.request(), cache)?);
+    Ok(started.elapsed().as_secs_f64() * 1e3)
+}
+
+/// The similarity pane opened on the notebook at `db` (`width`×`height`): milliseconds of its
+/// first poll (every stored pair read, the MDS map, separability) and of drawing its frame.
+pub fn similarity_first_frame(db: &Path, width: u16, height: u16) -> Result<(f64, f64), LabError> {
+    let mut app = App::new(db.to_path_buf(), Vec::new());
+    app.resize(width, height);
+    app.pane = Pane::Similarity;
+    let cache = ComparisonCache::default();
+    // The first poll picks the experiment; the one timed reads its matrices.
+    app.apply(poll(db, &app.request(), &cache)?);
+    let poll_ms = first_poll_ms(&mut app, db, &cache)?;
+    if app.snapshot.similarity.is_none() {
+        return Err(LabError::Invalid(
+            "bench similarity: the stored matrix did not reach the similarity pane".into(),
+        ));
+    }
+    let mut terminal =
+        Terminal::new(TestBackend::new(width, height)).map_err(|source| LabError::Io {
+            path: "terminal".into(),
+            source,
+        })?;
+    let started = std::time::Instant::now();
+    terminal
+        .draw(|f| draw(f, &app, &Theme::default()))
+        .map_err(|source| LabError::Io {
+            path: "terminal".into(),
+            source,
+        })?;
+    Ok((poll_ms, started.elapsed().as_secs_f64() * 1e3))
 }
 
 impl fmt::Display for TuiBench {

@@ -140,8 +140,11 @@ pub(super) fn exec(command: BenchCommand) -> Outcome {
             let store_in = args.store.then_some(db.as_path());
             let mut report = bench::bench_similarity(args.networks, args.units, threads, store_in)?;
             if let Some(stored) = report.stored.as_mut() {
-                (stored.pane_first_poll_ms, stored.pane_frame_ms) =
-                    crate::tui::bench::similarity_first_frame(&db, 120, 40)?;
+                (
+                    stored.pane_first_poll_ms,
+                    stored.pane_frame_ms,
+                    stored.pane_later_frame_ms,
+                ) = crate::tui::bench::similarity_first_frame(&db, 120, 40)?;
             }
             print_report(&report, args.json);
         }

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
+use super::heatmap::HeatMap;
 use super::keymap::{action_for, Action};
-use super::snapshot::{Request, Snapshot};
+use super::snapshot::{Request, SharedComparison, Snapshot};
 use crate::lab::compare::CompareMetric;
 use crate::lab::report::pane::PaneFigure;
 use crate::store::NetworkRow;
@@ -173,7 +174,15 @@ pub struct App {
     pub map_cursor: usize,
     /// First line of the scaffold text shown.
     pub scroll: usize,
+    /// The similarity pane's heat map, remembered for the comparison in view and the number of
+    /// cells it was drawn at: at 3000 networks its block means take ~20 ms, and frames come
+    /// every second. Drawing stays a function of the state; this only keeps its result.
+    pub heat_memo: HeatMemo,
 }
+
+/// The last heat map drawn, with the comparison and the cells it was drawn for (the
+/// comparison is held, so a new one is never mistaken for it).
+pub type HeatMemo = std::cell::RefCell<Option<(SharedComparison, usize, std::sync::Arc<HeatMap>)>>;
 
 /// The smallest screen the panes are drawn on.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -203,6 +212,7 @@ impl App {
             by_activation: false,
             map_cursor: 0,
             scroll: 0,
+            heat_memo: HeatMemo::default(),
         }
     }
 

@@ -451,6 +451,17 @@ fn the_similarity_pane_reads_without_colour_and_jumps_to_a_network() {
         app.snapshot.similarity.as_ref().unwrap().0.metric,
         "cca-angular"
     );
+    // The heat map remembered from the svcca frame is not reused for the new comparison, nor
+    // for another size: each frame equals one drawn from scratch.
+    let from_scratch = |app: &App| {
+        let fresh = app.clone();
+        *fresh.heat_memo.borrow_mut() = None;
+        text(&screen(&fresh, &mono))
+    };
+    assert_eq!(text(&screen(&app, &mono)), from_scratch(&app));
+    app.resize(80, 24);
+    assert_eq!(text(&screen(&app, &mono)), from_scratch(&app));
+    app.resize(120, 40);
     key(&mut app, KeyCode::Char('j'));
     let id = app.snapshot.similarity.as_ref().unwrap().0.map[1].network;
     assert_eq!(key(&mut app, KeyCode::Enter), Some(Effect::Poll));

@@ -53,6 +53,8 @@ pub struct StoredMatrices {
     pub pane_first_poll_ms: f64,
     /// Milliseconds to draw that pane's first frame.
     pub pane_frame_ms: f64,
+    /// Milliseconds of the next frame (the heat map remembered).
+    pub pane_later_frame_ms: f64,
 }
 
 /// Bytes of a notebook file and its write-ahead log.
@@ -182,8 +184,12 @@ impl fmt::Display for SimilarityBench {
                 f,
                 "into a notebook: {:.1} s to store every pair, the file grew {:.0} MiB; the \
                  similarity pane's first poll {:.0} ms (every pair read, MDS, separability), \
-                 first frame {:.2} ms",
-                s.store_seconds, s.notebook_growth_mib, s.pane_first_poll_ms, s.pane_frame_ms
+                 first frame {:.2} ms, later frames {:.2} ms",
+                s.store_seconds,
+                s.notebook_growth_mib,
+                s.pane_first_poll_ms,
+                s.pane_frame_ms,
+                s.pane_later_frame_ms
             )?;
         }
         Ok(())

@@ -77,15 +77,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Heat map, networks grouped (the map's rows carry arch and activation).
     let map = &comparison.map;
     let group = |k: usize| format!("{}/{}", map[k].arch, map[k].activation);
-    let mut order: Vec<usize> = (0..map.len()).collect();
-    order.sort_by(|&a, &b| {
-        group(a)
-            .cmp(&group(b))
-            .then(map[a].network.cmp(&map[b].network))
-    });
     let cells =
         ((left.width as usize).saturating_sub(14) / 2).min(left.height.saturating_sub(3) as usize);
-    let heat = heat_map(d, &order, cells);
+    let remembered = app
+        .heat_memo
+        .borrow()
+        .as_ref()
+        .filter(|(c, k, _)| std::sync::Arc::ptr_eq(c, similarity) && *k == cells)
+        .map(|(_, _, heat)| std::sync::Arc::clone(heat));
+    let heat = remembered.unwrap_or_else(|| {
+        let mut order: Vec<usize> = (0..map.len()).collect();
+        order.sort_by(|&a, &b| {
+            group(a)
+                .cmp(&group(b))
+                .then(map[a].network.cmp(&map[b].network))
+        });
+        let heat = std::sync::Arc::new(heat_map(d, &order, cells));
+        *app.heat_memo.borrow_mut() = Some((
+            std::sync::Arc::clone(similarity),
+            cells,
+            std::sync::Arc::clone(&heat),
+        ));
+        heat
+    });
     let (lo, hi) = heat.range;
     let span = if hi > lo { hi - lo } else { 1.0 };
     let mut lines: Vec<Line> = Vec::new();
@@ -98,7 +112,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             String::new()
         };
         last_group = g;
-        let mut spans = vec![Span::styled(format!("{label:<12.12}"), theme.dim())];
+        let mut spans = vec![Span::styled(
+            format!("{:<12}", super::ellipsized(&label, 12)),
+            theme.dim(),
+        )];
         for mean in &heat.means[a] {
             spans.push(match mean {
                 Some(m) => shade((m - lo) / span, theme),

@@ -92,7 +92,7 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Array, String> {
     let descr = header_value(header, "descr")
         .and_then(|d| {
             let quote = d.chars().next()?;
-            d[1..].split(quote).next()
+            d[quote.len_utf8()..].split(quote).next()
         })
         .map(str::to_string)
         .ok_or("the .npy header has no descr")?;
@@ -275,6 +275,25 @@ mod tests {
             .collect();
         let h = parse_npy(&npy("<f2", &[4], &halves)).unwrap();
         assert_eq!(h.data, vec![1.0, -2.0, 0.5, 2f64.powi(-24)]);
+    }
+
+    #[test]
+    fn mangled_files_are_refused_without_a_panic() {
+        let good = f32_npy(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
+        // Every byte of the header and the start of the data, set to characters that upset
+        // parsers: quotes, brackets, digits, a multi-byte character's first byte, NUL, 0xff.
+        for at in 0..good.len().min(80) {
+            for b in [b'\'', b'"', b'(', b')', b',', b'9', 0xc3, 0, 0xff, b' '] {
+                let mut bad = good.clone();
+                bad[at] = b;
+                let _ = parse_npy(&bad);
+                let _ = parse_npy(&bad[..at]);
+            }
+        }
+        let mut accented = good.clone();
+        let at = accented.windows(3).position(|w| w == b"'<f").unwrap();
+        accented.splice(at..at + 1, "é".bytes());
+        assert!(parse_npy(&accented).is_err());
     }
 
     #[test]

@@ -49,27 +49,12 @@ pub fn bench_frames(
     let mut app = App::new(db.to_path_buf(), Vec::new());
     app.resize(width, height);
     let cache = ComparisonCache::default();
-    app.apply(poll(db, &app.request(), &cache)?);
-    let poll_ms = median_ms(repeats, || -> Result<(), LabError> {
-        app.apply(poll(db, &app.request(), &cache)?);
-        Ok(())
-    })?;
-    let mut terminal =
-        Terminal::new(TestBackend::new(width, height)).map_err(|source| LabError::Io {
-            path: "terminal".into(),
-            source,
-        })?;
+    poll_once(&mut app, db, &cache)?;
+    let poll_ms = median_ms(repeats, || poll_once(&mut app, db, &cache))?;
+    let mut terminal = screen(width, height)?;
     let theme = Theme::default();
     let frame = |terminal: &mut Terminal<TestBackend>, app: &App, repeats: usize| {
-        median_ms(repeats, || {
-            terminal
-                .draw(|f| draw(f, app, &theme))
-                .map(drop)
-                .map_err(|source| LabError::Io {
-                    path: "terminal".into(),
-                    source,
-                })
-        })
+        median_ms(repeats, || draw_once(terminal, app, &theme))
     };
     let mut frame_ms = Vec::new();
     for pane in Pane::ALL {
@@ -78,11 +63,8 @@ pub fn bench_frames(
     }
     crate::lab::bench::store_random_distances(db, 1000)?;
     app.pane = Pane::Similarity;
-    let similarity_first_poll_ms = first_poll_ms(&mut app, db, &cache)?;
-    let similarity_poll_ms = median_ms(repeats, || -> Result<(), LabError> {
-        app.apply(poll(db, &app.request(), &cache)?);
-        Ok(())
-    })?;
+    let similarity_first_poll_ms = median_ms(1, || poll_once(&mut app, db, &cache))?;
+    let similarity_poll_ms = median_ms(repeats, || poll_once(&mut app, db, &cache))?;
     if app.snapshot.similarity.is_none() {
         return Err(LabError::Invalid(
             "bench tui: the stored matrix did not reach the similarity pane".into(),
@@ -103,11 +85,10 @@ pub fn bench_frames(
     })
 }
 
-/// Milliseconds of one store poll for the pane `app` shows, applied to it.
-fn first_poll_ms(app: &mut App, db: &Path, cache: &ComparisonCache) -> Result<f64, LabError> {
-    let started = std::time::Instant::now();
+/// One store poll for the pane `app` shows, applied to it.
+fn poll_once(app: &mut App, db: &Path, cache: &ComparisonCache) -> Result<(), LabError> {
     app.apply(poll(db, &app.request(), cache)?);
-    Ok(started.elapsed().as_secs_f64() * 1e3)
+    Ok(())
 }
 
 /// The similarity pane opened on the notebook at `db` (`width`×`height`): milliseconds of its
@@ -123,32 +104,41 @@ pub fn similarity_first_frame(
     app.pane = Pane::Similarity;
     let cache = ComparisonCache::default();
     // The first poll picks the experiment; the one timed reads its matrices.
-    app.apply(poll(db, &app.request(), &cache)?);
-    let poll_ms = first_poll_ms(&mut app, db, &cache)?;
+    poll_once(&mut app, db, &cache)?;
+    let poll_ms = median_ms(1, || poll_once(&mut app, db, &cache))?;
     if app.snapshot.similarity.is_none() {
         return Err(LabError::Invalid(
             "bench similarity: the stored matrix did not reach the similarity pane".into(),
         ));
     }
-    let mut terminal =
-        Terminal::new(TestBackend::new(width, height)).map_err(|source| LabError::Io {
+    let mut terminal = screen(width, height)?;
+    let theme = Theme::default();
+    let first = median_ms(1, || draw_once(&mut terminal, &app, &theme))?;
+    let later = median_ms(1, || draw_once(&mut terminal, &app, &theme))?;
+    Ok((poll_ms, first, later))
+}
+
+/// An off-screen terminal of `width`×`height`.
+fn screen(width: u16, height: u16) -> Result<Terminal<TestBackend>, LabError> {
+    Terminal::new(TestBackend::new(width, height)).map_err(|source| LabError::Io {
+        path: "terminal".into(),
+        source,
+    })
+}
+
+/// Draws one frame of `app`.
+fn draw_once(
+    terminal: &mut Terminal<TestBackend>,
+    app: &App,
+    theme: &Theme,
+) -> Result<(), LabError> {
+    terminal
+        .draw(|f| draw(f, app, theme))
+        .map(drop)
+        .map_err(|source| LabError::Io {
             path: "terminal".into(),
             source,
-        })?;
-    let theme = Theme::default();
-    let mut draw_ms = || -> Result<f64, LabError> {
-        let started = std::time::Instant::now();
-        terminal
-            .draw(|f| draw(f, &app, &theme))
-            .map_err(|source| LabError::Io {
-                path: "terminal".into(),
-                source,
-            })?;
-        Ok(started.elapsed().as_secs_f64() * 1e3)
-    };
-    let first = draw_ms()?;
-    let later = draw_ms()?;
-    Ok((poll_ms, first, later))
+        })
 }
 
 impl fmt::Display for TuiBench {

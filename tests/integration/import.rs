@@ -126,16 +126,35 @@ fn torch_pre(a: &Arrays, k: usize, x: &[f64], h: &[f64]) -> Vec<f64> {
     )
 }
 
+/// Converts `arrays` with `activation` (tanh if None), checks the cell it became, and compares
+/// rnnlab's outputs on fixed inputs with the reference `step`, which takes one input, advances
+/// its own state and returns the readout.
+fn assert_follows(
+    arrays: &Arrays,
+    activation: Option<Activation>,
+    arch: Arch,
+    rng: &mut ChaCha8Rng,
+    what: &str,
+    step: impl FnMut(&Vec<f64>) -> Vec<f64>,
+) {
+    let params = convert_arrays(arrays, activation);
+    let expected = (arch, activation.unwrap_or(Activation::Tanh));
+    assert_eq!(
+        (params.spec.arch, params.spec.activation),
+        expected,
+        "{what}"
+    );
+    let xs = inputs(rng);
+    let reference: Vec<Vec<f64>> = xs.iter().map(step).collect();
+    assert_close(&rnnlab_outputs(&params, &xs), &reference, what);
+}
+
 #[test]
 fn pytorch_gru_follows_pytorchs_equations() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let a = torch_arrays(3, &mut rng);
-    let params = convert_arrays(&a, None);
-    assert_eq!(params.spec.arch, Arch::GruTorch);
-    let xs = inputs(&mut rng);
     let mut h = vec![0.0; N];
-    let mut reference = Vec::new();
-    for x in &xs {
+    assert_follows(&a, None, Arch::GruTorch, &mut rng, "PyTorch GRU", |x| {
         let gi = |k| torch_gate(&a, "rnn.weight_ih_l0", "rnn.bias_ih_l0", k, x);
         let gh = |k| torch_gate(&a, "rnn.weight_hh_l0", "rnn.bias_hh_l0", k, &h);
         let r: Vec<f64> = add(&gi(0), &gh(0)).into_iter().map(sigmoid).collect();
@@ -143,52 +162,39 @@ fn pytorch_gru_follows_pytorchs_equations() {
         let (xn, hn) = (gi(2), gh(2));
         let n: Vec<f64> = (0..N).map(|j| (xn[j] + r[j] * hn[j]).tanh()).collect();
         h = (0..N).map(|j| (1.0 - z[j]) * n[j] + z[j] * h[j]).collect();
-        reference.push(torch_readout(&a, &h));
-    }
-    assert_close(&rnnlab_outputs(&params, &xs), &reference, "PyTorch GRU");
+        torch_readout(&a, &h)
+    });
 }
 
 #[test]
 fn pytorch_lstm_follows_pytorchs_equations() {
     let mut rng = ChaCha8Rng::seed_from_u64(2);
     let a = torch_arrays(4, &mut rng);
-    let params = convert_arrays(&a, None);
-    assert_eq!(params.spec.arch, Arch::LstmTorch);
-    let xs = inputs(&mut rng);
     let (mut h, mut c) = (vec![0.0; N], vec![0.0; N]);
-    let mut reference = Vec::new();
-    for x in &xs {
+    assert_follows(&a, None, Arch::LstmTorch, &mut rng, "PyTorch LSTM", |x| {
         let pre = |k| torch_pre(&a, k, x, &h);
         let (i, f, g, o) = (pre(0), pre(1), pre(2), pre(3));
         c = (0..N)
             .map(|j| sigmoid(f[j]) * c[j] + sigmoid(i[j]) * g[j].tanh())
             .collect();
         h = (0..N).map(|j| sigmoid(o[j]) * c[j].tanh()).collect();
-        reference.push(torch_readout(&a, &h));
-    }
-    assert_close(&rnnlab_outputs(&params, &xs), &reference, "PyTorch LSTM");
+        torch_readout(&a, &h)
+    });
 }
 
 #[test]
 fn pytorch_relu_rnn_follows_pytorchs_equations() {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let a = torch_arrays(1, &mut rng);
-    let params = convert_arrays(&a, Some(Activation::Relu));
-    assert_eq!(
-        (params.spec.arch, params.spec.activation),
-        (Arch::Vanilla, Activation::Relu)
-    );
-    let xs = inputs(&mut rng);
+    let relu = Some(Activation::Relu);
     let mut h = vec![0.0; N];
-    let mut reference = Vec::new();
-    for x in &xs {
+    assert_follows(&a, relu, Arch::Vanilla, &mut rng, "PyTorch RNN", |x| {
         h = torch_pre(&a, 0, x, &h)
             .into_iter()
             .map(|v| v.max(0.0))
             .collect();
-        reference.push(torch_readout(&a, &h));
-    }
-    assert_close(&rnnlab_outputs(&params, &xs), &reference, "PyTorch RNN");
+        torch_readout(&a, &h)
+    });
 }
 
 /// Keras arrays: kernel I×G, recurrent_kernel N×G, bias of `bias_shape`, a Dense readout.
@@ -231,35 +237,31 @@ fn keras_grus_follow_keras_equations_with_and_without_reset_after() {
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         let bias_shape: &[usize] = if reset_after { &[2, 3 * N] } else { &[3 * N] };
         let a = keras_arrays(3, bias_shape, &mut rng);
-        let params = convert_arrays(&a, Some(Activation::Relu));
-        let expected = if reset_after {
+        let arch = if reset_after {
             Arch::GruTorch
         } else {
             Arch::Gru
         };
-        assert_eq!(params.spec.arch, expected);
         let bias = &a["gru/cell/bias"].data;
         let (b_in, b_rec) = if reset_after {
             (bias[..3 * N].to_vec(), bias[3 * N..].to_vec())
         } else {
             (bias.clone(), vec![0.0; 3 * N])
         };
-        let xs = inputs(&mut rng);
+        let what = format!("Keras GRU reset_after={reset_after}");
         let mut h = vec![0.0; N];
-        let mut reference = Vec::new();
-        for x in &xs {
+        assert_follows(&a, Some(Activation::Relu), arch, &mut rng, &what, |x| {
             let xw = add(&vec_mat(x, &a["gru/cell/kernel"]), &b_in);
             let u = &a["gru/cell/recurrent_kernel"];
             let hu = add(&vec_mat(&h, u), &b_rec);
             // Keras order z, r, h.
-            let z: Vec<f64> = add(&block(&xw, 0), &block(&hu, 0))
-                .into_iter()
-                .map(sigmoid)
-                .collect();
-            let r: Vec<f64> = add(&block(&xw, 1), &block(&hu, 1))
-                .into_iter()
-                .map(sigmoid)
-                .collect();
+            let gate = |k| -> Vec<f64> {
+                add(&block(&xw, k), &block(&hu, k))
+                    .into_iter()
+                    .map(sigmoid)
+                    .collect()
+            };
+            let (z, r) = (gate(0), gate(1));
             let candidate_pre: Vec<f64> = if reset_after {
                 let (xh, rh) = (block(&xw, 2), block(&hu, 2));
                 (0..N).map(|j| xh[j] + r[j] * rh[j]).collect()
@@ -269,13 +271,8 @@ fn keras_grus_follow_keras_equations_with_and_without_reset_after() {
             };
             let hh: Vec<f64> = candidate_pre.into_iter().map(|v| v.max(0.0)).collect();
             h = (0..N).map(|j| z[j] * h[j] + (1.0 - z[j]) * hh[j]).collect();
-            reference.push(keras_readout(&a, &h));
-        }
-        assert_close(
-            &rnnlab_outputs(&params, &xs),
-            &reference,
-            &format!("Keras GRU reset_after={reset_after}"),
-        );
+            keras_readout(&a, &h)
+        });
     }
 }
 
@@ -283,12 +280,8 @@ fn keras_grus_follow_keras_equations_with_and_without_reset_after() {
 fn keras_lstm_and_simple_rnn_follow_keras_equations() {
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     let a = keras_arrays(4, &[4 * N], &mut rng);
-    let params = convert_arrays(&a, None);
-    assert_eq!(params.spec.arch, Arch::LstmTorch);
-    let xs = inputs(&mut rng);
     let (mut h, mut c) = (vec![0.0; N], vec![0.0; N]);
-    let mut reference = Vec::new();
-    for x in &xs {
+    assert_follows(&a, None, Arch::LstmTorch, &mut rng, "Keras LSTM", |x| {
         let pre = keras_pre(&a, x, &h);
         // Keras order i, f, c, o.
         let (i, f, g, o) = (
@@ -301,21 +294,15 @@ fn keras_lstm_and_simple_rnn_follow_keras_equations() {
             .map(|j| sigmoid(f[j]) * c[j] + sigmoid(i[j]) * g[j].tanh())
             .collect();
         h = (0..N).map(|j| sigmoid(o[j]) * c[j].tanh()).collect();
-        reference.push(keras_readout(&a, &h));
-    }
-    assert_close(&rnnlab_outputs(&params, &xs), &reference, "Keras LSTM");
+        keras_readout(&a, &h)
+    });
 
     let a = keras_arrays(1, &[N], &mut rng);
-    let params = convert_arrays(&a, None);
-    assert_eq!(params.spec.arch, Arch::Vanilla);
     let mut h = vec![0.0; N];
-    let mut reference = Vec::new();
-    for x in &xs {
-        let pre = keras_pre(&a, x, &h);
-        h = pre.into_iter().map(f64::tanh).collect();
-        reference.push(keras_readout(&a, &h));
-    }
-    assert_close(&rnnlab_outputs(&params, &xs), &reference, "Keras SimpleRNN");
+    assert_follows(&a, None, Arch::Vanilla, &mut rng, "Keras SimpleRNN", |x| {
+        h = keras_pre(&a, x, &h).into_iter().map(f64::tanh).collect();
+        keras_readout(&a, &h)
+    });
 }
 
 fn fixture(name: &str) -> PathBuf {

@@ -19,8 +19,8 @@ use super::experiment::Experiment;
 use super::settings::AnalysisSettings;
 use super::LabError;
 use crate::net::Params;
-use crate::store::{AnalysisScope, NewNetwork, Role};
-use crate::task::Task;
+use crate::store::{AnalysisScope, NewNetwork, Role, StoreError};
+use crate::task::{Batch, Task};
 use crate::train::{evaluate, evaluation_batch, TrainConfig};
 use framework::{convert, Converted, ReadOptions};
 
@@ -184,12 +184,17 @@ fn weights_id(params: &Params<f32>) -> u64 {
     h & ((1 << 53) - 1)
 }
 
-fn read_one(file: &Path, name: String, options: &ImportOptions) -> Result<Candidate, LabError> {
+fn read_one(
+    file: &Path,
+    name: String,
+    options: &ImportOptions,
+    held_out: &Batch,
+) -> Result<Candidate, LabError> {
     let arrays = arrays::read_arrays(file)?;
     let converted = convert(&arrays, &options.task, &options.read)
         .map_err(|m| LabError::Invalid(format!("{}: {m}", file.display())))?;
     let params: Params<f32> = converted.params.cast();
-    let evaluation = evaluate(&options.task, &params, &evaluation_batch(&options.task));
+    let evaluation = evaluate(&options.task, &params, held_out);
     Ok(Candidate {
         file: file.to_path_buf(),
         name,
@@ -214,13 +219,19 @@ pub fn import(
             files.len()
         )));
     }
+    let held_out = evaluation_batch(&options.task);
     let candidates = files
         .iter()
         .map(|file| {
             let stem = file
                 .file_stem()
                 .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-            read_one(file, options.name.clone().unwrap_or(stem), options)
+            read_one(
+                file,
+                options.name.clone().unwrap_or(stem),
+                options,
+                &held_out,
+            )
         })
         .collect::<Result<Vec<_>, _>>()?;
 
@@ -241,10 +252,11 @@ pub fn import(
             }
             row.id
         }
-        Err(_) => {
+        Err(StoreError::NoSuchExperiment(_)) => {
             let text = Experiment::imports_text(&name, &options.task);
             Experiment::parse(Path::new("<import>"), &text)?.ensure_in(&notebook)?
         }
+        Err(e) => return Err(e.into()),
     };
     let target_loss = TrainConfig::for_task(&options.task).target_loss;
     let mut imported = Vec::new();

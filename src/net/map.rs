@@ -96,9 +96,18 @@ impl CellMap {
 
     /// F at every row of `h` (one state per row), all at input `x`.
     pub fn step_rows(&self, h: ArrayView2<f64>, x: ArrayView1<f64>) -> Array2<f64> {
+        let xs = x
+            .broadcast((h.nrows(), x.len()))
+            .expect("one input for every row");
+        self.step_each(h, xs)
+    }
+
+    /// F at every row of `h` with the same row of `x`: a batch of trials one step on.
+    pub fn step_each(&self, h: ArrayView2<f64>, x: ArrayView2<f64>) -> Array2<f64> {
         let rows = h.nrows();
+        assert_eq!(x.nrows(), rows, "one input row per state row");
         let hs: Vec<f64> = h.iter().copied().collect();
-        let xs: Vec<f64> = (0..rows).flat_map(|_| x.iter().copied()).collect();
+        let xs: Vec<f64> = x.iter().copied().collect();
         let next = self.run(&hs, &xs, rows).2;
         Array2::from_shape_vec(h.raw_dim(), next).expect("rows×S")
     }

@@ -1,18 +1,21 @@
-//! The context-dependent integration scaffold. Per context: the line attractor read from the
-//! fixed *and* slow points along the probe inputs (an approximate line attractor is a line of
-//! slow points: its extent along the readout, how straight it is, how densely the search found
-//! it), the slow mode's time constant in trials, how selectively the linearised network
-//! integrates the cued rather than the ignored stream, and the readout's linear response as
-//! modes are removed, smallest |λ| first. The verdict's thresholds follow from the task
-//! (docs/SCIENCE.md, "Integration: a line attractor").
+//! The context-dependent integration scaffold. Per context: the approximate line attractor —
+//! the states on which the network holds a running sum over a trial (its probe states, relaxed
+//! at the context's input without the streams, that keep their readout over a trial) together
+//! with the fixed and slow points the search found there — described by its extent along the
+//! readout, how straight it is and how densely the search found it; the slow mode's time
+//! constant in trials; how selectively the linearised network integrates the cued rather than
+//! the ignored stream; and the readout's linear response as modes are removed, smallest |λ|
+//! first. The verdict's thresholds follow from the task (docs/SCIENCE.md, "Integration: a line
+//! attractor").
 
 use faer::c64;
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ArrayView3, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::similarity::PrincipalAxes;
-use crate::analysis::{linearise_at, FixedPoint, InputPoints};
+use crate::analysis::{linearise_at, FixedPoint, InputPoints, Linearisation};
 use crate::net::CellMap;
+use crate::task::Batch;
 
 /// Modes of the response curve kept in the descriptor.
 const CURVE_MODES: usize = 20;
@@ -24,32 +27,39 @@ const MIN_COVERAGE: f64 = 0.5;
 /// The ignored stream may reach the readout with at most a quarter of the cued stream's
 /// response: selectivity = cued / (cued + ignored) ≥ 0.8.
 const MIN_SELECTIVITY: f64 = 0.8;
+/// A state holds its value if, left alone for a trial, its readout keeps at least e⁻¹ of its
+/// distance from where it comes to rest (the τ ≥ T of the slow mode, state by state).
+const HELD_SHARE: f64 = 0.367_879_441_171_442_3;
+/// Trials after which a state left alone is taken to be at rest (a mode with τ = T keeps e⁻⁵
+/// of itself by then).
+const REST_TRIALS: usize = 5;
+/// A state whose readout is within this share of the targets' range of its rest is at rest.
+const RESTING: f64 = 1e-3;
+/// Probe states relaxed onto the line, at most (evenly spread over the trials).
+const MAX_SAMPLES: usize = 128;
+/// States along the line (readout quantiles) at which it is linearised.
+const LINEARISED_ALONG: usize = 5;
 /// τ/T of a mode with |λ| = 1 exactly (no decay at all), so the number stays finite in JSON.
 const TAU_CAP: f64 = 1e6;
 
-/// What the verdict takes from the task.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct IntegrationTask {
-    /// Trial length T.
-    pub steps: usize,
-    /// 95th minus 5th percentile of the probe batch's targets: the range a readout must hold.
-    pub target_span: f64,
-}
-
-/// The line of fixed and slow points of one context.
+/// The approximate line attractor of one context.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AttractorLine {
-    /// Fixed and slow points over the context's probe inputs.
+    /// Probe states that hold their readout over a trial once relaxed onto the line.
+    pub held_states: usize,
+    /// Fixed and slow points the search found at the context's input without the streams.
     pub points: usize,
     /// Of which fixed (q below the fixed-point tolerance).
     pub fixed: usize,
-    /// Range of the readout along the points.
+    /// Lowest and highest readout along the line (held states and points).
+    pub readout_range: (f64, f64),
+    /// Range of the readout along the line.
     pub extent: f64,
     /// extent / the targets' range.
     pub coverage: f64,
-    /// Share of the points' variance along their first principal axis (1: a straight line).
+    /// Share of the line's variance along its first principal axis (1: a straight line).
     pub straightness: f64,
-    /// Points per unit of readout along the line.
+    /// Fixed and slow points per unit of readout along the line.
     pub density: f64,
 }
 
@@ -58,24 +68,25 @@ pub struct AttractorLine {
 pub struct IntegrationContext {
     /// Which stream this context cues (0 or 1).
     pub context: usize,
-    /// The line of points, if any point was found.
+    /// The line, if the network holds any state or the search found any point.
     pub line: Option<AttractorLine>,
-    /// Median over the line's points of their largest |λ|.
+    /// Median along the line of the largest |λ|.
     pub top_modulus: Option<f64>,
-    /// The slow mode's time constant over the trial length: 1 / (T · median |ln |λ₁||) over the
-    /// line's points, capped at 10⁶.
+    /// The slow mode's time constant over the trial length: 1 / (T · median |ln |λ₁||) along
+    /// the line, capped at 10⁶.
     pub tau_trials: Option<f64>,
-    /// |cos| between the top left eigenvector at the lowest-q point of the probe input nearest
-    /// zero and ∂F/∂x of the cued stream.
+    /// |cos| between the top left eigenvector at the middle of the line and ∂F/∂x of the cued
+    /// stream.
     pub cued_alignment: Option<f64>,
     /// The same for the ignored stream.
     pub ignored_alignment: Option<f64>,
-    /// |R_cued| / (|R_cued| + |R_ignored|), R the linearised readout response over a trial to
-    /// a unit input on each stream through every mode: 1 when the ignored stream never
-    /// reaches the readout, ½ when both do alike.
+    /// Median along the line of |R_cued| / (|R_cued| + |R_ignored|), R the linearised readout
+    /// response over a trial to a unit input on each stream through every mode: 1 when the
+    /// ignored stream never reaches the readout, ½ when both do alike.
     pub selectivity: Option<f64>,
-    /// The readout's response after T steps of unit cued input, linearised, keeping the m
-    /// modes of largest |λ| (m = 1, 2, ...), over the response with every mode.
+    /// The readout's response after T steps of unit cued input, linearised at the middle of
+    /// the line, keeping the m modes of largest |λ| (m = 1, 2, ...), over the response with
+    /// every mode.
     pub response_by_modes: Vec<f64>,
     /// The fewest modes giving the full response within 10 %.
     pub modes_for_response: Option<usize>,
@@ -141,21 +152,132 @@ fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
     })
 }
 
-/// The line through a context's points: its extent along the readout, straightness, density.
-fn line_of(map: &CellMap, points: &[&FixedPoint], target_span: f64) -> Option<AttractorLine> {
-    if points.is_empty() {
+/// The states on which the network holds a running sum in `context`: the probe trials of that
+/// context run through the network, each state relaxed at `x0` (the context's input without
+/// the streams) until it moves no faster than one step of the trials moves it (the median step:
+/// the fast modes have died), then kept if, left alone for a trial, it keeps at least e⁻¹ of
+/// its readout's distance from where it comes to rest.
+/// The states a context holds, and each after a trial left alone (the fast scatter around
+/// the line gone: the line's shape).
+#[derive(Default)]
+struct Held {
+    states: Vec<Array1<f64>>,
+    settled: Vec<Array1<f64>>,
+}
+
+fn held_states(
+    map: &CellMap,
+    probe: ArrayView3<f32>,
+    cued: &[usize],
+    x0: &Array1<f64>,
+    target_span: f64,
+) -> Held {
+    let (steps, _, inputs) = probe.dim();
+    if cued.is_empty() || inputs != x0.len() {
+        return Held::default();
+    }
+    let mut h = Array2::<f64>::zeros((cued.len(), map.spec().state_dim()));
+    // Trial by trial, so that taking every k-th state samples every trial.
+    let mut visited = vec![Vec::with_capacity(steps); cued.len()];
+    let mut moves = Vec::new();
+    for t in 0..steps {
+        let x = Array2::from_shape_fn((cued.len(), inputs), |(r, i)| {
+            f64::from(probe[[t, cued[r], i]])
+        });
+        let next = map.step_each(h.view(), x.view());
+        for (a, b) in next.rows().into_iter().zip(h.rows()) {
+            moves.push((&a - &b).mapv(|v| v * v).sum().sqrt());
+        }
+        for (trial, row) in visited.iter_mut().zip(next.rows()) {
+            trial.push(row.to_owned());
+        }
+        h = next;
+    }
+    let Some(drive) = median(moves.into_iter()) else {
+        return Held::default();
+    };
+    let stride = (cued.len() * steps).div_ceil(MAX_SAMPLES).max(1);
+    let mut relaxing: Vec<Array1<f64>> = visited
+        .into_iter()
+        .flatten()
+        .step_by(stride)
+        .filter(|h| h.iter().all(|v| v.is_finite()))
+        .collect();
+    let mut relaxed = Vec::new();
+    for _ in 0..=steps {
+        if relaxing.is_empty() {
+            break;
+        }
+        let now = stack(&relaxing);
+        let next = map.step_rows(now.view(), x0.view());
+        let mut still = Vec::new();
+        for (h, n) in relaxing.into_iter().zip(next.rows()) {
+            let speed = (&n - &h).mapv(|v| v * v).sum().sqrt();
+            if speed <= drive {
+                relaxed.push(h);
+            } else if speed.is_finite() {
+                still.push(n.to_owned());
+            }
+        }
+        relaxing = still;
+    }
+    if relaxed.is_empty() {
+        return Held::default();
+    }
+    // Where each state comes to rest, approximately: after REST_TRIALS trials left alone.
+    let readout = |rows: &Array2<f64>| -> Vec<f64> {
+        rows.rows().into_iter().map(|h| map.readout(h)[0]).collect()
+    };
+    let mut later = stack(&relaxed);
+    let start = readout(&later);
+    let mut after_trial = later.clone();
+    for trial in 0..REST_TRIALS {
+        for _ in 0..steps {
+            later = map.step_rows(later.view(), x0.view());
+        }
+        if trial == 0 {
+            after_trial = later.clone();
+        }
+    }
+    let (kept_readout, rest) = (readout(&after_trial), readout(&later));
+    let negligible = RESTING * target_span;
+    let mut held = Held::default();
+    for (r, h) in relaxed.into_iter().enumerate() {
+        let (away, kept) = ((start[r] - rest[r]).abs(), (kept_readout[r] - rest[r]).abs());
+        if away.is_finite() && kept.is_finite() && (away <= negligible || kept >= HELD_SHARE * away)
+        {
+            held.states.push(h);
+            held.settled.push(after_trial.row(r).to_owned());
+        }
+    }
+    held
+}
+
+fn stack<R: std::borrow::Borrow<Array1<f64>>>(rows: &[R]) -> Array2<f64> {
+    let views: Vec<_> = rows.iter().map(|r| r.borrow().view()).collect();
+    ndarray::stack(Axis(0), &views).expect("rows of one state dimension")
+}
+
+/// The line through a context's held states and points: its readout range, straightness and
+/// the search's density along it.
+fn line_of(
+    map: &CellMap,
+    held: &Held,
+    points: &[&FixedPoint],
+    target_span: f64,
+) -> Option<AttractorLine> {
+    let at_rest = || points.iter().map(|p| &p.state);
+    let states: Vec<&Array1<f64>> = held.states.iter().chain(at_rest()).collect();
+    if states.is_empty() {
         return None;
     }
-    let readouts: Vec<f64> = points
-        .iter()
-        .map(|p| map.readout(p.state.view())[0])
-        .collect();
+    let readouts: Vec<f64> = states.iter().map(|h| map.readout(h.view())[0]).collect();
     let low = readouts.iter().copied().fold(f64::INFINITY, f64::min);
     let high = readouts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let extent = high - low;
-    let dim = points[0].state.len();
-    let states = Array2::from_shape_fn((points.len(), dim), |(i, j)| points[i].state[j]);
-    let straightness = PrincipalAxes::of(states.view()).map_or(1.0, |axes| {
+    let shape: Vec<&Array1<f64>> = held.settled.iter().chain(at_rest()).collect();
+    let matrix = stack(&shape);
+    let straightness = PrincipalAxes::of(matrix.view()).map_or(1.0, |axes| {
         let total: f64 = axes.singular_values.iter().map(|s| s * s).sum();
         if total > 0.0 {
             axes.singular_values[0].powi(2) / total
@@ -164,8 +286,10 @@ fn line_of(map: &CellMap, points: &[&FixedPoint], target_span: f64) -> Option<At
         }
     });
     Some(AttractorLine {
+        held_states: held.states.len(),
         points: points.len(),
         fixed: points.iter().filter(|p| p.converged).count(),
+        readout_range: (low, high),
         extent,
         coverage: if target_span > 0.0 {
             extent / target_span
@@ -181,9 +305,26 @@ fn line_of(map: &CellMap, points: &[&FixedPoint], target_span: f64) -> Option<At
     })
 }
 
+/// Up to `k` of the states, spread evenly by readout from lowest to highest (the middle one
+/// at index k / 2 when there are at least k).
+fn along_readout<'s>(map: &CellMap, states: &[&'s Array1<f64>], k: usize) -> Vec<&'s Array1<f64>> {
+    let mut by_readout: Vec<(f64, &Array1<f64>)> = states
+        .iter()
+        .map(|h| (map.readout(h.view())[0], *h))
+        .collect();
+    by_readout.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let n = by_readout.len();
+    if n <= k {
+        return by_readout.into_iter().map(|(_, h)| h).collect();
+    }
+    (0..k)
+        .map(|i| by_readout[((i as f64 + 0.5) / k as f64 * n as f64) as usize].1)
+        .collect()
+}
+
 /// The readout's linear response over `steps` steps to a unit input along `b`, mode by mode.
 fn response_by_mode(
-    lin: &crate::analysis::Linearisation,
+    lin: &Linearisation,
     left: &Array2<c64>,
     b: &Array1<f64>,
     steps: usize,
@@ -207,14 +348,36 @@ fn response_by_mode(
         .collect()
 }
 
+/// The 5th to 95th percentile range of the targets of some trials: the values a readout must
+/// hold.
+fn target_span(targets: ArrayView3<f32>, trials: &[usize]) -> f64 {
+    let mut v: Vec<f64> = trials
+        .iter()
+        .flat_map(|&b| {
+            targets
+                .slice(ndarray::s![.., b, ..])
+                .iter()
+                .map(|&t| f64::from(t))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let at = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+    at(0.95) - at(0.05)
+}
+
 /// The integration scaffold from the fixed and slow points at each constant input (inputs: the
-/// two streams, then the one-hot context).
+/// two streams, then the one-hot context) and the task's probe trials: T (their length) is the
+/// time a line must hold a sum; the range of each context's targets is what it must span.
 pub fn integration_scaffold(
     map: &CellMap,
     inputs: &[InputPoints],
-    task: IntegrationTask,
+    probe: &Batch,
 ) -> IntegrationScaffold {
-    let steps = task.steps;
+    let (steps, trials, width) = probe.inputs.dim();
     let zero_state = Array1::<f64>::zeros(map.spec().state_dim());
     let offset = map.readout(zero_state.view());
     // The readout's linear part, applied to a complex vector.
@@ -225,27 +388,53 @@ pub fn integration_scaffold(
     };
     let mut contexts = Vec::new();
     for context in 0..2 {
+        let mut x0 = Array1::<f64>::zeros(4);
+        x0[2 + context] = 1.0;
         let here: Vec<&InputPoints> = inputs
             .iter()
             .filter(|at| at.input.len() == 4 && at.input[2 + context] > 0.5)
             .collect();
-        let all: Vec<&FixedPoint> = here.iter().flat_map(|at| &at.points).collect();
-        let line = line_of(map, &all, task.target_span);
-        // The slow mode is read at the lowest-q point of the input nearest zero that has one.
-        let mut by_distance: Vec<&&InputPoints> =
-            here.iter().filter(|at| !at.points.is_empty()).collect();
-        by_distance.sort_by(|a, b| a.input[context].abs().total_cmp(&b.input[context].abs()));
-        let point = by_distance.first().and_then(|at| {
-            at.points
-                .iter()
-                .min_by(|a, b| a.q.total_cmp(&b.q))
-                .map(|p| (at, p))
-        });
-        let lin = point.and_then(|(at, p)| linearise_at(map, p.state.view(), at.input.view()));
+        let points: Vec<&FixedPoint> = here.iter().flat_map(|at| &at.points).collect();
+        // The line is where the state rests without the streams: a point found at a held
+        // stream value sits where the leak balances that input, off the line.
+        let resting: Vec<&FixedPoint> = here
+            .iter()
+            .filter(|at| at.input == x0)
+            .flat_map(|at| &at.points)
+            .collect();
+        let cued: Vec<usize> = (0..trials)
+            .filter(|&b| width == 4 && steps > 0 && probe.inputs[[0, b, 2 + context]] > 0.5)
+            .collect();
+        let span = target_span(probe.targets.view(), &cued);
+        let held = held_states(map, probe.inputs.view(), &cued, &x0, span);
+        let line = line_of(map, &held, &resting, span);
+        // Linearised at states spread along the line: the held ones (where the network works),
+        // else the search's points (each at its own input).
+        let linearised: Vec<Linearisation> = if held.states.is_empty() {
+            let states: Vec<&Array1<f64>> = points.iter().map(|p| &p.state).collect();
+            along_readout(map, &states, LINEARISED_ALONG)
+                .into_iter()
+                .filter_map(|h| {
+                    let p = points.iter().find(|p| std::ptr::eq(&p.state, h))?;
+                    linearise_at(map, h.view(), p.input.view())
+                })
+                .collect()
+        } else {
+            let states: Vec<&Array1<f64>> = held.states.iter().collect();
+            along_readout(map, &states, LINEARISED_ALONG)
+                .into_iter()
+                .filter_map(|h| linearise_at(map, h.view(), x0.view()))
+                .collect()
+        };
         let mut row = IntegrationContext {
             context,
             line,
-            top_modulus: None,
+            top_modulus: median(
+                linearised
+                    .iter()
+                    .filter_map(|l| l.eigenvalues.first())
+                    .map(|l| l.norm()),
+            ),
             tau_trials: None,
             cued_alignment: None,
             ignored_alignment: None,
@@ -254,18 +443,14 @@ pub fn integration_scaffold(
             modes_for_response: None,
             line_attractor: false,
         };
-        // The slow mode along the line: the median over its points of |ln |λ₁||. One point
-        // misleads: a line often ends in faster attractors, with a saddle between them.
+        // The slow mode along the line: the median of |ln |λ₁||. One state misleads: a line
+        // often ends in faster attractors, with a saddle between them.
         if let Some(rate) = median(
-            all.iter()
-                .filter_map(|p| p.eigenvalues.first())
+            linearised
+                .iter()
+                .filter_map(|l| l.eigenvalues.first())
                 .map(|l| l.norm().ln().abs()),
         ) {
-            row.top_modulus = median(
-                all.iter()
-                    .filter_map(|p| p.eigenvalues.first())
-                    .map(|l| l.norm()),
-            );
             let per_trial = rate * steps.max(1) as f64;
             row.tau_trials = Some(if per_trial > 0.0 {
                 (1.0 / per_trial).min(TAU_CAP)
@@ -273,35 +458,41 @@ pub fn integration_scaffold(
                 TAU_CAP
             });
         }
-        if let Some(lin) = lin {
-            let b_cued = lin.input_jacobian.column(context).to_owned();
-            let b_ignored = lin.input_jacobian.column(1 - context).to_owned();
-            if let Some(left) = &lin.left {
-                let w_top = left.row(0).mapv(|z| z.re);
-                row.cued_alignment = Some(cosine(&w_top, &b_cued));
-                row.ignored_alignment = Some(cosine(&w_top, &b_ignored));
-                let contributions = response_by_mode(&lin, left, &b_cued, steps, &c_of);
-                let full: f64 = contributions.iter().sum();
-                let ignored: f64 = response_by_mode(&lin, left, &b_ignored, steps, &c_of)
-                    .iter()
-                    .sum();
-                row.selectivity = (full.abs() + ignored.abs() > 0.0)
-                    .then(|| full.abs() / (full.abs() + ignored.abs()));
-                let mut partial = 0.0;
-                let mut curve = Vec::new();
-                for (m, c) in contributions.iter().enumerate() {
-                    partial += c;
-                    if row.modes_for_response.is_none()
-                        && (partial - full).abs() <= 0.1 * full.abs()
-                    {
-                        row.modes_for_response = Some(m + 1);
-                    }
-                    if m < CURVE_MODES {
-                        curve.push(if full != 0.0 { partial / full } else { 0.0 });
-                    }
+        let response = |lin: &Linearisation, left: &Array2<c64>, stream: usize| {
+            let b = lin.input_jacobian.column(stream).to_owned();
+            response_by_mode(lin, left, &b, steps, &c_of)
+        };
+        row.selectivity = median(linearised.iter().filter_map(|lin| {
+            let left = lin.left.as_ref()?;
+            let cued: f64 = response(lin, left, context).iter().sum();
+            let ignored: f64 = response(lin, left, 1 - context).iter().sum();
+            (cued.abs() + ignored.abs() > 0.0).then(|| cued.abs() / (cued.abs() + ignored.abs()))
+        }));
+        let middle = linearised.get(linearised.len() / 2);
+        if let Some((lin, left)) = middle.and_then(|l| Some((l, l.left.as_ref()?))) {
+            let w_top = left.row(0).mapv(|z| z.re);
+            row.cued_alignment = Some(cosine(
+                &w_top,
+                &lin.input_jacobian.column(context).to_owned(),
+            ));
+            row.ignored_alignment = Some(cosine(
+                &w_top,
+                &lin.input_jacobian.column(1 - context).to_owned(),
+            ));
+            let contributions = response(lin, left, context);
+            let full: f64 = contributions.iter().sum();
+            let mut partial = 0.0;
+            let mut curve = Vec::new();
+            for (m, c) in contributions.iter().enumerate() {
+                partial += c;
+                if row.modes_for_response.is_none() && (partial - full).abs() <= 0.1 * full.abs() {
+                    row.modes_for_response = Some(m + 1);
                 }
-                row.response_by_modes = curve;
+                if m < CURVE_MODES {
+                    curve.push(if full != 0.0 { partial / full } else { 0.0 });
+                }
             }
+            row.response_by_modes = curve;
         }
         row.line_attractor = row.tau_trials.is_some_and(|t| t >= MIN_TAU_TRIALS)
             && row

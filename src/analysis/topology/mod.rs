@@ -15,7 +15,7 @@ pub use flipflop::{
 };
 pub use flow::settle;
 pub use integration::{
-    integration_scaffold, AttractorLine, IntegrationContext, IntegrationScaffold, IntegrationTask,
+    integration_scaffold, AttractorLine, IntegrationContext, IntegrationScaffold,
 };
 pub use sine::{period_of, sine_scaffold, SineInput, SineScaffold};
 
@@ -28,8 +28,9 @@ use crate::task::Task;
 /// Version of the descriptors and distances; stored with every descriptor, bumped whenever a
 /// definition changes so old and new are never compared (2: pseudo fixed points, rejected by
 /// the gate-free and region rules, are no longer nodes; 3: integration reads its line from
-/// fixed and slow points, with thresholds from the task).
-pub const TOPOLOGY_VERSION: u32 = 3;
+/// fixed and slow points, with thresholds from the task; 4: integration's line is also read from
+/// the probe states the network holds over a trial, and linearised along it).
+pub const TOPOLOGY_VERSION: u32 = 4;
 
 /// A network's scaffold, by task.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,14 +54,9 @@ pub fn topology_of(task: &Task, map: &CellMap, inputs: &[InputPoints]) -> Topolo
         Task::Sine(t) => Topology::Sine(sine_scaffold(map, inputs, |x| {
             t.frequency_min + t.frequency_span * x
         })),
-        Task::Integration(t) => Topology::Integration(integration_scaffold(
-            map,
-            inputs,
-            IntegrationTask {
-                steps: t.time_steps,
-                target_span: target_span(task),
-            },
-        )),
+        Task::Integration(_) => {
+            Topology::Integration(integration_scaffold(map, inputs, &task.probe_batch()))
+        }
     }
 }
 
@@ -113,16 +109,4 @@ impl Topology {
             _ => None,
         }
     }
-}
-
-/// The 5th to 95th percentile range of the task's probe targets: the values a readout must hold.
-fn target_span(task: &Task) -> f64 {
-    let targets = task.probe_batch().targets;
-    let mut v: Vec<f64> = targets.iter().map(|&t| f64::from(t)).collect();
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    let at = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
-    at(0.95) - at(0.05)
 }

@@ -4,10 +4,10 @@ use faer::c64;
 use ndarray::{array, Array1, Array2};
 use rnnlab::analysis::topology::{
     flipflop_scaffold, ideal_descriptor, integration_scaffold, multiset_distance, sine_scaffold,
-    IntegrationTask,
 };
 use rnnlab::analysis::{find_fixed_points, FixedPoint, FixedPointOptions, InputPoints, Topology};
 use rnnlab::net::{Activation, Arch, CellMap, NetSpec, Params};
+use rnnlab::task::{Batch, Integration, Task};
 
 /// A vanilla network from its kernels (h' = f(x·W_x + h·W_h + b), y = h·W_out + b_out).
 fn vanilla(
@@ -183,10 +183,25 @@ fn a_rotating_oscillator_has_its_linear_frequency_and_a_limit_cycle() {
     assert!(s.ideal);
 }
 
+/// The integration task's probe trials (T = 30, targets the running sum over T).
+fn probe() -> Batch {
+    Task::Integration(Integration::default()).probe_batch()
+}
+
+const T: f64 = 30.0;
+
+/// The input without the streams in `context`.
+fn resting_input(context: usize) -> Array1<f64> {
+    let mut x = Array1::zeros(4);
+    x[2 + context] = 1.0;
+    x
+}
+
 #[test]
 fn a_linear_integrator_is_a_line_attractor_aligned_with_its_cued_input() {
-    // ReLU, h1' = h1 + s0 (λ = 1 exactly), h2' = h2 / 2 + s1; readout y = h1.
-    let w_x = array![[1.0, 0.0], [0.0, 1.0], [0.0, 0.0], [0.0, 0.0]];
+    // ReLU, h1' = h1 + s0 / T (λ = 1 exactly: it holds any sum), h2' = h2 / 2 + s1 / T;
+    // readout y = h1, the task's running sum (kept at zero when negative).
+    let w_x = array![[1.0 / T, 0.0], [0.0, 1.0 / T], [0.0, 0.0], [0.0, 0.0]];
     let map = vanilla(
         Activation::Relu,
         &w_x,
@@ -196,10 +211,10 @@ fn a_linear_integrator_is_a_line_attractor_aligned_with_its_cued_input() {
     );
     let starts = Array2::from_shape_fn(
         (6, 2),
-        |(r, c)| if c == 0 { 0.3 + 0.2 * r as f64 } else { 0.4 },
+        |(r, c)| if c == 0 { 0.1 + 0.2 * r as f64 } else { 0.4 },
     );
-    let inputs: Vec<InputPoints> = [array![0.0, 0.0, 1.0, 0.0], array![0.0, 0.0, 0.0, 1.0]]
-        .into_iter()
+    let inputs: Vec<InputPoints> = (0..2)
+        .map(resting_input)
         .map(|x| InputPoints {
             points: find_fixed_points(
                 &map,
@@ -213,19 +228,17 @@ fn a_linear_integrator_is_a_line_attractor_aligned_with_its_cued_input() {
             pseudo: 0,
         })
         .collect();
-    let task = IntegrationTask {
-        steps: 30,
-        target_span: 1.0,
-    };
-    let s = integration_scaffold(&map, &inputs, task);
+    let s = integration_scaffold(&map, &inputs, &probe());
     let cued = &s.contexts[0];
     let line = cued.line.as_ref().expect("a line");
     assert!(
         line.points >= 5 && line.fixed == line.points,
-        "a line of fixed points"
+        "the search's points: a line of fixed points {line:?}"
     );
-    assert!((line.extent - 1.0).abs() < 1e-9, "{line:?}");
-    assert!((line.straightness - 1.0).abs() < 1e-9, "{line:?}");
+    assert!(line.held_states > 50, "every probe state is held: {line:?}");
+    // The positive half of the targets (ReLU): well over half their 5–95 % range.
+    assert!(line.readout_range.0 < 0.05 && line.coverage > 0.6, "{line:?}");
+    assert!(line.straightness > 0.999, "{line:?}");
     assert!(cued.line_attractor);
     assert_eq!(cued.tau_trials, Some(1e6), "λ = 1: no decay at all");
     assert!((cued.top_modulus.unwrap() - 1.0).abs() < 1e-12);
@@ -242,26 +255,26 @@ fn a_linear_integrator_is_a_line_attractor_aligned_with_its_cued_input() {
 }
 
 /// A two-unit tanh network: unit 1 integrates stream `integrated` with |λ| = `lambda`, unit 2
-/// forgets the other stream at λ = ½; the readout is 10 · unit 1. Its points in each context: a
-/// line of slow points along unit 1 around the fixed point at the origin (|h₁| ≤ 0.15).
+/// forgets the other stream at λ = ½; the readout is 100 · unit 1, the task's running sum
+/// (unit 1 stays within ±0.03, where tanh is linear to 1e-3). Its points in each context: the
+/// fixed point at the origin and the slow points (q below the search's tolerance) along unit 1.
 fn leaky_integrator(lambda: f64, integrated: usize) -> (CellMap, Vec<InputPoints>) {
     let mut w_x = Array2::zeros((4, 2));
-    w_x[[integrated, 0]] = 1.0;
-    w_x[[1 - integrated, 1]] = 1.0;
+    w_x[[integrated, 0]] = 0.01 / T;
+    w_x[[1 - integrated, 1]] = 0.01 / T;
     let map = vanilla(
         Activation::Tanh,
         &w_x,
         &array![[lambda, 0.0], [0.0, 0.5]],
         &Array1::zeros(2),
-        &array![[10.0], [0.0]],
+        &array![[100.0], [0.0]],
     );
     let inputs = (0..2)
         .map(|context| {
-            let mut x = Array1::zeros(4);
-            x[2 + context] = 1.0;
+            let x = resting_input(context);
             let points = (-3..=3)
                 .map(|k| {
-                    let h1 = 0.05 * k as f64;
+                    let h1 = 0.002 * k as f64;
                     let q = 0.5 * (h1 - (lambda * h1).tanh()).powi(2);
                     FixedPoint {
                         input: x.clone(),
@@ -272,6 +285,7 @@ fn leaky_integrator(lambda: f64, integrated: usize) -> (CellMap, Vec<InputPoints
                         unstable: usize::from(lambda > 1.0),
                     }
                 })
+                .filter(|p| p.q < FixedPointOptions::default().slow_tolerance)
                 .collect();
             InputPoints {
                 input: x,
@@ -283,17 +297,11 @@ fn leaky_integrator(lambda: f64, integrated: usize) -> (CellMap, Vec<InputPoints
     (map, inputs)
 }
 
-/// The integration task's trial and a target range the line covers (readout extent 3).
-const TASK: IntegrationTask = IntegrationTask {
-    steps: 30,
-    target_span: 2.0,
-};
-
 #[test]
 fn a_slightly_leaky_integrator_with_a_line_of_slow_points_is_a_line_attractor() {
     // |λ| = 1 − 1/(4T): an input keeps e^(−1/4) of itself over a trial, τ ≈ 4 T.
-    let (map, inputs) = leaky_integrator(1.0 - 1.0 / 120.0, 0);
-    let s = integration_scaffold(&map, &inputs, TASK);
+    let (map, inputs) = leaky_integrator(1.0 - 1.0 / (4.0 * T), 0);
+    let s = integration_scaffold(&map, &inputs, &probe());
     let c = &s.contexts[0];
     let line = c.line.as_ref().unwrap();
     assert_eq!(
@@ -301,7 +309,9 @@ fn a_slightly_leaky_integrator_with_a_line_of_slow_points_is_a_line_attractor() 
         (7, 1),
         "one fixed point, six slow ones"
     );
-    assert!((line.extent - 3.0).abs() < 1e-9 && (line.coverage - 1.5).abs() < 1e-9);
+    assert!(line.held_states > 50, "{line:?}");
+    assert!(line.coverage > 1.0, "the line spans the targets: {line:?}");
+    assert!(line.straightness > 0.999, "{line:?}");
     let tau = c.tau_trials.unwrap();
     assert!((3.9..4.1).contains(&tau), "τ/T {tau}");
     assert!((c.selectivity.unwrap() - 1.0).abs() < 1e-12);
@@ -313,18 +323,21 @@ fn a_slightly_leaky_integrator_with_a_line_of_slow_points_is_a_line_attractor() 
 #[test]
 fn a_fast_decaying_mode_is_not_a_line_attractor() {
     let (map, inputs) = leaky_integrator(0.5, 0);
-    let c = &integration_scaffold(&map, &inputs, TASK).contexts[0];
+    let c = &integration_scaffold(&map, &inputs, &probe()).contexts[0];
     let tau = c.tau_trials.unwrap();
     assert!(tau < 0.05, "τ/T {tau}: |λ| = ½ forgets within a few steps");
+    let line = c.line.as_ref().unwrap();
+    assert!(line.held_states < 5, "it holds no sum: {line:?}");
+    assert!(line.coverage < 0.5, "only its slowest points: {line:?}");
     assert!(!c.line_attractor);
-    assert!(c.distance_to_ideal() > 0.9);
+    assert!(c.distance_to_ideal() > 1.2);
 }
 
 #[test]
 fn integrating_the_wrong_stream_fails_selectivity() {
     // Unit 1 integrates stream 1 in both contexts: right in context 1, wrong in context 0.
-    let (map, inputs) = leaky_integrator(1.0 - 1.0 / 120.0, 1);
-    let s = integration_scaffold(&map, &inputs, TASK);
+    let (map, inputs) = leaky_integrator(1.0 - 1.0 / (4.0 * T), 1);
+    let s = integration_scaffold(&map, &inputs, &probe());
     let (wrong, right) = (&s.contexts[0], &s.contexts[1]);
     assert!(wrong.tau_trials.unwrap() > 1.0, "it does integrate");
     assert!(wrong.selectivity.unwrap() < 0.05, "{:?}", wrong.selectivity);

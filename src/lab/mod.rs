@@ -14,6 +14,7 @@ pub mod export;
 pub mod fixed_points;
 pub mod import;
 pub mod limits;
+pub mod lines;
 pub mod network_file;
 pub mod notebook;
 mod pool;

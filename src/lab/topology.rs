@@ -8,9 +8,11 @@ use serde::Serialize;
 
 use super::analyse::analysis_record;
 use super::error::LabError;
+use super::lines::{sensitivity, LineSummary, Sensitivity};
 use super::notebook::trained_network;
 use super::population::{exclusion, final_networks, Exclusion};
 use super::stats::Stats;
+use crate::analysis::topology::IntegrationScaffold;
 use crate::analysis::{Topology, TOPOLOGY_VERSION};
 use crate::store::Notebook;
 
@@ -96,6 +98,8 @@ pub struct TopologyGroup {
     pub distance_to_ideal: Stats,
     /// Topology distances between this group's networks.
     pub distance_within: Stats,
+    /// Integration: what its line attractors are like.
+    pub lines: Option<LineSummary>,
 }
 
 /// An experiment's scaffolds.
@@ -115,6 +119,8 @@ pub struct ExperimentTopology {
     /// The rule that left networks out (a network that did not learn the task says nothing of
     /// its cell's scaffold), and those it left out.
     pub exclusion: Exclusion,
+    /// Integration: the ideal count with each of the verdict's thresholds halved and doubled.
+    pub sensitivity: Vec<Sensitivity>,
 }
 
 /// The per-group view of an experiment's stored scaffolds and distance matrix, over the
@@ -141,6 +147,7 @@ pub fn experiment_topology(
         ideal: Vec<bool>,
         to_ideal: Vec<f64>,
         within: Vec<f64>,
+        lines: Vec<IntegrationScaffold>,
     }
     let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     for t in &rows {
@@ -149,7 +156,16 @@ pub fn experiment_topology(
             .or_default();
         g.ideal.push(t.ideal);
         g.to_ideal.push(t.distance_to_ideal);
+        if let Ok(Topology::Integration(s)) = serde_json::from_str(&t.descriptor) {
+            g.lines.push(s);
+        }
     }
+    let scaffolds: Vec<&IntegrationScaffold> = groups.values().flat_map(|g| &g.lines).collect();
+    let sensitivity = if scaffolds.is_empty() {
+        Vec::new()
+    } else {
+        sensitivity(&scaffolds)
+    };
     let (mut same_arch, mut other_arch) = (Vec::new(), Vec::new());
     for (a, b, d) in notebook.topology_distances(experiment.id)? {
         let (Some(ga), Some(gb)) = (group_of.get(&a), group_of.get(&b)) else {
@@ -182,12 +198,14 @@ pub fn experiment_topology(
                     share_ideal: k as f64 / n.max(1) as f64,
                     distance_to_ideal: Stats::of(g.to_ideal),
                     distance_within: Stats::of(g.within),
+                    lines: (!g.lines.is_empty()).then(|| LineSummary::of(&g.lines)),
                 }
             })
             .collect(),
         distance_same_arch: Stats::of(same_arch),
         distance_other_arch: Stats::of(other_arch),
         exclusion,
+        sensitivity,
     })
 }
 
@@ -288,18 +306,24 @@ impl fmt::Display for NetworkTopology {
                         .take(6)
                         .map(|r| format!("{r:.2}"))
                         .collect();
-                    let line = c.line.as_ref().map_or("no point".into(), |l| {
-                        format!(
-                            "a line of {} points ({} fixed), readout extent {:.3} ({:.0} % of \
-                             the targets' range), straightness {:.3}, {:.1} points per unit",
-                            l.points,
-                            l.fixed,
-                            l.extent,
-                            100.0 * l.coverage,
-                            l.straightness,
-                            l.density
-                        )
-                    });
+                    let line = c
+                        .line
+                        .as_ref()
+                        .map_or("no held state, no point".into(), |l| {
+                            format!(
+                                "a line through {} held states and {} resting points ({} fixed), \
+                             readout {:+.3} to {:+.3} ({:.0} % of the context's target range), \
+                             straightness {:.3}, {:.1} points per unit",
+                                l.held_states,
+                                l.points,
+                                l.fixed,
+                                l.readout_range.0,
+                                l.readout_range.1,
+                                100.0 * l.coverage,
+                                l.straightness,
+                                l.density
+                            )
+                        });
                     writeln!(
                         f,
                         "context {}: {} — {line}\n  top |λ| {}, τ {} trials, alignment cued {} \
@@ -352,6 +376,52 @@ impl fmt::Display for ExperimentTopology {
                 g.distance_to_ideal.max,
                 g.distance_within.mean
             )?;
+        }
+        if self.groups.iter().any(|g| g.lines.is_some()) {
+            writeln!(
+                f,
+                "line attractors, medians over contexts (τ/T: the slow mode's time constant in \
+                 trials; coverage: readout extent over the targets' range):"
+            )?;
+            writeln!(
+                f,
+                "  {:<10} {:<5} {:>8} {:>6} {:>7} {:>8} {:>9} {:>11} {:>5}",
+                "arch",
+                "f",
+                "contexts",
+                "lines",
+                "τ/T",
+                "coverage",
+                "straight",
+                "selectivity",
+                "modes"
+            )?;
+            for g in &self.groups {
+                let Some(l) = &g.lines else { continue };
+                writeln!(
+                    f,
+                    "  {:<10} {:<5} {:>8} {:>6} {:>7.2} {:>8.2} {:>9.2} {:>11.2} {:>5.0}",
+                    g.arch,
+                    g.activation,
+                    l.contexts,
+                    l.with_line,
+                    l.tau_trials.median.min(999.0),
+                    l.coverage.median,
+                    l.straightness.median,
+                    l.selectivity.median,
+                    l.modes_for_response.median
+                )?;
+            }
+        }
+        if !self.sensitivity.is_empty() {
+            writeln!(
+                f,
+                "the verdict's sensitivity: each threshold looser / as set / stricter, and the \
+                 ideal networks under each:"
+            )?;
+            for row in &self.sensitivity {
+                writeln!(f, "{row}")?;
+            }
         }
         writeln!(
             f,

@@ -237,7 +237,10 @@ fn a_linear_integrator_is_a_line_attractor_aligned_with_its_cued_input() {
     );
     assert!(line.held_states > 50, "every probe state is held: {line:?}");
     // The positive half of the targets (ReLU): well over half their 5–95 % range.
-    assert!(line.readout_range.0 < 0.05 && line.coverage > 0.6, "{line:?}");
+    assert!(
+        line.readout_range.0 < 0.05 && line.coverage > 0.6,
+        "{line:?}"
+    );
     assert!(line.straightness > 0.999, "{line:?}");
     assert!(cued.line_attractor);
     assert_eq!(cued.tau_trials, Some(1e6), "λ = 1: no decay at all");

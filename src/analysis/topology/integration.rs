@@ -19,14 +19,28 @@ use crate::task::Batch;
 
 /// Modes of the response curve kept in the descriptor.
 const CURVE_MODES: usize = 20;
-/// The slow mode must keep an input at least e⁻¹ of itself over a trial (τ ≥ T), and may not
-/// grow it more than e-fold: |ln |λ|| · T ≤ 1.
-const MIN_TAU_TRIALS: f64 = 1.0;
-/// The line must span at least half the range of the targets (5th to 95th percentile).
-const MIN_COVERAGE: f64 = 0.5;
-/// The ignored stream may reach the readout with at most a quarter of the cued stream's
-/// response: selectivity = cued / (cued + ignored) ≥ 0.8.
-const MIN_SELECTIVITY: f64 = 0.8;
+/// The verdict's thresholds (docs/SCIENCE.md, "Integration: a line attractor" says why each).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct LineThresholds {
+    /// τ/T at least: the slow mode keeps at least e⁻¹ of an input over a trial (τ ≥ T), and
+    /// grows it no more than e-fold: |ln |λ|| · T ≤ 1.
+    pub tau_trials: f64,
+    /// The line spans at least this share of the context's targets (5th to 95th percentile).
+    pub coverage: f64,
+    /// The ignored stream reaches the readout with at most a quarter of the cued stream's
+    /// response: cued / (cued + ignored) ≥ 0.8.
+    pub selectivity: f64,
+}
+
+impl LineThresholds {
+    /// The thresholds rnnlab's verdict uses.
+    pub const STUDY: LineThresholds = LineThresholds {
+        tau_trials: 1.0,
+        coverage: 0.5,
+        selectivity: 0.8,
+    };
+}
+
 /// A state holds its value if, left alone for a trial, its readout keeps at least e⁻¹ of its
 /// distance from where it comes to rest (the τ ≥ T of the slow mode, state by state).
 const HELD_SHARE: f64 = 0.367_879_441_171_442_3;
@@ -107,13 +121,21 @@ impl IntegrationContext {
         ]
     }
 
+    /// The context is a line attractor under `t`.
+    pub fn meets(&self, t: &LineThresholds) -> bool {
+        self.tau_trials.is_some_and(|v| v >= t.tau_trials)
+            && self.line.as_ref().is_some_and(|l| l.coverage >= t.coverage)
+            && self.selectivity.is_some_and(|v| v >= t.selectivity)
+    }
+
     /// How far the context is from each threshold (0 for a line attractor): the shortfall of
     /// τ/T, coverage and selectivity, each relative to its threshold.
     pub fn distance_to_ideal(&self) -> f64 {
+        let t = LineThresholds::STUDY;
         let short = |v: Option<f64>, min: f64| (1.0 - v.unwrap_or(0.0) / min).clamp(0.0, 1.0);
-        short(self.tau_trials, MIN_TAU_TRIALS)
-            + short(self.line.as_ref().map(|l| l.coverage), MIN_COVERAGE)
-            + short(self.selectivity, MIN_SELECTIVITY)
+        short(self.tau_trials, t.tau_trials)
+            + short(self.line.as_ref().map(|l| l.coverage), t.coverage)
+            + short(self.selectivity, t.selectivity)
     }
 }
 
@@ -126,6 +148,13 @@ pub struct IntegrationScaffold {
     pub ideal: bool,
     /// Mean over contexts of [`IntegrationContext::distance_to_ideal`].
     pub distance_to_ideal: f64,
+}
+
+impl IntegrationScaffold {
+    /// Every context is a line attractor under `t`.
+    pub fn ideal_under(&self, t: &LineThresholds) -> bool {
+        self.contexts.iter().all(|c| c.meets(t))
+    }
 }
 
 fn cosine(a: &Array1<f64>, b: &Array1<f64>) -> f64 {
@@ -243,7 +272,10 @@ fn held_states(
     let negligible = RESTING * target_span;
     let mut held = Held::default();
     for (r, h) in relaxed.into_iter().enumerate() {
-        let (away, kept) = ((start[r] - rest[r]).abs(), (kept_readout[r] - rest[r]).abs());
+        let (away, kept) = (
+            (start[r] - rest[r]).abs(),
+            (kept_readout[r] - rest[r]).abs(),
+        );
         if away.is_finite() && kept.is_finite() && (away <= negligible || kept >= HELD_SHARE * away)
         {
             held.states.push(h);
@@ -494,12 +526,7 @@ pub fn integration_scaffold(
             }
             row.response_by_modes = curve;
         }
-        row.line_attractor = row.tau_trials.is_some_and(|t| t >= MIN_TAU_TRIALS)
-            && row
-                .line
-                .as_ref()
-                .is_some_and(|l| l.coverage >= MIN_COVERAGE)
-            && row.selectivity.is_some_and(|s| s >= MIN_SELECTIVITY);
+        row.line_attractor = row.meets(&LineThresholds::STUDY);
         contexts.push(row);
     }
     let distance_to_ideal =

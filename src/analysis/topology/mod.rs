@@ -15,7 +15,7 @@ pub use flipflop::{
 };
 pub use flow::settle;
 pub use integration::{
-    integration_scaffold, AttractorLine, IntegrationContext, IntegrationScaffold,
+    integration_scaffold, AttractorLine, IntegrationContext, IntegrationScaffold, LineThresholds,
 };
 pub use sine::{period_of, sine_scaffold, SineInput, SineScaffold};
 

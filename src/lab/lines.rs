@@ -16,6 +16,8 @@ pub struct LineSummary {
     pub contexts: usize,
     /// Of which described by a line (held states or resting points, with a τ).
     pub with_line: usize,
+    /// Of which line attractors (the verdict's thresholds met).
+    pub line_attractors: usize,
     /// τ/T of the slow mode.
     pub tau_trials: Stats,
     /// Readout extent over the context's target range.
@@ -41,6 +43,7 @@ impl LineSummary {
                 .iter()
                 .filter(|c| c.line.is_some() && c.tau_trials.is_some())
                 .count(),
+            line_attractors: contexts.iter().filter(|c| c.line_attractor).count(),
             tau_trials: stats(&|c| c.tau_trials),
             coverage: stats(&|c| c.line.as_ref().map(|l| l.coverage)),
             straightness: stats(&|c| c.line.as_ref().map(|l| l.straightness)),

@@ -385,11 +385,12 @@ impl fmt::Display for ExperimentTopology {
             )?;
             writeln!(
                 f,
-                "  {:<10} {:<5} {:>8} {:>6} {:>7} {:>8} {:>9} {:>11} {:>5}",
+                "  {:<10} {:<5} {:>8} {:>6} {:>10} {:>7} {:>8} {:>9} {:>11} {:>5}",
                 "arch",
                 "f",
                 "contexts",
                 "lines",
+                "attractors",
                 "τ/T",
                 "coverage",
                 "straight",
@@ -400,11 +401,12 @@ impl fmt::Display for ExperimentTopology {
                 let Some(l) = &g.lines else { continue };
                 writeln!(
                     f,
-                    "  {:<10} {:<5} {:>8} {:>6} {:>7.2} {:>8.2} {:>9.2} {:>11.2} {:>5.0}",
+                    "  {:<10} {:<5} {:>8} {:>6} {:>10} {:>7.2} {:>8.2} {:>9.2} {:>11.2} {:>5.0}",
                     g.arch,
                     g.activation,
                     l.contexts,
                     l.with_line,
+                    l.line_attractors,
                     l.tau_trials.median.min(999.0),
                     l.coverage.median,
                     l.straightness.median,

@@ -302,6 +302,10 @@ pub fn poll(
     if let Some(network) = request.points_of {
         snapshot.classes = class_rows(&notebook.fixed_point_classes(exp.id)?);
         snapshot.points = notebook.fixed_points(network)?;
+        if exp.task == "integration" {
+            // Its points lie along lines: the pane shows the lines.
+            snapshot.topology_groups = experiment_topology(&notebook, experiment, None).ok();
+        }
     }
     if let Some(metric) = request.similarity {
         snapshot.similarity = cache.get(&notebook, &exp, metric);

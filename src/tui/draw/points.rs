@@ -1,5 +1,7 @@
 //! The fixed points pane: per architecture × activation the mean number of fixed points per
-//! network by stability class (table and bars); the selected network's points and the
+//! network by stability class (table and bars), or for integration, where the points lie
+//! along a continuum and their count says more about the merge distance than about the
+//! network, its line attractors; the selected network's points and the
 //! eigenvalues of the selected point on the complex plane with the unit circle.
 
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -11,74 +13,34 @@ use ratatui::widgets::{Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::titled;
+use crate::lab::lines::LineSummary;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let s = &app.snapshot;
-    let rows = s.classes.len() as u16;
+    // A continuous attractor is one line, however many points the search merged along it:
+    // integration shows its lines, the tasks with isolated points their counts.
+    let lines: Vec<(&str, &str, &LineSummary)> = s
+        .topology_groups
+        .iter()
+        .flat_map(|t| &t.groups)
+        .filter_map(|g| Some((g.arch.as_str(), g.activation.as_str(), g.lines.as_ref()?)))
+        .collect();
+    let rows = if lines.is_empty() {
+        s.classes.len()
+    } else {
+        lines.len()
+    } as u16;
     let [top, bottom] =
         Layout::vertical([Constraint::Length(rows.clamp(1, 8) + 3), Constraint::Min(6)])
             .areas(area);
-    let max = s.classes.iter().flat_map(|c| c.mean).fold(1.0f64, f64::max);
-    let cell = |v: f64| {
-        let bar = "█".repeat(((v / max) * 6.0).round() as usize);
-        format!("{v:>5.1} {bar:<6}")
-    };
-    let table_rows: Vec<Row> = s
-        .classes
-        .iter()
-        .map(|c| {
-            let arch = c.group.split('/').next().unwrap_or("");
-            Row::new(vec![
-                Span::styled(
-                    super::ellipsized(&c.group, 14),
-                    Style::default().fg(theme.arch(arch)),
-                ),
-                Span::raw(c.networks.to_string()),
-                Span::raw(cell(c.mean[0])),
-                Span::raw(cell(c.mean[1])),
-                Span::raw(cell(c.mean[2])),
-                Span::raw(cell(c.mean[3])),
-            ])
-        })
-        .collect();
-    let empty = table_rows.is_empty();
-    frame.render_widget(
-        Table::new(
-            table_rows,
-            [
-                Constraint::Length(14),
-                Constraint::Length(8),
-                Constraint::Length(13),
-                Constraint::Length(13),
-                Constraint::Length(13),
-                Constraint::Length(13),
-            ],
-        )
-        .header(
-            Row::new(vec![
-                "cell",
-                "networks",
-                "stable",
-                "1 unstable",
-                "2 unstable",
-                "3+",
-            ])
-            .style(theme.dim()),
-        )
-        .block(titled(
-            if empty {
-                " Fixed points per network: none analysed yet "
-            } else {
-                " Fixed points per network (mean), by unstable modes "
-            },
-            top.width,
-            theme,
-        )),
-        top,
-    );
+    if lines.is_empty() {
+        draw_counts(frame, top, app, theme);
+    } else {
+        draw_lines(frame, top, &lines, theme);
+    }
     let [list, plane] = Layout::horizontal([
         Constraint::Min(40),
         Constraint::Length(bottom.height * 2 + 2),
@@ -161,4 +123,117 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             });
         });
     frame.render_widget(canvas, plane);
+}
+
+/// Per cell, the mean count of points by unstable modes.
+fn draw_counts(frame: &mut Frame, top: Rect, app: &App, theme: &Theme) {
+    let s = &app.snapshot;
+    let max = s.classes.iter().flat_map(|c| c.mean).fold(1.0f64, f64::max);
+    let cell = |v: f64| {
+        let bar = "█".repeat(((v / max) * 6.0).round() as usize);
+        format!("{v:>5.1} {bar:<6}")
+    };
+    let table_rows: Vec<Row> = s
+        .classes
+        .iter()
+        .map(|c| {
+            let arch = c.group.split('/').next().unwrap_or("");
+            Row::new(vec![
+                Span::styled(
+                    super::ellipsized(&c.group, 14),
+                    Style::default().fg(theme.arch(arch)),
+                ),
+                Span::raw(c.networks.to_string()),
+                Span::raw(cell(c.mean[0])),
+                Span::raw(cell(c.mean[1])),
+                Span::raw(cell(c.mean[2])),
+                Span::raw(cell(c.mean[3])),
+            ])
+        })
+        .collect();
+    let empty = table_rows.is_empty();
+    frame.render_widget(
+        Table::new(
+            table_rows,
+            [
+                Constraint::Length(14),
+                Constraint::Length(8),
+                Constraint::Length(13),
+                Constraint::Length(13),
+                Constraint::Length(13),
+                Constraint::Length(13),
+            ],
+        )
+        .header(
+            Row::new(vec![
+                "cell",
+                "networks",
+                "stable",
+                "1 unstable",
+                "2 unstable",
+                "3+",
+            ])
+            .style(theme.dim()),
+        )
+        .block(titled(
+            if empty {
+                " Fixed points per network: none analysed yet "
+            } else {
+                " Fixed points per network (mean), by unstable modes "
+            },
+            top.width,
+            theme,
+        )),
+        top,
+    );
+}
+
+/// Per cell, what its line attractors are like (medians over networks and contexts).
+fn draw_lines(frame: &mut Frame, top: Rect, lines: &[(&str, &str, &LineSummary)], theme: &Theme) {
+    let rows: Vec<Row> = lines
+        .iter()
+        .map(|(arch, activation, l)| {
+            Row::new(vec![
+                Span::styled(
+                    super::ellipsized(&format!("{arch}/{activation}"), 14),
+                    Style::default().fg(theme.arch(arch)),
+                ),
+                Span::raw(format!("{}/{}", l.line_attractors, l.contexts)),
+                Span::raw(format!("{:.2}", l.tau_trials.median.min(999.0))),
+                Span::raw(format!("{:.2}", l.coverage.median)),
+                Span::raw(format!("{:.2}", l.straightness.median)),
+                Span::raw(format!("{:.0}", l.modes_for_response.median)),
+            ])
+        })
+        .collect();
+    frame.render_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Length(14),
+                Constraint::Length(10),
+                Constraint::Length(8),
+                Constraint::Length(9),
+                Constraint::Length(9),
+                Constraint::Length(6),
+            ],
+        )
+        .header(
+            Row::new(vec![
+                "cell",
+                "attractor",
+                "τ/T",
+                "coverage",
+                "straight",
+                "modes",
+            ])
+            .style(theme.dim()),
+        )
+        .block(titled(
+            " Line attractors per context (medians): slow time constant, extent, shape ",
+            top.width,
+            theme,
+        )),
+        top,
+    );
 }

@@ -44,3 +44,20 @@ pub fn stderr(o: &Output) -> String {
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// Trains and analyses two small integration networks (vanilla and GRU, 8 units, 150 steps,
+/// counted as trained at a loss of 0.1) into `dir/lines.db`, which it returns.
+pub fn tiny_integration(dir: &Path) -> std::path::PathBuf {
+    let (file, db) = (dir.join("lines.toml"), dir.join("lines.db"));
+    std::fs::write(
+        &file,
+        "name = \"lines\"\ndescription = \"two small integrators\"\nseeds = 1\n\
+         [task]\nkind = \"integration\"\n\
+         [grid]\narch = [\"vanilla\", \"gru\"]\nactivation = [\"tanh\"]\nunits = [8]\nl2 = [1e-5]\n\
+         [train]\nsteps = 150\ntarget_loss = 0.1\n",
+    )
+    .unwrap();
+    let out = rnnlab(&["run", s(&file), "--db", s(&db), "--jobs", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    db
+}

@@ -237,3 +237,24 @@ fn a_report_writes_every_figure_and_the_numbers_the_other_commands_print() {
     }
     assert!(save_pane_figure(&nb, &PaneFigure::Points { network: 99 }, &figures).is_err());
 }
+
+#[test]
+fn an_integration_report_draws_its_lines_not_a_count_of_points_along_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::tiny_integration(dir.path());
+    let out = dir.path().join("report");
+    let report = report_with_limit(&db, &out, "1");
+    assert!(out.join("integration-lines.svg").is_file());
+    assert!(out.join("integration-lines.png").is_file());
+    assert!(!out.join("fixed-point-counts.svg").exists());
+    let groups = report["numbers"]["task_check"]["groups"]
+        .as_array()
+        .unwrap();
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    for g in groups {
+        let lines = &g["lines"];
+        assert_eq!(lines["contexts"], 2, "{g}");
+        // Every context of every network is a point of the figure.
+        assert_eq!(g["memory"].as_array().unwrap().len(), 2, "{g}");
+    }
+}

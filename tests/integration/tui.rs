@@ -654,29 +654,7 @@ fn long_names_and_framework_cells_are_cut_with_an_ellipsis_not_silently() {
 #[test]
 fn an_integration_experiment_shows_its_lines_not_a_count_of_merged_points() {
     let dir = tempfile::tempdir().unwrap();
-    let (file, db) = (dir.path().join("lines.toml"), dir.path().join("lines.db"));
-    std::fs::write(
-        &file,
-        "name = \"lines\"\ndescription = \"two small integrators\"\nseeds = 1\n\
-         [task]\nkind = \"integration\"\n\
-         [grid]\narch = [\"vanilla\", \"gru\"]\nactivation = [\"tanh\"]\nunits = [8]\nl2 = [1e-5]\n\
-         [train]\nsteps = 150\ntarget_loss = 0.1\n",
-    )
-    .unwrap();
-    let out = crate::common::rnnlab(&[
-        "run",
-        crate::common::s(&file),
-        "--db",
-        crate::common::s(&db),
-        "--jobs",
-        "2",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        crate::common::stderr(&out)
-    );
+    let db = crate::common::tiny_integration(dir.path());
     let mut app = app_on(&db, 100, 30);
     app.pane = Pane::FixedPoints;
     refresh(&mut app, &db);

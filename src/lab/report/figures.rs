@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 use super::figure::{
     spread_coincident, Axis, Colour, Figure, Heatmap, LegendEntry, Mark, Panel, Plot, Series, Shape,
 };
-use super::numbers::{ChosenNetwork, ReportNumbers, TaskCheck, TrainingGroup};
+use super::numbers::{ChosenNetwork, IntegrationGroup, ReportNumbers, TaskCheck, TrainingGroup};
+use crate::analysis::topology::LineThresholds;
 use crate::lab::compare::Comparison;
 
 /// A figure with its file name (no extension) and caption.
@@ -128,7 +129,11 @@ pub fn figures(n: &ReportNumbers) -> Vec<Named> {
         out.push(maps(g, t));
     }
     out.extend(heatmap(n));
-    out.extend(point_counts(n));
+    // Integration's points lie along lines: their count says little; its lines are drawn.
+    match &n.task_check {
+        TaskCheck::Integration { groups, .. } => out.extend(integration_lines(groups)),
+        _ => out.extend(point_counts(n)),
+    }
     if !n.chosen.is_empty() {
         out.push(state_space(&n.chosen));
         out.push(eigenvalues(&n.chosen));
@@ -371,6 +376,85 @@ fn point_counts(n: &ReportNumbers) -> Option<Named> {
                 equal_aspect: false,
                 series,
             }],
+        }),
+    })
+}
+
+/// Every context's slow time constant and line extent by cell, against the verdict's
+/// thresholds.
+fn integration_lines(groups: &[IntegrationGroup]) -> Option<Named> {
+    if groups.iter().all(|g| g.memory.is_empty()) {
+        return None;
+    }
+    let names: Vec<String> = groups.iter().map(|g| g.group.clone()).collect();
+    let thresholds = LineThresholds::STUDY;
+    let top_coverage = groups
+        .iter()
+        .flat_map(|g| g.memory.iter().map(|m| m.1))
+        .fold(1.0, f64::max)
+        * 1.05;
+    let panel = |title: &str, y: Axis, pick: fn(&(f64, f64)) -> f64, threshold: f64| {
+        let mut series: Vec<Series> = groups
+            .iter()
+            .enumerate()
+            .map(|(k, g)| Series {
+                colour: arch_colour(split(&g.group).0),
+                mark: Mark::Points(activation_shape(split(&g.group).1), 4),
+                points: g
+                    .memory
+                    .iter()
+                    .enumerate()
+                    // Spread a group's contexts across its slot so they do not hide each other.
+                    .map(|(i, m)| {
+                        let spread = (i as f64 / g.memory.len().max(1) as f64 - 0.5) * 0.5;
+                        (k as f64 + spread, pick(m))
+                    })
+                    .collect(),
+            })
+            .collect();
+        series.push(Series {
+            colour: Colour::GREY,
+            mark: Mark::Line(1),
+            points: vec![(-0.5, threshold), (groups.len() as f64 - 0.5, threshold)],
+        });
+        Panel {
+            title: title.into(),
+            x: Axis {
+                categories: names.clone(),
+                ..Axis::linear("cell/activation")
+            },
+            y,
+            equal_aspect: false,
+            series,
+        }
+    };
+    Some(Named {
+        name: "integration-lines".into(),
+        caption: format!(
+            "Every network's line attractor in each context: the slow mode's time constant \
+             τ in trials (log scale; capped at 1000) and the line's readout extent over the \
+             context's target range. Grey: the verdict's thresholds (τ ≥ {} T, coverage ≥ {}); \
+             docs/SCIENCE.md says why.",
+            thresholds.tau_trials, thresholds.coverage
+        ),
+        figure: Figure::Plot(Plot {
+            title: "Integration: the line attractors' memory and extent".into(),
+            columns: 1,
+            legend: group_legend(groups.iter().map(|g| g.group.as_str()), false),
+            panels: vec![
+                panel(
+                    "slow time constant",
+                    Axis::log("τ / trial length"),
+                    |m| m.0.min(1e3),
+                    thresholds.tau_trials,
+                ),
+                panel(
+                    "line extent",
+                    Axis::linear("readout extent / target range").within(0.0, top_coverage),
+                    |m| m.1,
+                    thresholds.coverage,
+                ),
+            ],
         }),
     })
 }

@@ -2,6 +2,7 @@
 //! similarity matrices are brought up to date, as `rnnlab compare` does, and the chosen
 //! networks are run once on the probe batch for their state-space picture).
 
+use crate::lab::lines::LineSummary;
 use std::collections::BTreeMap;
 
 use ndarray::Array2;
@@ -153,6 +154,10 @@ pub struct IntegrationGroup {
     pub response_by_modes: Vec<f64>,
     /// Fewest modes giving the full response within 10 %.
     pub modes_for_response: Option<Quartiles>,
+    /// What the group's lines are like.
+    pub lines: LineSummary,
+    /// (τ/T, coverage) of every network's every context: the verdict's two memory measures.
+    pub memory: Vec<(f64, f64)>,
 }
 
 /// The task's own check.
@@ -630,13 +635,21 @@ pub(super) fn task_check(task: &str, descriptors: &[(String, Topology)]) -> Task
             groups: groups
                 .into_iter()
                 .map(|(group, ts)| {
-                    let contexts: Vec<_> = ts
+                    let scaffolds: Vec<_> = ts
                         .iter()
                         .filter_map(|t| match t {
-                            Topology::Integration(s) => Some(&s.contexts),
+                            Topology::Integration(s) => Some(s),
                             _ => None,
                         })
-                        .flatten()
+                        .collect();
+                    let memory = scaffolds
+                        .iter()
+                        .flat_map(|s| &s.contexts)
+                        .filter_map(|c| Some((c.tau_trials?, c.line.as_ref()?.coverage)))
+                        .collect();
+                    let contexts: Vec<_> = scaffolds
+                        .iter()
+                        .flat_map(|s| &s.contexts)
                         .filter(|c| !c.response_by_modes.is_empty())
                         .collect();
                     let modes = contexts
@@ -658,6 +671,8 @@ pub(super) fn task_check(task: &str, descriptors: &[(String, Topology)]) -> Task
                                 .iter()
                                 .filter_map(|c| c.modes_for_response.map(|m| m as f64)),
                         ),
+                        lines: LineSummary::of(scaffolds.iter().copied()),
+                        memory,
                     }
                 })
                 .collect(),

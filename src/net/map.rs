@@ -9,7 +9,7 @@
 use faer::Accum;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
-use super::cell::{self, Backprop, Step};
+use super::cell::{self, Backprop, GateFree, Step};
 use super::matmul::{gemm, view, view_mut};
 use super::params::Params;
 use super::scalar::Scalar;
@@ -64,18 +64,16 @@ impl CellMap {
         Array1::from(self.run(&h, &x, 1).2)
     }
 
-    /// The gate-free residual at (h, x) (see the cells): F(h, x) − h with the gates that can
-    /// hold a unit still divided out. It is small at a true fixed point, and large at a pseudo
-    /// fixed point where a saturated gate makes F(h) ≈ h although h is far from what the unit
-    /// would settle to. Non-finite where an LSTM forget gate is shut exactly.
-    pub fn gate_free_residual(&self, h: ArrayView1<f64>, x: ArrayView1<f64>) -> Array1<f64> {
+    /// The gate-free residual at (h, x) (see the cells) and the units shut gates hold: F(h, x)
+    /// − h with the gates that can hold a unit divided out, on the units whose gates are open.
+    /// It is small at a true fixed point, and large at a pseudo fixed point where a saturated
+    /// gate makes F(h) ≈ h on some units while others are far from what they would settle to.
+    pub fn gate_free(&self, h: ArrayView1<f64>, x: ArrayView1<f64>) -> GateFree {
         self.check(&h, &x);
         let (h, x) = (h.to_vec(), x.to_vec());
         let (z, _, next) = self.run(&h, &x, 1);
         let spec = self.params.spec;
-        Array1::from(cell::gate_free_residual(
-            spec.arch, spec.units, &z, &h, &next,
-        ))
+        cell::gate_free_residual(spec.arch, spec.units, &z, &h, &next)
     }
 
     /// The readout y = W_out·h + b_out of a state (the h part for an LSTM).

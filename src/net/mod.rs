@@ -12,6 +12,7 @@ mod scalar;
 mod sequence;
 mod spec;
 
+pub use cell::{GateFree, HELD_GATE};
 pub use map::{CellMap, Jacobians};
 pub use params::{Layout, Params};
 pub use scalar::Scalar;

@@ -1,7 +1,7 @@
 //! Pseudo fixed points of gated cells: where an update gate saturates, F(h) ≈ h for any h, so q
 //! is small far from every true fixed point. The gate-free residual tells them apart.
 
-use ndarray::{array, Array1, Array2};
+use ndarray::{array, Array2};
 use rnnlab::analysis::{find_fixed_points, FixedPointOptions};
 use rnnlab::net::{Activation, Arch, CellMap, NetSpec, Params};
 
@@ -44,7 +44,7 @@ fn the_gate_free_residual_is_the_candidate_relation_of_every_gated_cell() {
         // UGRNN: g = σ(a h + b_g + 1), c = f(w h + b); residual c − h.
         let map = decoupled(Arch::Ugrnn, activation, 2, &[(0.5, -2.0), (1.5, 0.2)]);
         let h = array![0.3, 0.7];
-        let got = map.gate_free_residual(h.view(), x.view());
+        let got = map.gate_free(h.view(), x.view()).residual;
         for i in 0..2 {
             let want = f(1.5 * h[i] + 0.2) - h[i];
             assert!((got[i] - want).abs() < 1e-14, "{activation:?} ugrnn");
@@ -60,7 +60,7 @@ fn the_gate_free_residual_is_the_candidate_relation_of_every_gated_cell() {
             2,
             &[(0.0, 3.0), (0.5, 1.0), (1.5, 0.2)],
         );
-        let got = map.gate_free_residual(h.view(), x.view());
+        let got = map.gate_free(h.view(), x.view()).residual;
         for i in 0..2 {
             let r = sigmoid(3.0);
             let want = f(1.5 * r * h[i] + 0.2) - h[i];
@@ -74,7 +74,7 @@ fn the_gate_free_residual_is_the_candidate_relation_of_every_gated_cell() {
             &[(0.0, 0.0), (0.0, 0.5), (0.0, -1.0), (0.0, 2.0)],
         );
         let state = array![0.3, 0.1];
-        let got = map.gate_free_residual(state.view(), x.view());
+        let got = map.gate_free(state.view(), x.view()).residual;
         let (si, fj, sf) = (sigmoid(0.0), f(0.5), sigmoid(0.0));
         assert!(
             (got[0] - (si * fj / (1.0 - sf) - 0.3)).abs() < 1e-14,
@@ -112,11 +112,12 @@ fn gated_relu_networks_report_their_known_points_and_reject_pseudo_points() {
             Array2::from_shape_fn((64, 3), |(r, c)| [0.1, 0.9, 0.4, 1.2][(r >> (2 * c)) % 4]);
         let far = Array2::from_shape_fn((8, 3), |(r, c)| 38.0 + (r * 3 + c) as f64);
         let starts = ndarray::concatenate![ndarray::Axis(0), near, far];
+        // The network visits the region of its true points only.
         let found = find_fixed_points(
             &map,
             x.view(),
             starts.view(),
-            starts.view(),
+            near.view(),
             &FixedPointOptions::default(),
         );
         assert!(
@@ -136,7 +137,7 @@ fn gated_relu_networks_report_their_known_points_and_reject_pseudo_points() {
         want.sort_by(|a, b| a.partial_cmp(b).unwrap());
         assert_eq!(states, want, "{arch}: exactly the 8 true fixed points");
         for p in &found.points {
-            let e: Array1<f64> = map.gate_free_residual(p.state.view(), x.view());
+            let e = map.gate_free(p.state.view(), x.view()).residual;
             assert!(e.iter().all(|v| v.abs() < 1e-3), "{arch}: {:?}", p.state);
         }
         let unstable: Vec<usize> = {
@@ -168,4 +169,73 @@ fn points_beyond_the_visited_region_are_pseudo_points() {
         .iter()
         .all(|p| p.state.iter().all(|v| v.abs() < 3.0)));
     assert!(found.pseudo >= 1);
+}
+
+#[test]
+fn a_unit_a_shut_gate_holds_is_judged_by_where_the_network_visits_it_not_by_its_candidate() {
+    // UGRNN, ReLU, three decoupled units. Unit 0's gate is shut everywhere (σ(21): 1 − g =
+    // 7.6e-10): it keeps any value for ~10⁹ steps, whatever its candidate relu(4) says. Units
+    // 1 and 2 settle at 0 (stable) or 1 (a saddle), as above.
+    let spec = NetSpec {
+        arch: Arch::Ugrnn,
+        activation: Activation::Relu,
+        inputs: 1,
+        units: 3,
+        outputs: 1,
+    };
+    let mut p = Params::<f64>::zeros(spec);
+    let layout = p.layout();
+    let g = spec.kernel_width();
+    let (rk, bias) = (layout.recurrent_kernel(), layout.bias());
+    let units = [
+        [(0.0, 20.0), (0.0, 4.0)],
+        [(1.0, -4.0), (2.0, -1.0)],
+        [(1.0, -4.0), (2.0, -1.0)],
+    ];
+    for (i, blocks) in units.iter().enumerate() {
+        for (k, &(w, b)) in blocks.iter().enumerate() {
+            p.data[rk.start + i * g + k * 3 + i] = w;
+            p.data[bias.start + k * 3 + i] = b;
+        }
+    }
+    let map = CellMap::new(&p);
+    let x = array![0.0];
+    // Held: not judged by h = c (its residual is 0), although h₀ = 0.7 is far from c₀ = 4.
+    let gate = map.gate_free(array![0.7, 0.0, 0.3].view(), x.view());
+    assert_eq!(gate.held, vec![true, false, false]);
+    assert_eq!(gate.residual[0], 0.0);
+    assert!(
+        (gate.residual[2] - (-0.3)).abs() < 1e-12,
+        "an open gate is judged by c − h"
+    );
+    // The network visits unit 0 between 0 and 1 only, units 1 and 2 between 0 and 10: a wide
+    // region, so the region rule alone keeps unit 0 at 4, where the descents end (c₀ = h₀).
+    let visited = Array2::from_shape_fn((11, 3), |(r, c)| match c {
+        0 => r as f64 / 10.0,
+        _ => r as f64,
+    });
+    let starts = array![[0.2, 0.1, 0.1], [0.8, 0.1, 0.9], [3.0, 0.9, 0.1]];
+    let found = find_fixed_points(
+        &map,
+        x.view(),
+        starts.view(),
+        visited.view(),
+        &FixedPointOptions::default(),
+    );
+    assert!(found.points.is_empty(), "{:?}", found.points);
+    assert!(
+        found.pseudo >= 1,
+        "unit 0 held at 4, a value it never visits"
+    );
+    // Visiting unit 0 up to 4 makes the same points true ones.
+    let wider = &visited * &array![4.0, 1.0, 1.0];
+    let found = find_fixed_points(
+        &map,
+        x.view(),
+        starts.view(),
+        wider.view(),
+        &FixedPointOptions::default(),
+    );
+    assert!(!found.points.is_empty() && found.pseudo == 0);
+    assert!(found.points.iter().all(|p| (p.state[0] - 4.0).abs() < 1e-6));
 }

@@ -1,8 +1,9 @@
 //! The rules every found point passes before it is reported: inside the region a network can
-//! reach, within the slow-point tolerance on both q and the gate-free residual, merged with its
-//! duplicates (lowest q kept, found without comparing all pairs), then linearised. Points that
-//! fail the region or the gate-free rule are pseudo fixed points: counted (merged the same
-//! way), never reported as points.
+//! reach, within the slow-point tolerance on both q and the gate-free residual of the units
+//! whose gates are open, every unit a shut gate holds at a value the network visits, merged
+//! with its duplicates (lowest q kept, found without comparing all pairs), then linearised.
+//! Points that fail the region or the gate rules are pseudo fixed points: counted (merged the
+//! same way), never reported as points.
 
 use faer::Mat;
 use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
@@ -21,6 +22,10 @@ pub(super) struct Collector<'a> {
     radius: f64,
     bounded: bool,
     region: Option<(Array1<f64>, f64)>,
+    /// Per state coordinate, the values a unit may be held at: its visited range, widened
+    /// `region_factor` times about its middle and by the merge distance (None without the
+    /// region rule).
+    held_range: Option<Vec<(f64, f64)>>,
     kept: PointIndex,
     qs: Vec<f64>,
     /// ½‖gate-free residual‖² of each kept point.
@@ -59,6 +64,7 @@ impl<'a> Collector<'a> {
             radius: opts.outlier_factor * mean_distance.max(f64::MIN_POSITIVE),
             bounded: map.spec().activation == Activation::Tanh,
             region: visited_region(visited, opts.region_factor),
+            held_range: visited_ranges(visited, opts.region_factor, opts.merge_distance),
             kept: PointIndex::new(s),
             qs: Vec::new(),
             gate_free: Vec::new(),
@@ -79,15 +85,20 @@ impl<'a> Collector<'a> {
                 .is_none_or(|(centre, radius)| distance(centre) <= *radius)
     }
 
-    /// ½‖gate-free residual‖² at h (∞ where it is not finite).
+    /// ½‖gate-free residual‖² at h over the units whose gates are open (∞ where it is not
+    /// finite, or where a shut gate holds a unit at a value the network never visits).
     fn gate_free_q(&self, h: &Array1<f64>) -> f64 {
-        let q = 0.5
-            * self
-                .map
-                .gate_free_residual(h.view(), self.x)
-                .mapv(|v| v * v)
-                .sum();
-        if q.is_finite() {
+        let gate_free = self.map.gate_free(h.view(), self.x);
+        let held_outside = self.held_range.as_ref().is_some_and(|ranges| {
+            gate_free
+                .held
+                .iter()
+                .zip(ranges)
+                .zip(h)
+                .any(|((&held, &(low, high)), &v)| held && !(low..=high).contains(&v))
+        });
+        let q = 0.5 * gate_free.residual.iter().map(|v| v * v).sum::<f64>();
+        if q.is_finite() && !held_outside {
             q
         } else {
             f64::INFINITY
@@ -186,6 +197,27 @@ fn visited_region(visited: ArrayView2<f64>, factor: f64) -> Option<(Array1<f64>,
         .map(|row| (&row - &centroid).mapv(|v| v * v).sum().sqrt())
         .fold(0.0, f64::max);
     Some((centroid, factor * farthest.max(f64::MIN_POSITIVE)))
+}
+
+/// Per coordinate, the visited values' range widened `factor` times about its middle and by
+/// `slack` (None without visited states or with a factor of 0).
+fn visited_ranges(visited: ArrayView2<f64>, factor: f64, slack: f64) -> Option<Vec<(f64, f64)>> {
+    if visited.nrows() == 0 || factor <= 0.0 {
+        return None;
+    }
+    Some(
+        visited
+            .columns()
+            .into_iter()
+            .map(|c| {
+                let low = c.iter().copied().fold(f64::INFINITY, f64::min);
+                let high = c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let (middle, half) = (0.5 * (low + high), 0.5 * (high - low));
+                let reach = factor * half + slack;
+                (middle - reach, middle + reach)
+            })
+            .collect(),
+    )
 }
 
 fn linearise(

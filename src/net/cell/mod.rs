@@ -17,39 +17,69 @@ use super::nonlinearity::{Nonlinearity, Relu, Tanh};
 use super::scalar::Scalar;
 use super::spec::{Activation, Arch};
 
+/// A gate shut this far (1 − g below it) holds its unit for more than 10³ steps, longer than
+/// any trial of the tasks: the unit is *held*, a memory the gate keeps, not judged by the
+/// gate-free relation.
+pub const HELD_GATE: f64 = 1e-3;
+
+/// The gate-free residual of one state and the units their gates hold.
+pub struct GateFree {
+    /// F(h) − h with the gates that can hold a unit divided out; 0 on held units.
+    pub residual: Vec<f64>,
+    /// Per state coordinate: its gate is shut (1 − g < [`HELD_GATE`]).
+    pub held: Vec<bool>,
+}
+
 /// The gate-free residual of one state: what F(h) − h is once the gates that can hold a unit
 /// still are divided out. `z` holds one step's activations (as [`forward`] leaves them), `state`
 /// the state before it and `next` the state after.
 ///
 /// A gated cell keeps a unit with its update gate: h'ᵢ = gᵢhᵢ + (1 − gᵢ)cᵢ (UGRNN, GRU), so
 /// F(h) − h = (1 − g)⊙(c − h), which vanishes wherever the gate saturates (g → 1) whatever hᵢ
-/// is. A true fixed point satisfies the gate-free relation h = c on every unit. The LSTM's
-/// cell state is the analogue: c' − c = (1 − σ_f)⊙(c* − c) with c* = σ_i⊙f(j) / (1 − σ_f); its
-/// h has no such gate. A vanilla cell has none, and its residual is F(h) − h.
+/// is. A true fixed point satisfies the gate-free relation h = c on every unit whose gate is
+/// open; a unit whose gate is shut holds whatever value it has, and whether that value is one
+/// the network really holds is a question of where it is (the visited region), not of c. The
+/// LSTM's cell state is the analogue: c' − c = (1 − σ_f)⊙(c* − c) with c* = σ_i⊙f(j) / (1 − σ_f);
+/// its h has no such gate. A vanilla cell has none, and its residual is F(h) − h.
 pub(crate) fn gate_free_residual(
     arch: Arch,
     units: usize,
     z: &[f64],
     state: &[f64],
     next: &[f64],
-) -> Vec<f64> {
+) -> GateFree {
     let n = units;
+    let open = |g: f64| 1.0 - g >= HELD_GATE;
     match arch {
-        Arch::Vanilla => next.iter().zip(state).map(|(a, b)| a - b).collect(),
-        // z = [g | c] (UGRNN), [r | u | c] (GRUs): the candidate is the last block.
+        Arch::Vanilla => GateFree {
+            residual: next.iter().zip(state).map(|(a, b)| a - b).collect(),
+            held: vec![false; n],
+        },
+        // z = [g | c] (UGRNN), [r | u | c] (GRUs): the update gate is the block before the
+        // candidate, the candidate the last.
         Arch::Ugrnn | Arch::Gru | Arch::GruTorch => {
-            let c = &z[z.len() - n..];
-            c.iter().zip(state).map(|(c, h)| c - h).collect()
+            let (gate, c) = (&z[z.len() - 2 * n..z.len() - n], &z[z.len() - n..]);
+            let held: Vec<bool> = gate.iter().map(|&g| !open(g)).collect();
+            let residual = (0..n)
+                .map(|i| if held[i] { 0.0 } else { c[i] - state[i] })
+                .collect();
+            GateFree { residual, held }
         }
         // z = [σ(i) | f(j) | σ(f + offset) | σ(o)], state = [c | h].
         Arch::Lstm | Arch::LstmTorch => {
             let (zi, zj, zf) = (&z[..n], &z[n..2 * n], &z[2 * n..3 * n]);
+            let mut held: Vec<bool> = zf.iter().map(|&f| !open(f)).collect();
             let cell = (0..n).map(|k| {
-                let open = 1.0 - zf[k];
-                zi[k] * zj[k] / open - state[k]
+                if held[k] {
+                    0.0
+                } else {
+                    zi[k] * zj[k] / (1.0 - zf[k]) - state[k]
+                }
             });
             let h = (n..2 * n).map(|k| next[k] - state[k]);
-            cell.chain(h).collect()
+            let residual = cell.chain(h).collect();
+            held.extend(std::iter::repeat_n(false, n));
+            GateFree { residual, held }
         }
     }
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::analysis::Topology;
 use crate::lab::analyse::AnalyseObserver;
 use crate::lab::sweep::RunObserver;
 use crate::store::{AnalysisRecord, NetState, NetworkRow, Outcome};
@@ -35,12 +36,42 @@ fn result(outcome: &Outcome) -> String {
 }
 
 fn analysed(record: &AnalysisRecord) -> String {
-    let stable = record.points.iter().filter(|p| p.stable()).count();
-    let mut line = format!(
-        "{} fixed points ({stable} stable) in {:.1} s",
-        record.points.len(),
-        record.seconds
-    );
+    let scaffold = record
+        .topology
+        .as_ref()
+        .and_then(|t| serde_json::from_str::<Topology>(&t.descriptor).ok());
+    let mut line = match scaffold {
+        // Points merged along a continuum: their count says little, the lines say what it is.
+        Some(Topology::Integration(s)) => {
+            let each: Vec<String> = s
+                .contexts
+                .iter()
+                .map(|c| {
+                    format!(
+                        "τ {} T, extent {}",
+                        c.tau_trials
+                            .map_or("—".into(), |t| format!("{:.1}", t.min(999.0))),
+                        c.line
+                            .as_ref()
+                            .map_or("—".into(), |l| format!("{:.1}", l.coverage))
+                    )
+                })
+                .collect();
+            format!(
+                "lines {} ({} of {} line attractors) in {:.1} s",
+                each.join(" | "),
+                s.contexts.iter().filter(|c| c.line_attractor).count(),
+                s.contexts.len(),
+                record.seconds
+            )
+        }
+        _ => format!(
+            "{} fixed points ({} stable) in {:.1} s",
+            record.points.len(),
+            record.points.iter().filter(|p| p.stable()).count(),
+            record.seconds
+        ),
+    };
     if let Some(note) = &record.note {
         line.push_str(&format!(": {note}"));
     }

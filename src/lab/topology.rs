@@ -33,6 +33,9 @@ pub struct NetworkTopology {
     pub version: u32,
     /// The scaffold.
     pub topology: Topology,
+    /// Why population statistics leave this network out (it did not learn the task: its
+    /// scaffold says nothing of its cell's), if they do.
+    pub left_out: Option<String>,
 }
 
 /// A network's scaffold: stored, or computed now if it has none of the current version.
@@ -51,6 +54,7 @@ pub fn network_topology(notebook: &Notebook, id: i64) -> Result<NetworkTopology,
     let descriptor = record.topology.expect("a fresh analysis has a scaffold");
     Ok(NetworkTopology {
         network: id,
+        left_out: left_out(&row),
         arch: row.arch,
         activation: row.activation,
         units: row.units,
@@ -72,6 +76,7 @@ pub fn stored_topology(notebook: &Notebook, id: i64) -> Result<Option<NetworkTop
     let row = notebook.network(id)?;
     Ok(Some(NetworkTopology {
         network: id,
+        left_out: left_out(&row),
         arch: row.arch,
         activation: row.activation,
         units: row.units,
@@ -79,6 +84,12 @@ pub fn stored_topology(notebook: &Notebook, id: i64) -> Result<Option<NetworkTop
         version: TOPOLOGY_VERSION,
         topology,
     }))
+}
+
+/// Why the population rule (the default one) leaves a network out, if it does.
+fn left_out(row: &crate::store::NetworkRow) -> Option<String> {
+    let (_, exclusion) = exclusion(std::slice::from_ref(row), None);
+    exclusion.excluded.into_iter().next().map(|x| x.reason)
 }
 
 /// One architecture × activation of an experiment.
@@ -235,6 +246,13 @@ impl fmt::Display for NetworkTopology {
                 " (computed now, not stored)"
             }
         )?;
+        if let Some(reason) = &self.left_out {
+            writeln!(
+                f,
+                "not trained to the task ({reason}): population statistics leave it out, and \
+                 its scaffold says nothing of its cell's"
+            )?;
+        }
         match t {
             Topology::FlipFlop(s) => {
                 let mut classes: BTreeMap<usize, usize> = BTreeMap::new();

@@ -46,15 +46,17 @@ pub fn s(p: &Path) -> &str {
 }
 
 /// Trains and analyses two small integration networks (vanilla and GRU, 8 units, 150 steps,
-/// counted as trained at a loss of 0.1) into `dir/lines.db`, which it returns.
-pub fn tiny_integration(dir: &Path) -> std::path::PathBuf {
+/// aiming at `target_loss`) into `dir/lines.db`, which it returns.
+pub fn tiny_integration(dir: &Path, target_loss: &str) -> std::path::PathBuf {
     let (file, db) = (dir.join("lines.toml"), dir.join("lines.db"));
     std::fs::write(
         &file,
-        "name = \"lines\"\ndescription = \"two small integrators\"\nseeds = 1\n\
+        format!(
+            "name = \"lines\"\ndescription = \"two small integrators\"\nseeds = 1\n\
          [task]\nkind = \"integration\"\n\
          [grid]\narch = [\"vanilla\", \"gru\"]\nactivation = [\"tanh\"]\nunits = [8]\nl2 = [1e-5]\n\
-         [train]\nsteps = 150\ntarget_loss = 0.1\n",
+         [train]\nsteps = 150\ntarget_loss = {target_loss}\n"
+        ),
     )
     .unwrap();
     let out = rnnlab(&["run", s(&file), "--db", s(&db), "--jobs", "2"]);

@@ -241,7 +241,7 @@ fn a_report_writes_every_figure_and_the_numbers_the_other_commands_print() {
 #[test]
 fn an_integration_report_draws_its_lines_not_a_count_of_points_along_them() {
     let dir = tempfile::tempdir().unwrap();
-    let db = common::tiny_integration(dir.path());
+    let db = common::tiny_integration(dir.path(), "0.1");
     let out = dir.path().join("report");
     let report = report_with_limit(&db, &out, "1");
     assert!(out.join("integration-lines.svg").is_file());
@@ -257,4 +257,26 @@ fn an_integration_report_draws_its_lines_not_a_count_of_points_along_them() {
         // Every context of every network is a point of the figure.
         assert_eq!(g["memory"].as_array().unwrap().len(), 2, "{g}");
     }
+}
+
+#[test]
+fn a_network_that_did_not_learn_the_task_is_reported_as_such_not_as_another_scaffold() {
+    let dir = tempfile::tempdir().unwrap();
+    // 150 steps never reach a loss of 1e-6: both networks are left out.
+    let db = common::tiny_integration(dir.path(), "1e-6");
+    let one = run_ok(&["topology", "--db", s(&db), "--network", "1", "--json"]);
+    let reason = one["left_out"].as_str().expect("a reason");
+    assert!(reason.contains("above 1e-5"), "{reason}");
+    let text = common::stdout(&rnnlab(&["topology", "--db", s(&db), "--network", "1"]));
+    assert!(text.contains("not trained to the task"), "{text}");
+    let all = run_ok(&[
+        "topology",
+        "--db",
+        s(&db),
+        "--experiment",
+        "lines",
+        "--json",
+    ]);
+    assert_eq!(all["exclusion"]["excluded"].as_array().unwrap().len(), 2);
+    assert!(all["groups"].as_array().unwrap().is_empty());
 }

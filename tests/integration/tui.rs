@@ -654,7 +654,7 @@ fn long_names_and_framework_cells_are_cut_with_an_ellipsis_not_silently() {
 #[test]
 fn an_integration_experiment_shows_its_lines_not_a_count_of_merged_points() {
     let dir = tempfile::tempdir().unwrap();
-    let db = crate::common::tiny_integration(dir.path());
+    let db = crate::common::tiny_integration(dir.path(), "0.1");
     let mut app = app_on(&db, 100, 30);
     app.pane = Pane::FixedPoints;
     refresh(&mut app, &db);

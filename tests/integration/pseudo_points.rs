@@ -1,7 +1,8 @@
 //! Pseudo fixed points of gated cells: where an update gate saturates, F(h) ≈ h for any h, so q
 //! is small far from every true fixed point. The gate-free residual tells them apart.
 
-use ndarray::{array, Array2};
+use ndarray::{array, Array1, Array2};
+use rnnlab::analysis::fixed_points::FoundPoints;
 use rnnlab::analysis::{find_fixed_points, FixedPointOptions};
 use rnnlab::net::{Activation, Arch, CellMap, NetSpec, Params};
 
@@ -27,6 +28,23 @@ fn decoupled(arch: Arch, activation: Activation, units: usize, blocks: &[(f64, f
         }
     }
     CellMap::new(&p)
+}
+
+/// The points found at input `x` from `starts`, the network having visited `visited`, with
+/// the default options.
+fn search(
+    map: &CellMap,
+    x: &Array1<f64>,
+    starts: &Array2<f64>,
+    visited: &Array2<f64>,
+) -> FoundPoints {
+    find_fixed_points(
+        map,
+        x.view(),
+        starts.view(),
+        visited.view(),
+        &FixedPointOptions::default(),
+    )
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -113,13 +131,7 @@ fn gated_relu_networks_report_their_known_points_and_reject_pseudo_points() {
         let far = Array2::from_shape_fn((8, 3), |(r, c)| 38.0 + (r * 3 + c) as f64);
         let starts = ndarray::concatenate![ndarray::Axis(0), near, far];
         // The network visits the region of its true points only.
-        let found = find_fixed_points(
-            &map,
-            x.view(),
-            starts.view(),
-            near.view(),
-            &FixedPointOptions::default(),
-        );
+        let found = search(&map, &x, &starts, &near);
         assert!(
             found.pseudo >= 1,
             "{arch}: the saturated region was offered"
@@ -157,13 +169,7 @@ fn points_beyond_the_visited_region_are_pseudo_points() {
     let map = gated_relu(Arch::Ugrnn);
     let visited = Array2::from_shape_fn((8, 3), |(r, c)| ((r >> c) & 1) as f64);
     let far = Array2::from_shape_fn((4, 3), |(r, c)| 38.0 + (r + c) as f64);
-    let found = find_fixed_points(
-        &map,
-        x.view(),
-        far.view(),
-        visited.view(),
-        &FixedPointOptions::default(),
-    );
+    let found = search(&map, &x, &far, &visited);
     assert!(found
         .points
         .iter()
@@ -215,13 +221,7 @@ fn a_unit_a_shut_gate_holds_is_judged_by_where_the_network_visits_it_not_by_its_
         _ => r as f64,
     });
     let starts = array![[0.2, 0.1, 0.1], [0.8, 0.1, 0.9], [3.0, 0.9, 0.1]];
-    let found = find_fixed_points(
-        &map,
-        x.view(),
-        starts.view(),
-        visited.view(),
-        &FixedPointOptions::default(),
-    );
+    let found = search(&map, &x, &starts, &visited);
     assert!(found.points.is_empty(), "{:?}", found.points);
     assert!(
         found.pseudo >= 1,
@@ -229,13 +229,7 @@ fn a_unit_a_shut_gate_holds_is_judged_by_where_the_network_visits_it_not_by_its_
     );
     // Visiting unit 0 up to 4 makes the same points true ones.
     let wider = &visited * &array![4.0, 1.0, 1.0];
-    let found = find_fixed_points(
-        &map,
-        x.view(),
-        starts.view(),
-        wider.view(),
-        &FixedPointOptions::default(),
-    );
+    let found = search(&map, &x, &starts, &wider);
     assert!(!found.points.is_empty() && found.pseudo == 0);
     assert!(found.points.iter().all(|p| (p.state[0] - 4.0).abs() < 1e-6));
 }

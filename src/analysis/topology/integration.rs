@@ -181,11 +181,6 @@ fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
     })
 }
 
-/// The states on which the network holds a running sum in `context`: the probe trials of that
-/// context run through the network, each state relaxed at `x0` (the context's input without
-/// the streams) until it moves no faster than one step of the trials moves it (the median step:
-/// the fast modes have died), then kept if, left alone for a trial, it keeps at least e⁻¹ of
-/// its readout's distance from where it comes to rest.
 /// The states a context holds, and each after a trial left alone (the fast scatter around
 /// the line gone: the line's shape).
 #[derive(Default)]
@@ -194,6 +189,11 @@ struct Held {
     settled: Vec<Array1<f64>>,
 }
 
+/// The states on which the network holds a running sum: the `cued` probe trials (one context)
+/// run through the network, each state relaxed at `x0` (the context's input without the
+/// streams) until it moves no faster than one step of the trials moves it (the median step: the
+/// fast modes have died), then kept if, left alone for a trial, it keeps at least e⁻¹ of its
+/// readout's distance from where it comes to rest.
 fn held_states(
     map: &CellMap,
     probe: ArrayView3<f32>,

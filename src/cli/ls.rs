@@ -59,7 +59,13 @@ pub(super) fn exec(args: LsArgs) -> Outcome {
         }
     } else {
         let total = notebook.count(&query)?;
-        print!("{}", lab::status::network_table(&rows));
+        let lines = notebook
+            .experiments()?
+            .into_iter()
+            .filter(|e| e.task == "integration")
+            .map(|e| e.name)
+            .collect();
+        print!("{}", lab::status::network_table(&rows, &lines));
         println!(
             "{} of {total} networks (from {})",
             rows.len(),

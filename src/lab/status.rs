@@ -120,8 +120,10 @@ impl fmt::Display for StatusReport {
     }
 }
 
-/// The readable table of `rnnlab ls`.
-pub fn network_table(rows: &[NetworkRow]) -> String {
+/// The readable table of `rnnlab ls`. Networks of the experiments in `lines` (integration:
+/// continuous attractors) show whether their lines are line attractors (✓ in both contexts)
+/// instead of a count of the points merged along them.
+pub fn network_table(rows: &[NetworkRow], lines: &std::collections::HashSet<String>) -> String {
     let num = |v: Option<f64>, p: usize| v.map_or("—".to_string(), |v| format!("{v:.p$e}"));
     // Framework cells (gru-torch) and imported networks' seeds (a weights fingerprint) are
     // wider than the study's.
@@ -147,7 +149,7 @@ pub fn network_table(rows: &[NetworkRow]) -> String {
         "loss",
         "score",
         "secs",
-        "fp/stable"
+        "points"
     );
     for r in rows {
         let exp: String = r.experiment.chars().take(14).collect();
@@ -166,8 +168,11 @@ pub fn network_table(rows: &[NetworkRow]) -> String {
             num(r.final_loss, 2),
             r.score.map_or("—".into(), |s| format!("{s:.4}")),
             r.train_seconds.map_or("—".into(), |s| format!("{s:.1}")),
-            match (r.fixed_points, r.stable_points) {
-                (Some(all), Some(stable)) => format!("{all}/{stable}"),
+            match (r.fixed_points, r.stable_points, r.ideal_scaffold) {
+                (Some(_), _, Some(ideal)) if lines.contains(&r.experiment) => {
+                    format!("lines {}", if ideal { "✓" } else { "✗" })
+                }
+                (Some(all), Some(stable), _) => format!("{all}/{stable}"),
                 _ => "—".into(),
             },
         );

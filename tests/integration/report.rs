@@ -247,6 +247,13 @@ fn an_integration_report_draws_its_lines_not_a_count_of_points_along_them() {
     assert!(out.join("integration-lines.svg").is_file());
     assert!(out.join("integration-lines.png").is_file());
     assert!(!out.join("fixed-point-counts.svg").exists());
+    // `ls` says whether each network's lines are line attractors, not how many points lie on them.
+    let ls = common::stdout(&rnnlab(&["ls", "--db", s(&db)]));
+    assert_eq!(
+        ls.matches("lines ✓").count() + ls.matches("lines ✗").count(),
+        2,
+        "{ls}"
+    );
     let groups = report["numbers"]["task_check"]["groups"]
         .as_array()
         .unwrap();

@@ -331,7 +331,7 @@ impl fmt::Display for NetworkTopology {
                             format!(
                                 "a line through {} held states and {} resting points ({} fixed), \
                              readout {:+.3} to {:+.3} ({:.0} % of the context's target range), \
-                             straightness {:.3}, {:.1} points per unit",
+                             straightness {:.3}, along the readout {:.2}, {:.1} points per unit",
                                 l.held_states,
                                 l.points,
                                 l.fixed,
@@ -339,6 +339,7 @@ impl fmt::Display for NetworkTopology {
                                 l.readout_range.1,
                                 100.0 * l.coverage,
                                 l.straightness,
+                                l.readout_alignment,
                                 l.density
                             )
                         });

@@ -73,6 +73,9 @@ pub struct AttractorLine {
     pub coverage: f64,
     /// Share of the line's variance along its first principal axis (1: a straight line).
     pub straightness: f64,
+    /// |cos| between that axis (the line's direction) and the readout's direction in state
+    /// space (1: the line runs along what the readout reads).
+    pub readout_alignment: f64,
     /// Fixed and slow points per unit of readout along the line.
     pub density: f64,
 }
@@ -309,14 +312,19 @@ fn line_of(
     let extent = high - low;
     let shape: Vec<&Array1<f64>> = held.settled.iter().chain(at_rest()).collect();
     let matrix = stack(&shape);
-    let straightness = PrincipalAxes::of(matrix.view()).map_or(1.0, |axes| {
-        let total: f64 = axes.singular_values.iter().map(|s| s * s).sum();
-        if total > 0.0 {
-            axes.singular_values[0].powi(2) / total
-        } else {
-            1.0
+    let (straightness, readout_alignment) = match PrincipalAxes::of(matrix.view()) {
+        Some(axes) => {
+            let total: f64 = axes.singular_values.iter().map(|s| s * s).sum();
+            let share = if total > 0.0 {
+                axes.singular_values[0].powi(2) / total
+            } else {
+                1.0
+            };
+            let direction = Array1::from_shape_fn(axes.axes.nrows(), |i| axes.axes[(i, 0)]);
+            (share, cosine(&direction, &readout_direction(map)))
         }
-    });
+        None => (1.0, 0.0),
+    };
     Some(AttractorLine {
         held_states: held.states.len(),
         points: points.len(),
@@ -329,11 +337,23 @@ fn line_of(
             0.0
         },
         straightness,
+        readout_alignment,
         density: if extent > 0.0 {
             points.len() as f64 / extent
         } else {
             0.0
         },
+    })
+}
+
+/// The readout's direction in state space: ∂y/∂h (zero on an LSTM's cell state).
+fn readout_direction(map: &CellMap) -> Array1<f64> {
+    let s = map.spec().state_dim();
+    let offset = map.readout(Array1::zeros(s).view())[0];
+    Array1::from_shape_fn(s, |i| {
+        let mut e = Array1::zeros(s);
+        e[i] = 1.0;
+        map.readout(e.view())[0] - offset
     })
 }
 

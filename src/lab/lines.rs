@@ -121,3 +121,68 @@ impl fmt::Display for Sensitivity {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::topology::{AttractorLine, IntegrationContext};
+
+    fn scaffold(tau: f64, coverage: f64, selectivity: f64) -> IntegrationScaffold {
+        let context = |c| IntegrationContext {
+            context: c,
+            line: Some(AttractorLine {
+                held_states: 10,
+                points: 1,
+                fixed: 1,
+                readout_range: (-1.0, 1.0),
+                extent: 2.0,
+                coverage,
+                straightness: 1.0,
+                readout_alignment: 1.0,
+                density: 0.5,
+            }),
+            top_modulus: Some(0.99),
+            tau_trials: Some(tau),
+            cued_alignment: Some(1.0),
+            ignored_alignment: Some(0.0),
+            selectivity: Some(selectivity),
+            response_by_modes: vec![1.0],
+            modes_for_response: Some(1),
+            line_attractor: tau >= 1.0 && coverage >= 0.5 && selectivity >= 0.8,
+        };
+        IntegrationScaffold {
+            contexts: vec![context(0), context(1)],
+            ideal: false,
+            distance_to_ideal: 0.0,
+        }
+    }
+
+    #[test]
+    fn each_threshold_is_halved_and_doubled_alone() {
+        let all = [
+            scaffold(0.7, 1.0, 0.95),
+            scaffold(1.5, 0.3, 0.95),
+            scaffold(3.0, 0.8, 0.85),
+            scaffold(3.0, 1.2, 0.7),
+        ];
+        let refs: Vec<&IntegrationScaffold> = all.iter().collect();
+        let rows = sensitivity(&refs);
+        let tau = &rows[0];
+        assert_eq!(tau.values, [0.5, 1.0, 2.0]);
+        // τ ≥ 0.5: the first joins; ≥ 2: the second leaves (the third fails nothing else).
+        assert_eq!(tau.ideal, [2, 1, 1]);
+        let coverage = &rows[1];
+        assert_eq!(coverage.values, [0.25, 0.5, 1.0]);
+        assert_eq!(coverage.ideal, [2, 1, 0]);
+        let selectivity = &rows[2];
+        assert!((selectivity.values[0] - 2.0 / 3.0).abs() < 1e-12);
+        assert!((selectivity.values[1] - 0.8).abs() < 1e-12);
+        assert!((selectivity.values[2] - 8.0 / 9.0).abs() < 1e-12);
+        assert_eq!(selectivity.ideal, [2, 1, 0]);
+        assert!(rows.iter().all(|r| r.networks == 4));
+        let summary = LineSummary::of(&all);
+        assert_eq!((summary.contexts, summary.with_line), (8, 8));
+        assert_eq!(summary.line_attractors, 2, "the third network's two contexts");
+        assert_eq!(summary.tau_trials.median, 2.25);
+    }
+}

@@ -182,7 +182,10 @@ mod tests {
         assert!(rows.iter().all(|r| r.networks == 4));
         let summary = LineSummary::of(&all);
         assert_eq!((summary.contexts, summary.with_line), (8, 8));
-        assert_eq!(summary.line_attractors, 2, "the third network's two contexts");
+        assert_eq!(
+            summary.line_attractors, 2,
+            "the third network's two contexts"
+        );
         assert_eq!(summary.tau_trials.median, 2.25);
     }
 }

@@ -655,18 +655,21 @@ fn long_names_and_framework_cells_are_cut_with_an_ellipsis_not_silently() {
 fn an_integration_experiment_shows_its_lines_not_a_count_of_merged_points() {
     let dir = tempfile::tempdir().unwrap();
     let db = crate::common::tiny_integration(dir.path(), "0.1");
-    let mut app = app_on(&db, 100, 30);
-    app.pane = Pane::FixedPoints;
-    refresh(&mut app, &db);
-    let shown = text(&screen(&app, &Theme::default()));
-    assert!(shown.contains("Line attractors per context"), "{shown}");
-    assert!(
-        shown.contains("vanilla/tanh") && shown.contains("gru/tanh"),
-        "{shown}"
-    );
-    assert!(
-        shown.contains("τ/T") && shown.contains("coverage"),
-        "{shown}"
-    );
-    assert!(!shown.contains("Fixed points per network"), "{shown}");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut app = app_on(&db, w, h);
+        app.pane = Pane::FixedPoints;
+        refresh(&mut app, &db);
+        let shown = text(&screen(&app, &Theme::default()));
+        assert!(shown.contains("Line attractors per context"), "{shown}");
+        assert!(
+            shown.contains("vanilla/tanh") && shown.contains("gru/tanh"),
+            "{shown}"
+        );
+        assert!(shown.contains("τ/T") && shown.contains("modes"), "{shown}");
+        assert!(
+            shown.contains("/2 "),
+            "line attractors of the two contexts: {shown}"
+        );
+        assert!(!shown.contains("Fixed points per network"), "{shown}");
+    }
 }

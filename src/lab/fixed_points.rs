@@ -16,6 +16,7 @@ use super::notebook::trained_network;
 use crate::analysis::linearise_at;
 use crate::net::CellMap;
 use crate::store::{AnalysisRecord, NetState, Notebook, StoredFixedPoint};
+use crate::task::Task;
 
 /// The modes of one point (`--modes`): eigenvectors and the input Jacobian.
 #[derive(Clone, Debug, Serialize)]
@@ -63,6 +64,9 @@ pub struct FixedPointReport {
     pub summary: Vec<InputSummary>,
     /// Every point, per input in the task's order.
     pub points: Vec<PointRow>,
+    /// The points lie along a continuum (integration's line attractors): how many the search
+    /// merged them into says more about the merge distance than about the network.
+    pub along_lines: bool,
 }
 
 fn complex_rows(m: impl Iterator<Item = Vec<c64>>) -> Vec<Vec<[f64; 2]>> {
@@ -155,6 +159,7 @@ pub fn fixed_points_of(
         note: record.note,
         summary,
         points,
+        along_lines: matches!(experiment.task, Task::Integration(_)),
     })
 }
 
@@ -199,6 +204,14 @@ impl fmt::Display for FixedPointReport {
             },
             self.seconds
         )?;
+        if self.along_lines {
+            writeln!(
+                f,
+                "(integration: these points lie along line attractors, and their number follows \
+                 the merge distance; `rnnlab topology --network {}` describes the lines)",
+                self.network
+            )?;
+        }
         if let Some(note) = &self.note {
             writeln!(f, "note: {note}")?;
         }

@@ -132,6 +132,7 @@ fn a_sweep_analyses_every_network_and_the_points_can_be_shown_rerun_and_exported
         "--json",
     ]);
     assert_eq!(fp["stored"], true);
+    assert_eq!(fp["along_lines"], false, "flip-flop's points are isolated");
     let p0 = &fp["points"][0];
     assert_eq!(p0["modes"]["right"].as_array().unwrap().len(), 8);
     assert_eq!(p0["modes"]["input_jacobian"].as_array().unwrap().len(), 8);

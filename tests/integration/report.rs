@@ -254,6 +254,8 @@ fn an_integration_report_draws_its_lines_not_a_count_of_points_along_them() {
         2,
         "{ls}"
     );
+    let points = run_ok(&["fixed-points", "--db", s(&db), "--network", "1", "--json"]);
+    assert_eq!(points["along_lines"], true);
     let groups = report["numbers"]["task_check"]["groups"]
         .as_array()
         .unwrap();

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::stats::Stats;
-use crate::analysis::topology::{IntegrationScaffold, LineThresholds};
+use crate::analysis::topology::{IntegrationContext, IntegrationScaffold, LineThresholds};
 
 /// The lines of one architecture × activation, over its networks' contexts.
 #[derive(Clone, Debug, Serialize)]
@@ -34,7 +34,7 @@ impl LineSummary {
     /// The summary of some networks' scaffolds.
     pub fn of<'a>(scaffolds: impl IntoIterator<Item = &'a IntegrationScaffold>) -> LineSummary {
         let contexts: Vec<_> = scaffolds.into_iter().flat_map(|s| &s.contexts).collect();
-        let stats = |f: &dyn Fn(&&crate::analysis::topology::IntegrationContext) -> Option<f64>| {
+        let stats = |f: &dyn Fn(&&IntegrationContext) -> Option<f64>| {
             Stats::of(contexts.iter().filter_map(f).collect())
         };
         LineSummary {
@@ -70,41 +70,36 @@ pub struct Sensitivity {
 /// ignored/cued response ratio (selectivity = 1 / (1 + ratio)) doubled and halved.
 pub fn sensitivity(scaffolds: &[&IntegrationScaffold]) -> Vec<Sensitivity> {
     let study = LineThresholds::STUDY;
-    let ideal = |t: LineThresholds| scaffolds.iter().filter(|s| s.ideal_under(&t)).count();
     let ratio = 1.0 / study.selectivity - 1.0;
-    let selectivity = |r: f64| 1.0 / (1.0 + r);
-    let rows: [(&str, [LineThresholds; 3]); 3] = [
+    type Set = fn(LineThresholds, f64) -> LineThresholds;
+    let rows: [(&str, [f64; 3], Set); 3] = [
         (
             "τ/T",
-            [0.5, 1.0, 2.0].map(|k| LineThresholds {
-                tau_trials: k * study.tau_trials,
-                ..study
-            }),
+            [0.5, 1.0, 2.0].map(|k| k * study.tau_trials),
+            |t, v| LineThresholds { tau_trials: v, ..t },
         ),
         (
             "coverage",
-            [0.5, 1.0, 2.0].map(|k| LineThresholds {
-                coverage: k * study.coverage,
-                ..study
-            }),
+            [0.5, 1.0, 2.0].map(|k| k * study.coverage),
+            |t, v| LineThresholds { coverage: v, ..t },
         ),
         (
             "selectivity",
-            [2.0, 1.0, 0.5].map(|k| LineThresholds {
-                selectivity: selectivity(k * ratio),
-                ..study
-            }),
+            [2.0, 1.0, 0.5].map(|k| 1.0 / (1.0 + k * ratio)),
+            |t, v| LineThresholds {
+                selectivity: v,
+                ..t
+            },
         ),
     ];
     rows.into_iter()
-        .map(|(name, ts)| Sensitivity {
+        .map(|(name, values, set)| Sensitivity {
             threshold: name.into(),
-            values: ts.map(|t| match name {
-                "τ/T" => t.tau_trials,
-                "coverage" => t.coverage,
-                _ => t.selectivity,
+            values,
+            ideal: values.map(|v| {
+                let t = set(study, v);
+                scaffolds.iter().filter(|s| s.ideal_under(&t)).count()
             }),
-            ideal: ts.map(ideal),
             networks: scaffolds.len(),
         })
         .collect()
@@ -125,7 +120,7 @@ impl fmt::Display for Sensitivity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::topology::{AttractorLine, IntegrationContext};
+    use crate::analysis::topology::AttractorLine;
 
     fn scaffold(tau: f64, coverage: f64, selectivity: f64) -> IntegrationScaffold {
         let context = |c| IntegrationContext {

@@ -357,17 +357,21 @@ fn readout_direction(map: &CellMap) -> Array1<f64> {
     })
 }
 
-/// Up to `k` of the states, spread evenly by readout from lowest to highest (the middle one
-/// at index k / 2 when there are at least k).
-fn along_readout<'s>(map: &CellMap, states: &[&'s Array1<f64>], k: usize) -> Vec<&'s Array1<f64>> {
-    let mut by_readout: Vec<(f64, &Array1<f64>)> = states
-        .iter()
-        .map(|h| (map.readout(h.view())[0], *h))
+/// Up to `k` of the (state, input) pairs, spread evenly by the state's readout from lowest to
+/// highest (the middle one at index k / 2 when there are at least k).
+fn along_readout<'s>(
+    map: &CellMap,
+    at: Vec<(&'s Array1<f64>, &'s Array1<f64>)>,
+    k: usize,
+) -> Vec<(&'s Array1<f64>, &'s Array1<f64>)> {
+    let mut by_readout: Vec<(f64, (&Array1<f64>, &Array1<f64>))> = at
+        .into_iter()
+        .map(|pair| (map.readout(pair.0.view())[0], pair))
         .collect();
     by_readout.sort_by(|a, b| a.0.total_cmp(&b.0));
     let n = by_readout.len();
     if n <= k {
-        return by_readout.into_iter().map(|(_, h)| h).collect();
+        return by_readout.into_iter().map(|(_, pair)| pair).collect();
     }
     (0..k)
         .map(|i| by_readout[((i as f64 + 0.5) / k as f64 * n as f64) as usize].1)
@@ -462,22 +466,15 @@ pub fn integration_scaffold(
         let line = line_of(map, &held, &resting, span);
         // Linearised at states spread along the line: the held ones (where the network works),
         // else the search's points (each at its own input).
-        let linearised: Vec<Linearisation> = if held.states.is_empty() {
-            let states: Vec<&Array1<f64>> = points.iter().map(|p| &p.state).collect();
-            along_readout(map, &states, LINEARISED_ALONG)
-                .into_iter()
-                .filter_map(|h| {
-                    let p = points.iter().find(|p| std::ptr::eq(&p.state, h))?;
-                    linearise_at(map, h.view(), p.input.view())
-                })
-                .collect()
+        let at: Vec<(&Array1<f64>, &Array1<f64>)> = if held.states.is_empty() {
+            points.iter().map(|p| (&p.state, &p.input)).collect()
         } else {
-            let states: Vec<&Array1<f64>> = held.states.iter().collect();
-            along_readout(map, &states, LINEARISED_ALONG)
-                .into_iter()
-                .filter_map(|h| linearise_at(map, h.view(), x0.view()))
-                .collect()
+            held.states.iter().map(|h| (h, &x0)).collect()
         };
+        let linearised: Vec<Linearisation> = along_readout(map, at, LINEARISED_ALONG)
+            .into_iter()
+            .filter_map(|(h, x)| linearise_at(map, h.view(), x.view()))
+            .collect();
         let mut row = IntegrationContext {
             context,
             line,

@@ -357,14 +357,13 @@ fn readout_direction(map: &CellMap) -> Array1<f64> {
     })
 }
 
+/// A state and the input it is linearised at.
+type StateAt<'s> = (&'s Array1<f64>, &'s Array1<f64>);
+
 /// Up to `k` of the (state, input) pairs, spread evenly by the state's readout from lowest to
 /// highest (the middle one at index k / 2 when there are at least k).
-fn along_readout<'s>(
-    map: &CellMap,
-    at: Vec<(&'s Array1<f64>, &'s Array1<f64>)>,
-    k: usize,
-) -> Vec<(&'s Array1<f64>, &'s Array1<f64>)> {
-    let mut by_readout: Vec<(f64, (&Array1<f64>, &Array1<f64>))> = at
+fn along_readout<'s>(map: &CellMap, at: Vec<StateAt<'s>>, k: usize) -> Vec<StateAt<'s>> {
+    let mut by_readout: Vec<(f64, StateAt<'s>)> = at
         .into_iter()
         .map(|pair| (map.readout(pair.0.view())[0], pair))
         .collect();
@@ -466,7 +465,7 @@ pub fn integration_scaffold(
         let line = line_of(map, &held, &resting, span);
         // Linearised at states spread along the line: the held ones (where the network works),
         // else the search's points (each at its own input).
-        let at: Vec<(&Array1<f64>, &Array1<f64>)> = if held.states.is_empty() {
+        let at: Vec<StateAt> = if held.states.is_empty() {
             points.iter().map(|p| (&p.state, &p.input)).collect()
         } else {
             held.states.iter().map(|h| (h, &x0)).collect()

@@ -116,14 +116,16 @@ pub(super) struct DistancesExport {
 
 impl Output {
     /// `--output`, or by default `network-ID-WHAT.npz`, `EXPERIMENT-WHAT.npz` or `WHAT.npz`.
-    fn npz_path(&self, selection: &Selection, what: &str) -> PathBuf {
-        self.output
-            .clone()
-            .unwrap_or_else(|| match (selection.network, &selection.experiment) {
-                (Some(id), _) => PathBuf::from(format!("network-{id}-{what}.npz")),
-                (None, Some(name)) => PathBuf::from(format!("{name}-{what}.npz")),
-                (None, None) => PathBuf::from(format!("{what}.npz")),
-            })
+    fn npz_path(&self, selection: &Selection, what: &str) -> Result<PathBuf, LabError> {
+        if let Some(out) = &self.output {
+            return Ok(out.clone());
+        }
+        let file = match (selection.network, &selection.experiment) {
+            (Some(id), _) => format!("network-{id}-{what}.npz"),
+            (None, Some(name)) => format!("{name}-{what}.npz"),
+            (None, None) => format!("{what}.npz"),
+        };
+        lab::names::inside(Path::new(""), &file)
     }
 
     /// Runs `write` on a buffered writer to the file or stdout, flushed at the end.
@@ -195,7 +197,7 @@ pub(super) fn exec(command: ExportCommand) -> Outcome {
             }
             let path = match (&args.output.output, args.selection.network) {
                 (None, Some(id)) => PathBuf::from(format!("network-{id}.npz")),
-                _ => args.output.npz_path(&args.selection, "weights"),
+                _ => args.output.npz_path(&args.selection, "weights")?,
             };
             let n = lab::export::export_weights(
                 &notebook,
@@ -209,7 +211,7 @@ pub(super) fn exec(command: ExportCommand) -> Outcome {
             let query = args.selection.query();
             let csv = match args.format {
                 PointsFormat::Npz => {
-                    let path = args.output.npz_path(&args.selection, "fixed-points");
+                    let path = args.output.npz_path(&args.selection, "fixed-points")?;
                     let n = lab::export::fixed_points::export_fixed_points_npz(
                         &notebook, &query, &path,
                     )?;
@@ -264,7 +266,7 @@ pub(super) fn exec(command: ExportCommand) -> Outcome {
             }
         }
         ExportCommand::States(args) => {
-            let path = args.output.npz_path(&args.selection, "states");
+            let path = args.output.npz_path(&args.selection, "states")?;
             let n = lab::export::similarity::export_states_npz(
                 &notebook,
                 &args.selection.query(),

@@ -60,11 +60,13 @@ pub(super) fn exec(args: ReportArgs) -> Outcome {
             )));
         }
     }
-    let out = args.out.unwrap_or_else(|| {
-        db.parent()
-            .unwrap_or(std::path::Path::new("."))
-            .join(format!("report-{experiment}"))
-    });
+    let out = match args.out {
+        Some(out) => out,
+        None => lab::names::inside(
+            db.parent().unwrap_or(std::path::Path::new(".")),
+            &format!("report-{experiment}"),
+        )?,
+    };
     let options = lab::report::ReportOptions {
         experiment,
         networks: args.networks,

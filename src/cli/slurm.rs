@@ -169,6 +169,10 @@ pub(super) fn exec(command: SlurmCommand) -> Outcome {
         SlurmCommand::Collect(args) => {
             let report = slurm::collect(&args.notebook.db, lab::cores())?;
             print_report(&report, args.json);
+            if !report.rejected.is_empty() {
+                // Finished, but some files were refused: exit 1 says so to scripts.
+                return Ok(ExitCode::from(1));
+            }
         }
         SlurmCommand::Resubmit(args) => {
             let db: &Path = &args.notebook.db;

@@ -48,13 +48,42 @@ use crate::task::Task;
 use crate::train::TrainConfig;
 
 /// Seeds as a count or an explicit list.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Seeds {
     /// Seeds 0..count.
     Count(u64),
     /// These seeds.
     List(Vec<u64>),
+}
+
+/// Read by hand so that a wrong value is told in the file's terms, not serde's type names.
+impl<'de> Deserialize<'de> for Seeds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Seeds, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Seeds;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a count of seeds (seeds = 4) or a list of seeds (seeds = [0, 5, 9])")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Seeds, E> {
+                Ok(Seeds::Count(n))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Seeds, E> {
+                u64::try_from(n)
+                    .map(Seeds::Count)
+                    .map_err(|_| E::custom(format!("seeds = {n}: a count must be ≥ 0")))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Seeds, A::Error> {
+                let mut list = Vec::new();
+                while let Some(seed) = seq.next_element::<u64>()? {
+                    list.push(seed);
+                }
+                Ok(Seeds::List(list))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl Seeds {
@@ -278,8 +307,18 @@ impl Experiment {
         Experiment::parse(path, &text)
     }
 
-    /// Parses and checks experiment text (`path` names it in errors).
+    /// Parses and checks experiment text (`path` names it in errors); the name must be an
+    /// identifier ([`names::check`](super::names::check)).
     pub fn parse(path: &Path, text: &str) -> Result<Experiment, LabError> {
+        let experiment = Experiment::parse_stored(path, text)?;
+        super::names::check("name", &experiment.name)
+            .map_err(|m| located(path, text, None, &m))?;
+        Ok(experiment)
+    }
+
+    /// [`Experiment::parse`] of text a notebook already holds: a name an older rnnlab accepted
+    /// is kept (every path built from it is still checked where it is built).
+    pub fn parse_stored(path: &Path, text: &str) -> Result<Experiment, LabError> {
         let file: ExperimentFile =
             toml::from_str(text).map_err(|e| located(path, text, e.span(), e.message()))?;
         let bad = |m: String| located(path, text, None, &m);
@@ -370,6 +409,10 @@ impl Experiment {
             if let Some(s) = list.iter().find(|s| !seen.insert(**s)) {
                 return Err(bad(format!("seeds lists {s} twice")));
             }
+        }
+        // The notebook stores seeds as SQLite integers (i64).
+        if let Some(s) = listed.iter().find(|&&s| s > i64::MAX as u64) {
+            return Err(bad(format!("seed {s} is larger than {} (the largest a notebook stores)", i64::MAX)));
         }
         let experiment = Experiment {
             name,

@@ -2,7 +2,6 @@
 //! JSON metadata, then the parameters as little-endian f32.
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -36,10 +35,6 @@ pub struct NetworkMeta {
 /// Writes `params` with `meta` to `path` atomically (a temporary file renamed into place), so an
 /// interrupted save never leaves a truncated network behind.
 pub fn save(path: &Path, meta: &NetworkMeta, params: &Params<f32>) -> Result<(), LabError> {
-    let io = |source| LabError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
     let mut bytes = Vec::with_capacity(params.data.len() * 4 + 1024);
     bytes.extend_from_slice(MAGIC.as_bytes());
     serde_json::to_writer(&mut bytes, meta).expect("metadata serialises");
@@ -47,18 +42,13 @@ pub fn save(path: &Path, meta: &NetworkMeta, params: &Params<f32>) -> Result<(),
     for w in &params.data {
         bytes.extend_from_slice(&w.to_le_bytes());
     }
-    let tmp = path.with_extension("rnn.partial");
-    let mut file = fs::File::create(&tmp).map_err(io)?;
-    file.write_all(&bytes)
-        .and_then(|_| file.sync_all())
-        .map_err(io)?;
-    fs::rename(&tmp, path).map_err(io)
+    super::files::write_atomically(path, &bytes)
 }
 
 /// Checks, before a long training run, that [`save`] will be able to write `path`: its folder
 /// exists and takes a new file.
 pub fn check_writable(path: &Path) -> Result<(), LabError> {
-    let tmp = path.with_extension("rnn.partial");
+    let tmp = super::files::partial_path(path);
     fs::File::create(&tmp)
         .and_then(|_| fs::remove_file(&tmp))
         .map_err(|source| LabError::Io {

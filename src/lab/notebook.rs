@@ -101,7 +101,7 @@ pub fn for_each_network(
 /// The experiment a stored network belongs to, parsed from the file stored with it.
 pub fn stored_experiment(notebook: &Notebook, name: &str) -> Result<Experiment, LabError> {
     let stored = notebook.experiment(name)?;
-    Experiment::parse(
+    Experiment::parse_stored(
         Path::new(&format!("<stored experiment {name}>")),
         &stored.spec,
     )

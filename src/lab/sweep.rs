@@ -149,6 +149,9 @@ pub fn run_sweep(
     )
 }
 
+/// Networks planned per transaction (about 0.1 s of inserts).
+const PLAN_BATCH: usize = 10_000;
+
 /// Seconds after which a similarity claim whose holder never released it (it died) is taken
 /// over: longer than any update takes (3,000 networks: well under a minute of pairs).
 const CLAIM_STALE: f64 = 3600.0;
@@ -170,7 +173,15 @@ pub fn run_planned(
     let started = Instant::now();
     let notebook = super::notebook::open_sound(db)?;
     let experiment_id = experiment.ensure_in(&notebook)?;
-    let planned = notebook.plan(experiment_id, networks)?;
+    // Planned a batch per transaction, so a stop during a large plan is seen within a fraction
+    // of a second and leaves whole batches (the next run plans the rest).
+    let mut planned = 0;
+    for batch in networks.chunks(PLAN_BATCH) {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        planned += notebook.plan(experiment_id, batch)?;
+    }
     let requeued = notebook.requeue_orphans()?;
     let status = notebook
         .status()?
@@ -291,9 +302,12 @@ fn work(
                     observer.planned(total, remaining);
                     continue;
                 }
-                if notebook.in_flight_here(experiment_id)? > 0 {
-                    // Others still train (or a search may still bring seeds): wait, and take
-                    // back the networks of any whose lease expired (dead or stalled peers).
+                if notebook.in_flight_here(experiment_id)? > 0
+                    || notebook.analysing_elsewhere(experiment_id, worker)? > 0
+                {
+                    // Others still train or analyse (or a search may still bring seeds): wait,
+                    // and take back the networks of any that died (their process is gone on
+                    // this host, or their lease expired): they are trained or analysed here.
                     let requeued = notebook.requeue_orphans()?;
                     summary.lock().expect("no panics hold it").requeued += requeued;
                     thread::sleep(Duration::from_millis(300));

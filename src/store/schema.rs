@@ -218,4 +218,17 @@ pub const MIGRATIONS: &[&str] = &[
         FROM similarity_distances d JOIN similarity_settings s ON s.settings = d.settings;
     DROP TABLE similarity_distances;
     ",
+    // 10: a notebook has an identity, and a Slurm task's result file says whose it is (the
+    // notebook, the submission, the manifest and the task), so `slurm collect` can refuse a
+    // result that is not its own.
+    "
+    CREATE TABLE notebook_identity (id TEXT NOT NULL);
+    INSERT INTO notebook_identity (id) VALUES (lower(hex(randomblob(16))));
+    CREATE TABLE result_origin (
+        notebook   TEXT NOT NULL,     -- the identity of the notebook it is for
+        submission INTEGER NOT NULL,  -- its submission there
+        manifest   TEXT NOT NULL,     -- the manifest's name (manifest-1, ...)
+        slot       INTEGER NOT NULL   -- the task's number in that manifest
+    );
+    ",
 ];

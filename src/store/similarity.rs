@@ -1,7 +1,7 @@
 //! The geometry distance matrices of experiments: one row per pair of networks and reduction
 //! settings, holding the three metrics, written in batches as networks arrive.
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use super::{now, Notebook, StoreError};
 
@@ -120,6 +120,23 @@ impl Notebook {
             params![experiment_id, settings, now() - stale_after],
         )
         .map_err(|e| self.err(e))?;
+        // A holder on this host whose process is gone (killed) gives the claim up at once.
+        let current: Option<String> = tx
+            .query_row(
+                "SELECT holder FROM similarity_updates WHERE experiment_id = ?1 AND settings = ?2",
+                params![experiment_id, settings],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if let Some(dead) = current.filter(|h| super::workers::holder_is_dead_here(h)) {
+            tx.execute(
+                "DELETE FROM similarity_updates
+                 WHERE experiment_id = ?1 AND settings = ?2 AND holder = ?3",
+                params![experiment_id, settings, dead],
+            )
+            .map_err(|e| self.err(e))?;
+        }
         let taken = tx
             .execute(
                 "INSERT OR IGNORE INTO similarity_updates (experiment_id, settings, holder, started)

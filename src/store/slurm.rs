@@ -37,7 +37,66 @@ pub struct SlurmTask {
     pub networks: Vec<i64>,
 }
 
+/// Whose results a Slurm task's result file holds (written by the task, checked by collect).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ResultOrigin {
+    /// The identity of the notebook the results are for ([`Notebook::identity`]).
+    pub notebook: String,
+    /// The submission there.
+    pub submission: i64,
+    /// The manifest's name.
+    pub manifest: String,
+    /// The task's number in that manifest.
+    pub slot: i64,
+}
+
 impl Notebook {
+    /// This notebook's identity: random, made when it was created (or upgraded to version 10).
+    pub fn identity(&self) -> Result<String, StoreError> {
+        self.conn
+            .query_row("SELECT id FROM notebook_identity", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Marks this notebook as the result file of `origin`.
+    pub fn set_result_origin(&self, origin: &ResultOrigin) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        tx.execute("DELETE FROM result_origin", [])
+            .map_err(|e| self.err(e))?;
+        tx.execute(
+            "INSERT INTO result_origin (notebook, submission, manifest, slot)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![
+                origin.notebook,
+                origin.submission,
+                origin.manifest,
+                origin.slot
+            ],
+        )
+        .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Whose result file this is, if it is one.
+    pub fn result_origin(&self) -> Result<Option<ResultOrigin>, StoreError> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row(
+                "SELECT notebook, submission, manifest, slot FROM result_origin",
+                [],
+                |r| {
+                    Ok(ResultOrigin {
+                        notebook: r.get(0)?,
+                        submission: r.get(1)?,
+                        manifest: r.get(2)?,
+                        slot: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
     /// Records a submission of `experiment_id` to the sweep folder `folder` and registers the
     /// worker that holds its networks: a lease that does not expire with time (Slurm's jobs
     /// have no heartbeat here; `slurm cancel` releases them). Returns (id, worker).
@@ -108,6 +167,19 @@ impl Notebook {
                 "SELECT COUNT(*) FROM networks WHERE experiment_id = ?1 AND (state = 'planned'
                    OR (state = 'training' AND (worker IS NULL OR worker NOT LIKE 'slurm:%')))",
                 [experiment_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Trained networks of `experiment_id` that another runner (not `worker`, not a Slurm
+    /// submission) holds for analysis: work a peer may still finish, or leave behind if it died.
+    pub fn analysing_elsewhere(&self, experiment_id: i64, worker: &str) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM networks WHERE experiment_id = ?1 AND state = 'trained'
+                   AND worker IS NOT NULL AND worker != ?2 AND worker NOT LIKE 'slurm:%'",
+                params![experiment_id, worker],
                 |r| r.get(0),
             )
             .map_err(|e| self.err(e))

@@ -41,6 +41,15 @@ pub fn this_host() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
+/// True if `holder` (`host:pid`, as a runner names itself in a claim) is a process of this host
+/// that no longer exists.
+pub(crate) fn holder_is_dead_here(holder: &str) -> bool {
+    holder
+        .rsplit_once(':')
+        .and_then(|(host, pid)| Some((host, pid.parse::<i64>().ok()?)))
+        .is_some_and(|(host, pid)| host == this_host() && !process_alive(pid))
+}
+
 /// True unless this host can tell that `pid` is gone (Linux: no /proc/PID).
 fn process_alive(pid: i64) -> bool {
     let proc_root = std::path::Path::new("/proc");

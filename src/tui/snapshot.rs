@@ -313,12 +313,31 @@ pub fn poll(
     if !notebook.submissions(Some(experiment))?.is_empty() {
         // Results published on the cluster come in on their own while the notebook is open;
         // the geometry matrices wait for `rnnlab slurm collect` (the TUI runs no network).
-        if let Ok(report) = crate::lab::slurm::collect_into(&notebook, 1, false) {
-            if report.trained + report.analysed > 0 {
-                snapshot.collected = Some(format!(
-                    "merged {} trained and {} analysed networks from Slurm",
-                    report.trained, report.analysed
-                ));
+        match crate::lab::slurm::collect_into(&notebook, 1, false) {
+            Ok(report) => {
+                let mut said = Vec::new();
+                if report.trained + report.analysed > 0 {
+                    said.push(format!(
+                        "merged {} trained and {} analysed networks from Slurm",
+                        report.trained, report.analysed
+                    ));
+                }
+                if let Some(r) = report.rejected.first() {
+                    said.push(format!(
+                        "refused {} result file(s) ({}: {}); see `rnnlab slurm status`",
+                        report.rejected.len(),
+                        r.file.file_name().unwrap_or_default().to_string_lossy(),
+                        r.reason
+                    ));
+                }
+                if !said.is_empty() {
+                    snapshot.collected = Some(said.join("; "));
+                }
+            }
+            Err(e) => {
+                // The merge cannot go on: say why on screen and in the log, not silently.
+                tracing::warn!("merging Slurm results: {e}");
+                snapshot.collected = Some(format!("cannot merge Slurm results: {e}"));
             }
         }
         let cluster = crate::lab::slurm::Cluster {

@@ -565,6 +565,7 @@ fn the_slurm_dialog_submits_with_its_fields_and_the_runs_pane_shows_array_tasks(
         queue_note: None,
         held: 3,
         submitted: None,
+        rejected: Vec::new(),
     });
     app.pane = Pane::Runs;
     let runs = text(&screen(&app, &Theme::default()));

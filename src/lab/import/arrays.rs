@@ -20,26 +20,43 @@ pub struct Array {
 /// The arrays of one file by name. Keras 2 names end in `:0`; that suffix is dropped.
 pub type Arrays = BTreeMap<String, Array>;
 
+/// Most bytes an array file may hold, on disk and (for `.npz`) inflated: a quarter of this
+/// machine's memory, at most 4 GiB. The weights of the widest network rnnlab trains fit in
+/// far less.
+pub fn max_array_bytes() -> u64 {
+    (crate::lab::limits::machine_memory() / 4.0).min((4u64 << 30) as f64) as u64
+}
+
 /// Reads every array of an `.npz` or `.safetensors` file; the error names the file and, where
-/// one is at fault, the array.
+/// one is at fault, the array. Only a regular file is read, its format is told from its first
+/// bytes, and nothing is read or inflated past [`max_array_bytes`].
 pub fn read_arrays(path: &Path) -> Result<Arrays, LabError> {
-    let bytes = std::fs::read(path).map_err(|source| LabError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
     let bad = |m: String| LabError::Invalid(format!("{}: {m}", path.display()));
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    let arrays = match extension.as_deref() {
-        Some("npz") => read_npz(&bytes),
-        Some("safetensors") => read_safetensors(&bytes),
-        _ => Err(
-            "not an .npz or .safetensors file (save the state_dict as one of those; \
-                  see README \"rnnlab import\")"
-                .to_string(),
-        ),
+    let expected = match extension.as_deref() {
+        Some("npz") => "npz",
+        Some("safetensors") => "safetensors",
+        _ => {
+            return Err(bad(
+                "not an .npz or .safetensors file (save the state_dict as one of those; \
+                 see README \"rnnlab import\")"
+                    .into(),
+            ))
+        }
+    };
+    let limit = max_array_bytes();
+    let bytes = crate::lab::files::read_bounded(path, limit)?;
+    let arrays = match (expected, format_of(&bytes)) {
+        ("npz", Some("npz")) => read_npz(&bytes, limit),
+        ("safetensors", Some("safetensors")) => read_safetensors(&bytes),
+        (_, Some(other)) => Err(format!("named .{expected} but it is a .{other} file")),
+        (_, None) => Err(format!(
+            "not a .{expected} file (its first bytes are neither a zip archive's nor a \
+             safetensors header's)"
+        )),
     }
     .map_err(bad)?;
     if arrays.is_empty() {
@@ -48,24 +65,53 @@ pub fn read_arrays(path: &Path) -> Result<Arrays, LabError> {
     Ok(arrays)
 }
 
+/// The format told from a file's first bytes: a zip archive (`.npz`) or a safetensors header
+/// (8-byte little-endian length, then a JSON object).
+fn format_of(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return Some("npz");
+    }
+    let header = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    (header >= 2 && bytes.get(8) == Some(&b'{')).then_some("safetensors")
+}
+
 fn named(name: &str) -> String {
     name.strip_suffix(":0").unwrap_or(name).to_string()
 }
 
-fn read_npz(bytes: &[u8]) -> Result<Arrays, String> {
+/// The arrays of an `.npz`, inflating at most `limit` bytes in all: each entry is read up to
+/// the size its header declares (and refused if it inflates past it).
+fn read_npz(bytes: &[u8], limit: u64) -> Result<Arrays, String> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| format!("not a readable .npz (zip) file: {e}"))?;
     let mut arrays = Arrays::new();
+    let mut budget = limit;
     for k in 0..zip.len() {
-        let mut entry = zip.by_index(k).map_err(|e| format!("zip entry {k}: {e}"))?;
+        let entry = zip.by_index(k).map_err(|e| format!("zip entry {k}: {e}"))?;
         let name = entry.name().to_string();
         let Some(stem) = name.strip_suffix(".npy") else {
             continue;
         };
-        let mut npy = Vec::new();
+        let declared = entry.size();
+        if declared > budget {
+            return Err(format!(
+                "array {stem}: {declared} bytes inflated; rnnlab reads at most {limit} bytes of \
+                 arrays from one file"
+            ));
+        }
+        budget -= declared;
+        let mut npy = Vec::with_capacity(declared.min(1 << 20) as usize);
         entry
+            .take(declared + 1)
             .read_to_end(&mut npy)
             .map_err(|e| format!("array {stem}: {e}"))?;
+        if npy.len() as u64 != declared {
+            return Err(format!(
+                "array {stem}: inflates to {}{} bytes, its zip header says {declared}",
+                if npy.len() as u64 > declared { "more than " } else { "" },
+                npy.len().min(declared as usize)
+            ));
+        }
         let array = parse_npy(&npy).map_err(|e| format!("array {stem}: {e}"))?;
         arrays.insert(named(stem), array);
     }
@@ -131,14 +177,17 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Array, String> {
         }
     };
     let body = &bytes[start + header_len..];
-    if body.len() < count * width {
-        return Err(format!(
-            "truncated: shape {shape:?} needs {} bytes, the file has {}",
-            count * width,
-            body.len()
-        ));
-    }
-    let data: Vec<f64> = body[..count * width]
+    let need = count
+        .checked_mul(width)
+        .filter(|&n| n <= body.len())
+        .ok_or_else(|| {
+            format!(
+                "truncated: shape {shape:?} of {width}-byte values needs more than the {} \
+                 bytes the file has",
+                body.len()
+            )
+        })?;
+    let data: Vec<f64> = body[..need]
         .chunks_exact(width)
         .map(|c| {
             let mut b = c.to_vec();

@@ -193,6 +193,14 @@ fn read_one(
     let arrays = arrays::read_arrays(file)?;
     let converted = convert(&arrays, &options.task, &options.read)
         .map_err(|m| LabError::Invalid(format!("{}: {m}", file.display())))?;
+    let units = converted.params.spec.units;
+    if units > super::limits::MAX_UNITS {
+        return Err(LabError::Invalid(format!(
+            "{}: a network of {units} units is more than rnnlab analyses ({})",
+            file.display(),
+            super::limits::MAX_UNITS
+        )));
+    }
     let params: Params<f32> = converted.params.cast();
     let evaluation = evaluate(&options.task, &params, held_out);
     Ok(Candidate {

@@ -17,6 +17,7 @@ pub use figure::Figure;
 pub use numbers::{ReportNumbers, ReportOptions};
 
 use super::error::LabError;
+use crate::lab::files::write_atomically;
 use crate::store::Notebook;
 
 /// What `rnnlab report` wrote.
@@ -32,21 +33,6 @@ pub struct Report {
     pub seconds: f64,
     /// The numbers (also in `report.json`).
     pub numbers: ReportNumbers,
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename, so a reader never sees half
-/// a file and an interrupted report leaves the old one whole.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), LabError> {
-    let io = |source| LabError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
 }
 
 /// A figure as written: its two files and their contents.

@@ -5,17 +5,20 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::analysis::similarity::ReductionOptions;
 use crate::lab::analyse::store_record;
 use crate::lab::compare::update_similarity;
+use crate::lab::experiment::Experiment;
+use crate::lab::files::write_atomically;
 use crate::lab::LabError;
+use crate::net::{Activation, Arch, Layout, NetSpec};
 use crate::store::{
     AnalysisRecord, AnalysisScope, ListQuery, NetState, NetworkRow, Notebook, Outcome,
-    TopologyRecord,
+    SlurmSubmission, SlurmTask, TopologyRecord,
 };
 
 /// What `collect` did.
@@ -34,6 +37,8 @@ pub struct CollectReport {
     pub still_held: usize,
     /// Geometry pairs computed after the merge.
     pub compared_pairs: usize,
+    /// Result files refused now (moved to `results/rejected/`).
+    pub rejected: Vec<RejectedFile>,
 }
 
 impl fmt::Display for CollectReport {
@@ -48,7 +53,11 @@ impl fmt::Display for CollectReport {
             self.skipped,
             self.still_held,
             self.compared_pairs
-        )
+        )?;
+        for r in &self.rejected {
+            writeln!(f, "refused {}: {}", r.file.display(), r.reason)?;
+        }
+        Ok(())
     }
 }
 
@@ -94,6 +103,200 @@ fn analysis_of(result: &Notebook, row: &NetworkRow) -> Result<Option<AnalysisRec
     }))
 }
 
+/// A result file `collect` refused, moved to `results/rejected/` with the reason beside it.
+#[derive(Clone, Debug, Serialize)]
+pub struct RejectedFile {
+    /// Where it is now.
+    pub file: PathBuf,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// The folder refused result files go to, and the file holding a refused file's reason.
+pub fn rejected_folder(results: &Path) -> PathBuf {
+    results.join("rejected")
+}
+
+/// Where the reason for refusing `file` (in the rejected folder) is written.
+pub fn reason_path(file: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.reason", file.display()))
+}
+
+/// Moves `file` out of `results/` into `results/rejected/`, with `reason` in a line beside it,
+/// so later collects merge the other files and `slurm status` can say what was refused.
+fn quarantine(results: &Path, file: &Path, reason: &str) -> Result<RejectedFile, LabError> {
+    let folder = rejected_folder(results);
+    let io = |path: &Path, source| LabError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(&folder).map_err(|e| io(&folder, e))?;
+    let name = file.file_name().map_or_else(
+        || "unnamed".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    // A file of the same name refused before is kept: the new one gets a numbered name.
+    let mut to = folder.join(&name);
+    let mut k = 1;
+    while to.exists() || reason_path(&to).exists() {
+        to = folder.join(format!("{name}.{k}"));
+        k += 1;
+    }
+    write_atomically(&reason_path(&to), format!("{reason}\n").as_bytes())?;
+    std::fs::rename(file, &to).map_err(|e| io(file, e))?;
+    tracing::warn!("slurm collect: refused {}: {reason}", file.display());
+    Ok(RejectedFile {
+        file: to,
+        reason: reason.to_string(),
+    })
+}
+
+/// A finished network of a verified result file and the notebook's network it is the result of.
+struct Verified {
+    row: NetworkRow,
+    id: i64,
+}
+
+/// What a submission may merge: the notebook's identity, its experiment, and per task (manifest
+/// name, slot) the networks it trains.
+struct Expected<'a> {
+    identity: &'a str,
+    submission: &'a SlurmSubmission,
+    experiment_id: i64,
+    spec: &'a str,
+    experiment: &'a Experiment,
+    tasks: &'a [SlurmTask],
+}
+
+/// Checks a result file against the submission it claims to belong to, before anything of it
+/// is merged: its origin (notebook, submission, task), its experiment (the same file), and every
+/// finished network (one the task was given, with the same settings, weights of its shape,
+/// fixed points of its state size). A refusal says what is wrong in one line.
+fn verify(
+    notebook: &Notebook,
+    expected: &Expected,
+    file: &Path,
+) -> Result<(Notebook, Vec<Verified>), String> {
+    if !std::fs::symlink_metadata(file).is_ok_and(|m| m.is_file()) {
+        return Err("not a regular file".into());
+    }
+    let result = Notebook::open_read_only(file).map_err(|e| e.to_string())?;
+    let origin = result
+        .result_origin()
+        .map_err(|e| e.to_string())?
+        .ok_or("not a Slurm task's result file (it names no origin)")?;
+    if origin.notebook != expected.identity {
+        return Err(format!(
+            "written for another notebook (identity {}, this one is {})",
+            origin.notebook, expected.identity
+        ));
+    }
+    if origin.submission != expected.submission.id {
+        return Err(format!(
+            "belongs to submission {}, not {}",
+            origin.submission, expected.submission.id
+        ));
+    }
+    let given: HashSet<i64> = expected
+        .tasks
+        .iter()
+        .filter(|t| {
+            t.slot == origin.slot
+                && Path::new(&t.manifest).file_stem() == Some(origin.manifest.as_ref())
+        })
+        .flat_map(|t| t.networks.iter().copied())
+        .collect();
+    if given.is_empty() {
+        return Err(format!(
+            "task {} of {} is not one this submission sent",
+            origin.slot, origin.manifest
+        ));
+    }
+    let experiments = result.experiments().map_err(|e| e.to_string())?;
+    match experiments.as_slice() {
+        [one] if one.name == expected.submission.experiment && one.spec == expected.spec => {}
+        [one] if one.name == expected.submission.experiment => {
+            return Err(format!(
+                "its experiment '{}' is not the file this notebook holds under that name",
+                one.name
+            ))
+        }
+        _ => {
+            return Err(format!(
+                "holds {} experiment(s), not exactly '{}'",
+                experiments.len(),
+                expected.submission.experiment
+            ))
+        }
+    }
+    let rows = result
+        .list(&ListQuery {
+            limit: 1_000_000,
+            ..ListQuery::default()
+        })
+        .map_err(|e| e.to_string())?;
+    let mut verified = Vec::new();
+    for row in rows {
+        if matches!(row.state, NetState::Planned | NetState::Training) {
+            continue;
+        }
+        let at = |m: String| format!("network {} ({}): {m}", row.id, row.arch);
+        let id = notebook
+            .network_by_key(
+                expected.experiment_id,
+                &row.arch,
+                &row.activation,
+                row.units,
+                row.l2,
+                row.seed,
+                &row.role,
+                row.trial,
+            )
+            .map_err(|e| e.to_string())?
+            .filter(|id| given.contains(id))
+            .ok_or_else(|| at("not a network this task was given".into()))?;
+        let mine = notebook.network(id).map_err(|e| e.to_string())?;
+        if mine.config != row.config {
+            return Err(at(format!(
+                "its training settings differ from network {id}'s"
+            )));
+        }
+        check_shapes(&result, &row, expected.experiment).map_err(at)?;
+        verified.push(Verified { row, id });
+    }
+    Ok((result, verified))
+}
+
+/// A result's weights and fixed points have the sizes its network's spec gives.
+fn check_shapes(result: &Notebook, row: &NetworkRow, experiment: &Experiment) -> Result<(), String> {
+    let spec = NetSpec::for_task(
+        &experiment.task,
+        row.arch.parse::<Arch>()?,
+        row.activation.parse::<Activation>()?,
+        usize::try_from(row.units).map_err(|_| format!("units = {}", row.units))?,
+    );
+    let need = Layout::new(spec).len();
+    if let Some(w) = result.weights(row.id).map_err(|e| e.to_string())? {
+        if w.len() != need {
+            return Err(format!(
+                "its weights have {} values, its shape needs {need}",
+                w.len()
+            ));
+        }
+    } else if row.state != NetState::Failed && row.state != NetState::Diverged {
+        return Err("trained, but it has no weights".into());
+    }
+    let points = result.fixed_points(row.id).map_err(|e| e.to_string())?;
+    if let Some(p) = points.iter().find(|p| p.state.len() != spec.state_dim()) {
+        return Err(format!(
+            "a fixed point has {} states, the network {}",
+            p.state.len(),
+            spec.state_dim()
+        ));
+    }
+    Ok(())
+}
+
 /// Merges every published result of every submission into the notebook at `db`, then brings
 /// the geometry matrices up to date.
 pub fn collect(db: &Path, threads: usize) -> Result<CollectReport, LabError> {
@@ -102,7 +305,8 @@ pub fn collect(db: &Path, threads: usize) -> Result<CollectReport, LabError> {
 }
 
 /// [`collect`] into an open notebook; with `compare` false the geometry matrices are left for
-/// later (the terminal notebook merges on its own but never runs a network).
+/// later (the terminal notebook merges on its own but never runs a network). A result file that
+/// fails [`verify`] is quarantined and the others are merged.
 pub fn collect_into(
     notebook: &Notebook,
     threads: usize,
@@ -110,8 +314,19 @@ pub fn collect_into(
 ) -> Result<CollectReport, LabError> {
     let mut report = CollectReport::default();
     let mut touched = HashSet::new();
+    let identity = notebook.identity()?;
     for submission in notebook.submissions(None)? {
-        let experiment_id = notebook.experiment(&submission.experiment)?.id;
+        let row = notebook.experiment(&submission.experiment)?;
+        let experiment = crate::lab::notebook::stored_experiment(notebook, &submission.experiment)?;
+        let tasks = notebook.slurm_tasks(submission.id)?;
+        let expected = Expected {
+            identity: &identity,
+            submission: &submission,
+            experiment_id: row.id,
+            spec: &row.spec,
+            experiment: &experiment,
+            tasks: &tasks,
+        };
         // What the submission holds, read once and kept current as results are merged.
         let mut held: HashSet<i64> = notebook.held_ids(&submission.worker)?.into_iter().collect();
         let results = Path::new(&submission.folder).join("results");
@@ -125,30 +340,15 @@ pub fn collect_into(
             .collect();
         files.sort();
         for file in files {
-            let result = Notebook::open_read_only(&file)?;
             report.files += 1;
-            let rows = result.list(&ListQuery {
-                limit: 1_000_000,
-                ..ListQuery::default()
-            })?;
-            for row in rows {
-                if matches!(row.state, NetState::Planned | NetState::Training) {
+            let (result, verified) = match verify(notebook, &expected, &file) {
+                Ok(v) => v,
+                Err(reason) => {
+                    report.rejected.push(quarantine(&results, &file, &reason)?);
                     continue;
                 }
-                let Some(id) = notebook.network_by_key(
-                    experiment_id,
-                    &row.arch,
-                    &row.activation,
-                    row.units,
-                    row.l2,
-                    row.seed,
-                    &row.role,
-                    row.trial,
-                )?
-                else {
-                    report.skipped += 1;
-                    continue;
-                };
+            };
+            for Verified { row, id } in verified {
                 let mine = notebook.network(id)?;
                 let mut merged = false;
                 if mine.state == NetState::Training
@@ -164,7 +364,7 @@ pub fn collect_into(
                 {
                     if let Some(record) = analysis_of(&result, &row)? {
                         let scope = AnalysisScope {
-                            experiment_id: Some(experiment_id),
+                            experiment_id: Some(expected.experiment_id),
                             network: Some(id),
                         };
                         if let Some(claimed) = notebook.claim_analysis(scope, &submission.worker)? {

@@ -5,7 +5,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::lab::experiment::Experiment;
+use crate::lab::files::write_atomically;
 use crate::lab::LabError;
+use crate::net::{Activation, Arch, NetSpec};
+use crate::train::TrainConfig;
 use crate::store::{NetworkRow, NewNetwork, Role};
 
 /// One network of a manifest: its key in the notebook and its settings.
@@ -66,9 +70,14 @@ impl ManifestNetwork {
     }
 }
 
+/// Largest manifest a worker reads.
+pub const MAX_MANIFEST_BYTES: u64 = 1 << 30;
+
 /// What every task of a submission reads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The identity of the notebook the results are for (`Notebook::identity`).
+    pub notebook: String,
     /// The submission's id in the notebook.
     pub submission: i64,
     /// The manifest's name within the submission (`manifest-1`, `manifest-2` after a resubmit).
@@ -88,14 +97,42 @@ impl Manifest {
         write_atomically(path, text.as_bytes())
     }
 
-    /// Reads one.
+    /// Reads one (a regular file of at most [`MAX_MANIFEST_BYTES`]).
     pub fn read(path: &Path) -> Result<Manifest, LabError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LabError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        serde_json::from_str(&text)
+        let bytes = crate::lab::files::read_bounded(path, MAX_MANIFEST_BYTES)?;
+        serde_json::from_slice(&bytes)
             .map_err(|e| LabError::Invalid(format!("{}: not a manifest ({e})", path.display())))
+    }
+
+    /// Checks task `slot`'s networks before any is trained: settings that parse and sizes
+    /// within this machine's limits (a hand-edited manifest must not abort the worker).
+    pub fn check_task(&self, path: &Path, slot: usize, experiment: &Experiment) -> Result<(), LabError> {
+        let networks = self.tasks.get(slot).ok_or_else(|| {
+            LabError::Invalid(format!(
+                "{}: task {slot} of {} does not exist",
+                path.display(),
+                self.tasks.len()
+            ))
+        })?;
+        for n in networks {
+            let bad = |m: String| {
+                LabError::Invalid(format!("{}: task {slot}, network {}: {m}", path.display(), n.id))
+            };
+            let arch: Arch = n.arch.parse().map_err(bad)?;
+            let activation: Activation = n.activation.parse().map_err(bad)?;
+            if n.units == 0 {
+                return Err(bad("units must be at least 1".into()));
+            }
+            if !matches!(n.role.as_str(), "final" | "search") {
+                return Err(bad(format!("role '{}' is neither final nor search", n.role)));
+            }
+            let config: TrainConfig = serde_json::from_str(&n.config)
+                .map_err(|e| bad(format!("config: {e}")))?;
+            config.validate().map_err(|m| bad(format!("config: {m}")))?;
+            let spec = NetSpec::for_task(&experiment.task, arch, activation, n.units);
+            crate::lab::limits::check_training(spec, &experiment.task, &config).map_err(bad)?;
+        }
+        Ok(())
     }
 
     /// Where task `slot`'s results are published.
@@ -104,16 +141,4 @@ impl Manifest {
             .join("results")
             .join(format!("{}-task-{slot}.db", self.name))
     }
-}
-
-/// Writes `bytes` to a temporary file beside `path` and renames it into place, so a reader never
-/// sees a half-written file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), LabError> {
-    let io = |source| LabError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
 }

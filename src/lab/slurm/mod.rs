@@ -4,7 +4,8 @@
 //! manifest and a batch script into a sweep folder beside the notebook; each array task runs
 //! `rnnlab worker` on its share into a small notebook of its own on node-local disk and
 //! publishes a copy into the sweep folder (written beside, then renamed) after every network;
-//! `collect` merges the published results into the notebook, each network exactly once.
+//! `collect` checks each published result against its submission (a foreign or damaged file is
+//! moved to `results/rejected/` with its reason) and merges the rest, each network exactly once.
 
 mod cluster;
 mod collect;
@@ -14,7 +15,7 @@ mod submit;
 mod worker;
 
 pub use cluster::Cluster;
-pub use collect::{collect, collect_into, CollectReport};
+pub use collect::{collect, collect_into, CollectReport, RejectedFile};
 pub use manifest::{Manifest, ManifestNetwork};
 pub use status::{cancel, slurm_status, CancelReport, SlurmStatus, TaskStatus};
 pub use submit::{

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::cluster::{Cluster, QueueEntry};
+use super::collect::{reason_path, rejected_folder, RejectedFile};
 use crate::lab::LabError;
 use crate::store::{ListQuery, NetState, Notebook};
 
@@ -68,6 +69,8 @@ pub struct SlurmStatus {
     pub held: usize,
     /// Unix seconds of the first submission listed.
     pub submitted: Option<f64>,
+    /// Result files `collect` refused, with the reason.
+    pub rejected: Vec<RejectedFile>,
 }
 
 impl SlurmStatus {
@@ -112,6 +115,9 @@ impl fmt::Display for SlurmStatus {
         )?;
         if let Some(note) = &self.queue_note {
             writeln!(f, "note: {note}")?;
+        }
+        for r in &self.rejected {
+            writeln!(f, "refused {}: {}", r.file.display(), r.reason)?;
         }
         Ok(())
     }
@@ -162,7 +168,7 @@ fn queue(
                     .map(|e| (e.job_id.clone(), e.task, e.state.clone(), e.node.clone()))
                     .collect(),
             };
-            let _ = super::manifest::write_atomically(
+            let _ = crate::lab::files::write_atomically(
                 cache,
                 serde_json::to_string(&c)
                     .expect("cache serialises")
@@ -208,8 +214,10 @@ pub fn slurm_status(
     let mut tasks = Vec::new();
     let mut jobs = BTreeSet::new();
     let mut held = 0;
+    let mut rejected = Vec::new();
     for s in &submissions {
         held += notebook.held_ids(&s.worker)?.len();
+        rejected.extend(rejected_files(&Path::new(&s.folder).join("results")));
         for t in notebook.slurm_tasks(s.id)? {
             jobs.insert(t.job_id.clone());
             tasks.push(t);
@@ -249,7 +257,28 @@ pub fn slurm_status(
         queue_note: note,
         held,
         submitted: submissions.first().map(|s| s.submitted),
+        rejected,
     })
+}
+
+/// The files `collect` moved to `results/rejected/`, with the reason written beside each.
+fn rejected_files(results: &Path) -> Vec<RejectedFile> {
+    let Ok(entries) = std::fs::read_dir(rejected_folder(results)) else {
+        return Vec::new();
+    };
+    let mut files: Vec<RejectedFile> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_none_or(|x| x != "reason"))
+        .map(|file| RejectedFile {
+            reason: std::fs::read_to_string(reason_path(&file))
+                .map(|r| r.trim_end().to_string())
+                .unwrap_or_else(|_| "no reason recorded".into()),
+            file,
+        })
+        .collect();
+    files.sort_by(|a, b| a.file.cmp(&b.file));
+    files
 }
 
 /// What `slurm cancel` did.

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::cluster::Cluster;
-use super::manifest::{write_atomically, Manifest, ManifestNetwork};
+use super::manifest::{Manifest, ManifestNetwork};
+use crate::lab::files::write_atomically;
 use super::status::live_states;
 use crate::lab::experiment::Experiment;
 use crate::lab::LabError;
@@ -208,6 +209,7 @@ fn send(
         + 1;
     let name = format!("manifest-{round}");
     let manifest = Manifest {
+        notebook: notebook.identity()?,
         submission: submission.id,
         name: name.clone(),
         experiment_text: experiment.text.clone(),
@@ -273,7 +275,7 @@ pub fn submit(
             })
             .map_or(experiment.networks().len(), |n| n as usize);
         let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("rnnlab"));
-        let folder = sweeps.join(format!("{}-N", experiment.name));
+        let folder = crate::lab::names::inside(&sweeps, &format!("{}-N", experiment.name))?;
         let manifest = folder.join("manifest-1.json");
         return Ok(SubmitReport {
             experiment: experiment.name.clone(),
@@ -310,7 +312,7 @@ pub fn submit(
     }
     // The folder is named for the submission, so it is made after the id is known.
     let (id, worker) = notebook.add_submission(experiment_id, "")?;
-    let folder = sweeps.join(format!("{}-{id}", experiment.name));
+    let folder = crate::lab::names::inside(&sweeps, &format!("{}-{id}", experiment.name))?;
     for sub in ["results", "logs"] {
         std::fs::create_dir_all(folder.join(sub)).map_err(|source| LabError::Io {
             path: folder.join(sub),

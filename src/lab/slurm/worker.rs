@@ -11,7 +11,7 @@ use super::manifest::Manifest;
 use crate::lab::experiment::Experiment;
 use crate::lab::sweep::{run_planned, RunObserver, RunSummary};
 use crate::lab::LabError;
-use crate::store::{AnalysisRecord, NetworkRow, Notebook, Outcome};
+use crate::store::{AnalysisRecord, NetworkRow, Notebook, Outcome, ResultOrigin};
 use crate::train::Progress;
 
 /// The task number from `SLURM_ARRAY_TASK_ID` (when `--task` is not given).
@@ -30,13 +30,11 @@ fn scratch() -> PathBuf {
 
 /// Copies the task's notebook to `to` through a temporary name.
 fn publish(local: &Path, to: &Path) -> Result<(), LabError> {
-    let partial = to.with_extension("db.partial");
+    let partial = crate::lab::files::partial_path(to);
     let _ = std::fs::remove_file(&partial);
     Notebook::open(local)?.copy_to(&partial)?;
-    std::fs::rename(&partial, to).map_err(|source| LabError::Io {
-        path: to.to_path_buf(),
-        source,
-    })
+    crate::lab::files::sync(&partial)?;
+    crate::lab::files::publish(&partial, to)
 }
 
 /// Forwards to the progress observer and publishes after every finished network.
@@ -86,14 +84,9 @@ pub fn run_task(
     observer: &dyn RunObserver,
 ) -> Result<RunSummary, LabError> {
     let m = Manifest::read(manifest)?;
-    let networks = m.tasks.get(slot).ok_or_else(|| {
-        LabError::Invalid(format!(
-            "{}: task {slot} of {} does not exist",
-            manifest.display(),
-            m.tasks.len()
-        ))
-    })?;
     let mut experiment = Experiment::parse(manifest, &m.experiment_text)?;
+    m.check_task(manifest, slot, &experiment)?;
+    let networks = &m.tasks[slot];
     // The task trains exactly its networks: the population of a search is planned by a later
     // submission, on the login node, once every search run is collected.
     experiment.search = None;
@@ -104,6 +97,13 @@ pub fn run_task(
         m.name,
         std::process::id()
     ));
+    // The result file says whose it is, so `collect` merges it into that notebook only.
+    Notebook::open(&local)?.set_result_origin(&ResultOrigin {
+        notebook: m.notebook.clone(),
+        submission: m.submission,
+        manifest: m.name.clone(),
+        slot: slot as i64,
+    })?;
     let result = m.result_path(slot);
     let publishing = Publishing {
         inner: observer,

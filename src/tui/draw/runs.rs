@@ -66,6 +66,12 @@ fn slurm_line<'a>(slurm: &crate::lab::slurm::SlurmStatus, theme: &Theme) -> Line
     if let Some(eta) = slurm.eta_seconds() {
         text += &format!(", ETA {}", duration(eta));
     }
+    if !slurm.rejected.is_empty() {
+        text += &format!(
+            ", {} result file(s) refused (`rnnlab slurm status` says why)",
+            slurm.rejected.len()
+        );
+    }
     Line::from(Span::styled(text, theme.accent()))
 }
 

@@ -74,7 +74,10 @@ impl<'de> Deserialize<'de> for Seeds {
                     .map(Seeds::Count)
                     .map_err(|_| E::custom(format!("seeds = {n}: a count must be ≥ 0")))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Seeds, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Seeds, A::Error> {
                 let mut list = Vec::new();
                 while let Some(seed) = seq.next_element::<u64>()? {
                     list.push(seed);
@@ -281,15 +284,24 @@ fn sorted_keys<S: serde::Serializer>(settings: &TrainSettings, s: S) -> Result<S
 }
 
 /// One line: `FILE:LINE: message` (or `FILE: message` when no line is known).
+/// Largest experiment file read (the paper's grid is under 2 KB).
+const MAX_FILE_BYTES: u64 = 1 << 20;
+
 fn located(
     path: &Path,
     text: &str,
     span: Option<std::ops::Range<usize>>,
     message: &str,
 ) -> LabError {
-    let message = message.trim().replace('\n', " ");
+    let mut message = message.trim().replace('\n', " ");
     match span {
         Some(span) => {
+            // toml says "duplicate key" without the key; the span holds it.
+            if message.starts_with("duplicate key") {
+                if let Some(key) = text.get(span.clone()).map(str::trim) {
+                    message = format!("duplicate key `{key}`");
+                }
+            }
             let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
             LabError::Invalid(format!("{}:{line}: {message}", path.display()))
         }
@@ -300,9 +312,10 @@ fn located(
 impl Experiment {
     /// Reads and checks an experiment file.
     pub fn load(path: &Path) -> Result<Experiment, LabError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LabError::Io {
+        let bytes = super::files::read_bounded(path, MAX_FILE_BYTES)?;
+        let text = String::from_utf8(bytes).map_err(|e| LabError::BadFile {
             path: path.to_path_buf(),
-            source,
+            message: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
         })?;
         Experiment::parse(path, &text)
     }
@@ -311,8 +324,7 @@ impl Experiment {
     /// identifier ([`names::check`](super::names::check)).
     pub fn parse(path: &Path, text: &str) -> Result<Experiment, LabError> {
         let experiment = Experiment::parse_stored(path, text)?;
-        super::names::check("name", &experiment.name)
-            .map_err(|m| located(path, text, None, &m))?;
+        super::names::check("name", &experiment.name).map_err(|m| located(path, text, None, &m))?;
         Ok(experiment)
     }
 
@@ -412,7 +424,10 @@ impl Experiment {
         }
         // The notebook stores seeds as SQLite integers (i64).
         if let Some(s) = listed.iter().find(|&&s| s > i64::MAX as u64) {
-            return Err(bad(format!("seed {s} is larger than {} (the largest a notebook stores)", i64::MAX)));
+            return Err(bad(format!(
+                "seed {s} is larger than {} (the largest a notebook stores)",
+                i64::MAX
+            )));
         }
         let experiment = Experiment {
             name,

@@ -84,9 +84,7 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, LabError> {
         .read_to_end(&mut bytes)
         .map_err(io)?;
     if bytes.len() as u64 > limit {
-        return Err(bad(format!(
-            "grew past {limit} bytes while being read"
-        )));
+        return Err(bad(format!("grew past {limit} bytes while being read")));
     }
     Ok(bytes)
 }
@@ -108,7 +106,9 @@ mod tests {
         assert!(err.contains("at most 2 bytes"), "{err}");
         let err = read_bounded(dir.path(), 10).unwrap_err().to_string();
         assert!(err.contains("not a regular file"), "{err}");
-        let err = read_bounded(Path::new("/dev/zero"), 10).unwrap_err().to_string();
+        let err = read_bounded(Path::new("/dev/zero"), 10)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not a regular file"), "{err}");
         // A write into a folder that does not exist fails cleanly.
         assert!(write_atomically(&dir.path().join("no/such/file"), b"x").is_err());

@@ -119,12 +119,25 @@ fn tokenize(input: &str) -> Result<Vec<Token>, String> {
 
 /// How deeply parentheses and `not` may nest (a guard for the recursive parser's stack).
 const MAX_DEPTH: usize = 64;
+/// Most comparisons in one filter: SQLite refuses expressions deeper than 1000 nodes, and a
+/// chain of `or`s is as deep as it is long.
+const MAX_CONDITIONS: usize = 500;
+/// The columns that hold text; every other column holds numbers.
+const TEXT_COLUMNS: &[&str] = &[
+    "experiment",
+    "arch",
+    "activation",
+    "role",
+    "state",
+    "reason",
+];
 
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
     params: Vec<Value>,
     depth: usize,
+    conditions: usize,
 }
 
 impl Parser {
@@ -222,8 +235,31 @@ impl Parser {
             }
             None => return Err(format!("expected an operator after '{column}'")),
         };
+        self.conditions += 1;
+        if self.conditions > MAX_CONDITIONS {
+            return Err(format!(
+                "a filter may hold at most {MAX_CONDITIONS} comparisons"
+            ));
+        }
+        let text_column = TEXT_COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(column));
         let value = match self.next() {
+            Some(Token::Number(v)) if v.is_nan() => {
+                return Err(format!(
+                    "'{column} {op} NaN' compares with nothing (use '{column} is null')"
+                ))
+            }
             Some(Token::Number(v)) => Value::Real(v),
+            Some(Token::Word(w)) if !text_column && w.eq_ignore_ascii_case("true") => {
+                Value::Integer(1)
+            }
+            Some(Token::Word(w)) if !text_column && w.eq_ignore_ascii_case("false") => {
+                Value::Integer(0)
+            }
+            // SQLite orders every number below every text, so `final_loss < nan` would match
+            // every row: a number column takes numbers only.
+            Some(Token::Text(s)) | Some(Token::Word(s)) if !text_column && op != "LIKE" => {
+                return Err(format!("{column} holds numbers; '{s}' is not one"))
+            }
             Some(Token::Text(s)) | Some(Token::Word(s)) => Value::Text(s),
             Some(t) => {
                 return Err(format!(
@@ -272,6 +308,7 @@ pub fn parse_filter(input: &str) -> Result<Filter, String> {
         at: 0,
         params: Vec::new(),
         depth: 0,
+        conditions: 0,
     };
     let sql = p.or().map_err(bad)?;
     if let Some(t) = p.tokens.get(p.at) {

@@ -7,7 +7,7 @@
 //! on [x; h] and `bias_g` N.
 
 pub mod fixed_points;
-pub(crate) mod npz;
+pub mod npz;
 pub mod similarity;
 
 use std::io::Write;

@@ -20,11 +20,11 @@ pub struct Array {
 /// The arrays of one file by name. Keras 2 names end in `:0`; that suffix is dropped.
 pub type Arrays = BTreeMap<String, Array>;
 
-/// Most bytes an array file may hold, on disk and (for `.npz`) inflated: a quarter of this
-/// machine's memory, at most 4 GiB. The weights of the widest network rnnlab trains fit in
-/// far less.
+/// Most bytes an array file may hold, on disk and (for `.npz`) inflated: an eighth of this
+/// machine's memory, at most 1 GiB (the f32 weights of an LSTM of 8,192 units, the widest
+/// rnnlab trains).
 pub fn max_array_bytes() -> u64 {
-    (crate::lab::limits::machine_memory() / 4.0).min((4u64 << 30) as f64) as u64
+    (crate::lab::limits::machine_memory() / 8.0).min((1u64 << 30) as f64) as u64
 }
 
 /// Reads every array of an `.npz` or `.safetensors` file; the error names the file and, where
@@ -54,8 +54,12 @@ pub fn read_arrays(path: &Path) -> Result<Arrays, LabError> {
         ("safetensors", Some("safetensors")) => read_safetensors(&bytes),
         (_, Some(other)) => Err(format!("named .{expected} but it is a .{other} file")),
         (_, None) => Err(format!(
-            "not a .{expected} file (its first bytes are neither a zip archive's nor a \
-             safetensors header's)"
+            "not a readable .{expected} file (it does not start as {} does)",
+            if expected == "npz" {
+                "a zip archive"
+            } else {
+                "a safetensors header"
+            }
         )),
     }
     .map_err(bad)?;
@@ -108,7 +112,11 @@ fn read_npz(bytes: &[u8], limit: u64) -> Result<Arrays, String> {
         if npy.len() as u64 != declared {
             return Err(format!(
                 "array {stem}: inflates to {}{} bytes, its zip header says {declared}",
-                if npy.len() as u64 > declared { "more than " } else { "" },
+                if npy.len() as u64 > declared {
+                    "more than "
+                } else {
+                    ""
+                },
                 npy.len().min(declared as usize)
             ));
         }

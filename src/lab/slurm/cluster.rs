@@ -58,6 +58,29 @@ impl Cluster {
                     "{program}: cannot run it ({e}); is this a Slurm login node?"
                 ))
             })?;
+        // Both pipes are drained while the command runs: squeue's answer for a large array is
+        // more than a pipe holds, and a child blocked on a full pipe never exits.
+        let drain = |pipe: Option<Box<dyn Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_string(&mut text);
+                }
+                text
+            })
+        };
+        let out = drain(
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
+        let err = drain(
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
         let started = Instant::now();
         let status = loop {
             if let Some(status) = child
@@ -76,13 +99,9 @@ impl Cluster {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        let (mut out, mut err) = (String::new(), String::new());
-        if let Some(mut s) = child.stdout.take() {
-            let _ = s.read_to_string(&mut out);
-        }
-        if let Some(mut s) = child.stderr.take() {
-            let _ = s.read_to_string(&mut err);
-        }
+        // The child has exited, so its pipes close (unless it left a grandchild holding them).
+        let out = out.join().unwrap_or_default();
+        let err = err.join().unwrap_or_default();
         if !status.success() {
             let said = err.split_whitespace().collect::<Vec<_>>().join(" ");
             return Err(LabError::Invalid(format!("{program} failed: {said}")));

@@ -131,10 +131,9 @@ fn quarantine(results: &Path, file: &Path, reason: &str) -> Result<RejectedFile,
         source,
     };
     std::fs::create_dir_all(&folder).map_err(|e| io(&folder, e))?;
-    let name = file.file_name().map_or_else(
-        || "unnamed".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = file
+        .file_name()
+        .map_or_else(|| "unnamed".into(), |n| n.to_string_lossy().into_owned());
     // A file of the same name refused before is kept: the new one gets a numbered name.
     let mut to = folder.join(&name);
     let mut k = 1;
@@ -177,8 +176,11 @@ fn verify(
     expected: &Expected,
     file: &Path,
 ) -> Result<(Notebook, Vec<Verified>), String> {
-    if !std::fs::symlink_metadata(file).is_ok_and(|m| m.is_file()) {
-        return Err("not a regular file".into());
+    match std::fs::symlink_metadata(file) {
+        Ok(m) if !m.is_file() => return Err("not a regular file".into()),
+        Ok(m) if m.len() == 0 => return Err("an empty file".into()),
+        Ok(_) => {}
+        Err(e) => return Err(e.to_string()),
     }
     let result = Notebook::open_read_only(file).map_err(|e| e.to_string())?;
     let origin = result
@@ -268,7 +270,11 @@ fn verify(
 }
 
 /// A result's weights and fixed points have the sizes its network's spec gives.
-fn check_shapes(result: &Notebook, row: &NetworkRow, experiment: &Experiment) -> Result<(), String> {
+fn check_shapes(
+    result: &Notebook,
+    row: &NetworkRow,
+    experiment: &Experiment,
+) -> Result<(), String> {
     let spec = NetSpec::for_task(
         &experiment.task,
         row.arch.parse::<Arch>()?,

@@ -9,8 +9,8 @@ use crate::lab::experiment::Experiment;
 use crate::lab::files::write_atomically;
 use crate::lab::LabError;
 use crate::net::{Activation, Arch, NetSpec};
-use crate::train::TrainConfig;
 use crate::store::{NetworkRow, NewNetwork, Role};
+use crate::train::TrainConfig;
 
 /// One network of a manifest: its key in the notebook and its settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -106,7 +106,12 @@ impl Manifest {
 
     /// Checks task `slot`'s networks before any is trained: settings that parse and sizes
     /// within this machine's limits (a hand-edited manifest must not abort the worker).
-    pub fn check_task(&self, path: &Path, slot: usize, experiment: &Experiment) -> Result<(), LabError> {
+    pub fn check_task(
+        &self,
+        path: &Path,
+        slot: usize,
+        experiment: &Experiment,
+    ) -> Result<(), LabError> {
         let networks = self.tasks.get(slot).ok_or_else(|| {
             LabError::Invalid(format!(
                 "{}: task {slot} of {} does not exist",
@@ -116,7 +121,11 @@ impl Manifest {
         })?;
         for n in networks {
             let bad = |m: String| {
-                LabError::Invalid(format!("{}: task {slot}, network {}: {m}", path.display(), n.id))
+                LabError::Invalid(format!(
+                    "{}: task {slot}, network {}: {m}",
+                    path.display(),
+                    n.id
+                ))
             };
             let arch: Arch = n.arch.parse().map_err(bad)?;
             let activation: Activation = n.activation.parse().map_err(bad)?;
@@ -124,10 +133,13 @@ impl Manifest {
                 return Err(bad("units must be at least 1".into()));
             }
             if !matches!(n.role.as_str(), "final" | "search") {
-                return Err(bad(format!("role '{}' is neither final nor search", n.role)));
+                return Err(bad(format!(
+                    "role '{}' is neither final nor search",
+                    n.role
+                )));
             }
-            let config: TrainConfig = serde_json::from_str(&n.config)
-                .map_err(|e| bad(format!("config: {e}")))?;
+            let config: TrainConfig =
+                serde_json::from_str(&n.config).map_err(|e| bad(format!("config: {e}")))?;
             config.validate().map_err(|m| bad(format!("config: {m}")))?;
             let spec = NetSpec::for_task(&experiment.task, arch, activation, n.units);
             crate::lab::limits::check_training(spec, &experiment.task, &config).map_err(bad)?;

@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use super::cluster::Cluster;
 use super::manifest::{Manifest, ManifestNetwork};
-use crate::lab::files::write_atomically;
 use super::status::live_states;
 use crate::lab::experiment::Experiment;
+use crate::lab::files::write_atomically;
 use crate::lab::LabError;
 use crate::store::{NetworkRow, Notebook, SlurmSubmission, SlurmTask};
 

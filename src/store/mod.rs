@@ -67,7 +67,7 @@ pub enum StoreError {
     #[error("{0}")]
     BadQuery(String),
     /// SQLite refused (locked past the timeout, read-only, disk full, ...).
-    #[error("{}: {}", path.display(), describe(source))]
+    #[error("{}: {}", path.display(), describe(path, source))]
     Sqlite {
         /// The notebook.
         path: PathBuf,
@@ -76,9 +76,27 @@ pub enum StoreError {
     },
 }
 
-fn describe(e: &rusqlite::Error) -> String {
+fn describe(path: &Path, e: &rusqlite::Error) -> String {
     use rusqlite::ErrorCode::*;
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
     match e.sqlite_error_code() {
+        Some(CannotOpen) | Some(ReadOnly) if folder.is_dir() && !writable(folder) => format!(
+            "its folder {} is not writable here (a read-only mount or permissions)",
+            folder.display()
+        ),
+        Some(CannotOpen) if !folder.is_dir() => {
+            format!(
+                "cannot open the notebook file: its folder {} does not exist",
+                folder.display()
+            )
+        }
+        // A nearly full disk can surface as an I/O error on a page write or the shared memory.
+        Some(SystemIoFailure) if free_bytes(folder).is_some_and(|b| b < (1 << 20)) => {
+            "disk full: the notebook could not be written (nothing was lost)".into()
+        }
         Some(DatabaseBusy) | Some(DatabaseLocked) => {
             "notebook is locked by another process (busy timeout passed)".into()
         }
@@ -93,6 +111,27 @@ fn describe(e: &rusqlite::Error) -> String {
             .collect::<Vec<_>>()
             .join(" "),
     }
+}
+
+/// True if this process may create files in `folder` (access(2) with W_OK, which also sees a
+/// read-only mount).
+fn writable(folder: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else {
+        return true;
+    };
+    // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
+/// Bytes free to this user on the file system holding `folder` (statvfs(3)).
+fn free_bytes(folder: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(folder.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs fills the struct we own; `c` is a valid NUL-terminated path.
+    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
+    (unsafe { libc::statvfs(c.as_ptr(), &mut s) } == 0)
+        .then(|| s.f_bavail as u64 * s.f_frsize as u64)
 }
 
 /// How long a write waits for another process's write to finish.

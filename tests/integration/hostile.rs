@@ -21,7 +21,7 @@ fn refused(out: &Output, says: &str) {
     assert!(err.contains(says), "expected '{says}' in: {err}");
 }
 
-fn experiment_text(name: &str, task: &str, steps: usize) -> String {
+pub(crate) fn experiment_text(name: &str, task: &str, steps: usize) -> String {
     format!(
         "name = \"{name}\"\nseeds = 2\n[task]\nkind = \"{task}\"\ntime_steps = 10\n\
          [grid]\narch = [\"vanilla\"]\nactivation = [\"tanh\"]\nunits = [4]\n\
@@ -89,7 +89,7 @@ fn filters_that_would_match_everything_or_overflow_sqlite_are_refused() {
 }
 
 /// A fake `sbatch` (job ids 100, 101, ...), `scontrol` and `squeue` on a PATH of their own.
-fn fake_slurm(dir: &Path) -> String {
+pub(crate) fn fake_slurm(dir: &Path) -> String {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let log = dir.join("sbatch.log");
@@ -121,7 +121,7 @@ fn with_path(path: &str, args: &[&str]) -> Output {
 
 /// Submits `text` as an experiment into `db` (one network per task) and runs every task's
 /// worker by hand, as Slurm would; returns the sweep folder.
-fn submit_and_work(dir: &Path, path: &str, db: &Path, text: &str) -> PathBuf {
+pub(crate) fn submit_and_work(dir: &Path, path: &str, db: &Path, text: &str) -> PathBuf {
     let file = dir.join(format!(
         "{}.toml",
         db.file_stem().unwrap().to_string_lossy()

@@ -10,6 +10,7 @@ mod analysis;
 mod cell_derivatives;
 mod cli;
 mod fixed_points;
+mod fuzz;
 mod hostile;
 mod import;
 mod pseudo_points;

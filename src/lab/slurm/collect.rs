@@ -183,6 +183,9 @@ fn verify(
         Err(e) => return Err(e.to_string()),
     }
     let result = Notebook::open_read_only(file).map_err(|e| e.to_string())?;
+    if !result.quick_check_ok().map_err(|e| e.to_string())? {
+        return Err("damaged: SQLite's quick_check fails on it".into());
+    }
     let origin = result
         .result_origin()
         .map_err(|e| e.to_string())?

@@ -15,8 +15,9 @@ use super::error::LabError;
 use super::notebook::for_each_network;
 use super::notebook::{stored_experiment, stored_params};
 use super::stats::Stats;
+use super::MISSING;
 use crate::analysis::similarity::{
-    classical_mds, knn_accuracy, pairwise, reduce, silhouette, Metric, ReductionOptions, StateProbe,
+    classical_mds, pairwise, reduce, separation, Metric, ReductionOptions, Separation, StateProbe, Tested,
 };
 use crate::store::{ListQuery, NetworkRow, Notebook, SimilarityPair};
 
@@ -26,6 +27,11 @@ const BATCH: usize = 20_000;
 const CHUNK: usize = 2_000;
 /// Neighbours voting in the k-NN separability score.
 pub const KNN: usize = 3;
+/// Label shuffles of each separability score's permutation null (fewer for very large
+/// populations: [`permutations_for`](crate::analysis::similarity::permutations_for)).
+pub const PERMUTATIONS: usize = 1000;
+/// The seed of those shuffles: the same population gives the same p-values.
+pub const NULL_SEED: u64 = 2019;
 
 /// What an update of an experiment's geometry matrices did.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -232,21 +238,45 @@ pub struct Scores {
     pub silhouette_activation: Option<f64>,
     /// Leave-one-out k-NN accuracy of the activation labels.
     pub knn_activation: Option<f64>,
+    /// The architecture labels' scores with their permutation nulls and p-values.
+    pub arch_test: Option<Separation>,
+    /// The activation labels' scores with their permutation nulls and p-values.
+    pub activation_test: Option<Separation>,
 }
 
 impl Scores {
     /// Its row as tables show it: metric, networks, then the four scores to three decimals
     /// ("—" where undefined).
     pub fn cells(&self) -> Vec<String> {
-        let opt = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.3}"));
+        let tested = |s: Option<Separation>, knn: bool| {
+            s.map_or(MISSING.to_string(), |s| {
+                with_p(if knn { s.knn } else { s.silhouette })
+            })
+        };
         vec![
             self.metric.to_string(),
             self.networks.to_string(),
-            opt(self.silhouette_arch),
-            opt(self.knn_arch),
-            opt(self.silhouette_activation),
-            opt(self.knn_activation),
+            tested(self.arch_test, false),
+            tested(self.arch_test, true),
+            tested(self.activation_test, false),
+            tested(self.activation_test, true),
         ]
+    }
+}
+
+/// A score and its permutation p-value, short: `0.73 p.012`, `0.73 p<.001`.
+pub fn with_p(t: Tested) -> String {
+    format!("{:.2} {}", t.score, p_text(t.p))
+}
+
+/// A p-value in three characters after the `p`: `p.012`, `p<.001`, `p1.00`.
+pub fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "p<.001".into()
+    } else if p >= 0.9995 {
+        "p1.00".into()
+    } else {
+        format!("p{}", &format!("{p:.3}")[1..])
     }
 }
 
@@ -413,13 +443,17 @@ pub(super) fn matrix(
 fn scores_of(metric: CompareMetric, rows: &[NetworkRow], d: &Array2<f64>) -> Scores {
     let arch: Vec<&str> = rows.iter().map(|r| r.arch.as_str()).collect();
     let act: Vec<&str> = rows.iter().map(|r| r.activation.as_str()).collect();
+    let arch_test = separation(d.view(), &arch, KNN, PERMUTATIONS, NULL_SEED);
+    let activation_test = separation(d.view(), &act, KNN, PERMUTATIONS, NULL_SEED);
     Scores {
         metric: metric.name(),
         networks: rows.len(),
-        silhouette_arch: silhouette(d.view(), &arch),
-        knn_arch: knn_accuracy(d.view(), &arch, KNN),
-        silhouette_activation: silhouette(d.view(), &act),
-        knn_activation: knn_accuracy(d.view(), &act, KNN),
+        silhouette_arch: arch_test.map(|s| s.silhouette.score),
+        knn_arch: arch_test.map(|s| s.knn.score),
+        silhouette_activation: activation_test.map(|s| s.silhouette.score),
+        knn_activation: activation_test.map(|s| s.knn.score),
+        arch_test,
+        activation_test,
     }
 }
 
@@ -577,10 +611,6 @@ fn comparison_of(
     }
 }
 
-fn opt(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{v:.3}"))
-}
-
 impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -598,7 +628,7 @@ impl fmt::Display for Comparison {
         for (k, (name, row)) in self.groups.iter().zip(&self.block_means).enumerate() {
             write!(f, "  [{k}] {name:<10}")?;
             for v in row {
-                write!(f, " {:>7}", v.map_or("—".into(), |v| format!("{v:.3}")))?;
+                write!(f, " {:>7}", v.map_or(MISSING.into(), |v| format!("{v:.3}")))?;
             }
             writeln!(f)?;
         }
@@ -619,23 +649,20 @@ impl fmt::Display for Comparison {
         }
         writeln!(
             f,
-            "\nseparability (silhouette, leave-one-out {KNN}-NN accuracy):"
+            "\nseparability (silhouette, leave-one-out {KNN}-NN accuracy; p: share of {PERMUTATIONS} \
+             label shuffles scoring as high):"
         )?;
         writeln!(
             f,
-            "  {:<12} {:>8} {:>10} {:>8} {:>16} {:>8}",
-            "metric", "networks", "arch sil.", "arch kNN", "activation sil.", "act. kNN"
+            "  {:<12} {:>8} {:>12} {:>12} {:>12} {:>12}",
+            "metric", "networks", "arch sil.", "arch kNN", "act. sil.", "act. kNN"
         )?;
         for s in &self.scores {
+            let c = s.cells();
             writeln!(
                 f,
-                "  {:<12} {:>8} {:>10} {:>8} {:>16} {:>8}",
-                s.metric,
-                s.networks,
-                opt(s.silhouette_arch),
-                opt(s.knn_arch),
-                opt(s.silhouette_activation),
-                opt(s.knn_activation)
+                "  {:<12} {:>8} {:>12} {:>12} {:>12} {:>12}",
+                c[0], c[1], c[2], c[3], c[4], c[5]
             )?;
         }
         writeln!(f, "\nMDS map ({}; stress {:.3}):", self.metric, self.stress)?;
@@ -737,20 +764,15 @@ impl fmt::Display for Sensitivity {
         )?;
         writeln!(
             f,
-            "  {:<44} {:>6}  {:<12} {:>9} {:>8} {:>9} {:>8}",
+            "  {:<44} {:>6}  {:<12} {:>12} {:>12} {:>12} {:>12}",
             "reduction", "k med", "metric", "arch sil", "arch kNN", "act. sil", "act. kNN"
         )?;
         let row = |f: &mut fmt::Formatter<'_>, reduction: &str, k: String, s: &Scores| {
+            let c = s.cells();
             writeln!(
                 f,
-                "  {:<44} {:>6}  {:<12} {:>9} {:>8} {:>9} {:>8}",
-                reduction,
-                k,
-                s.metric,
-                opt(s.silhouette_arch),
-                opt(s.knn_arch),
-                opt(s.silhouette_activation),
-                opt(s.knn_activation)
+                "  {:<44} {:>6}  {:<12} {:>12} {:>12} {:>12} {:>12}",
+                reduction, k, c[0], c[2], c[3], c[4], c[5]
             )
         };
         for r in &self.rows {
@@ -759,7 +781,7 @@ impl fmt::Display for Sensitivity {
             }
         }
         if let Some(t) = &self.topology {
-            row(f, "(none: fixed points and their graph)", "—".into(), t)?;
+            row(f, "(none: fixed points and their graph)", MISSING.into(), t)?;
         }
         Ok(())
     }

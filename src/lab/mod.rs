@@ -33,6 +33,9 @@ mod train_one;
 pub use error::LabError;
 pub use train_one::{train_one, TrainReport, TrainRequest};
 
+/// How a value that does not exist (yet) is shown in tables and panes.
+pub const MISSING: &str = "—";
+
 /// Threads a parallel command uses unless told: the cores this process may run on.
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

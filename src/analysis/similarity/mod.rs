@@ -20,7 +20,10 @@ mod embedding;
 mod separability;
 
 pub use embedding::{classical_mds, Embedding};
-pub use separability::{knn_accuracy, silhouette};
+pub use separability::{
+    knn_accuracy, knn_credits, paired_greater, permutations_for, separation, silhouette, Separation,
+    Tested,
+};
 
 use faer::Mat;
 use ndarray::ArrayView2;

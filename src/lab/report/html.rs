@@ -81,7 +81,7 @@ pub fn page(n: &ReportNumbers, figures: &[(&Named, Drawn)], generated_by: &str) 
                 match c.supported {
                     Some(true) => "supported".into(),
                     Some(false) => "not supported".into(),
-                    None => "not enough data".into(),
+                    None => "too few networks to judge".into(),
                 },
             ]
         })

@@ -117,7 +117,7 @@ impl fmt::Display for Report {
             let verdict = match c.supported {
                 Some(true) => "supported",
                 Some(false) => "NOT supported",
-                None => "not enough data",
+                None => "too few networks to judge",
             };
             writeln!(f, "  [{verdict}] {}\n      {}", c.claim, c.measured)?;
         }

@@ -190,8 +190,11 @@ pub struct Claim {
     pub claim: String,
     /// What was measured.
     pub measured: String,
-    /// Whether the population supports it (None: not enough data).
+    /// Whether the population supports it (None: too few networks to judge; `measured` says
+    /// what is needed).
     pub supported: Option<bool>,
+    /// The p-value the verdict rests on, where it rests on one.
+    pub p: Option<f64>,
 }
 
 /// Everything a report shows.
@@ -244,8 +247,8 @@ pub fn gather(notebook: &Notebook, options: &ReportOptions) -> Result<ReportNumb
         .into_iter()
         .filter(|n| included_ids.contains(&n.id))
         .collect();
-    let (svcca, svcca_matrix, topology) = if with_weights.len() < 2 {
-        (None, None, None)
+    let (svcca, svcca_matrix, topology, paired) = if with_weights.len() < 2 {
+        (None, None, None, None)
     } else {
         let mut both = stored_comparisons_among(
             notebook,
@@ -259,9 +262,10 @@ pub fn gather(notebook: &Notebook, options: &ReportOptions) -> Result<ReportNumb
         )?
         .into_iter();
         let (geometry, d) = both.next().expect("two asked");
-        let (topology, _) = both.next().expect("two asked");
+        let (topology, td) = both.next().expect("two asked");
+        let paired = paired_knn((&geometry, &d), (&topology, &td));
         let drawn = |c: Comparison| (c.map.len() >= 2).then_some(c);
-        (drawn(geometry), Some(d), drawn(topology))
+        (drawn(geometry), Some(d), drawn(topology), paired)
     };
 
     let analysed: Vec<&NetworkRow> = included
@@ -278,7 +282,7 @@ pub fn gather(notebook: &Notebook, options: &ReportOptions) -> Result<ReportNumb
 
     let descriptors = descriptors(notebook, experiment.id, |id| included_ids.contains(&id))?;
     let task_check = task_check(&experiment.task, &descriptors);
-    let claims = claims(svcca.as_ref(), topology.as_ref(), &task_check);
+    let claims = claims(svcca.as_ref(), topology.as_ref(), paired, &task_check);
     Ok(ReportNumbers {
         experiment: experiment.name,
         task: experiment.task,
@@ -687,54 +691,177 @@ fn score<'a>(c: Option<&'a Comparison>, metric: &str) -> Option<&'a crate::lab::
     c?.scores.iter().find(|s| s.metric == metric)
 }
 
-fn fmt(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{v:.2}"))
+/// The paired test of the dissociation: on the networks both comparisons hold, each network's
+/// cell k-NN credit under geometry against under topology (mean difference, p-value).
+fn paired_knn(
+    geometry: (&Comparison, &Array2<f64>),
+    topology: (&Comparison, &Array2<f64>),
+) -> Option<(f64, f64)> {
+    use crate::analysis::similarity::{knn_credits, paired_greater};
+    use crate::lab::compare::{KNN, NULL_SEED, PERMUTATIONS};
+    let at: std::collections::HashMap<i64, usize> = topology
+        .0
+        .map
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.network, i))
+        .collect();
+    let (gi, ti): (Vec<usize>, Vec<usize>) = geometry
+        .0
+        .map
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((i, *at.get(&p.network)?)))
+        .unzip();
+    let labels: Vec<&str> = gi.iter().map(|&i| geometry.0.map[i].arch.as_str()).collect();
+    let sub = |d: &Array2<f64>, idx: &[usize]| {
+        Array2::from_shape_fn((idx.len(), idx.len()), |(a, b)| d[[idx[a], idx[b]]])
+    };
+    let g = knn_credits(sub(geometry.1, &gi).view(), &labels, KNN)?;
+    let t = knn_credits(sub(topology.1, &ti).view(), &labels, KNN)?;
+    paired_greater(&g, &t, PERMUTATIONS, NULL_SEED)
 }
 
-/// The study's claims, measured. Chance for k-NN is one over the number of labels.
+/// The rules each claim is judged by (docs/SCIENCE.md says why).
+pub struct ClaimRules {
+    /// A separability score "separates" when its permutation p-value is below this.
+    pub alpha: f64,
+    /// Fewest networks a label's group needs for a k-NN verdict: k + 1 (each member then has k
+    /// others, and at least one group mate beside k − 1 others).
+    pub min_group: usize,
+    /// The ideal scaffold is "universal" in a group when at least this share has it; a group
+    /// whose 95 % Wilson interval lies wholly below it refutes the claim.
+    pub majority: f64,
+}
+
+impl ClaimRules {
+    /// The rules the report uses.
+    pub const STUDY: ClaimRules = ClaimRules {
+        alpha: 0.05,
+        min_group: crate::lab::compare::KNN + 1,
+        majority: 0.5,
+    };
+}
+
+/// The 95 % Wilson score interval of `k` successes in `n` trials.
+pub fn wilson(k: usize, n: usize) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let (z, n, p) = (1.959964, n as f64, k as f64 / n as f64);
+    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// The smallest group of architecture labels among a comparison's networks.
+fn smallest_cell(c: &Comparison) -> usize {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in &c.map {
+        *counts.entry(p.arch.as_str()).or_default() += 1;
+    }
+    if counts.len() < 2 {
+        return 0;
+    }
+    counts.values().copied().min().unwrap_or(0)
+}
+
+/// "too few networks per cell to judge" when a comparison's smallest cell is below the rule.
+fn too_few(c: Option<&Comparison>, rules: &ClaimRules) -> Option<String> {
+    let smallest = c.map_or(0, smallest_cell);
+    (smallest < rules.min_group).then(|| {
+        format!(
+            "too few networks per cell to judge (need ≥ {} in every cell, the smallest has \
+             {smallest})",
+            rules.min_group
+        )
+    })
+}
+
+fn tested_text(t: crate::analysis::similarity::Tested) -> String {
+    format!(
+        "{:.2} (null {:.2}, {})",
+        t.score,
+        t.null_mean,
+        crate::lab::compare::p_text(t.p)
+    )
+}
+
+/// The study's claims, each judged against its own null: geometry separates the cells (its
+/// k-NN accuracy and silhouette above their permutation nulls), topology does not (neither
+/// above its null), the dissociation (each network's k-NN credit higher under geometry than
+/// under topology, by a paired sign-flip test), and the task's scaffold in every group (a
+/// majority, with Wilson intervals).
 fn claims(
     svcca: Option<&Comparison>,
     topology: Option<&Comparison>,
+    paired: Option<(f64, f64)>,
     check: &TaskCheck,
 ) -> Vec<Claim> {
-    let archs = svcca.map_or(0, |c| {
-        let mut a: Vec<&str> = c.map.iter().map(|p| p.arch.as_str()).collect();
-        a.sort();
-        a.dedup();
-        a.len()
+    let rules = ClaimRules::STUDY;
+    let geo = score(svcca, "svcca").and_then(|s| s.arch_test);
+    let top = score(topology, "topology").and_then(|s| s.arch_test);
+    let separates = |t: &crate::analysis::similarity::Separation| {
+        t.knn.p < rules.alpha && t.silhouette.p < rules.alpha
+    };
+    let judged = |c: Option<&Comparison>,
+                  t: Option<crate::analysis::similarity::Separation>,
+                  what: &str,
+                  verdict: &dyn Fn(&crate::analysis::similarity::Separation) -> bool|
+     -> (String, Option<bool>, Option<f64>) {
+        match (too_few(c, &rules), t) {
+            (Some(few), _) => (few, None, None),
+            (None, None) => (format!("no {what} comparison"), None, None),
+            (None, Some(t)) => (
+                format!(
+                    "{what}: cell k-NN {}, silhouette {}; {} label shuffles",
+                    tested_text(t.knn),
+                    tested_text(t.silhouette),
+                    t.permutations
+                ),
+                Some(verdict(&t)),
+                Some(t.knn.p.max(t.silhouette.p)),
+            ),
+        }
+    };
+    let (measured, supported, p) = judged(svcca, geo, "SVCCA", &separates);
+    let mut claims = vec![Claim {
+        claim: "CCA geometry separates the architectures".into(),
+        measured,
+        supported,
+        p,
+    }];
+    let (measured, supported, p) = judged(topology, top, "topology", &|t| !separates(t));
+    claims.push(Claim {
+        claim: "the topology does not separate them (the scaffold is universal)".into(),
+        measured,
+        supported,
+        p: p.map(|_| top.map_or(1.0, |t| t.knn.p.min(t.silhouette.p))),
     });
-    let chance = 1.0 / archs.max(1) as f64;
-    let geo = score(svcca, "svcca");
-    let top = score(topology, "topology");
-    let mut claims = vec![
-        Claim {
-            claim: "CCA geometry separates the architectures".into(),
-            measured: format!(
-                "SVCCA: leave-one-out k-NN accuracy of the cell {} (chance {chance:.2}), \
-                 silhouette {}",
-                fmt(geo.and_then(|s| s.knn_arch)),
-                fmt(geo.and_then(|s| s.silhouette_arch))
-            ),
-            supported: geo
-                .and_then(|s| Some(s.knn_arch? >= 1.5 * chance && s.silhouette_arch? > 0.0)),
+    claims.push(match (too_few(svcca, &rules).or(too_few(topology, &rules)), paired) {
+        (Some(few), _) => Claim {
+            claim: "geometry separates the cells more than topology does".into(),
+            measured: few,
+            supported: None,
+            p: None,
         },
-        Claim {
-            claim: "the topology does not separate them (the scaffold is universal)".into(),
-            measured: format!(
-                "topology: k-NN accuracy of the cell {} (SVCCA {}), silhouette {}",
-                fmt(top.and_then(|s| s.knn_arch)),
-                fmt(geo.and_then(|s| s.knn_arch)),
-                fmt(top.and_then(|s| s.silhouette_arch))
-            ),
-            supported: top.and_then(|t| {
-                let below = match geo.and_then(|g| g.knn_arch) {
-                    Some(g) => t.knn_arch? < g,
-                    None => true,
-                };
-                Some(below && t.silhouette_arch? < 0.25)
-            }),
+        (None, None) => Claim {
+            claim: "geometry separates the cells more than topology does".into(),
+            measured: "no networks compared under both".into(),
+            supported: None,
+            p: None,
         },
-    ];
+        (None, Some((mean, p))) => Claim {
+            claim: "geometry separates the cells more than topology does".into(),
+            measured: format!(
+                "per network, cell k-NN credit under SVCCA minus under topology: mean {mean:+.2}, \
+                 paired sign-flip {}",
+                crate::lab::compare::p_text(p)
+            ),
+            supported: Some(p < rules.alpha),
+            p: Some(p),
+        },
+    });
     let (claim, shares) = match check {
         TaskCheck::FlipFlop { groups } => (
             "every cell and activation reaches the 2³-corner cube",
@@ -754,30 +881,59 @@ fn claims(
                     format!("lowest group median correlation {r:.3} ({g})")
                 }),
                 supported: worst.map(|(_, r)| r > 0.9),
+                p: None,
             });
             return claims;
         }
     };
-    let missing: Vec<&str> = shares
-        .iter()
-        .filter(|s| s.ideal == 0)
-        .map(|s| s.group.as_str())
-        .collect();
-    let total: usize = shares.iter().map(|s| s.networks).sum();
-    let ideal: usize = shares.iter().map(|s| s.ideal).sum();
-    claims.push(Claim {
-        claim: claim.into(),
-        measured: if missing.is_empty() {
-            format!("{ideal} of {total} networks; every group has at least one")
-        } else {
-            format!(
-                "{ideal} of {total} networks; none in {}",
-                missing.join(", ")
-            )
-        },
-        supported: (!shares.is_empty()).then_some(missing.is_empty()),
-    });
+    claims.push(scaffold_claim(claim, shares, &rules));
     claims
+}
+
+/// The task's scaffold is the typical outcome in every group: supported when every group's share
+/// of ideal networks is at least [`ClaimRules::majority`], refuted when some group's 95 % Wilson
+/// interval lies wholly below it, and otherwise too few networks to tell.
+fn scaffold_claim(claim: &str, shares: &[IdealShare], rules: &ClaimRules) -> Claim {
+    let described: Vec<String> = shares
+        .iter()
+        .map(|s| {
+            let (lo, hi) = wilson(s.ideal, s.networks);
+            format!("{} {}/{} [{lo:.2}, {hi:.2}]", s.group, s.ideal, s.networks)
+        })
+        .collect();
+    let below: Vec<&IdealShare> = shares
+        .iter()
+        .filter(|s| wilson(s.ideal, s.networks).1 < rules.majority)
+        .collect();
+    let short = shares
+        .iter()
+        .any(|s| (s.ideal as f64) < rules.majority * s.networks as f64);
+    let supported = if shares.is_empty() {
+        None
+    } else if !below.is_empty() {
+        Some(false)
+    } else if short {
+        None
+    } else {
+        Some(true)
+    };
+    let need = match supported {
+        None if !shares.is_empty() => format!(
+            "; a group below {:.0} % is not yet significantly so: too few networks per group to \
+             judge",
+            100.0 * rules.majority
+        ),
+        _ => String::new(),
+    };
+    Claim {
+        claim: claim.into(),
+        measured: format!(
+            "ideal per group with 95 % Wilson intervals (a majority is the rule): {}{need}",
+            described.join(", ")
+        ),
+        supported,
+        p: None,
+    }
 }
 
 #[cfg(test)]

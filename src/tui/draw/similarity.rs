@@ -247,22 +247,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Table::new(
             rows,
             [
+                Constraint::Length(11),
+                Constraint::Length(8),
                 Constraint::Length(12),
-                Constraint::Length(9),
-                Constraint::Length(11),
-                Constraint::Length(9),
-                Constraint::Length(11),
-                Constraint::Length(9),
+                Constraint::Length(12),
+                Constraint::Length(12),
+                Constraint::Length(12),
             ],
         )
         .header(
             Row::new(vec![
                 "metric",
                 "networks",
-                "cell sil.",
-                "cell kNN",
-                "act. sil.",
-                "act. kNN",
+                "cell sil. p",
+                "cell kNN p",
+                "act. sil. p",
+                "act. kNN p",
             ])
             .style(theme.dim()),
         )

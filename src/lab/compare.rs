@@ -17,7 +17,8 @@ use super::notebook::{stored_experiment, stored_params};
 use super::stats::Stats;
 use super::MISSING;
 use crate::analysis::similarity::{
-    classical_mds, pairwise, reduce, separation, Metric, ReductionOptions, Separation, StateProbe, Tested,
+    classical_mds, pairwise, reduce, separation, Metric, ReductionOptions, Separation, StateProbe,
+    Tested,
 };
 use crate::store::{ListQuery, NetworkRow, Notebook, SimilarityPair};
 

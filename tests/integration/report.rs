@@ -174,7 +174,10 @@ fn a_report_writes_every_figure_and_the_numbers_the_other_commands_print() {
     for c in &claims[..3] {
         assert!(c["supported"].is_null(), "{c}");
         assert!(
-            c["measured"].as_str().unwrap().contains("too few networks per cell"),
+            c["measured"]
+                .as_str()
+                .unwrap()
+                .contains("too few networks per cell"),
             "{c}"
         );
     }

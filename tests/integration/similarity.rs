@@ -232,3 +232,37 @@ fn angular_cca_keeps_the_triangle_inequality_on_mixed_widths() {
     }
     assert_eq!(broken, 0, "{broken} of {} triples", n * n * n);
 }
+
+#[test]
+fn separability_does_not_depend_on_the_order_of_network_ids() {
+    use rnnlab::analysis::similarity::separation;
+    // A topology-like matrix: integer distances, a block of 20 ideal networks (distance 0
+    // among themselves) of every cell, and 8 others with cell-specific scaffolds.
+    let n = 28;
+    let cells: Vec<usize> = (0..n).map(|i| i % 4).collect();
+    let d = Array2::from_shape_fn((n, n), |(i, j)| {
+        if i == j {
+            0.0
+        } else if i < 20 && j < 20 {
+            0.0
+        } else if cells[i] == cells[j] {
+            2.0
+        } else {
+            6.0
+        }
+    });
+    let base = separation(d.view(), &cells, 3, 1000, 7).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for _ in 0..5 {
+        let mut order: Vec<usize> = (0..n).collect();
+        use rand::seq::SliceRandom;
+        order.shuffle(&mut rng);
+        let shuffled = Array2::from_shape_fn((n, n), |(i, j)| d[[order[i], order[j]]]);
+        let labels: Vec<usize> = order.iter().map(|&i| cells[i]).collect();
+        let s = separation(shuffled.view(), &labels, 3, 1000, 7).unwrap();
+        // The scores are exact; the p-values are Monte-Carlo estimates over other shuffles.
+        assert_eq!(s.knn.score, base.knn.score);
+        assert!((s.silhouette.score - base.silhouette.score).abs() < 1e-12);
+        assert!((s.knn.p - base.knn.p).abs() < 0.05, "{s:?} {base:?}");
+    }
+}

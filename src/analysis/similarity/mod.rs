@@ -21,8 +21,8 @@ mod separability;
 
 pub use embedding::{classical_mds, Embedding};
 pub use separability::{
-    knn_accuracy, knn_credits, paired_greater, permutations_for, separation, silhouette, Separation,
-    Tested,
+    knn_accuracy, knn_credits, paired_greater, permutations_for, separation, silhouette,
+    Separation, Tested,
 };
 
 use faer::Mat;

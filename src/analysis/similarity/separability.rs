@@ -270,7 +270,9 @@ mod tests {
 
     #[test]
     fn separated_groups_beat_their_null_and_mixed_ones_do_not() {
-        let x: Vec<f64> = (0..24).map(|i| (i / 6) as f64 * 10.0 + (i % 6) as f64 * 0.1).collect();
+        let x: Vec<f64> = (0..24)
+            .map(|i| (i / 6) as f64 * 10.0 + (i % 6) as f64 * 0.1)
+            .collect();
         let d = line(&x);
         let grouped: Vec<usize> = (0..24).map(|i| i / 6).collect();
         let s = separation(d.view(), &grouped, 3, 1000, 1).unwrap();
@@ -289,7 +291,9 @@ mod tests {
         let (mean, p) = paired_greater(&a, &b, 1000, 3).unwrap();
         assert_eq!(mean, 1.0);
         assert!(p < 0.01);
-        let noise: Vec<f64> = (0..20).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+        let noise: Vec<f64> = (0..20)
+            .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
         assert!(paired_greater(&noise, &vec![0.0; 20], 1000, 3).unwrap().1 > 0.2);
     }
 }

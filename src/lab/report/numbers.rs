@@ -713,7 +713,10 @@ fn paired_knn(
         .enumerate()
         .filter_map(|(i, p)| Some((i, *at.get(&p.network)?)))
         .unzip();
-    let labels: Vec<&str> = gi.iter().map(|&i| geometry.0.map[i].arch.as_str()).collect();
+    let labels: Vec<&str> = gi
+        .iter()
+        .map(|&i| geometry.0.map[i].arch.as_str())
+        .collect();
     let sub = |d: &Array2<f64>, idx: &[usize]| {
         Array2::from_shape_fn((idx.len(), idx.len()), |(a, b)| d[[idx[a], idx[b]]])
     };
@@ -838,30 +841,32 @@ fn claims(
         supported,
         p: p.map(|_| top.map_or(1.0, |t| t.knn.p.min(t.silhouette.p))),
     });
-    claims.push(match (too_few(svcca, &rules).or(too_few(topology, &rules)), paired) {
-        (Some(few), _) => Claim {
-            claim: "geometry separates the cells more than topology does".into(),
-            measured: few,
-            supported: None,
-            p: None,
-        },
-        (None, None) => Claim {
-            claim: "geometry separates the cells more than topology does".into(),
-            measured: "no networks compared under both".into(),
-            supported: None,
-            p: None,
-        },
-        (None, Some((mean, p))) => Claim {
-            claim: "geometry separates the cells more than topology does".into(),
-            measured: format!(
+    claims.push(
+        match (too_few(svcca, &rules).or(too_few(topology, &rules)), paired) {
+            (Some(few), _) => Claim {
+                claim: "geometry separates the cells more than topology does".into(),
+                measured: few,
+                supported: None,
+                p: None,
+            },
+            (None, None) => Claim {
+                claim: "geometry separates the cells more than topology does".into(),
+                measured: "no networks compared under both".into(),
+                supported: None,
+                p: None,
+            },
+            (None, Some((mean, p))) => Claim {
+                claim: "geometry separates the cells more than topology does".into(),
+                measured: format!(
                 "per network, cell k-NN credit under SVCCA minus under topology: mean {mean:+.2}, \
                  paired sign-flip {}",
                 crate::lab::compare::p_text(p)
             ),
-            supported: Some(p < rules.alpha),
-            p: Some(p),
+                supported: Some(p < rules.alpha),
+                p: Some(p),
+            },
         },
-    });
+    );
     let (claim, shares) = match check {
         TaskCheck::FlipFlop { groups } => (
             "every cell and activation reaches the 2³-corner cube",
@@ -939,6 +944,42 @@ fn scaffold_claim(claim: &str, shares: &[IdealShare], rules: &ClaimRules) -> Cla
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wilson_intervals_match_their_textbook_values() {
+        let (lo, hi) = wilson(0, 2);
+        assert!(lo == 0.0 && (hi - 0.6576).abs() < 1e-3, "{hi}");
+        let (lo, hi) = wilson(5, 5);
+        assert!((lo - 0.5655).abs() < 1e-3 && hi == 1.0, "{lo}");
+        let (lo, hi) = wilson(3, 10);
+        assert!(
+            (lo - 0.1078).abs() < 1e-3 && (hi - 0.6032).abs() < 1e-3,
+            "{lo} {hi}"
+        );
+    }
+
+    #[test]
+    fn the_scaffold_claim_is_supported_refuted_or_too_few_to_judge() {
+        let share = |ideal, networks| IdealShare {
+            group: "gru/tanh".into(),
+            networks,
+            ideal,
+        };
+        let rules = ClaimRules::STUDY;
+        let verdict = |s: Vec<IdealShare>| scaffold_claim("c", &s, &rules).supported;
+        assert_eq!(verdict(vec![share(5, 6), share(3, 5)]), Some(true));
+        // 0 of 10: the interval [0, 0.28] lies below a majority.
+        assert_eq!(verdict(vec![share(5, 6), share(0, 10)]), Some(false));
+        // 0 of 2: [0, 0.66] still reaches a majority: two networks cannot tell.
+        let few = scaffold_claim("c", &[share(5, 6), share(0, 2)], &rules);
+        assert_eq!(few.supported, None);
+        assert!(
+            few.measured.contains("too few networks"),
+            "{}",
+            few.measured
+        );
+        assert_eq!(verdict(Vec::new()), None);
+    }
 
     #[test]
     fn curves_that_stopped_early_hold_their_last_value() {

@@ -345,9 +345,10 @@ impl fmt::Display for NetworkTopology {
                         });
                     writeln!(
                         f,
-                        "context {}: {} — {line}\n  top |λ| {}, τ {} trials, alignment cued {} \
-                         ignored {}, selectivity {}, {} modes for 90 % of the response (by modes \
-                         kept: {} …)",
+                        "context {}: {} — {line}\n  top |λ| {}, τ {} trials (the first input \
+                         keeps {} of the last one's weight; linearised τ {} trials), alignment \
+                         cued {} ignored {}, selectivity {}, {} modes for 90 % of the response \
+                         (by modes kept: {} …)",
                         c.context,
                         if c.line_attractor {
                             "a line attractor"
@@ -356,6 +357,8 @@ impl fmt::Display for NetworkTopology {
                         },
                         opt(c.top_modulus, 4),
                         opt(c.tau_trials.map(|t| t.min(999.0)), 2),
+                        opt(c.retention, 3),
+                        opt(c.linearised_tau_trials.map(|t| t.min(999.0)), 2),
                         opt(c.cued_alignment, 3),
                         opt(c.ignored_alignment, 3),
                         opt(c.selectivity, 3),

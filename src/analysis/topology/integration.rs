@@ -55,6 +55,81 @@ const MAX_SAMPLES: usize = 128;
 const LINEARISED_ALONG: usize = 5;
 /// τ/T of a mode with |λ| = 1 exactly (no decay at all), so the number stays finite in JSON.
 const TAU_CAP: f64 = 1e6;
+/// The input pulse of the retention measure's central differences.
+const PULSE: f64 = 1e-4;
+
+/// The weight of a stream's first input in the final readout over its last input's, on `trials`
+/// (the probe trials as they are, pulses of ±[`PULSE`] added: central differences), for the
+/// stream whose last input reaches the readout most (the one the network integrates; whether
+/// that is the cued one is selectivity's question). The median over the trials that stayed on
+/// the line, where both inputs reach the readout (a ReLU integrator clamped at zero forgets
+/// at the line's end, not along it); with no such trial, the ratio of the summed weights.
+fn retention(map: &CellMap, probe: ArrayView3<f32>, trials: &[usize]) -> Option<f64> {
+    let (first, last) = (0..2)
+        .filter_map(|stream| stream_weights(map, probe, trials, stream))
+        .max_by(|a, b| {
+            let sum = |w: &[f64]| w.iter().map(|v| v.abs()).sum::<f64>();
+            sum(&a.1).total_cmp(&sum(&b.1))
+        })?;
+    let reach = 1e-6 * last.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if reach <= 0.0 {
+        return None;
+    }
+    median(
+        first
+            .iter()
+            .zip(&last)
+            .filter(|(f, l)| f.abs() > reach && l.abs() > reach)
+            .map(|(f, l)| f / l),
+    )
+    .or_else(|| Some(first.iter().sum::<f64>() / last.iter().sum::<f64>()))
+}
+
+/// Per trial, the weights of `stream`'s first and of its last input in the final readout.
+fn stream_weights(
+    map: &CellMap,
+    probe: ArrayView3<f32>,
+    trials: &[usize],
+    stream: usize,
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    let (steps, _, inputs) = probe.dim();
+    if trials.is_empty() || steps < 2 || stream >= inputs {
+        return None;
+    }
+    let final_readout = |at: usize, pulse: f64| -> Vec<f64> {
+        let mut h = Array2::<f64>::zeros((trials.len(), map.spec().state_dim()));
+        for t in 0..steps {
+            let x = Array2::from_shape_fn((trials.len(), inputs), |(r, i)| {
+                let v = f64::from(probe[[t, trials[r], i]]);
+                if t == at && i == stream {
+                    v + pulse
+                } else {
+                    v
+                }
+            });
+            h = map.step_each(h.view(), x.view());
+        }
+        h.rows().into_iter().map(|h| map.readout(h)[0]).collect()
+    };
+    let weight = |at: usize| -> Vec<f64> {
+        let (up, down) = (final_readout(at, PULSE), final_readout(at, -PULSE));
+        up.iter().zip(&down).map(|(u, d)| (u - d) / (2.0 * PULSE)).collect()
+    };
+    Some((weight(0), weight(steps - 1)))
+}
+
+/// τ/T from a retention r over a trial of `steps` steps (see [`IntegrationContext::tau_trials`]).
+fn memory_trials(r: f64, steps: usize) -> f64 {
+    if r <= 0.0 || !r.is_finite() {
+        return 0.0;
+    }
+    let per_trial = r.ln().abs() * steps as f64 / (steps.max(2) - 1) as f64;
+    if per_trial > 0.0 {
+        (1.0 / per_trial).min(TAU_CAP)
+    } else {
+        TAU_CAP
+    }
+}
 
 /// The approximate line attractor of one context.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -89,9 +164,20 @@ pub struct IntegrationContext {
     pub line: Option<AttractorLine>,
     /// Median along the line of the largest |λ|.
     pub top_modulus: Option<f64>,
-    /// The slow mode's time constant over the trial length: 1 / (T · median |ln |λ₁||) along
-    /// the line, capped at 10⁶.
+    /// The memory the network shows, over the trial length: from [`Self::retention`] r, the
+    /// time constant of the decay (or growth) that turns the last input's weight into the
+    /// first's over the T − 1 steps between them, τ/T = (T − 1) / (T · |ln r|), capped at 10⁶;
+    /// 0 when r ≤ 0. What the verdict's τ ≥ T reads.
     pub tau_trials: Option<f64>,
+    /// The weight of the first cued input in the final readout over the last one's (median
+    /// over the context's probe trials, by central differences): 1 for a perfect integrator.
+    #[serde(default)]
+    pub retention: Option<f64>,
+    /// The linearised slow mode's time constant over the trial length, 1 / (T · median
+    /// |ln |λ₁||) along the line, capped at 10⁶: shown beside the measured memory. Held states
+    /// need not be fixed points, so |λ₁| there can read local expansion as growth.
+    #[serde(default)]
+    pub linearised_tau_trials: Option<f64>,
     /// |cos| between the top left eigenvector at the middle of the line and ∂F/∂x of the cued
     /// stream.
     pub cued_alignment: Option<f64>,
@@ -484,6 +570,8 @@ pub fn integration_scaffold(
                     .map(|l| l.norm()),
             ),
             tau_trials: None,
+            retention: None,
+            linearised_tau_trials: None,
             cued_alignment: None,
             ignored_alignment: None,
             selectivity: None,
@@ -500,12 +588,15 @@ pub fn integration_scaffold(
                 .map(|l| l.norm().ln().abs()),
         ) {
             let per_trial = rate * steps.max(1) as f64;
-            row.tau_trials = Some(if per_trial > 0.0 {
+            row.linearised_tau_trials = Some(if per_trial > 0.0 {
                 (1.0 / per_trial).min(TAU_CAP)
             } else {
                 TAU_CAP
             });
         }
+        // The memory the verdict reads is measured on what the network does.
+        row.retention = retention(map, probe.inputs.view(), &cued);
+        row.tau_trials = row.retention.map(|r| memory_trials(r, steps));
         let response = |lin: &Linearisation, left: &Array2<c64>, stream: usize| {
             let b = lin.input_jacobian.column(stream).to_owned();
             response_by_mode(lin, left, &b, steps, &c_of)

@@ -29,8 +29,10 @@ use crate::task::Task;
 /// definition changes so old and new are never compared (2: pseudo fixed points, rejected by
 /// the gate-free and region rules, are no longer nodes; 3: integration reads its line from
 /// fixed and slow points, with thresholds from the task; 4: integration's line is also read from
-/// the probe states the network holds over a trial, and linearised along it).
-pub const TOPOLOGY_VERSION: u32 = 4;
+/// the probe states the network holds over a trial, and linearised along it; 5: integration's
+/// memory τ/T is measured from the first input's weight in the final readout, the linearised
+/// one kept beside it).
+pub const TOPOLOGY_VERSION: u32 = 5;
 
 /// A network's scaffold, by task.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

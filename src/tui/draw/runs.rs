@@ -90,7 +90,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.snapshot.experiments.is_empty() {
         lines.push(Line::from("The notebook is empty."));
         lines.push(Line::from(Span::styled(
-            "Press n to launch one of the built-in experiments (quickstart: 16 flip-flop networks, about a minute on 2 cores).",
+            "Press n to launch one of the built-in experiments (quickstart: 20 flip-flop networks, about three minutes on 2 cores).",
             theme.dim(),
         )));
     }

@@ -246,7 +246,11 @@ fn a_linear_integrator_is_a_line_attractor_aligned_with_its_cued_input() {
         line.readout_alignment > 0.999,
         "the line runs along h1, the readout: {line:?}"
     );
-    assert!(cued.line_attractor, "{:?} {:?} {:?}", cued.retention, cued.tau_trials, cued.linearised_tau_trials);
+    assert!(
+        cued.line_attractor,
+        "{:?} {:?} {:?}",
+        cued.retention, cued.tau_trials, cued.linearised_tau_trials
+    );
     assert_eq!(cued.tau_trials, Some(1e6), "λ = 1: no decay at all");
     assert!((cued.top_modulus.unwrap() - 1.0).abs() < 1e-12);
     assert!((cued.cued_alignment.unwrap() - 1.0).abs() < 1e-12);

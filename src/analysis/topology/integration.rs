@@ -113,7 +113,10 @@ fn stream_weights(
     };
     let weight = |at: usize| -> Vec<f64> {
         let (up, down) = (final_readout(at, PULSE), final_readout(at, -PULSE));
-        up.iter().zip(&down).map(|(u, d)| (u - d) / (2.0 * PULSE)).collect()
+        up.iter()
+            .zip(&down)
+            .map(|(u, d)| (u - d) / (2.0 * PULSE))
+            .collect()
     };
     Some((weight(0), weight(steps - 1)))
 }

@@ -138,6 +138,8 @@ mod tests {
             }),
             top_modulus: Some(0.99),
             tau_trials: Some(tau),
+            retention: Some((-29.0 / (30.0 * tau)).exp()),
+            linearised_tau_trials: Some(tau),
             cued_alignment: Some(1.0),
             ignored_alignment: Some(0.0),
             selectivity: Some(selectivity),

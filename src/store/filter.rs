@@ -269,14 +269,17 @@ impl Parser {
             }
             None => return Err(format!("expected a value after '{column} {op}'")),
         };
-        // Labels match whatever their case: `arch = GRU` finds the GRUs.
+        // Labels match whatever their case: `arch = GRU` finds the GRUs. The collation sits on
+        // the column: SQLite's bundled planner rewrites `a = ? COLLATE NOCASE OR a = ? COLLATE
+        // NOCASE` into an IN that drops a collation written on the value (with the experiment's
+        // condition beside it, `arch = GRU or arch = LSTM` found nothing).
         let collate = if matches!(value, Value::Text(_)) {
             " COLLATE NOCASE"
         } else {
             ""
         };
         self.params.push(value);
-        Ok(format!("{sql} {op} ?{collate}"))
+        Ok(format!("{sql}{collate} {op} ?"))
     }
 }
 
@@ -330,7 +333,7 @@ mod tests {
     #[test]
     fn parses_comparisons_booleans_and_nulls() {
         let f = parse_filter("arch = gru and final_loss < 1e-3").unwrap();
-        assert_eq!(f.sql, "(n.arch = ? COLLATE NOCASE AND n.final_loss < ?)");
+        assert_eq!(f.sql, "(n.arch COLLATE NOCASE = ? AND n.final_loss < ?)");
         assert_eq!(f.params, vec![Value::Text("gru".into()), Value::Real(1e-3)]);
         let f = parse_filter(
             "(arch == 'lstm' or arch = \"gru\") and not units >= 128 and reason is not null",
@@ -338,12 +341,12 @@ mod tests {
         .unwrap();
         assert_eq!(
             f.sql,
-            "((n.arch = ? COLLATE NOCASE OR n.arch = ? COLLATE NOCASE) AND NOT n.units >= ? \
+            "((n.arch COLLATE NOCASE = ? OR n.arch COLLATE NOCASE = ?) AND NOT n.units >= ? \
              AND n.reason IS NOT NULL)"
         );
         assert_eq!(f.params.len(), 3);
         let f = parse_filter("experiment like 'quick%' and l2 <> -1e-5").unwrap();
-        assert_eq!(f.sql, "(e.name LIKE ? COLLATE NOCASE AND n.l2 != ?)");
+        assert_eq!(f.sql, "(e.name COLLATE NOCASE LIKE ? AND n.l2 != ?)");
         assert_eq!(f.params[1], Value::Real(-1e-5));
     }
 
@@ -367,7 +370,7 @@ mod tests {
         let f = parse_filter("arch = 'x'' OR 1=1 --'").err();
         assert!(f.is_some(), "doubled quotes end the string, leaving junk");
         let f = parse_filter("reason = \"'; DROP TABLE networks; --\"").unwrap();
-        assert_eq!(f.sql, "n.reason = ? COLLATE NOCASE");
+        assert_eq!(f.sql, "n.reason COLLATE NOCASE = ?");
         assert_eq!(
             f.params,
             vec![Value::Text("'; DROP TABLE networks; --".into())]

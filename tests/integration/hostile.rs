@@ -518,3 +518,52 @@ fn a_similarity_claim_of_a_killed_runner_on_this_host_is_taken_over() {
     assert_eq!(summary["compared_pairs"], 1, "{summary}");
     assert_eq!(summary["compared_elsewhere"], false, "{summary}");
 }
+
+#[test]
+fn a_filter_gives_one_answer_with_or_without_the_experiment_and_in_any_case() {
+    use rnnlab::store::ListQuery;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nb.db");
+    let file = dir.path().join("f.toml");
+    let text = experiment_text("f", "flipflop", 5)
+        .replace(
+            "arch = [\"vanilla\"]",
+            "arch = [\"vanilla\", \"gru\", \"lstm\"]",
+        )
+        .replace(
+            "activation = [\"tanh\"]",
+            "activation = [\"tanh\", \"relu\"]",
+        );
+    std::fs::write(&file, text).unwrap();
+    let out = rnnlab(&["run", s(&file), "--db", s(&db)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let nb = Notebook::open(&db).unwrap();
+    let count = |experiment: Option<&str>, filter: &str| {
+        nb.count(&ListQuery {
+            experiment: experiment.map(String::from),
+            filter: Some(filter.into()),
+            ..ListQuery::default()
+        })
+        .unwrap()
+    };
+    // 12 networks: 3 cells × 2 activations × 2 seeds.
+    for (filter, expected) in [
+        ("arch = GRU or arch = LSTM", 8),
+        ("arch = gru or arch = LSTM", 8),
+        ("arch = Gru or arch = lstm or arch = VANILLA", 12),
+        ("arch = LSTM", 4),
+        ("activation = TANH or arch = gru", 8),
+        ("not (arch = GRU or arch = lstm)", 4),
+        ("(arch = GRU or arch = LSTM) and activation = RELU", 4),
+        ("arch != GRU and arch != lstm", 4),
+        ("state = ANALYSED and (arch = GRU or arch = LSTM)", 8),
+    ] {
+        // The terminal notebook asks with the experiment, `rnnlab ls` without: one answer.
+        assert_eq!(
+            count(Some("f"), filter),
+            expected,
+            "{filter} (with the experiment)"
+        );
+        assert_eq!(count(None, filter), expected, "{filter}");
+    }
+}

@@ -241,9 +241,7 @@ fn separability_does_not_depend_on_the_order_of_network_ids() {
     let n = 28;
     let cells: Vec<usize> = (0..n).map(|i| i % 4).collect();
     let d = Array2::from_shape_fn((n, n), |(i, j)| {
-        if i == j {
-            0.0
-        } else if i < 20 && j < 20 {
+        if i == j || (i < 20 && j < 20) {
             0.0
         } else if cells[i] == cells[j] {
             2.0

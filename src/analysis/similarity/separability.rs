@@ -294,6 +294,6 @@ mod tests {
         let noise: Vec<f64> = (0..20)
             .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
             .collect();
-        assert!(paired_greater(&noise, &vec![0.0; 20], 1000, 3).unwrap().1 > 0.2);
+        assert!(paired_greater(&noise, &[0.0; 20], 1000, 3).unwrap().1 > 0.2);
     }
 }

@@ -185,7 +185,7 @@ pub struct App {
 pub type HeatMemo = std::cell::RefCell<Option<(SharedComparison, usize, std::sync::Arc<HeatMap>)>>;
 
 /// The smallest screen the panes are drawn on.
-pub const MIN_SIZE: (u16, u16) = (80, 24);
+pub const MIN_SIZE: (u16, u16) = (80, 23);
 
 impl App {
     /// A fresh state for the notebook at `db`, with the launchable `files`.
@@ -330,7 +330,13 @@ impl App {
         if n == 0 {
             return None;
         }
-        self.experiment = k.min(n - 1);
+        let to = k.min(n - 1);
+        if to == self.experiment {
+            // Nothing changes (the first or last experiment, or the only one): keep the page
+            // and every mark.
+            return None;
+        }
+        self.experiment = to;
         self.offset = 0;
         self.cursor = 0;
         self.marked.clear();

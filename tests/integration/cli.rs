@@ -170,7 +170,7 @@ fn built_in_experiments_are_listed_written_out_and_resolved_by_name() {
     assert_eq!(out.status.code(), Some(0));
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list[0]["name"], "quickstart");
-    assert_eq!(list[0]["networks"], 16);
+    assert_eq!(list[0]["networks"], 20);
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("mine");
     let out = rnnlab(&["init", target.to_str().unwrap()]);
@@ -185,7 +185,7 @@ fn built_in_experiments_are_listed_written_out_and_resolved_by_name() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(plan["networks"], 16);
+    assert_eq!(plan["networks"], 20);
     assert!(
         !dir.path().join("rnnlab.db").exists(),
         "a dry run writes nothing"

@@ -214,7 +214,7 @@ fn a_small_terminal_says_so_and_still_quits() {
     let mut app = app_on(&db, 60, 20);
     let shown = text(&screen(&app, &Theme::default()));
     assert!(
-        shown.contains("terminal too small") && shown.contains("80×24"),
+        shown.contains("terminal too small") && shown.contains("80×23"),
         "{shown}"
     );
     assert_eq!(key(&mut app, KeyCode::Char('q')), Some(Effect::Quit));
@@ -672,5 +672,55 @@ fn an_integration_experiment_shows_its_lines_not_a_count_of_merged_points() {
             "line attractors of the two contexts: {shown}"
         );
         assert!(!shown.contains("Fixed points per network"), "{shown}");
+    }
+}
+
+#[test]
+fn every_pane_works_at_80x23_the_size_tmux_leaves_of_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture_with_analyses(dir.path());
+    let mut app = app_on(&db, 80, 23);
+    for pane in [
+        Pane::Runs,
+        Pane::Networks,
+        Pane::Curves,
+        Pane::FixedPoints,
+        Pane::Similarity,
+        Pane::Topology,
+    ] {
+        app.pane = pane;
+        refresh(&mut app, &db);
+        let shown = text(&screen(&app, &Theme::default()));
+        assert!(!shown.contains("terminal too small"), "{shown}");
+        assert_eq!(shown.lines().count(), 23);
+        assert!(shown.contains("? help") || shown.contains('?'), "{shown}");
+    }
+    app.resize(80, 22);
+    assert!(text(&screen(&app, &Theme::default())).contains("needs 80×23"));
+}
+
+#[test]
+fn moving_in_the_runs_pane_without_changing_experiment_keeps_the_marks() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture(dir.path());
+    let mut app = app_on(&db, 80, 24);
+    app.pane = Pane::Networks;
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.marked.len(), 2);
+    app.pane = Pane::Runs;
+    for code in [
+        KeyCode::Char('j'),
+        KeyCode::Char('k'),
+        KeyCode::Down,
+        KeyCode::Char('G'),
+    ] {
+        key(&mut app, code);
+        assert_eq!(
+            app.marked.len(),
+            2,
+            "one experiment: {code:?} changes nothing"
+        );
     }
 }

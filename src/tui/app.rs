@@ -498,7 +498,9 @@ impl App {
                 }
             }
             Action::Filter => {
-                self.typing = Some(self.filter.clone().unwrap_or_default());
+                // A new filter starts empty (typing must not append to the old one, which the
+                // title still shows and Esc keeps).
+                self.typing = Some(String::new());
                 if self.pane == Pane::Runs {
                     self.pane = Pane::Networks;
                 }

@@ -153,9 +153,10 @@ fn keys_filter_sort_switch_panes_and_open_overlays() {
     refresh(&mut app, &db);
     assert_eq!(app.snapshot.total, 3);
     assert!(app.snapshot.networks.iter().all(|n| n.arch == "gru"));
-    // A bad filter is reported, not fatal.
+    // A bad filter is reported, not fatal; `/` starts a new filter (it does not append).
     key(&mut app, KeyCode::Char('/'));
-    for c in " and nonsense > 1".chars() {
+    assert_eq!(app.typing.as_deref(), Some(""));
+    for c in "arch = gru and nonsense > 1".chars() {
         key(&mut app, KeyCode::Char(c));
     }
     key(&mut app, KeyCode::Enter);
@@ -166,7 +167,13 @@ fn keys_filter_sort_switch_panes_and_open_overlays() {
         .as_deref()
         .unwrap()
         .contains("nonsense"));
-    assert!(text(&screen(&app, &Theme::default())).contains("filter:"));
+    let shown = text(&screen(&app, &Theme::default()));
+    assert!(shown.contains("the filter does not parse"), "{shown}");
+    assert!(shown.contains("unknown column 'nonsense'"), "{shown}");
+    assert!(
+        !shown.contains("0–0 of 0"),
+        "not as if nothing matched: {shown}"
+    );
     // Esc clears it.
     assert_eq!(key(&mut app, KeyCode::Esc), Some(Effect::Poll));
     refresh(&mut app, &db);

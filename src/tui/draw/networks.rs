@@ -24,10 +24,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let first = if s.total > 0 { app.offset + 1 } else { 0 };
     let last = (app.offset + s.networks.len()).min(s.total.max(0) as usize);
     let order = if app.descending { "↓" } else { "↑" };
-    let mut title = format!(
-        " {name}: {first}–{last} of {} · sort {} {order} ",
-        s.total, SORT_COLUMNS[app.sort]
-    );
+    let mut title = if s.filter_error.is_some() {
+        // Not "0–0 of 0": nothing was asked, the filter did not parse.
+        format!(" {name}: the filter does not parse ")
+    } else {
+        format!(
+            " {name}: {first}–{last} of {} · sort {} {order} ",
+            s.total, SORT_COLUMNS[app.sort]
+        )
+    };
     if let Some(f) = &app.filter {
         title.push_str(&format!("· where {f} "));
     }
@@ -100,12 +105,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         })
         .collect();
-    let mut block = titled(title, table_area.width, theme);
+    let block = titled(title, table_area.width, theme);
     if let Some(e) = &s.filter_error {
-        block = block.title_bottom(Span::styled(
-            format!(" filter: {e} "),
-            theme.state("failed"),
-        ));
+        // The whole error, wrapped, where the rows would be: it may be longer than a border.
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(vec![
+                ratatui::text::Line::from(Span::styled(e.clone(), theme.state("failed"))),
+                ratatui::text::Line::from(Span::styled(
+                    "/ types a new filter, Esc clears it",
+                    theme.dim(),
+                )),
+            ])
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(block),
+            table_area,
+        );
+        draw_details(frame, details_area, app.selected(), theme);
+        return;
     }
     let table = Table::new(
         rows,

@@ -172,6 +172,9 @@ pub struct App {
     pub by_activation: bool,
     /// Selected network on the MDS map (index into the map).
     pub map_cursor: usize,
+    /// The network `@` was moved to on the map (id, arch, activation), until the Networks
+    /// cursor moves again.
+    pub focus: Option<(i64, String, String)>,
     /// First line of the scaffold text shown.
     pub scroll: usize,
     /// The similarity pane's heat map, remembered for the comparison in view and the number of
@@ -211,6 +214,7 @@ impl App {
             metric: CompareMetric::ALL[0],
             by_activation: false,
             map_cursor: 0,
+            focus: None,
             scroll: 0,
             heat_memo: HeatMemo::default(),
         }
@@ -252,6 +256,15 @@ impl App {
         self.snapshot.networks.get(self.cursor)
     }
 
+    /// The network every pane is about: the one `@` was last moved to on the similarity map,
+    /// else the one under the Networks cursor. (id, arch, activation)
+    pub fn focused(&self) -> Option<(i64, String, String)> {
+        self.focus.clone().or_else(|| {
+            self.selected()
+                .map(|n| (n.id, n.arch.clone(), n.activation.clone()))
+        })
+    }
+
     /// What the next poll should read.
     pub fn request(&self) -> Request {
         let mut curves = self.marked.clone();
@@ -260,7 +273,7 @@ impl App {
                 curves.insert(0, n.id);
             }
         }
-        let selected = self.selected().map(|n| n.id);
+        let selected = self.focused().map(|(id, _, _)| id);
         Request {
             experiment: self.experiment_name().map(str::to_string),
             filter: self.filter.clone(),
@@ -295,6 +308,12 @@ impl App {
             .as_ref()
             .map_or(0, |s| s.0.map.len());
         self.map_cursor = self.map_cursor.min(mapped.saturating_sub(1));
+        // `@` sits on the network the other panes show.
+        if let (Some((id, _, _)), Some(s)) = (self.focused(), &self.snapshot.similarity) {
+            if let Some(k) = s.0.map.iter().position(|p| p.network == id) {
+                self.map_cursor = k;
+            }
+        }
     }
 
     /// The screen changed size: pages follow its height.
@@ -314,6 +333,10 @@ impl App {
 
     /// Moves the networks selection to absolute row `row`.
     fn goto(&mut self, row: usize) -> Option<Effect> {
+        // Moving in Networks selects there: the map's `@`, Points and Topology follow it, and
+        // the next network's scaffold is read from its top.
+        self.focus = None;
+        self.scroll = 0;
         let row = row.min(self.total().saturating_sub(1));
         let page = self.page.max(1);
         if row >= self.offset && row < self.offset + page {
@@ -339,6 +362,7 @@ impl App {
         self.experiment = to;
         self.offset = 0;
         self.cursor = 0;
+        self.focus = None;
         self.marked.clear();
         Some(Effect::Poll)
     }
@@ -552,6 +576,11 @@ impl App {
                 }
                 let n = map.map_or(0, |m| m.len());
                 self.map_cursor = Self::moved(self.map_cursor, n, self.page, action)?;
+                // The network under `@` is the one Points and Topology show next.
+                self.focus = map
+                    .and_then(|m| m.get(self.map_cursor))
+                    .map(|p| (p.network, p.arch.clone(), p.activation.clone()));
+                self.scroll = 0;
                 return None;
             }
             Pane::Topology => {

@@ -731,3 +731,37 @@ fn moving_in_the_runs_pane_without_changing_experiment_keeps_the_marks() {
         );
     }
 }
+
+#[test]
+fn one_selection_is_shared_by_the_networks_table_the_map_and_the_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture_with_analyses(dir.path());
+    let mut app = app_on(&db, 120, 40);
+    app.pane = Pane::Networks;
+    refresh(&mut app, &db);
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('j'));
+    refresh(&mut app, &db);
+    let chosen = app.selected().unwrap().id;
+    // The map's `@` starts on the network selected in Networks.
+    app.pane = Pane::Similarity;
+    refresh(&mut app, &db);
+    let map = &app.snapshot.similarity.as_ref().unwrap().0.map;
+    assert_eq!(map[app.map_cursor].network, chosen);
+    // Moving `@` moves what Points shows.
+    key(&mut app, KeyCode::Char('j'));
+    let map = &app.snapshot.similarity.as_ref().unwrap().0.map;
+    let moved = map[app.map_cursor].network;
+    assert_ne!(moved, chosen);
+    app.pane = Pane::FixedPoints;
+    assert_eq!(app.request().points_of, Some(moved));
+    refresh(&mut app, &db);
+    let shown = text(&screen(&app, &Theme::default()));
+    assert!(shown.contains(&format!("#{moved} ")), "{shown}");
+    // Moving in Networks takes the selection back.
+    app.pane = Pane::Networks;
+    key(&mut app, KeyCode::Char('k'));
+    refresh(&mut app, &db);
+    app.pane = Pane::FixedPoints;
+    assert_eq!(app.request().points_of, Some(app.selected().unwrap().id));
+}

@@ -46,15 +46,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length(bottom.height * 2 + 2),
     ])
     .areas(bottom);
-    let network = app.selected().map_or("no network selected".into(), |n| {
-        format!(
-            " #{} {} {}: {} points ",
-            n.id,
-            n.arch,
-            n.activation,
-            s.points.len()
-        )
-    });
+    let network = app
+        .focused()
+        .map_or(" no network selected ".into(), |(id, arch, activation)| {
+            format!(" #{id} {arch} {activation}: {} points ", s.points.len())
+        });
     let lines: Vec<Line> = s
         .points
         .iter()

@@ -765,3 +765,20 @@ fn one_selection_is_shared_by_the_networks_table_the_map_and_the_points() {
     app.pane = Pane::FixedPoints;
     assert_eq!(app.request().points_of, Some(app.selected().unwrap().id));
 }
+
+#[test]
+fn a_curve_that_blew_up_is_said_to_be_clipped_with_its_peak() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture(dir.path());
+    let mut app = app_on(&db, 80, 24);
+    app.pane = Pane::Curves;
+    refresh(&mut app, &db);
+    let calm = text(&screen(&app, &Theme::default()));
+    assert!(!calm.contains("clipped"), "{calm}");
+    app.snapshot
+        .curves
+        .push((99, "gru".into(), vec![0, 10, 20], vec![1.0, 6.0e13, 1e-3]));
+    let shown = text(&screen(&app, &Theme::default()));
+    assert!(shown.contains("clipped above"), "{shown}");
+    assert!(shown.contains("#99 peaks at 6.0e13"), "{shown}");
+}

@@ -22,7 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .selected()
         .map(|n| format!(" · #{} {}/{}", n.id, n.arch, n.activation))
         .unwrap_or_default();
-    let block = titled(
+    let mut block = titled(
         format!(
             " {}: loss by step{shown} · per cell median, quartiles · Space marks ",
             app.experiment_name().unwrap_or("no experiment")
@@ -87,6 +87,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         y_max
     };
     let (y_lo, y_hi) = (y_min.floor(), y_max.ceil().max(y_min.floor() + 1.0));
+    // What the robust limit cuts off is said, with each network's peak: a blow-up is never
+    // hidden (the saved figure draws the full range).
+    let clipped: Vec<String> = series
+        .iter()
+        .filter(|(name, _, _)| name.starts_with('#'))
+        .filter_map(|(name, points, _)| {
+            let peak = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+            (peak > y_hi).then(|| format!("{name} peaks at {:.1e}", 10f64.powf(peak)))
+        })
+        .collect();
+    if !clipped.is_empty() {
+        block = block.title_bottom(Span::styled(
+            format!(" ↑ clipped above 1e{y_hi}: {} ", clipped.join(", ")),
+            theme.state("diverged"),
+        ));
+    }
     let datasets: Vec<Dataset> = series
         .iter()
         .map(|(name, points, style)| {

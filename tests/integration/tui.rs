@@ -782,3 +782,25 @@ fn a_curve_that_blew_up_is_said_to_be_clipped_with_its_peak() {
     assert!(shown.contains("clipped above"), "{shown}");
     assert!(shown.contains("#99 peaks at 6.0e13"), "{shown}");
 }
+
+#[test]
+fn marked_curves_are_told_apart_by_symbol_even_without_colour_at_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture(dir.path());
+    let mut app = app_on(&db, 80, 24);
+    app.pane = Pane::Networks;
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Char(' '));
+        key(&mut app, KeyCode::Char('j'));
+    }
+    app.pane = Pane::Curves;
+    refresh(&mut app, &db);
+    let (mono, _) = load(None, &[], true, false);
+    let shown = text(&screen(&app, &mono));
+    let ids: Vec<i64> = app.marked.clone();
+    assert_eq!(ids.len(), 3);
+    // The legend stays at 80×24 with three marks, each network with its own symbol.
+    for (id, symbol) in ids.iter().zip(["•", "█", "▄"]) {
+        assert!(shown.contains(&format!("#{id} {symbol}")), "#{id}: {shown}");
+    }
+}

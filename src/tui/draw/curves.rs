@@ -12,8 +12,17 @@ use super::titled;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
-/// One line of the chart: legend name (empty: not in the legend), points, style.
-type Series = (String, Vec<(f64, f64)>, Style);
+/// One line of the chart: legend name (empty: not in the legend), points, style, marker.
+type Series = (String, Vec<(f64, f64)>, Style, Marker);
+
+/// The networks' curves, told apart without colour too: the selected one in braille, the
+/// marked ones in these, each named with its symbol in the legend.
+const NETWORK_MARKERS: [(Marker, &str); 4] = [
+    (Marker::Braille, "⠿"),
+    (Marker::Dot, "•"),
+    (Marker::Block, "█"),
+    (Marker::Bar, "▄"),
+];
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -24,7 +33,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .unwrap_or_default();
     let mut block = titled(
         format!(
-            " {}: loss by step{shown} · per cell median, quartiles · Space marks ",
+            " {}: loss by step{shown} · per cell median, quartiles dim · Space marks ",
             app.experiment_name().unwrap_or("no experiment")
         ),
         area.width,
@@ -39,12 +48,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             format!("{} median ({})", b.arch, b.curves),
             pick(|p| p.2),
             colour,
+            Marker::Braille,
         ));
         let dim = colour.add_modifier(Modifier::DIM);
-        series.push((String::new(), pick(|p| p.1), dim));
-        series.push((String::new(), pick(|p| p.3), dim));
+        series.push((String::new(), pick(|p| p.1), dim, Marker::Braille));
+        series.push((String::new(), pick(|p| p.3), dim, Marker::Braille));
     }
-    for (id, arch, steps, losses) in &s.curves {
+    for (k, (id, arch, steps, losses)) in s.curves.iter().enumerate() {
         let points: Vec<(f64, f64)> = steps
             .iter()
             .zip(losses)
@@ -53,7 +63,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let style = Style::default()
             .fg(theme.arch(arch))
             .add_modifier(Modifier::BOLD);
-        series.push((format!("#{id}"), points, style));
+        let (marker, symbol) = NETWORK_MARKERS[k % NETWORK_MARKERS.len()];
+        series.push((format!("#{id} {symbol}"), points, style, marker));
     }
     let all = series.iter().flat_map(|s| s.1.iter());
     let (mut x_max, mut y_min, mut y_max) = (1.0f64, f64::INFINITY, f64::NEG_INFINITY);
@@ -91,10 +102,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // hidden (the saved figure draws the full range).
     let clipped: Vec<String> = series
         .iter()
-        .filter(|(name, _, _)| name.starts_with('#'))
-        .filter_map(|(name, points, _)| {
+        .filter(|(name, ..)| name.starts_with('#'))
+        .filter_map(|(name, points, ..)| {
             let peak = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-            (peak > y_hi).then(|| format!("{name} peaks at {:.1e}", 10f64.powf(peak)))
+            let id = name.split(' ').next().unwrap_or(name);
+            (peak > y_hi).then(|| format!("{id} peaks at {:.1e}", 10f64.powf(peak)))
         })
         .collect();
     if !clipped.is_empty() {
@@ -105,14 +117,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let datasets: Vec<Dataset> = series
         .iter()
-        .map(|(name, points, style)| {
+        .map(|(name, points, style, marker)| {
             // Quartile lines stay out of the legend: it lists medians and networks.
             let d = if name.is_empty() {
                 Dataset::default()
             } else {
                 Dataset::default().name(name.clone())
             };
-            d.marker(Marker::Braille)
+            d.marker(*marker)
                 .graph_type(GraphType::Line)
                 .style(*style)
                 .data(points)
@@ -123,9 +135,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .collect();
     let chart = Chart::new(datasets)
         .block(block)
-        // The legend names the medians and the networks drawn; shown unless it would cover
-        // more than half the chart.
-        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)))
+        // The legend names the medians and the networks drawn (each with its symbol); shown
+        // unless it would cover more than half the chart's width or three quarters of its
+        // height (at 80×24 that keeps it with four medians and three marked networks).
+        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(3, 4)))
         .x_axis(
             Axis::default()
                 .style(theme.dim())

@@ -317,7 +317,18 @@ fn work(
             }
         };
         observer.started(slot, &network);
-        let outcome = train_network(experiment, &network, stop, &mut |p| observer.step(slot, p));
+        let outcome = train_network(
+            experiment,
+            &network,
+            stop,
+            &mut |p| observer.step(slot, p),
+            &mut |curve, seconds| {
+                // Watching a sweep must not stop it: a failed write is only logged.
+                if let Err(e) = notebook.store_live_curve(&network, curve, seconds) {
+                    tracing::warn!("network {}: live curve not stored: {e}", network.id);
+                }
+            },
+        );
         let Some(outcome) = outcome else {
             summary.lock().expect("no panics hold it").interrupted += 1;
             break; // stopped: retire_worker plans it again
@@ -395,11 +406,17 @@ pub(crate) fn promote_searches(
 }
 
 /// Trains one planned network; None if stopped before it finished.
+/// Seconds between two stores of a training network's curve.
+const LIVE_CURVE_SECONDS: f64 = 2.0;
+
+/// Trains one network; `on_step` sees every step, `live` the decimated curve so far every
+/// [`LIVE_CURVE_SECONDS`].
 fn train_network(
     experiment: &Experiment,
     network: &NetworkRow,
     stop: &AtomicBool,
     on_step: &mut dyn FnMut(&Progress),
+    live: &mut dyn FnMut(&(Vec<u32>, Vec<f32>), f64),
 ) -> Option<Outcome> {
     let failed = |reason: String| Outcome {
         state: NetState::Failed,
@@ -425,6 +442,8 @@ fn train_network(
     };
     let spec = NetSpec::for_task(&experiment.task, arch, activation, network.units as usize);
     let mut curve = LossCurve::new(CURVE_POINTS);
+    let began = Instant::now();
+    let mut stored = began;
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         train::train(
             &experiment.task,
@@ -434,6 +453,10 @@ fn train_network(
             &mut |p| {
                 curve.push(p.step, p.loss);
                 on_step(p);
+                if stored.elapsed().as_secs_f64() >= LIVE_CURVE_SECONDS {
+                    live(&curve.points(), began.elapsed().as_secs_f64());
+                    stored = Instant::now();
+                }
                 if stop.load(Ordering::Relaxed) {
                     ControlFlow::Break(())
                 } else {

@@ -290,6 +290,41 @@ impl Notebook {
         Ok(true)
     }
 
+    /// Stores the decimated curve of a network still training, the steps it has run and the
+    /// seconds so far, so a long sweep can be watched (the final values replace them in
+    /// [`Notebook::finish`]). Fenced like every write of a claim: false, and nothing stored, if
+    /// the lease was taken over.
+    pub fn store_live_curve(
+        &self,
+        network: &NetworkRow,
+        curve: &CurvePoints,
+        seconds: f64,
+    ) -> Result<bool, StoreError> {
+        let (steps, losses) = curve;
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let run = steps.last().map_or(0, |&s| i64::from(s) + 1);
+        let updated = tx
+            .execute(
+                "UPDATE networks SET steps_run = ?1, train_seconds = ?2
+                 WHERE id = ?3 AND lease = ?4 AND state = 'training'",
+                params![run, seconds, network.id, network.lease],
+            )
+            .map_err(|e| self.err(e))?;
+        if updated == 1 {
+            tx.execute(
+                "INSERT OR REPLACE INTO curves (network_id, steps, losses) VALUES (?1, ?2, ?3)",
+                params![
+                    network.id,
+                    to_le(steps, u32::to_le_bytes),
+                    to_le(losses, f32::to_le_bytes)
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(updated == 1)
+    }
+
     /// Configurations (arch, activation, units, l2) of an experiment whose search runs are all
     /// finished and which have no final networks yet, each with the settings (JSON) of its
     /// search run of lowest held-out loss (None if every search run diverged or failed).

@@ -804,3 +804,49 @@ fn marked_curves_are_told_apart_by_symbol_even_without_colour_at_80x24() {
         assert!(shown.contains(&format!("#{id} {symbol}")), "#{id}: {shown}");
     }
 }
+
+#[test]
+fn a_network_in_training_shows_its_live_curve_steps_and_eta() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let file = dir.path().join("live.toml");
+    std::fs::write(
+        &file,
+        "name = \"live\"\nseeds = 1\n[task]\nkind = \"flipflop\"\ntime_steps = 20\n\
+         [grid]\narch = [\"gru\"]\nunits = [16]\n\
+         [train]\nsteps = 200000\ntarget_loss = 1e-12\nbatch = 16\n",
+    )
+    .unwrap();
+    let mut run =
+        crate::common::spawn(&["run", file.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    // Within a few seconds the network in flight has stored its curve and its steps.
+    let t0 = Instant::now();
+    let row = loop {
+        assert!(t0.elapsed() < Duration::from_secs(60), "no live curve");
+        std::thread::sleep(Duration::from_millis(300));
+        let Ok(nb) = Notebook::open_read_only(&db) else {
+            continue;
+        };
+        let Ok(row) = nb.network(1) else { continue };
+        if row.state == NetState::Training && nb.curve(1).unwrap().is_some() {
+            break row;
+        }
+    };
+    assert!(
+        row.steps_run.unwrap() > 0 && row.train_seconds.unwrap() > 0.0,
+        "{row:?}"
+    );
+    let mut app = app_on(&db, 120, 40);
+    app.pane = Pane::Curves;
+    refresh(&mut app, &db);
+    let curves = text(&screen(&app, &Theme::default()));
+    assert!(!curves.contains("no curves yet"), "{curves}");
+    assert!(curves.contains("#1 "), "{curves}");
+    app.pane = Pane::Networks;
+    refresh(&mut app, &db);
+    let details = text(&screen(&app, &Theme::default()));
+    assert!(details.contains("training: step"), "{details}");
+    assert!(details.contains("of 200000"), "{details}");
+    run.kill().unwrap();
+    run.wait().unwrap();
+}

@@ -75,7 +75,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     if !y_min.is_finite() {
         frame.render_widget(
-            Paragraph::new("no curves yet: networks store theirs as they finish training")
+            Paragraph::new("no curves yet: a network stores its curve every 2 s while it trains")
                 .block(block),
             area,
         );

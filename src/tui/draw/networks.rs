@@ -15,6 +15,24 @@ fn num(v: Option<f64>) -> String {
     v.map_or("—".into(), |v| format!("{v:.2e}"))
 }
 
+/// A training network's progress from its live curve: step, share of its steps, ETA.
+fn in_flight(n: &NetworkRow) -> Option<String> {
+    let run = n.steps_run.filter(|&s| s > 0)? as f64;
+    let seconds = n.train_seconds?;
+    let total = serde_json::from_str::<serde_json::Value>(&n.config)
+        .ok()?
+        .get("steps")?
+        .as_f64()?;
+    let left = (total - run).max(0.0) * seconds / run;
+    Some(format!(
+        "training: step {run:.0} of {total:.0} ({:.0} %), {} so far, at most {} left (it stops \
+         sooner at its target loss)",
+        100.0 * run / total.max(1.0),
+        duration(seconds),
+        duration(left)
+    ))
+}
+
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [table_area, details_area] =
@@ -198,6 +216,11 @@ fn draw_details(frame: &mut Frame, area: Rect, network: Option<&NetworkRow>, the
         ]),
         Line::from(Span::styled(config, theme.dim())),
     ];
+    if n.state == crate::store::NetState::Training {
+        if let Some(line) = in_flight(n) {
+            lines.insert(1, Line::from(Span::styled(line, theme.state("training"))));
+        }
+    }
     if let Some(r) = &n.reason {
         lines.push(Line::from(Span::styled(
             format!("reason: {r}"),

@@ -256,6 +256,18 @@ impl App {
         self.snapshot.networks.get(self.cursor)
     }
 
+    /// True if a live worker holds a network of `experiment`, or a Slurm submission of it
+    /// still has tasks that may run.
+    fn runs(&self, experiment: &str) -> bool {
+        let live_here = self
+            .snapshot
+            .workers
+            .iter()
+            .any(|w| w.holding.iter().any(|(_, e)| e == experiment));
+        let on_slurm = self.snapshot.slurm.as_ref().is_some_and(|s| s.held > 0);
+        live_here || on_slurm
+    }
+
     /// The network every pane is about: the one `@` was last moved to on the similarity map,
     /// else the one under the Networks cursor. (id, arch, activation)
     pub fn focused(&self) -> Option<(i64, String, String)> {
@@ -511,7 +523,12 @@ impl App {
                 }
             }
             Action::Stop => match self.experiment_name() {
-                Some(name) => self.overlay = Overlay::ConfirmStop(name.to_string()),
+                Some(name) if self.runs(name) => {
+                    self.overlay = Overlay::ConfirmStop(name.to_string())
+                }
+                Some(name) => {
+                    self.message = Some(format!("nothing runs for '{name}': nothing to stop"))
+                }
                 None => self.message = Some("no experiment to stop".into()),
             },
             Action::Back => {
@@ -619,6 +636,8 @@ impl App {
             Action::Last => self.goto(self.total().saturating_sub(1)),
             Action::SortNext => {
                 self.sort = (self.sort + 1) % SORT_COLUMNS.len();
+                // A new column starts ascending: a direction chosen for another does not carry.
+                self.descending = false;
                 self.goto(0)
             }
             Action::SortReverse => {

@@ -209,6 +209,25 @@ fn keys_filter_sort_switch_panes_and_open_overlays() {
     key(&mut app, KeyCode::Char('n'));
     assert_eq!(app.overlay, Overlay::Launch(0));
     key(&mut app, KeyCode::Esc);
+    // Nothing runs: `x` says so instead of asking.
+    key(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.overlay, Overlay::None);
+    assert!(app
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("nothing runs for 'demo'"));
+    // A live worker holds one of its networks: `x` asks before stopping.
+    app.snapshot.workers.push(rnnlab::tui::snapshot::Worker {
+        row: rnnlab::store::WorkerRow {
+            id: "w".into(),
+            host: "h".into(),
+            pid: 1,
+            heartbeat: 0.0,
+        },
+        age: 1.0,
+        holding: vec![(1, "demo".into())],
+    });
     key(&mut app, KeyCode::Char('x'));
     assert_eq!(app.overlay, Overlay::ConfirmStop("demo".into()));
     assert_eq!(key(&mut app, KeyCode::Char('q')), Some(Effect::Quit));
@@ -849,4 +868,19 @@ fn a_network_in_training_shows_its_live_curve_steps_and_eta() {
     assert!(details.contains("of 200000"), "{details}");
     run.kill().unwrap();
     run.wait().unwrap();
+}
+
+#[test]
+fn a_new_sort_column_starts_ascending() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture(dir.path());
+    let mut app = app_on(&db, 80, 24);
+    app.pane = Pane::Networks;
+    key(&mut app, KeyCode::Char('r'));
+    assert!(app.descending);
+    key(&mut app, KeyCode::Char('s'));
+    assert!(
+        !app.descending,
+        "the reversed order of one column does not carry to the next"
+    );
 }

@@ -175,6 +175,10 @@ pub struct App {
     /// The network `@` was moved to on the map (id, arch, activation), until the Networks
     /// cursor moves again.
     pub focus: Option<(i64, String, String)>,
+    /// Networks each launcher entry plans (None: it does not parse), read when it opens.
+    pub launch_sizes: Vec<Option<usize>>,
+    /// The launcher entry a first Enter asked to confirm (a large experiment).
+    pub launch_confirm: Option<usize>,
     /// First line of the scaffold text shown.
     pub scroll: usize,
     /// The similarity pane's heat map, remembered for the comparison in view and the number of
@@ -186,6 +190,9 @@ pub struct App {
 /// The last heat map drawn, with the comparison and the cells it was drawn for (the
 /// comparison is held, so a new one is never mistaken for it).
 pub type HeatMemo = std::cell::RefCell<Option<(SharedComparison, usize, std::sync::Arc<HeatMap>)>>;
+
+/// Networks above which the launcher asks for a second Enter.
+pub const LARGE_LAUNCH: usize = 200;
 
 /// The smallest screen the panes are drawn on.
 pub const MIN_SIZE: (u16, u16) = (80, 23);
@@ -215,6 +222,8 @@ impl App {
             by_activation: false,
             map_cursor: 0,
             focus: None,
+            launch_sizes: Vec::new(),
+            launch_confirm: None,
             scroll: 0,
             heat_memo: HeatMemo::default(),
         }
@@ -460,10 +469,28 @@ impl App {
                         self.overlay = Overlay::Launch((k + 1).min(n.saturating_sub(1)))
                     }
                     Action::Open => {
+                        let size = self.launch_sizes.get(k).copied().flatten();
+                        if size.is_some_and(|s| s > LARGE_LAUNCH) && self.launch_confirm != Some(k)
+                        {
+                            // A cluster's worth of networks is never one key away.
+                            self.launch_confirm = Some(k);
+                            self.message = Some(format!(
+                                "{} plans {} networks (`rnnlab estimate` says how long; \
+                                 `rnnlab slurm submit` spreads them over a cluster): Enter again \
+                                 to run it here",
+                                self.files[k].display(),
+                                size.unwrap_or(0)
+                            ));
+                            return None;
+                        }
                         self.overlay = Overlay::None;
+                        self.launch_confirm = None;
                         return self.files.get(k).cloned().map(Effect::Launch);
                     }
-                    Action::Back => self.overlay = Overlay::None,
+                    Action::Back => {
+                        self.overlay = Overlay::None;
+                        self.launch_confirm = None;
+                    }
                     _ => {}
                 }
                 return None;
@@ -510,6 +537,18 @@ impl App {
                         .iter()
                         .position(|f| f.file_stem().is_some_and(|s| s == "quickstart"));
                     self.overlay = Overlay::Launch(quickstart.unwrap_or(0));
+                    // Each file's size, read once when the launcher opens (parsing a file
+                    // trains nothing).
+                    self.launch_sizes = self
+                        .files
+                        .iter()
+                        .map(|f| {
+                            crate::lab::builtin::resolve(f)
+                                .ok()
+                                .map(|e| e.networks().len())
+                        })
+                        .collect();
+                    self.launch_confirm = None;
                 }
             }
             Action::SlurmSubmit => {

@@ -884,3 +884,31 @@ fn a_new_sort_column_starts_ascending() {
         "the reversed order of one column does not carry to the next"
     );
 }
+
+#[test]
+fn the_launcher_shows_each_experiment_s_size_and_asks_twice_for_a_cluster_s_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture(dir.path());
+    let mut app = App::new(
+        PathBuf::from("fixture.db"),
+        vec![PathBuf::from("quickstart"), PathBuf::from("paper-flipflop")],
+    );
+    app.resize(80, 24);
+    refresh(&mut app, &db);
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.overlay, Overlay::Launch(0));
+    let shown = text(&screen(&app, &Theme::default()));
+    assert!(shown.contains("quickstart · 20 networks"), "{shown}");
+    assert!(shown.contains("paper-flipflop · 2880 networks"), "{shown}");
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        None,
+        "a first Enter only asks"
+    );
+    assert!(app.message.as_deref().unwrap().contains("2880 networks"));
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        Some(Effect::Launch(PathBuf::from("paper-flipflop")))
+    );
+}

@@ -61,8 +61,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .iter()
                 .enumerate()
                 .map(|(k, f)| {
-                    let room = usize::from(area.width).saturating_sub(8);
-                    let text = format!(" {} ", super::ellipsized(&f.display().to_string(), room));
+                    let size = match app.launch_sizes.get(k).copied() {
+                        Some(Some(n)) if n > crate::tui::app::LARGE_LAUNCH => {
+                            format!(" · {n} networks: a cluster's work, Enter twice")
+                        }
+                        Some(Some(n)) => format!(" · {n} networks"),
+                        Some(None) => " · does not parse".into(),
+                        None => String::new(),
+                    };
+                    let room = usize::from(area.width).saturating_sub(8 + size.chars().count());
+                    let text = format!(
+                        " {}{size} ",
+                        super::ellipsized(&f.display().to_string(), room)
+                    );
                     if k == *selected {
                         Line::from(Span::styled(format!("▶{text}"), theme.selected()))
                     } else {

@@ -416,7 +416,7 @@ fn train_network(
     network: &NetworkRow,
     stop: &AtomicBool,
     on_step: &mut dyn FnMut(&Progress),
-    live: &mut dyn FnMut(&(Vec<u32>, Vec<f32>), f64),
+    live: &mut dyn FnMut(&crate::store::CurvePoints, f64),
 ) -> Option<Outcome> {
     let failed = |reason: String| Outcome {
         state: NetState::Failed,

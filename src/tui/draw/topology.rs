@@ -49,6 +49,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             g.distance_same_arch.mean, g.distance_other_arch.mean
         )
     });
+    // The same population rule as `rnnlab topology --experiment` and the report, said here.
+    let left_out = groups
+        .map(|g| &g.exclusion)
+        .filter(|e| !e.excluded.is_empty())
+        .map(|e| {
+            let who: Vec<String> = e
+                .excluded
+                .iter()
+                .map(|x| format!("#{} {}", x.network, x.group))
+                .collect();
+            format!(
+                " {} of {} networks left out (not trained to the task): {} ",
+                e.excluded.len(),
+                e.total,
+                who.join(", ")
+            )
+        });
     frame.render_widget(
         Table::new(
             rows,
@@ -70,10 +87,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ])
             .style(theme.dim()),
         )
-        .block(
-            titled(" Scaffolds by cell ", top.width, theme)
-                .title_bottom(Span::styled(footer, theme.dim())),
-        ),
+        .block({
+            let block = titled(" Scaffolds by cell ", top.width, theme)
+                .title_bottom(Span::styled(footer, theme.dim()));
+            match &left_out {
+                Some(note) => block.title_top(
+                    ratatui::text::Line::from(Span::styled(
+                        super::ellipsized(note, usize::from(top.width) / 2),
+                        theme.state("diverged"),
+                    ))
+                    .right_aligned(),
+                ),
+                None => block,
+            }
+        }),
         top,
     );
     let text = app.snapshot.scaffold.clone().unwrap_or_else(|| {

@@ -15,7 +15,7 @@ use rnnlab::lab::import::arrays::read_arrays;
 use rnnlab::lab::slurm::Manifest;
 use rnnlab::store::Notebook;
 
-use crate::hostile::{experiment_text, fake_slurm, submit_and_work};
+use crate::hostile::{experiment_text, fake_slurm, submit, submit_and_work};
 
 /// Runs the ignored test `name` of this binary alone, under a 3 GB address-space limit, and
 /// returns what it printed.
@@ -228,23 +228,10 @@ fn inner_manifests_and_names() {
     let dir = tempfile::tempdir().unwrap();
     let path = fake_slurm(dir.path());
     let db = dir.path().join("nb.db");
-    let file = dir.path().join("e.toml");
-    std::fs::write(&file, experiment_text("fuzz", "flipflop", 5)).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_rnnlab"))
-        .args([
-            "slurm",
-            "submit",
-            file.to_str().unwrap(),
-            "--db",
-            db.to_str().unwrap(),
-            "--json",
-        ])
-        .env("PATH", &path)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let manifest = Path::new(report["folder"].as_str().unwrap()).join("manifest-1.json");
+    let text = experiment_text("fuzz", "flipflop", 5);
+    let manifest = submit(dir.path(), &path, &db, &text, 4)
+        .0
+        .join("manifest-1.json");
     let good = std::fs::read_to_string(&manifest).unwrap();
     let numbers = [
         "0",

@@ -122,28 +122,8 @@ fn with_path(path: &str, args: &[&str]) -> Output {
 /// Submits `text` as an experiment into `db` (one network per task) and runs every task's
 /// worker by hand, as Slurm would; returns the sweep folder.
 pub(crate) fn submit_and_work(dir: &Path, path: &str, db: &Path, text: &str) -> PathBuf {
-    let file = dir.join(format!(
-        "{}.toml",
-        db.file_stem().unwrap().to_string_lossy()
-    ));
-    std::fs::write(&file, text).unwrap();
-    let out = with_path(
-        path,
-        &[
-            "slurm",
-            "submit",
-            s(&file),
-            "--db",
-            s(db),
-            "--per-task",
-            "1",
-            "--json",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let folder = PathBuf::from(report["folder"].as_str().unwrap());
-    for task in 0..report["tasks"].as_u64().unwrap() {
+    let (folder, tasks) = submit(dir, path, db, text, 1);
+    for task in 0..tasks {
         let out = rnnlab(&[
             "worker",
             "--manifest",
@@ -156,6 +136,40 @@ pub(crate) fn submit_and_work(dir: &Path, path: &str, db: &Path, text: &str) -> 
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
     folder
+}
+
+/// Submits `text` as an experiment into `db` through the fake Slurm on `path`, `per_task`
+/// networks per array task; returns the sweep folder and the number of tasks.
+pub(crate) fn submit(
+    dir: &Path,
+    path: &str,
+    db: &Path,
+    text: &str,
+    per_task: usize,
+) -> (PathBuf, u64) {
+    let file = dir.join(format!(
+        "{}.toml",
+        db.file_stem().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&file, text).unwrap();
+    let per_task = per_task.to_string();
+    let args = [
+        "slurm",
+        "submit",
+        s(&file),
+        "--db",
+        s(db),
+        "--per-task",
+        &per_task,
+        "--json",
+    ];
+    let out = with_path(path, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (
+        PathBuf::from(report["folder"].as_str().unwrap()),
+        report["tasks"].as_u64().unwrap(),
+    )
 }
 
 /// Copies result file `from` to `to`, claiming `origin` (as a forger with write access would).
@@ -340,15 +354,10 @@ fn a_hand_edited_manifest_is_refused_before_anything_trains() {
     let dir = tempfile::tempdir().unwrap();
     let path = fake_slurm(dir.path());
     let db = dir.path().join("nb.db");
-    let file = dir.path().join("e.toml");
-    std::fs::write(&file, experiment_text("edited", "flipflop", 5)).unwrap();
-    let out = with_path(
-        &path,
-        &["slurm", "submit", s(&file), "--db", s(&db), "--json"],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let manifest = PathBuf::from(report["folder"].as_str().unwrap()).join("manifest-1.json");
+    let text = experiment_text("edited", "flipflop", 5);
+    let manifest = submit(dir.path(), &path, &db, &text, 4)
+        .0
+        .join("manifest-1.json");
     let original: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
     for (field, value, says) in [

@@ -706,14 +706,7 @@ fn every_pane_works_at_80x23_the_size_tmux_leaves_of_80x24() {
     let dir = tempfile::tempdir().unwrap();
     let db = fixture_with_analyses(dir.path());
     let mut app = app_on(&db, 80, 23);
-    for pane in [
-        Pane::Runs,
-        Pane::Networks,
-        Pane::Curves,
-        Pane::FixedPoints,
-        Pane::Similarity,
-        Pane::Topology,
-    ] {
+    for pane in Pane::ALL {
         app.pane = pane;
         refresh(&mut app, &db);
         let shown = text(&screen(&app, &Theme::default()));

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use ndarray::Array2;
 use serde::Serialize;
 
-use crate::analysis::similarity::{Metric, PrincipalAxes, ReductionOptions, StateProbe};
+use crate::analysis::similarity::{
+    Metric, PrincipalAxes, ReductionOptions, Separation, StateProbe, Tested,
+};
 use crate::analysis::Topology;
 use crate::lab::compare::{
     population, stored_comparisons_among, update_similarity, CompareMetric, Comparison,
@@ -781,7 +783,7 @@ fn too_few(c: Option<&Comparison>, rules: &ClaimRules) -> Option<String> {
     })
 }
 
-fn tested_text(t: crate::analysis::similarity::Tested) -> String {
+fn tested_text(t: Tested) -> String {
     format!(
         "{:.2} (null {:.2}, {})",
         t.score,
@@ -804,13 +806,15 @@ fn claims(
     let rules = ClaimRules::STUDY;
     let geo = score(svcca, "svcca").and_then(|s| s.arch_test);
     let top = score(topology, "topology").and_then(|s| s.arch_test);
-    let separates = |t: &crate::analysis::similarity::Separation| {
-        t.knn.p < rules.alpha && t.silhouette.p < rules.alpha
-    };
+    // A claim rests on one p-value: "separates" needs both scores above their nulls (the
+    // larger p below α), "does not separate" needs neither (the smaller p at least α).
+    let both = |t: &Separation| t.knn.p.max(t.silhouette.p);
+    let either = |t: &Separation| t.knn.p.min(t.silhouette.p);
     let judged = |c: Option<&Comparison>,
-                  t: Option<crate::analysis::similarity::Separation>,
+                  t: Option<Separation>,
                   what: &str,
-                  verdict: &dyn Fn(&crate::analysis::similarity::Separation) -> bool|
+                  p_of: &dyn Fn(&Separation) -> f64,
+                  claimed_below: bool|
      -> (String, Option<bool>, Option<f64>) {
         match (too_few(c, &rules), t) {
             (Some(few), _) => (few, None, None),
@@ -822,51 +826,46 @@ fn claims(
                     tested_text(t.silhouette),
                     t.permutations
                 ),
-                Some(verdict(&t)),
-                Some(t.knn.p.max(t.silhouette.p)),
+                Some((p_of(&t) < rules.alpha) == claimed_below),
+                Some(p_of(&t)),
             ),
         }
     };
-    let (measured, supported, p) = judged(svcca, geo, "SVCCA", &separates);
-    let mut claims = vec![Claim {
-        claim: "CCA geometry separates the architectures".into(),
+    let dissociation = match (too_few(svcca, &rules).or(too_few(topology, &rules)), paired) {
+        (Some(few), _) => (few, None, None),
+        (None, None) => ("no networks compared under both".into(), None, None),
+        (None, Some((mean, p))) => (
+            format!(
+                "per network, cell k-NN credit under SVCCA minus under topology: mean \
+                 {mean:+.2}, paired sign-flip {}",
+                crate::lab::compare::p_text(p)
+            ),
+            Some(p < rules.alpha),
+            Some(p),
+        ),
+    };
+    let mut claims: Vec<Claim> = [
+        (
+            "CCA geometry separates the architectures",
+            judged(svcca, geo, "SVCCA", &both, true),
+        ),
+        (
+            "the topology does not separate them (the scaffold is universal)",
+            judged(topology, top, "topology", &either, false),
+        ),
+        (
+            "geometry separates the cells more than topology does",
+            dissociation,
+        ),
+    ]
+    .into_iter()
+    .map(|(claim, (measured, supported, p))| Claim {
+        claim: claim.into(),
         measured,
         supported,
         p,
-    }];
-    let (measured, supported, p) = judged(topology, top, "topology", &|t| !separates(t));
-    claims.push(Claim {
-        claim: "the topology does not separate them (the scaffold is universal)".into(),
-        measured,
-        supported,
-        p: p.map(|_| top.map_or(1.0, |t| t.knn.p.min(t.silhouette.p))),
-    });
-    claims.push(
-        match (too_few(svcca, &rules).or(too_few(topology, &rules)), paired) {
-            (Some(few), _) => Claim {
-                claim: "geometry separates the cells more than topology does".into(),
-                measured: few,
-                supported: None,
-                p: None,
-            },
-            (None, None) => Claim {
-                claim: "geometry separates the cells more than topology does".into(),
-                measured: "no networks compared under both".into(),
-                supported: None,
-                p: None,
-            },
-            (None, Some((mean, p))) => Claim {
-                claim: "geometry separates the cells more than topology does".into(),
-                measured: format!(
-                "per network, cell k-NN credit under SVCCA minus under topology: mean {mean:+.2}, \
-                 paired sign-flip {}",
-                crate::lab::compare::p_text(p)
-            ),
-                supported: Some(p < rules.alpha),
-                p: Some(p),
-            },
-        },
-    );
+    })
+    .collect();
     let (claim, shares) = match check {
         TaskCheck::FlipFlop { groups } => (
             "every cell and activation reaches the 2³-corner cube",

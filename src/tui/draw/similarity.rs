@@ -53,7 +53,14 @@ fn marker(p: &MapPoint, by_activation: bool, theme: &Theme) -> (char, Style) {
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(similarity) = &app.snapshot.similarity else {
+    // No matrix, or one without pairs yet (a sweep still running): say what is coming, not an
+    // empty range.
+    let Some(similarity) = app
+        .snapshot
+        .similarity
+        .as_ref()
+        .filter(|s| s.0.map.len() >= 2)
+    else {
         frame.render_widget(
             Paragraph::new(
                 "No pairs yet: they are computed when the sweep ends; `rnnlab compare` computes \
@@ -70,23 +77,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     let (comparison, d) = &**similarity;
-    if comparison.map.len() < 2 {
-        // No pairs yet (a sweep still running): say what is coming, not an empty range.
-        frame.render_widget(
-            Paragraph::new(
-                "No pairs yet: they are computed when the sweep ends; `rnnlab compare` computes \
-                 them now.",
-            )
-            .wrap(ratatui::widgets::Wrap { trim: true })
-            .block(titled(
-                format!(" Similarity: {} ", app.metric.name()),
-                area.width,
-                theme,
-            )),
-            area,
-        );
-        return;
-    }
     let scores_height = comparison.scores.len() as u16 + 3;
     let [top, bottom] =
         Layout::vertical([Constraint::Min(8), Constraint::Length(scores_height)]).areas(area);

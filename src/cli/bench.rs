@@ -61,8 +61,19 @@ pub(super) struct BenchSimilarityArgs {
     threads: Option<usize>,
     /// Also write every pair into a scratch notebook and open the terminal notebook's
     /// similarity pane on it (at least 100 networks).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "metric")]
     store: bool,
+    /// geometry (SVCCA, angular CCA, Procrustes), dsa (both DSA scores) or dsa-spectral (the
+    /// spectral score alone).
+    #[arg(long, default_value = "geometry", value_parser = ["geometry", "dsa", "dsa-spectral"])]
+    metric: String,
+    /// DSA: compare the trained networks of this experiment (in --db) instead of freshly
+    /// initialised ones.
+    #[arg(long)]
+    experiment: Option<String>,
+    /// The notebook of --experiment.
+    #[arg(long, env = "RNNLAB_DB", default_value = "rnnlab.db")]
+    db: std::path::PathBuf,
     #[command(flatten)]
     json: Json,
 }
@@ -126,6 +137,24 @@ pub(super) fn exec(command: BenchCommand) -> Outcome {
             };
             let report =
                 bench::bench_fixed_points(&networks, args.starts, args.repeats, args.reference)?;
+            print_report(&report, args.json);
+        }
+        BenchCommand::Similarity(args) if args.metric != "geometry" => {
+            let threads = args.threads.unwrap_or_else(lab::cores);
+            let notebook;
+            let population = match &args.experiment {
+                Some(name) => {
+                    notebook = lab::notebook::open_existing(&args.db)?;
+                    bench::DsaPopulation::Experiment(&notebook, name)
+                }
+                None => bench::DsaPopulation::Synthetic(args.networks, args.units),
+            };
+            let report = bench::bench_dsa(
+                population,
+                &crate::analysis::similarity::dsa::DsaOptions::default(),
+                threads,
+                args.metric == "dsa-spectral",
+            )?;
             print_report(&report, args.json);
         }
         BenchCommand::Similarity(args) => {

@@ -7,10 +7,13 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::{print_report, Json, Outcome};
+use crate::analysis::similarity::dsa::{Drive, DsaOptions};
 use crate::analysis::similarity::ReductionOptions;
+use crate::lab::compare::CompareOptions;
 use crate::lab::{self, LabError};
 
-/// How each network's probe states are reduced before they are compared.
+/// How each network's probe states are reduced before they are compared, and how DSA embeds
+/// and fits them.
 #[derive(Args, Clone, Debug)]
 pub(super) struct Reduction {
     /// Keep this many principal components of each network's states [default: 10].
@@ -22,11 +25,54 @@ pub(super) struct Reduction {
     /// LSTM: compare [c; h] instead of h.
     #[arg(long)]
     lstm_cell_state: bool,
+    /// DSA: principal components of the states before the delay embedding [default: 10].
+    #[arg(long)]
+    dsa_components: Option<usize>,
+    /// DSA: delays of the embedding [default: 10].
+    #[arg(long)]
+    dsa_delays: Option<usize>,
+    /// DSA: steps between delays [default: 1].
+    #[arg(long)]
+    dsa_interval: Option<usize>,
+    /// DSA: rank of the fitted operator [default: 10].
+    #[arg(long)]
+    dsa_rank: Option<usize>,
+    /// DSA: random starts of the rotation search, beyond the spectral ones [default: 4].
+    #[arg(long)]
+    dsa_starts: Option<usize>,
+    /// DSA: what the networks run on: probe (the probe trials) or relaxation (left alone at
+    /// the task's constant inputs) [default: probe].
+    #[arg(long, value_parser = ["probe", "relaxation"])]
+    dsa_drive: Option<String>,
 }
 
 impl Reduction {
-    /// The reduction options, checked.
-    pub(super) fn options(&self) -> Result<ReductionOptions, LabError> {
+    /// The comparison settings, checked.
+    pub(super) fn options(&self) -> Result<CompareOptions, LabError> {
+        let default = DsaOptions::default();
+        let dsa = DsaOptions {
+            components: self.dsa_components.unwrap_or(default.components),
+            delays: self.dsa_delays.unwrap_or(default.delays),
+            interval: self.dsa_interval.unwrap_or(default.interval),
+            rank: self.dsa_rank.unwrap_or(default.rank),
+            random_starts: self.dsa_starts.unwrap_or(default.random_starts),
+            drive: match self.dsa_drive.as_deref() {
+                Some("relaxation") => Drive::Relaxation,
+                Some(_) => Drive::Probe,
+                None => default.drive,
+            },
+            ..default
+        };
+        dsa.validate()
+            .map_err(|m| LabError::Invalid(format!("--{m}")))?;
+        Ok(CompareOptions {
+            reduction: self.reduction()?,
+            dsa,
+        })
+    }
+
+    /// The reduction options of the geometry metrics, checked.
+    fn reduction(&self) -> Result<ReductionOptions, LabError> {
         let default = ReductionOptions::default();
         let options = match self.variance {
             Some(variance) => ReductionOptions {
@@ -80,8 +126,13 @@ pub(super) fn exec(args: CompareArgs) -> Outcome {
     let experiment = lab::notebook::one_experiment(&notebook, args.experiment.as_deref())?;
     let threads = args.threads.unwrap_or_else(lab::cores);
     if args.sensitivity {
-        let report =
-            lab::compare::sensitivity(&notebook, &experiment, options.lstm_cell_state, threads)?;
+        let report = lab::compare::sensitivity(
+            &notebook,
+            &experiment,
+            options.reduction.lstm_cell_state,
+            &options.dsa,
+            threads,
+        )?;
         print_report(&report, args.json);
         return Ok(ExitCode::SUCCESS);
     }

@@ -48,7 +48,7 @@ pub(super) struct ReportArgs {
 
 pub(super) fn exec(args: ReportArgs) -> Outcome {
     let db = &args.notebook.db;
-    let reduction = args.reduction.options()?;
+    let comparison = args.reduction.options()?;
     let notebook = lab::notebook::open_existing(db)?;
     let experiment = lab::notebook::one_experiment(&notebook, args.experiment.as_deref())?;
     for &id in &args.networks {
@@ -71,7 +71,7 @@ pub(super) fn exec(args: ReportArgs) -> Outcome {
         experiment,
         networks: args.networks,
         max_loss: args.max_loss,
-        reduction,
+        comparison,
         threads: args.threads.unwrap_or_else(lab::cores),
     };
     let report = lab::report::report(&notebook, &options, &out)?;

@@ -10,12 +10,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::compare::update_similarity_until;
+use super::compare::{update_similarity_until, CompareOptions};
 use super::error::LabError;
 use super::notebook::stored_network;
 use super::pool::{panic_message, run_workers};
 use super::settings::AnalysisSettings;
-use crate::analysis::similarity::ReductionOptions;
 use crate::analysis::{
     network_fixed_points, topology_of, FixedPointOptions, Topology, TOPOLOGY_VERSION,
 };
@@ -300,7 +299,7 @@ pub fn run_analysis(
                 let update = update_similarity_until(
                     &notebook,
                     &experiment.name,
-                    &ReductionOptions::default(),
+                    &CompareOptions::default(),
                     jobs,
                     &stop,
                 )?;

@@ -16,11 +16,12 @@ use super::notebook::for_each_network;
 use super::notebook::{stored_experiment, stored_params};
 use super::stats::Stats;
 use super::MISSING;
+use crate::analysis::similarity::dsa::{self, DsaMetric, DsaOptions};
 use crate::analysis::similarity::{
     classical_mds, pairwise, reduce, separation, Metric, ReductionOptions, Separation, StateProbe,
     Tested,
 };
-use crate::store::{ListQuery, NetworkRow, Notebook, SimilarityPair};
+use crate::store::{DsaPair, ListQuery, NetworkRow, Notebook, SimilarityPair};
 
 /// Pairs stored per transaction.
 const BATCH: usize = 20_000;
@@ -34,14 +35,14 @@ pub const PERMUTATIONS: usize = 1000;
 /// The seed of those shuffles: the same population gives the same p-values.
 pub const NULL_SEED: u64 = 2019;
 
-/// What an update of an experiment's geometry matrices did.
+/// What an update of an experiment's matrices did.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct SimilarityUpdate {
     /// Networks in the matrices.
     pub networks: usize,
-    /// Pairs computed now.
+    /// Pairs computed now: geometry and DSA.
     pub new_pairs: usize,
-    /// Networks left out (states not finite).
+    /// Networks left out (states not finite, or no operator could be fitted).
     pub skipped: usize,
     /// Seconds.
     pub seconds: f64,
@@ -49,13 +50,32 @@ pub struct SimilarityUpdate {
     pub stopped: bool,
 }
 
-/// The settings key the matrices are stored under.
+/// The settings of a comparison: the reduction of the geometry metrics and DSA's own. Each
+/// has its own key in the notebook, so changing one never recomputes the other's pairs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompareOptions {
+    /// How states are reduced for SVCCA, angular CCA and Procrustes.
+    pub reduction: ReductionOptions,
+    /// How DSA embeds and fits the dynamics.
+    pub dsa: DsaOptions,
+}
+
+/// The settings key the geometry matrices are stored under.
 pub fn settings_key(options: &ReductionOptions) -> String {
     // v2: angular CCA zero-pads unequal widths (netrep's); pairs stored under the first
     // definition are not mixed with it, they are computed again.
     format!(
         "v2:{}",
         serde_json::to_string(options).expect("settings serialise")
+    )
+}
+
+/// The settings key the DSA matrices are stored under (the LSTM's compared state included).
+pub fn dsa_settings_key(options: &CompareOptions) -> String {
+    format!(
+        "dsa-v1:{}:{}",
+        options.reduction.lstm_cell_state,
+        serde_json::to_string(&options.dsa).expect("settings serialise")
     )
 }
 
@@ -79,7 +99,7 @@ pub fn population(notebook: &Notebook, experiment: &str) -> Result<Vec<NetworkRo
 pub fn update_similarity(
     notebook: &Notebook,
     experiment: &str,
-    options: &ReductionOptions,
+    options: &CompareOptions,
     threads: usize,
 ) -> Result<SimilarityUpdate, LabError> {
     update_similarity_until(
@@ -93,94 +113,136 @@ pub fn update_similarity(
 
 /// [`update_similarity`], ending early once `stop` is set: it is checked between networks and
 /// between batches of pairs (each stored as it is done), so a signal is honoured within about
-/// a second and no computed pair is lost.
+/// a second and no computed pair is lost. Geometry first, then DSA.
 pub fn update_similarity_until(
     notebook: &Notebook,
     experiment: &str,
-    options: &ReductionOptions,
+    options: &CompareOptions,
     threads: usize,
     stop: &AtomicBool,
 ) -> Result<SimilarityUpdate, LabError> {
-    let stopped = || stop.load(Ordering::SeqCst);
     let started = Instant::now();
     let experiment_id = notebook.experiment(experiment)?.id;
-    let key = settings_key(options);
     let networks = population(notebook, experiment)?;
-    let stored: HashSet<(i64, i64)> = notebook
-        .similarity_pairs(experiment_id, &key)?
-        .into_iter()
-        .map(|(a, b, _)| (a, b))
-        .collect();
+    let parsed = stored_experiment(notebook, experiment)?;
+    let mut probe = StateProbe::new(&parsed.task);
+    let reduction = &options.reduction;
+
+    let key = settings_key(reduction);
+    let stored = notebook.similarity_pairs(experiment_id, &key)?;
+    let mut kept = Vec::new();
+    let geometry = update_pairs(
+        &networks,
+        stored.iter().map(|&(a, b, _)| (a, b)).collect(),
+        stop,
+        |n| {
+            let Some(params) = stored_params(notebook, n, &parsed)? else {
+                return Ok(None);
+            };
+            let r = probe
+                .states(&params, reduction.lstm_cell_state)
+                .and_then(|s| reduce(s, reduction));
+            if let Some(r) = &r {
+                kept.push((n.id, r.components()));
+            }
+            Ok(r)
+        },
+        |reductions, pairs| pairwise(reductions, pairs, threads),
+        |rows| Ok(notebook.store_similarity(experiment_id, &key, rows)?),
+    )?;
+    notebook.store_components(experiment_id, &key, &kept)?;
+
+    let dsa_key = dsa_settings_key(options);
+    let stored = notebook.dsa_pairs(experiment_id, &dsa_key)?;
+    let dynamics = update_pairs(
+        &networks,
+        stored.iter().map(|&(a, b, _)| (a, b)).collect(),
+        stop,
+        |n| {
+            let Some(params) = stored_params(notebook, n, &parsed)? else {
+                return Ok(None);
+            };
+            Ok(dsa::trajectories(
+                &mut probe,
+                &parsed.task,
+                &params,
+                options.dsa.drive,
+                reduction.lstm_cell_state,
+            )
+            .and_then(|t| dsa::fit(t.view(), &options.dsa)))
+        },
+        |operators, pairs| dsa::pairwise(operators, pairs, options.dsa.random_starts, threads),
+        |rows| Ok(notebook.store_dsa(experiment_id, &dsa_key, rows)?),
+    )?;
+    Ok(SimilarityUpdate {
+        networks: networks.len(),
+        new_pairs: geometry.new_pairs + dynamics.new_pairs,
+        skipped: geometry.skipped.max(dynamics.skipped),
+        seconds: started.elapsed().as_secs_f64(),
+        stopped: stop.load(Ordering::SeqCst),
+    })
+}
+
+/// The pairs of `networks` missing from `stored`: each network a pair needs is prepared once
+/// (`prepare`: its reduction or operator; None leaves it out), the pairs computed a chunk at
+/// a time (`compute`) so a stop is seen within a fraction of a second, and stored a batch at a
+/// time (`store`), with whatever is computed when stopped.
+fn update_pairs<T, const K: usize>(
+    networks: &[NetworkRow],
+    stored: HashSet<(i64, i64)>,
+    stop: &AtomicBool,
+    mut prepare: impl FnMut(&NetworkRow) -> Result<Option<T>, LabError>,
+    compute: impl Fn(&[T], &[(usize, usize)]) -> Vec<[f64; K]>,
+    mut store: impl FnMut(&[(i64, i64, [f64; K])]) -> Result<(), LabError>,
+) -> Result<SimilarityUpdate, LabError> {
+    let stopped = || stop.load(Ordering::SeqCst);
     let ids: Vec<i64> = networks.iter().map(|n| n.id).collect();
     let missing: Vec<(usize, usize)> = (0..ids.len())
         .flat_map(|i| (i + 1..ids.len()).map(move |j| (i, j)))
         .filter(|&(i, j)| !stored.contains(&(ids[i], ids[j])))
         .collect();
-    let mut update = SimilarityUpdate {
-        networks: ids.len(),
-        ..SimilarityUpdate::default()
-    };
+    let mut update = SimilarityUpdate::default();
     if missing.is_empty() {
         return Ok(update);
     }
-    // Reduce only the networks a missing pair needs, once each.
     let mut needed: Vec<usize> = missing.iter().flat_map(|&(i, j)| [i, j]).collect();
     needed.sort_unstable();
     needed.dedup();
-    let parsed = stored_experiment(notebook, experiment)?;
-    let mut probe = StateProbe::new(&parsed.task);
-    let mut reductions = Vec::with_capacity(needed.len());
-    let mut kept = Vec::with_capacity(needed.len());
+    let mut prepared = Vec::with_capacity(needed.len());
     let mut slot = vec![None; ids.len()];
     for &k in &needed {
         if stopped() {
             break;
         }
-        let Some(params) = stored_params(notebook, &networks[k], &parsed)? else {
-            continue;
-        };
-        let reduction = probe
-            .states(&params, options.lstm_cell_state)
-            .and_then(|s| reduce(s, options));
-        if let Some(r) = reduction {
-            slot[k] = Some(reductions.len());
-            kept.push((ids[k], r.components()));
-            reductions.push(r);
-        } else {
-            update.skipped += 1;
+        match prepare(&networks[k])? {
+            Some(p) => {
+                slot[k] = Some(prepared.len());
+                prepared.push(p);
+            }
+            None => update.skipped += 1,
         }
     }
-    notebook.store_components(experiment_id, &key, &kept)?;
-    let pairs: Vec<(usize, usize)> = missing
+    let (pairs, ends): (Vec<(usize, usize)>, Vec<(i64, i64)>) = missing
         .iter()
-        .filter_map(|&(i, j)| Some((slot[i]?, slot[j]?)))
-        .collect();
-    let ends: Vec<(i64, i64)> = missing
-        .iter()
-        .filter(|&&(i, j)| slot[i].is_some() && slot[j].is_some())
-        .map(|&(i, j)| (ids[i], ids[j]))
-        .collect();
-    // Computed a small chunk at a time so a stop is seen within a fraction of a second;
-    // stored a batch at a time (and whatever is computed when stopped).
-    let mut rows: Vec<SimilarityPair> = Vec::with_capacity(BATCH);
+        .filter_map(|&(i, j)| Some(((slot[i]?, slot[j]?), (ids[i], ids[j]))))
+        .unzip();
+    let mut rows = Vec::with_capacity(BATCH);
     for (pairs, ends) in pairs.chunks(CHUNK).zip(ends.chunks(CHUNK)) {
         if stopped() {
             break;
         }
-        let distances = pairwise(&reductions, pairs, threads);
+        let distances = compute(&prepared, pairs);
         rows.extend(ends.iter().zip(&distances).map(|(&(a, b), &d)| (a, b, d)));
         if rows.len() >= BATCH {
-            notebook.store_similarity(experiment_id, &key, &rows)?;
+            store(&rows)?;
             update.new_pairs += rows.len();
             rows.clear();
         }
     }
     if !rows.is_empty() {
-        notebook.store_similarity(experiment_id, &key, &rows)?;
+        store(&rows)?;
         update.new_pairs += rows.len();
     }
-    update.stopped = stopped();
-    update.seconds = started.elapsed().as_secs_f64();
     Ok(update)
 }
 
@@ -190,16 +252,20 @@ pub fn update_similarity_until(
 pub enum CompareMetric {
     /// One of the geometry metrics.
     Geometry(Metric),
+    /// One of the DSA scores (dynamics compared as dynamics).
+    Dynamics(DsaMetric),
     /// The topology distance of the scaffolds.
     Topology,
 }
 
 impl CompareMetric {
-    /// Every metric, geometry first.
-    pub const ALL: [CompareMetric; 4] = [
+    /// Every metric: geometry, dynamics, topology.
+    pub const ALL: [CompareMetric; 6] = [
         CompareMetric::Geometry(Metric::Svcca),
         CompareMetric::Geometry(Metric::CcaAngular),
         CompareMetric::Geometry(Metric::Procrustes),
+        CompareMetric::Dynamics(DsaMetric::Procrustes),
+        CompareMetric::Dynamics(DsaMetric::Spectral),
         CompareMetric::Topology,
     ];
 
@@ -207,6 +273,7 @@ impl CompareMetric {
     pub fn name(self) -> &'static str {
         match self {
             CompareMetric::Geometry(m) => m.name(),
+            CompareMetric::Dynamics(m) => m.name(),
             CompareMetric::Topology => "topology",
         }
     }
@@ -219,7 +286,8 @@ impl std::str::FromStr for CompareMetric {
             .into_iter()
             .find(|m| m.name() == s)
             .ok_or_else(|| {
-                format!("unknown metric '{s}' (svcca, cca-angular, procrustes, topology)")
+                let names: Vec<&str> = CompareMetric::ALL.iter().map(|m| m.name()).collect();
+                format!("unknown metric '{s}' ({})", names.join(", "))
             })
     }
 }
@@ -315,6 +383,8 @@ pub struct Comparison {
     pub scores: Vec<Scores>,
     /// How the states were reduced before the geometry metrics.
     pub reduction: String,
+    /// How DSA embedded and fitted the dynamics.
+    pub dynamics: String,
     /// Per group, the principal components the networks' reductions kept.
     pub components: Vec<GroupComponents>,
     /// Said when the reduction keeps about as many components as the task's own dimension.
@@ -373,9 +443,10 @@ fn components_of(
 }
 
 /// An experiment's stored distances, read once: the geometry pairs under one reduction (all
-/// three metrics per row) and the topology pairs.
+/// three metrics per row), the DSA pairs under one setting and the topology pairs.
 pub(super) struct StoredPairs {
     geometry: Vec<SimilarityPair>,
+    dynamics: Vec<DsaPair>,
     topology: Vec<(i64, i64, f64)>,
 }
 
@@ -384,10 +455,12 @@ impl StoredPairs {
     pub(super) fn read(
         notebook: &Notebook,
         experiment_id: i64,
-        options: &ReductionOptions,
+        options: &CompareOptions,
     ) -> Result<StoredPairs, LabError> {
         Ok(StoredPairs {
-            geometry: notebook.similarity_pairs(experiment_id, &settings_key(options))?,
+            geometry: notebook
+                .similarity_pairs(experiment_id, &settings_key(&options.reduction))?,
+            dynamics: notebook.dsa_pairs(experiment_id, &dsa_settings_key(options))?,
             topology: notebook.topology_distances(experiment_id)?,
         })
     }
@@ -404,6 +477,10 @@ pub(super) fn matrix(
         CompareMetric::Geometry(m) => {
             let k = Metric::ALL.iter().position(|x| *x == m).expect("listed");
             Box::new(stored.geometry.iter().map(move |&(a, b, d)| (a, b, d[k])))
+        }
+        CompareMetric::Dynamics(m) => {
+            let k = DsaMetric::ALL.iter().position(|x| *x == m).expect("listed");
+            Box::new(stored.dynamics.iter().map(move |&(a, b, d)| (a, b, d[k])))
         }
     };
     // Indexed by position, not hashed by pair: 4.5 million pairs fill it in a fraction of a
@@ -464,7 +541,7 @@ pub fn compare(
     notebook: &Notebook,
     experiment: &str,
     metric: CompareMetric,
-    options: &ReductionOptions,
+    options: &CompareOptions,
     threads: usize,
 ) -> Result<Comparison, LabError> {
     update_similarity(notebook, experiment, options, threads)?;
@@ -477,7 +554,7 @@ pub fn stored_comparison(
     notebook: &Notebook,
     experiment: &str,
     metric: CompareMetric,
-    options: &ReductionOptions,
+    options: &CompareOptions,
 ) -> Result<(Comparison, Array2<f64>), LabError> {
     let networks = population(notebook, experiment)?;
     stored_comparison_among(notebook, experiment, &networks, metric, options)
@@ -490,7 +567,7 @@ pub fn stored_comparison_among(
     experiment: &str,
     networks: &[NetworkRow],
     metric: CompareMetric,
-    options: &ReductionOptions,
+    options: &CompareOptions,
 ) -> Result<(Comparison, Array2<f64>), LabError> {
     let mut one = stored_comparisons_among(notebook, experiment, networks, &[metric], options)?;
     Ok(one.pop().expect("one metric asked, one comparison"))
@@ -503,15 +580,20 @@ pub fn stored_comparisons_among(
     experiment: &str,
     networks: &[NetworkRow],
     shown: &[CompareMetric],
-    options: &ReductionOptions,
+    options: &CompareOptions,
 ) -> Result<Vec<(Comparison, Array2<f64>)>, LabError> {
     let experiment_id = notebook.experiment(experiment)?.id;
     // A notebook made by hand (benchmarks, tests) may hold no parsable experiment file.
     let dimension = stored_experiment(notebook, experiment)
         .ok()
         .map(|e| e.task.dimension());
-    let (components, warning) =
-        components_of(notebook, experiment_id, networks, options, dimension)?;
+    let (components, warning) = components_of(
+        notebook,
+        experiment_id,
+        networks,
+        &options.reduction,
+        dimension,
+    )?;
     let stored = StoredPairs::read(notebook, experiment_id, options)?;
     let mut scores = Vec::new();
     let mut matrices = Vec::new();
@@ -555,7 +637,7 @@ fn comparison_of(
     rows: &[NetworkRow],
     d: &Array2<f64>,
     scores: Vec<Scores>,
-    options: &ReductionOptions,
+    options: &CompareOptions,
     components: Vec<GroupComponents>,
     warning: Option<String>,
 ) -> Comparison {
@@ -606,7 +688,8 @@ fn comparison_of(
         map,
         stress: embedding.stress,
         scores,
-        reduction: options.to_string(),
+        reduction: options.reduction.to_string(),
+        dynamics: options.dsa.to_string(),
         components,
         warning,
     }
@@ -648,6 +731,7 @@ impl fmt::Display for Comparison {
         if let Some(w) = &self.warning {
             writeln!(f, "  warning: {w}")?;
         }
+        writeln!(f, "DSA on {}", self.dynamics)?;
         writeln!(
             f,
             "\nseparability (silhouette, leave-one-out {KNN}-NN accuracy; p: share of {PERMUTATIONS} \
@@ -696,8 +780,9 @@ pub struct Sensitivity {
     pub experiment: String,
     /// One row per reduction tried.
     pub rows: Vec<SensitivityRow>,
-    /// The topology distance's scores (no reduction involved), for the contrast.
-    pub topology: Option<Scores>,
+    /// The DSA scores (their own embedding, no reduction of the geometry kind) and the
+    /// topology distance's (none at all), for the contrast.
+    pub others: Vec<Scores>,
 }
 
 /// The reductions `--sensitivity` tries: three variance shares and three fixed widths.
@@ -716,43 +801,56 @@ pub fn sensitivity_reductions(lstm_cell_state: bool) -> Vec<ReductionOptions> {
 }
 
 /// Brings the matrices of every reduction of [`sensitivity_reductions`] up to date and scores
-/// each geometry metric under each, beside the topology distance.
+/// each geometry metric under each, beside the DSA scores at `dsa` and the topology distance.
 pub fn sensitivity(
     notebook: &Notebook,
     experiment: &str,
     lstm_cell_state: bool,
+    dsa: &DsaOptions,
     threads: usize,
 ) -> Result<Sensitivity, LabError> {
     let experiment_id = notebook.experiment(experiment)?.id;
+    let scored = |stored: &StoredPairs, networks: &[NetworkRow], metrics: &[CompareMetric]| {
+        metrics
+            .iter()
+            .filter_map(|&metric| {
+                let (rows, d) = matrix(stored, networks, metric);
+                (rows.len() >= 2).then(|| scores_of(metric, &rows, &d))
+            })
+            .collect::<Vec<_>>()
+    };
     let mut rows = Vec::new();
-    for options in sensitivity_reductions(lstm_cell_state) {
+    let mut last = None;
+    for reduction in sensitivity_reductions(lstm_cell_state) {
+        let options = CompareOptions {
+            reduction,
+            dsa: dsa.clone(),
+        };
         update_similarity(notebook, experiment, &options, threads)?;
         let networks = population(notebook, experiment)?;
-        let (groups, _) = components_of(notebook, experiment_id, &networks, &options, None)?;
+        let (groups, _) =
+            components_of(notebook, experiment_id, &networks, &options.reduction, None)?;
         let stored = StoredPairs::read(notebook, experiment_id, &options)?;
-        let mut scores = Vec::new();
-        for metric in Metric::ALL {
-            let metric = CompareMetric::Geometry(metric);
-            let (rows, d) = matrix(&stored, &networks, metric);
-            if rows.len() >= 2 {
-                scores.push(scores_of(metric, &rows, &d));
-            }
-        }
+        let geometry = Metric::ALL.map(CompareMetric::Geometry);
         let medians: Vec<f64> = groups.iter().map(|g| g.kept.median).collect();
         rows.push(SensitivityRow {
-            reduction: options.to_string(),
+            reduction: options.reduction.to_string(),
             components_median: Stats::of(medians).median,
-            scores,
+            scores: scored(&stored, &networks, &geometry),
         });
+        last = Some((stored, networks));
     }
-    let networks = population(notebook, experiment)?;
-    let stored = StoredPairs::read(notebook, experiment_id, &ReductionOptions::default())?;
-    let (rows_t, d) = matrix(&stored, &networks, CompareMetric::Topology);
-    let topology = (rows_t.len() >= 2).then(|| scores_of(CompareMetric::Topology, &rows_t, &d));
+    let others = last.map_or_else(Vec::new, |(stored, networks)| {
+        let others: Vec<CompareMetric> = CompareMetric::ALL
+            .into_iter()
+            .filter(|m| !matches!(m, CompareMetric::Geometry(_)))
+            .collect();
+        scored(&stored, &networks, &others)
+    });
     Ok(Sensitivity {
         experiment: experiment.to_string(),
         rows,
-        topology,
+        others,
     })
 }
 
@@ -781,8 +879,13 @@ impl fmt::Display for Sensitivity {
                 row(f, &r.reduction, format!("{}", r.components_median), s)?;
             }
         }
-        if let Some(t) = &self.topology {
-            row(f, "(none: fixed points and their graph)", MISSING.into(), t)?;
+        for t in &self.others {
+            let how = if t.metric == CompareMetric::Topology.name() {
+                "(none: fixed points and their graph)"
+            } else {
+                "(DSA: its own delay embedding)"
+            };
+            row(f, how, MISSING.into(), t)?;
         }
         Ok(())
     }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::analyse::{analyse_network, store_record, SearchSettings};
-use super::compare::{settings_key, update_similarity_until};
+use super::compare::{settings_key, update_similarity_until, CompareOptions};
 use super::error::LabError;
 use super::experiment::Experiment;
 use super::pool::{panic_message, run_workers};
@@ -234,7 +234,7 @@ pub fn run_planned(
             let update = update_similarity_until(
                 &notebook,
                 &experiment.name,
-                &ReductionOptions::default(),
+                &CompareOptions::default(),
                 jobs,
                 &stop,
             );

@@ -20,7 +20,7 @@ pub use analyses::{
 };
 pub use filter::{parse_filter, Filter, FILTER_COLUMNS};
 pub use monitor::{ClassCount, HeldNetwork};
-pub use similarity::SimilarityPair;
+pub use similarity::{DsaPair, PairCounts, SimilarityPair};
 pub use slurm::{ResultOrigin, SlurmSubmission, SlurmTask};
 pub use types::{
     CurvePoints, ExperimentRow, FinishedSearch, ListQuery, NetState, NetworkRow, NewNetwork,

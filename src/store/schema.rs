@@ -231,4 +231,17 @@ pub const MIGRATIONS: &[&str] = &[
         slot       INTEGER NOT NULL   -- the task's number in that manifest
     );
     ",
+    // 11: Dynamical Similarity Analysis pairs (Procrustes over vector fields and the spectral
+    // score), keyed like the geometry pairs by a settings id (the DSA settings, JSON).
+    "
+    CREATE TABLE dsa_pairs (
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        settings_id   INTEGER NOT NULL REFERENCES similarity_settings(id),
+        a             INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+        b             INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+        dsa           REAL NOT NULL,
+        dsa_spectral  REAL NOT NULL,
+        PRIMARY KEY (experiment_id, settings_id, a, b)
+    ) WITHOUT ROWID;
+    ",
 ];

@@ -1,5 +1,6 @@
-//! The geometry distance matrices of experiments: one row per pair of networks and reduction
-//! settings, holding the three metrics, written in batches as networks arrive.
+//! The geometry and DSA distance matrices of experiments: one row per pair of networks and
+//! settings, holding the three geometry metrics or the two DSA scores, written in batches as
+//! networks arrive.
 
 use rusqlite::{params, OptionalExtension};
 
@@ -8,25 +9,61 @@ use super::{now, Notebook, StoreError};
 /// One pair's distances: (a, b, [svcca, cca-angular, procrustes]) with a < b.
 pub type SimilarityPair = (i64, i64, [f64; 3]);
 
+/// Pairs stored for an experiment, by kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct PairCounts {
+    /// Geometry pairs under one reduction.
+    pub geometry: i64,
+    /// DSA pairs under one setting.
+    pub dynamics: i64,
+    /// Topology pairs.
+    pub topology: i64,
+}
+
+/// One pair's DSA scores: (a, b, [dsa, dsa-spectral]) with a < b.
+pub type DsaPair = (i64, i64, [f64; 2]);
+
 impl Notebook {
-    /// The stored pairs of an experiment under `settings`.
+    /// The stored geometry pairs of an experiment under `settings`.
     pub fn similarity_pairs(
         &self,
         experiment_id: i64,
         settings: &str,
     ) -> Result<Vec<SimilarityPair>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT a, b, svcca, cca_angular, procrustes FROM similarity_pairs
-                 WHERE experiment_id = ?1
-                   AND settings_id = (SELECT id FROM similarity_settings WHERE settings = ?2)
-                 ORDER BY a, b",
-            )
-            .map_err(|e| self.err(e))?;
+        self.pairs(PairTable::GEOMETRY, experiment_id, settings)
+    }
+
+    /// The stored DSA pairs of an experiment under `settings`.
+    pub fn dsa_pairs(
+        &self,
+        experiment_id: i64,
+        settings: &str,
+    ) -> Result<Vec<DsaPair>, StoreError> {
+        self.pairs(PairTable::DYNAMICS, experiment_id, settings)
+    }
+
+    fn pairs<const K: usize>(
+        &self,
+        table: PairTable<K>,
+        experiment_id: i64,
+        settings: &str,
+    ) -> Result<Vec<(i64, i64, [f64; K])>, StoreError> {
+        let sql = format!(
+            "SELECT a, b, {} FROM {}
+             WHERE experiment_id = ?1
+               AND settings_id = (SELECT id FROM similarity_settings WHERE settings = ?2)
+             ORDER BY a, b",
+            table.columns.join(", "),
+            table.name
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![experiment_id, settings], |r| {
-                Ok((r.get(0)?, r.get(1)?, [r.get(2)?, r.get(3)?, r.get(4)?]))
+                let mut d = [0.0; K];
+                for (k, v) in d.iter_mut().enumerate() {
+                    *v = r.get(2 + k)?;
+                }
+                Ok((r.get(0)?, r.get(1)?, d))
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
@@ -77,30 +114,37 @@ impl Notebook {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// How many pairs an experiment has stored: geometry pairs under `settings`, and topology
-    /// pairs. A comparison built from them is current while both counts are unchanged (pairs
-    /// are only ever added).
+    /// How many pairs an experiment has stored: geometry pairs under `settings`, DSA pairs
+    /// under `dsa_settings`, and topology pairs. A comparison built from them is current while
+    /// the counts are unchanged (pairs are only ever added).
     pub fn pair_counts(
         &self,
         experiment_id: i64,
         settings: &str,
-    ) -> Result<(i64, i64), StoreError> {
+        dsa_settings: &str,
+    ) -> Result<PairCounts, StoreError> {
         let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<i64, StoreError> {
             self.conn
                 .query_row(sql, p, |r| r.get(0))
                 .map_err(|e| self.err(e))
         };
-        Ok((
+        let keyed = |table: &str, key: &str| {
             count(
-                "SELECT COUNT(*) FROM similarity_pairs WHERE experiment_id = ?1
-                   AND settings_id = (SELECT id FROM similarity_settings WHERE settings = ?2)",
-                &[&experiment_id, &settings],
-            )?,
-            count(
+                &format!(
+                    "SELECT COUNT(*) FROM {table} WHERE experiment_id = ?1
+                       AND settings_id = (SELECT id FROM similarity_settings WHERE settings = ?2)"
+                ),
+                &[&experiment_id, &key],
+            )
+        };
+        Ok(PairCounts {
+            geometry: keyed(PairTable::GEOMETRY.name, settings)?,
+            dynamics: keyed(PairTable::DYNAMICS.name, dsa_settings)?,
+            topology: count(
                 "SELECT COUNT(*) FROM topology_distances WHERE experiment_id = ?1",
                 &[&experiment_id],
             )?,
-        ))
+        })
     }
 
     /// Takes the end-of-sweep similarity update of `experiment_id` under `settings` for
@@ -165,12 +209,32 @@ impl Notebook {
         Ok(())
     }
 
-    /// Stores pairs in one transaction (a pair already there is replaced).
+    /// Stores geometry pairs in one transaction (a pair already there is replaced).
     pub fn store_similarity(
         &self,
         experiment_id: i64,
         settings: &str,
         pairs: &[SimilarityPair],
+    ) -> Result<(), StoreError> {
+        self.store_pairs(PairTable::GEOMETRY, experiment_id, settings, pairs)
+    }
+
+    /// Stores DSA pairs in one transaction (a pair already there is replaced).
+    pub fn store_dsa(
+        &self,
+        experiment_id: i64,
+        settings: &str,
+        pairs: &[DsaPair],
+    ) -> Result<(), StoreError> {
+        self.store_pairs(PairTable::DYNAMICS, experiment_id, settings, pairs)
+    }
+
+    fn store_pairs<const K: usize>(
+        &self,
+        table: PairTable<K>,
+        experiment_id: i64,
+        settings: &str,
+        pairs: &[(i64, i64, [f64; K])],
     ) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         tx.execute(
@@ -186,27 +250,51 @@ impl Notebook {
             )
             .map_err(|e| self.err(e))?;
         {
+            let placeholders: Vec<String> = (0..K).map(|k| format!("?{}", 5 + k)).collect();
             let mut insert = tx
-                .prepare(
-                    "INSERT OR REPLACE INTO similarity_pairs
-                         (experiment_id, settings_id, a, b, svcca, cca_angular, procrustes)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
+                .prepare(&format!(
+                    "INSERT OR REPLACE INTO {} (experiment_id, settings_id, a, b, {})
+                     VALUES (?1, ?2, ?3, ?4, {})",
+                    table.name,
+                    table.columns.join(", "),
+                    placeholders.join(", ")
+                ))
                 .map_err(|e| self.err(e))?;
-            for &(a, b, [s, c, p]) in pairs {
-                insert
-                    .execute(params![
-                        experiment_id,
-                        settings_id,
-                        a.min(b),
-                        a.max(b),
-                        s,
-                        c,
-                        p
-                    ])
-                    .map_err(|e| self.err(e))?;
+            for &(a, b, d) in pairs {
+                let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(4 + K);
+                let (lo, hi) = (a.min(b), a.max(b));
+                values.extend([
+                    &experiment_id as &dyn rusqlite::ToSql,
+                    &settings_id,
+                    &lo,
+                    &hi,
+                ]);
+                values.extend(d.iter().map(|v| v as &dyn rusqlite::ToSql));
+                insert.execute(values.as_slice()).map_err(|e| self.err(e))?;
             }
         }
         tx.commit().map_err(|e| self.err(e))
     }
+}
+
+/// A table of pairs keyed by (experiment, settings, a, b) with K distances a row. Its name and
+/// columns are constants of this module, never user text.
+#[derive(Clone, Copy)]
+struct PairTable<const K: usize> {
+    name: &'static str,
+    columns: [&'static str; K],
+}
+
+impl PairTable<3> {
+    const GEOMETRY: PairTable<3> = PairTable {
+        name: "similarity_pairs",
+        columns: ["svcca", "cca_angular", "procrustes"],
+    };
+}
+
+impl PairTable<2> {
+    const DYNAMICS: PairTable<2> = PairTable {
+        name: "dsa_pairs",
+        columns: ["dsa", "dsa_spectral"],
+    };
 }

@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use ndarray::Array2;
 
-use crate::analysis::similarity::ReductionOptions;
-use crate::lab::compare::{settings_key, stored_comparison, CompareMetric, Comparison};
+use crate::lab::compare::{
+    dsa_settings_key, settings_key, stored_comparison, CompareMetric, CompareOptions, Comparison,
+};
 use crate::lab::topology::{experiment_topology, stored_topology, ExperimentTopology};
 use crate::store::{
     ClassCount, ListQuery, NetworkRow, Notebook, StatusRow, StoredFixedPoint, WorkerRow,
@@ -209,7 +210,7 @@ pub struct ComparisonCache(Mutex<Option<(ComparisonKey, SharedComparison)>>);
 pub type SharedComparison = Arc<(Comparison, Array2<f64>)>;
 
 /// What a stored comparison depends on: the experiment, the metric and the pairs stored.
-type ComparisonKey = (i64, CompareMetric, (i64, i64));
+type ComparisonKey = (i64, CompareMetric, crate::store::PairCounts);
 
 impl ComparisonCache {
     /// The stored comparison of `experiment` under `metric`, rebuilt only when its key changed.
@@ -219,9 +220,13 @@ impl ComparisonCache {
         experiment: &crate::store::ExperimentRow,
         metric: CompareMetric,
     ) -> Option<SharedComparison> {
-        let options = ReductionOptions::default();
+        let options = CompareOptions::default();
         let counts = notebook
-            .pair_counts(experiment.id, &settings_key(&options))
+            .pair_counts(
+                experiment.id,
+                &settings_key(&options.reduction),
+                &dsa_settings_key(&options),
+            )
             .ok()?;
         let key = (experiment.id, metric, counts);
         let mut cached = self.0.lock().unwrap_or_else(|e| e.into_inner());

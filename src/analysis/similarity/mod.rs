@@ -16,6 +16,7 @@
 //!   distance arccos of it. Widths may differ (k_a ≠ k_b, N_a ≠ N_b): zero padding does not
 //!   change the nuclear norm.
 
+pub mod dsa;
 mod embedding;
 mod separability;
 

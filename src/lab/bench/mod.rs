@@ -6,12 +6,14 @@ use std::time::Instant;
 
 use crate::lab::LabError;
 
+mod dsa;
 mod fixed_points;
 mod notebook;
 mod report;
 mod similarity;
 mod train;
 
+pub use dsa::{bench_dsa, DsaBench, DsaPopulation};
 pub use fixed_points::{bench_fixed_points, BenchNetworks, FixedPointBench};
 pub use notebook::{bench_notebook, bench_notebook_at, NotebookBench};
 pub use report::{bench_report, store_random_distances, ReportBench};

@@ -131,7 +131,7 @@ pub fn bench_report(networks: usize, threads: usize) -> Result<ReportBench, LabE
             experiment: "bench".into(),
             networks: Vec::new(),
             max_loss: None,
-            reduction: ReductionOptions::default(),
+            comparison: crate::lab::compare::CompareOptions::default(),
             threads,
         },
         &out,

@@ -6,8 +6,10 @@ use std::io::Write;
 use std::path::Path;
 
 use super::npz::{f64_npy, ints_npy, Npz};
-use crate::analysis::similarity::{ReductionOptions, StateProbe};
-use crate::lab::compare::{matrix, population, update_similarity, CompareMetric, StoredPairs};
+use crate::analysis::similarity::StateProbe;
+use crate::lab::compare::{
+    matrix, population, update_similarity, CompareMetric, CompareOptions, StoredPairs,
+};
 use crate::lab::notebook::for_each_network;
 use crate::lab::notebook::StoredNetworks;
 use crate::lab::LabError;
@@ -18,7 +20,7 @@ use crate::store::{ListQuery, Notebook};
 pub fn export_distances_csv(
     notebook: &Notebook,
     experiment: &str,
-    options: &ReductionOptions,
+    options: &CompareOptions,
     threads: usize,
     out: &mut dyn Write,
     out_name: &Path,
@@ -56,7 +58,7 @@ pub fn export_distances_csv(
 pub fn export_distances_npz(
     notebook: &Notebook,
     experiment: &str,
-    options: &ReductionOptions,
+    options: &CompareOptions,
     threads: usize,
     path: &Path,
 ) -> Result<(), LabError> {

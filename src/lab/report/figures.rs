@@ -126,7 +126,7 @@ pub fn figures(n: &ReportNumbers) -> Vec<Named> {
     out.extend(training_curves(&n.experiment, &n.training));
     out.extend(final_loss(n));
     if let (Some(g), Some(t)) = (&n.svcca, &n.topology) {
-        out.push(maps(g, t));
+        out.push(maps(g, n.dsa.as_ref(), t));
     }
     out.extend(heatmap(n));
     // Integration's points lie along lines: their count says little; its lines are drawn.
@@ -276,22 +276,32 @@ pub(super) fn map_panel(c: &Comparison) -> Panel {
     }
 }
 
-fn maps(geometry: &Comparison, topology: &Comparison) -> Named {
+fn maps(geometry: &Comparison, dynamics: Option<&Comparison>, topology: &Comparison) -> Named {
+    let middle = dynamics.map_or(String::new(), |d| {
+        format!(
+            " in the middle by DSA, the dynamics fitted as a linear operator and compared up \
+             to rotation ({});",
+            d.dynamics
+        )
+    });
+    let mut panels = vec![map_panel(geometry)];
+    panels.extend(dynamics.map(map_panel));
+    panels.push(map_panel(topology));
     Named {
         name: "geometry-maps".into(),
         caption: format!(
             "Each network placed by classical MDS so that distances on the page match its \
-             distances to the others: left by SVCCA of its probe states ({}), right by the \
-             topology of its fixed points (networks with the same scaffold coincide and are \
-             spread on a small circle). The study's central picture: geometry groups the \
+             distances to the others: left by SVCCA of its probe states ({});{middle} right by \
+             the topology of its fixed points (networks with the same scaffold coincide and \
+             are spread on a small circle). The study's central picture: geometry groups the \
              networks by cell, topology mixes them.",
             geometry.reduction
         ),
         figure: Figure::Plot(Plot {
             title: format!("{}: geometry against topology", geometry.experiment),
-            columns: 2,
+            columns: panels.len(),
             legend: group_legend(geometry.groups.iter().map(String::as_str), true),
-            panels: vec![map_panel(geometry), map_panel(topology)],
+            panels,
         }),
     }
 }

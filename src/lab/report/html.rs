@@ -87,6 +87,22 @@ pub fn page(n: &ReportNumbers, figures: &[(&Named, Drawn)], generated_by: &str) 
         })
         .collect();
     table(&mut out, &["claim", "measured", "verdict"], &claims);
+    if let Some(c) = &n.dsa_finding {
+        out.push_str(
+            "<p>What Dynamical Similarity Analysis says (a finding beside the study's checks, \
+             judged by the same rule as geometry's):</p>\n",
+        );
+        let verdict = match c.supported {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "too few networks to judge",
+        };
+        table(
+            &mut out,
+            &["question", "measured", "answer"],
+            &[vec![c.claim.clone(), c.measured.clone(), verdict.into()]],
+        );
+    }
 
     out.push_str("<h2>Population</h2>\n");
     let _ = writeln!(

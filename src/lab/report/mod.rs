@@ -121,6 +121,18 @@ impl fmt::Display for Report {
             };
             writeln!(f, "  [{verdict}] {}\n      {}", c.claim, c.measured)?;
         }
+        if let Some(c) = &n.dsa_finding {
+            let verdict = match c.supported {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "too few networks to judge",
+            };
+            writeln!(
+                f,
+                "\nwhat DSA says (a finding, not one of the study's checks):\n  [{verdict}] {}\n      {}",
+                c.claim, c.measured
+            )?;
+        }
         writeln!(
             f,
             "\n{} figures (SVG + PNG), report.json and the page in {:.1} s:\n  {}",

@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use ndarray::Array2;
 use serde::Serialize;
 
-use crate::analysis::similarity::{
-    Metric, PrincipalAxes, ReductionOptions, Separation, StateProbe, Tested,
-};
+use crate::analysis::similarity::dsa::DsaMetric;
+use crate::analysis::similarity::{Metric, PrincipalAxes, StateProbe, Tested};
 use crate::analysis::Topology;
 use crate::lab::compare::{
-    population, stored_comparisons_among, update_similarity, CompareMetric, Comparison,
+    population, stored_comparisons_among, update_similarity, CompareMetric, CompareOptions,
+    Comparison,
 };
 use crate::lab::error::LabError;
 use crate::lab::notebook::trained_network;
@@ -31,7 +31,7 @@ pub struct ReportOptions {
     /// Exclude networks whose held-out loss is above this (else 10 × their target loss).
     pub max_loss: Option<f64>,
     /// The reduction of the geometry metrics.
-    pub reduction: ReductionOptions,
+    pub comparison: CompareOptions,
     /// Threads for the similarity update.
     pub threads: usize,
 }
@@ -214,6 +214,8 @@ pub struct ReportNumbers {
     pub svcca: Option<Comparison>,
     /// Topology over the included networks.
     pub topology: Option<Comparison>,
+    /// DSA (Procrustes over vector fields) over the included networks.
+    pub dsa: Option<Comparison>,
     /// Fixed points per group.
     pub fixed_points: Vec<PointCounts>,
     /// Linearised spectra per group (at stable points when a network has any, else at all).
@@ -224,6 +226,9 @@ pub struct ReportNumbers {
     pub task_check: TaskCheck,
     /// The study's claims.
     pub claims: Vec<Claim>,
+    /// What DSA says of the architectures: a finding beside the study's claims, judged by the
+    /// same rule as geometry's ("separates" when both scores are above their nulls).
+    pub dsa_finding: Option<Claim>,
     /// The SVCCA matrix, rows in the order of `svcca.map`.
     #[serde(skip)]
     pub svcca_matrix: Option<Array2<f64>>,
@@ -244,30 +249,38 @@ pub fn gather(notebook: &Notebook, options: &ReportOptions) -> Result<ReportNumb
 
     let training = training_groups(notebook, &all, &included_ids)?;
 
-    update_similarity(notebook, name, &options.reduction, options.threads)?;
+    update_similarity(notebook, name, &options.comparison, options.threads)?;
     let with_weights: Vec<NetworkRow> = population(notebook, name)?
         .into_iter()
         .filter(|n| included_ids.contains(&n.id))
         .collect();
-    let (svcca, svcca_matrix, topology, paired) = if with_weights.len() < 2 {
-        (None, None, None, None)
+    let (svcca, svcca_matrix, topology, dsa, paired) = if with_weights.len() < 2 {
+        (None, None, None, None, None)
     } else {
-        let mut both = stored_comparisons_among(
+        let mut three = stored_comparisons_among(
             notebook,
             name,
             &with_weights,
             &[
                 CompareMetric::Geometry(Metric::Svcca),
                 CompareMetric::Topology,
+                CompareMetric::Dynamics(DsaMetric::Procrustes),
             ],
-            &options.reduction,
+            &options.comparison,
         )?
         .into_iter();
-        let (geometry, d) = both.next().expect("two asked");
-        let (topology, td) = both.next().expect("two asked");
+        let (geometry, d) = three.next().expect("three asked");
+        let (topology, td) = three.next().expect("three asked");
+        let (dynamics, _) = three.next().expect("three asked");
         let paired = paired_knn((&geometry, &d), (&topology, &td));
         let drawn = |c: Comparison| (c.map.len() >= 2).then_some(c);
-        (drawn(geometry), Some(d), drawn(topology), paired)
+        (
+            drawn(geometry),
+            Some(d),
+            drawn(topology),
+            drawn(dynamics),
+            paired,
+        )
     };
 
     let analysed: Vec<&NetworkRow> = included
@@ -285,6 +298,15 @@ pub fn gather(notebook: &Notebook, options: &ReportOptions) -> Result<ReportNumb
     let descriptors = descriptors(notebook, experiment.id, |id| included_ids.contains(&id))?;
     let task_check = task_check(&experiment.task, &descriptors);
     let claims = claims(svcca.as_ref(), topology.as_ref(), paired, &task_check);
+    let dsa_finding = dsa.as_ref().map(|c| {
+        let (measured, supported, p) = separates(Some(c), "DSA");
+        Claim {
+            claim: "DSA (the dynamics, up to rotation) separates the architectures".into(),
+            measured,
+            supported,
+            p,
+        }
+    });
     Ok(ReportNumbers {
         experiment: experiment.name,
         task: experiment.task,
@@ -292,11 +314,13 @@ pub fn gather(notebook: &Notebook, options: &ReportOptions) -> Result<ReportNumb
         training,
         svcca,
         topology,
+        dsa,
         fixed_points,
         spectra,
         chosen,
         task_check,
         claims,
+        dsa_finding,
         svcca_matrix,
     })
 }
@@ -792,6 +816,51 @@ fn tested_text(t: Tested) -> String {
     )
 }
 
+/// Which way a separability claim points.
+#[derive(Clone, Copy, PartialEq)]
+enum Verdict {
+    /// "separates the cells": both scores above their nulls, the larger p below α.
+    Separates,
+    /// "does not separate them": neither above its null, the smaller p at least α.
+    SeparatesNot,
+}
+
+/// A separability claim judged on the architecture labels of comparison `c` (`what` names
+/// its metric, as the comparison's scores do, case aside): (measured, verdict, p).
+fn judged(
+    c: Option<&Comparison>,
+    what: &str,
+    verdict: Verdict,
+) -> (String, Option<bool>, Option<f64>) {
+    let rules = ClaimRules::STUDY;
+    let tested = score(c, &what.to_lowercase()).and_then(|s| s.arch_test);
+    match (too_few(c, &rules), tested) {
+        (Some(few), _) => (few, None, None),
+        (None, None) => (format!("no {what} comparison"), None, None),
+        (None, Some(t)) => {
+            let p = match verdict {
+                Verdict::Separates => t.knn.p.max(t.silhouette.p),
+                Verdict::SeparatesNot => t.knn.p.min(t.silhouette.p),
+            };
+            (
+                format!(
+                    "{what}: cell k-NN {}, silhouette {}; {} label shuffles",
+                    tested_text(t.knn),
+                    tested_text(t.silhouette),
+                    t.permutations
+                ),
+                Some((p < rules.alpha) == (verdict == Verdict::Separates)),
+                Some(p),
+            )
+        }
+    }
+}
+
+/// "`what` separates the cells", judged on comparison `c`.
+fn separates(c: Option<&Comparison>, what: &str) -> (String, Option<bool>, Option<f64>) {
+    judged(c, what, Verdict::Separates)
+}
+
 /// The study's claims, each judged against its own null: geometry separates the cells (its
 /// k-NN accuracy and silhouette above their permutation nulls), topology does not (neither
 /// above its null), the dissociation (each network's k-NN credit higher under geometry than
@@ -804,33 +873,6 @@ fn claims(
     check: &TaskCheck,
 ) -> Vec<Claim> {
     let rules = ClaimRules::STUDY;
-    let geo = score(svcca, "svcca").and_then(|s| s.arch_test);
-    let top = score(topology, "topology").and_then(|s| s.arch_test);
-    // A claim rests on one p-value: "separates" needs both scores above their nulls (the
-    // larger p below α), "does not separate" needs neither (the smaller p at least α).
-    let both = |t: &Separation| t.knn.p.max(t.silhouette.p);
-    let either = |t: &Separation| t.knn.p.min(t.silhouette.p);
-    let judged = |c: Option<&Comparison>,
-                  t: Option<Separation>,
-                  what: &str,
-                  p_of: &dyn Fn(&Separation) -> f64,
-                  claimed_below: bool|
-     -> (String, Option<bool>, Option<f64>) {
-        match (too_few(c, &rules), t) {
-            (Some(few), _) => (few, None, None),
-            (None, None) => (format!("no {what} comparison"), None, None),
-            (None, Some(t)) => (
-                format!(
-                    "{what}: cell k-NN {}, silhouette {}; {} label shuffles",
-                    tested_text(t.knn),
-                    tested_text(t.silhouette),
-                    t.permutations
-                ),
-                Some((p_of(&t) < rules.alpha) == claimed_below),
-                Some(p_of(&t)),
-            ),
-        }
-    };
     let dissociation = match (too_few(svcca, &rules).or(too_few(topology, &rules)), paired) {
         (Some(few), _) => (few, None, None),
         (None, None) => ("no networks compared under both".into(), None, None),
@@ -847,11 +889,11 @@ fn claims(
     let mut claims: Vec<Claim> = [
         (
             "CCA geometry separates the architectures",
-            judged(svcca, geo, "SVCCA", &both, true),
+            separates(svcca, "SVCCA"),
         ),
         (
             "the topology does not separate them (the scaffold is universal)",
-            judged(topology, top, "topology", &either, false),
+            judged(topology, "topology", Verdict::SeparatesNot),
         ),
         (
             "geometry separates the cells more than topology does",

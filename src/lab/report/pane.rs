@@ -100,7 +100,7 @@ pub fn save_pane_figure(
                 notebook,
                 experiment,
                 *metric,
-                &crate::analysis::similarity::ReductionOptions::default(),
+                &crate::lab::compare::CompareOptions::default(),
             )?;
             if c.map.len() < 2 {
                 return Err(nothing());

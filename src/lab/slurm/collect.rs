@@ -9,9 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::analysis::similarity::ReductionOptions;
 use crate::lab::analyse::store_record;
-use crate::lab::compare::update_similarity;
+use crate::lab::compare::{update_similarity, CompareOptions};
 use crate::lab::experiment::Experiment;
 use crate::lab::files::write_atomically;
 use crate::lab::LabError;
@@ -400,7 +399,7 @@ pub fn collect_into(
     }
     for experiment in touched.into_iter().filter(|_| compare) {
         report.compared_pairs +=
-            update_similarity(notebook, &experiment, &ReductionOptions::default(), threads)?
+            update_similarity(notebook, &experiment, &CompareOptions::default(), threads)?
                 .new_pairs;
     }
     Ok(report)

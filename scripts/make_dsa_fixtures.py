@@ -69,7 +69,7 @@ def main():
         for j in range(i + 1, n):
             angular[i, j], wasserstein[i, j] = scores(ops[i], ops[j])
             angular[j, i], wasserstein[j, i] = angular[i, j], wasserstein[i, j]
-    np.savez(f"{OUT}/states.npz", y=y, ids=np.array(chosen))
+    np.savez(f"{OUT}/states.npz", y=y, ids=np.array(chosen, dtype=np.float64))
     np.savez(f"{OUT}/reference.npz", A_v=np.stack(ops), angular=angular, wasserstein=wasserstein)
     print(f"wrote {OUT}/states.npz and reference.npz for networks {chosen}")
     if "--time" in sys.argv:

@@ -40,8 +40,8 @@ pub(super) struct Reduction {
     /// DSA: random starts of the rotation search, beyond the spectral ones [default: 4].
     #[arg(long)]
     dsa_starts: Option<usize>,
-    /// DSA: what the networks run on: probe (the probe trials) or relaxation (left alone at
-    /// the task's constant inputs) [default: probe].
+    /// DSA: what the networks run on: relaxation (left alone at the task's constant inputs,
+    /// from probe states) or probe (the probe trials, inputs included) [default: relaxation].
     #[arg(long, value_parser = ["probe", "relaxation"])]
     dsa_drive: Option<String>,
 }

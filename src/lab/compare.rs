@@ -40,7 +40,7 @@ pub const NULL_SEED: u64 = 2019;
 pub struct SimilarityUpdate {
     /// Networks in the matrices.
     pub networks: usize,
-    /// Pairs computed now: geometry and DSA.
+    /// Pairs of networks compared now (under the geometry metrics, DSA or both).
     pub new_pairs: usize,
     /// Networks left out (states not finite, or no operator could be fitted).
     pub skipped: usize,
@@ -154,6 +154,7 @@ pub fn update_similarity_until(
 
     let dsa_key = dsa_settings_key(options);
     let stored = notebook.dsa_pairs(experiment_id, &dsa_key)?;
+    let mut dsa_probe = dsa::DsaProbe::new(&parsed.task, options.dsa.drive);
     let dynamics = update_pairs(
         &networks,
         stored.iter().map(|&(a, b, _)| (a, b)).collect(),
@@ -162,21 +163,16 @@ pub fn update_similarity_until(
             let Some(params) = stored_params(notebook, n, &parsed)? else {
                 return Ok(None);
             };
-            Ok(dsa::trajectories(
-                &mut probe,
-                &parsed.task,
-                &params,
-                options.dsa.drive,
-                reduction.lstm_cell_state,
-            )
-            .and_then(|t| dsa::fit(t.view(), &options.dsa)))
+            Ok(dsa_probe
+                .trajectories(&params, reduction.lstm_cell_state)
+                .and_then(|t| dsa::fit(t.view(), &options.dsa)))
         },
         |operators, pairs| dsa::pairwise(operators, pairs, options.dsa.random_starts, threads),
         |rows| Ok(notebook.store_dsa(experiment_id, &dsa_key, rows)?),
     )?;
     Ok(SimilarityUpdate {
         networks: networks.len(),
-        new_pairs: geometry.new_pairs + dynamics.new_pairs,
+        new_pairs: geometry.new_pairs.max(dynamics.new_pairs),
         skipped: geometry.skipped.max(dynamics.skipped),
         seconds: started.elapsed().as_secs_f64(),
         stopped: stop.load(Ordering::SeqCst),

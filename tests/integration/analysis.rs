@@ -262,8 +262,8 @@ fn trained_networks_left_unanalysed_are_picked_up_by_the_next_run() {
 
 #[test]
 fn geometry_matrices_grow_incrementally_and_match_a_full_recomputation() {
-    use rnnlab::analysis::similarity::{distances, reduce, ReductionOptions, StateProbe};
-    use rnnlab::lab::compare::{settings_key, update_similarity};
+    use rnnlab::analysis::similarity::{distances, reduce, StateProbe};
+    use rnnlab::lab::compare::{settings_key, update_similarity, CompareOptions};
     use rnnlab::store::{NewNetwork, Outcome, Role};
 
     let dir = tempfile::tempdir().unwrap();
@@ -273,8 +273,8 @@ fn geometry_matrices_grow_incrementally_and_match_a_full_recomputation() {
     assert_eq!(summary["compared_pairs"], 6, "the sweep fills the matrix");
     let nb = Notebook::open(&db).unwrap();
     let exp_id = nb.experiment("fp").unwrap().id;
-    let options = ReductionOptions::default();
-    let key = settings_key(&options);
+    let options = CompareOptions::default();
+    let key = settings_key(&options.reduction);
     assert_eq!(
         update_similarity(&nb, "fp", &options, 2).unwrap().new_pairs,
         0
@@ -346,7 +346,7 @@ fn geometry_matrices_grow_incrementally_and_match_a_full_recomputation() {
                 .unwrap()
                 .unwrap();
             let probe = probe.get_or_insert_with(|| StateProbe::new(&e.task));
-            reduce(probe.states(&params, false).unwrap(), &options).unwrap()
+            reduce(probe.states(&params, false).unwrap(), &options.reduction).unwrap()
         })
         .collect();
     for &(a, b, d) in &after {

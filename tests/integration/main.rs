@@ -9,6 +9,7 @@ mod common;
 mod analysis;
 mod cell_derivatives;
 mod cli;
+mod dsa;
 mod fixed_points;
 mod fuzz;
 mod hostile;

@@ -149,11 +149,21 @@ pub struct StateProbe {
 impl StateProbe {
     /// A probe of `task`'s fixed probe batch (the same inputs for every network).
     pub fn new(task: &Task) -> Self {
+        Self::of_batch(task.probe_batch())
+    }
+
+    /// A probe of any batch of trials (the same for every network).
+    pub fn of_batch(probe: crate::task::Batch) -> Self {
         StateProbe {
-            probe: task.probe_batch(),
+            probe,
             tapes: Vec::new(),
             states: Vec::new(),
         }
+    }
+
+    /// Steps per trial.
+    pub fn steps(&self) -> usize {
+        self.probe.inputs.dim().0
     }
 
     /// The hidden states of `params` (rows: step-major (step, trial), columns: units; LSTM h,

@@ -9,8 +9,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::analysis::similarity::dsa::{self, DsaOperator, DsaOptions};
-use crate::analysis::similarity::StateProbe;
+use crate::analysis::similarity::dsa::{self, DsaOperator, DsaOptions, DsaProbe};
 use crate::lab::notebook::{stored_experiment, stored_params};
 use crate::lab::stats::Stats;
 use crate::lab::LabError;
@@ -60,9 +59,10 @@ pub fn bench_dsa(
 ) -> Result<DsaBench, LabError> {
     let mut times = Vec::new();
     let mut operators: Vec<DsaOperator> = Vec::new();
-    let mut fit = |probe: &mut StateProbe, task: &Task, params: &Params<f32>| {
+    let mut fit = |probe: &mut DsaProbe, params: &Params<f32>| {
         let t0 = Instant::now();
-        let op = dsa::trajectories(probe, task, params, options.drive, false)
+        let op = probe
+            .trajectories(params, false)
             .and_then(|t| dsa::fit(t.view(), options));
         times.push(t0.elapsed().as_secs_f64() * 1e3);
         operators.extend(op);
@@ -70,21 +70,21 @@ pub fn bench_dsa(
     let described = match population {
         DsaPopulation::Synthetic(networks, units) => {
             let task = Task::FlipFlop(FlipFlop::default());
-            let mut probe = StateProbe::new(&task);
+            let mut probe = DsaProbe::new(&task, options.drive);
             let archs = [Arch::Vanilla, Arch::Ugrnn, Arch::Gru, Arch::Lstm];
             for k in 0..networks {
                 let spec = NetSpec::for_task(&task, archs[k % 4], Activation::Tanh, units);
                 let params = Params::<f32>::init(spec, &mut ChaCha8Rng::seed_from_u64(k as u64));
-                fit(&mut probe, &task, &params);
+                fit(&mut probe, &params);
             }
             format!("{networks} freshly initialised flip-flop networks, N = {units}")
         }
         DsaPopulation::Experiment(notebook, name) => {
             let parsed = stored_experiment(notebook, name)?;
-            let mut probe = StateProbe::new(&parsed.task);
+            let mut probe = DsaProbe::new(&parsed.task, options.drive);
             for n in crate::lab::compare::population(notebook, name)? {
                 if let Some(params) = stored_params(notebook, &n, &parsed)? {
-                    fit(&mut probe, &parsed.task, &params);
+                    fit(&mut probe, &params);
                 }
             }
             format!("the trained networks of {name}")

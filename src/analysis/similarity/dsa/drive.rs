@@ -5,57 +5,60 @@ use ndarray::{s, Array3};
 
 use super::Drive;
 use crate::analysis::similarity::StateProbe;
-use crate::net::{CellMap, Params};
+use crate::net::Params;
 use crate::task::Task;
 
-/// The trajectories of `params` under `drive`, (steps, trials, columns): the hidden states
-/// (LSTM h, or [c; h] with `lstm_cell_state`). None if a state is not finite.
+/// Runs networks on the trials DSA fits, reusing its buffers from one network to the next.
 ///
-/// Relaxation: trial k starts from the probe trial's full state a quarter of the way in and
-/// runs for a trial's length at the task's constant input row k mod K, with no other input.
-pub fn trajectories(
-    probe: &mut StateProbe,
-    task: &Task,
-    params: &Params<f32>,
-    drive: Drive,
-    lstm_cell_state: bool,
-) -> Option<Array3<f64>> {
-    let steps = task.definition().time_steps();
-    match drive {
-        Drive::Probe => {
-            let states = probe.states(params, lstm_cell_state)?;
-            let (rows, columns) = states.dim();
-            let trials = rows / steps;
-            states
-                .to_owned()
-                .into_shape_with_order((steps, trials, columns))
-                .ok()
-        }
-        Drive::Relaxation => {
-            let full = probe.states(params, true)?.to_owned();
-            let trials = full.nrows() / steps;
-            let state_dim = full.ncols();
-            let keep = if lstm_cell_state {
-                state_dim
-            } else {
-                params.spec.units
-            };
-            let start = steps / 4;
-            let mut h = full
-                .slice(s![start * trials..(start + 1) * trials, ..])
-                .to_owned();
-            let constant = task.definition().constant_inputs();
-            let inputs = ndarray::Array2::from_shape_fn((trials, constant.ncols()), |(k, i)| {
-                constant[[k % constant.nrows(), i]]
-            });
-            let map = CellMap::new(params);
-            let mut out = Array3::zeros((steps, trials, keep));
-            for t in 0..steps {
-                out.slice_mut(s![t, .., ..])
-                    .assign(&h.slice(s![.., state_dim - keep..]));
-                h = map.step_each(h.view(), inputs.view());
+/// Relaxation: the probe trials until a quarter of the way in, then, with no other input,
+/// trial k held at the task's constant input row k mod K for the rest of the trial; DSA sees
+/// the states from that quarter on (each trial starts where the probe trial was, and the
+/// network then runs on its own). One f32 forward pass, like the probe's.
+pub struct DsaProbe {
+    probe: StateProbe,
+    skip: usize,
+}
+
+impl DsaProbe {
+    /// The probe of `task` for `drive`.
+    pub fn new(task: &Task, drive: Drive) -> Self {
+        let mut batch = task.probe_batch();
+        let skip = match drive {
+            Drive::Probe => 0,
+            Drive::Relaxation => {
+                let (steps, trials, _) = batch.inputs.dim();
+                let constant = task.definition().constant_inputs();
+                let start = steps / 4;
+                for ((t, b, i), x) in batch.inputs.indexed_iter_mut() {
+                    if t >= start {
+                        *x = constant[[b % constant.nrows(), i]] as f32;
+                    }
+                }
+                debug_assert!(trials > 0);
+                start
             }
-            out.iter().all(|v| v.is_finite()).then_some(out)
+        };
+        DsaProbe {
+            probe: StateProbe::of_batch(batch),
+            skip,
         }
+    }
+
+    /// The trajectories of `params`, (steps, trials, columns): the hidden states (LSTM h, or
+    /// [c; h] with `lstm_cell_state`). None if a state is not finite.
+    pub fn trajectories(
+        &mut self,
+        params: &Params<f32>,
+        lstm_cell_state: bool,
+    ) -> Option<Array3<f64>> {
+        let steps = self.probe.steps();
+        let states = self.probe.states(params, lstm_cell_state)?;
+        let (rows, columns) = states.dim();
+        let trials = rows / steps;
+        let all = states
+            .to_owned()
+            .into_shape_with_order((steps, trials, columns))
+            .ok()?;
+        Some(all.slice(s![self.skip.., .., ..]).to_owned())
     }
 }

@@ -24,7 +24,7 @@ mod fit;
 mod procrustes;
 
 pub use assignment::min_cost_assignment;
-pub use drive::trajectories;
+pub use drive::DsaProbe;
 pub use fit::{delay_embedding, fit, DsaOperator};
 pub use procrustes::{procrustes_angle, ProcrustesResult};
 
@@ -54,14 +54,16 @@ impl DsaMetric {
 }
 
 /// What DSA is fed: the probe trials as they are, or the network left alone at the task's
-/// constant inputs from states the probe trials visit (docs/SCIENCE.md, "What DSA is fed").
+/// constant inputs from states the probe trials visit (docs/SCIENCE.md, "What DSA is fed":
+/// the probe's input drive, shared by every network, hides the networks' own dynamics, so
+/// relaxation is the default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Drive {
     /// The probe batch's trials, inputs included.
     Probe,
-    /// Input-free relaxation: each probe trial's state a quarter of the way in, run at one of
-    /// the task's constant inputs x* (trial k at row k mod K) for a trial's length.
+    /// Input-free relaxation: each probe trial from a quarter of the way in, run on its own at
+    /// one of the task's constant inputs x* (trial k at row k mod K) to the trial's end.
     Relaxation,
 }
 
@@ -105,7 +107,7 @@ impl Default for DsaOptions {
             rank: 10,
             ridge: 1e-8,
             random_starts: 4,
-            drive: Drive::Probe,
+            drive: Drive::Relaxation,
         }
     }
 }

@@ -35,7 +35,7 @@ const KEPT: usize = 2;
 /// The ascent ends when ‖W‖_F (the Riemannian gradient) falls below this times the angle
 /// reached (a relative accuracy of the angle far below what any verdict reads), or below the
 /// floor (copies up to rotation, at angle 0).
-const GRADIENT_TOLERANCE: (f64, f64) = (1e-7, 1e-12);
+const GRADIENT_TOLERANCE: (f64, f64) = (1e-4, 1e-12);
 /// Or when f gains less than this (relative to 1 − f) over this many steps.
 const STALL: (f64, usize) = (1e-12, 4);
 /// Angles this close to the lower bound end the search.

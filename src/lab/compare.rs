@@ -218,7 +218,9 @@ fn update_pairs<T, const K: usize>(
             None => update.skipped += 1,
         }
     }
-    let (pairs, ends): (Vec<(usize, usize)>, Vec<(i64, i64)>) = missing
+    // Each pair as positions among the prepared, and as network ids.
+    type Ends = (Vec<(usize, usize)>, Vec<(i64, i64)>);
+    let (pairs, ends): Ends = missing
         .iter()
         .filter_map(|&(i, j)| Some(((slot[i]?, slot[j]?), (ids[i], ids[j]))))
         .unzip();

@@ -182,6 +182,17 @@ fn a_report_writes_every_figure_and_the_numbers_the_other_commands_print() {
         );
     }
 
+    // DSA sits beside them: its map is the middle panel, its finding says it cannot be judged
+    // either, and its scores are the ones `compare --metric dsa` prints.
+    let dsa = &numbers["dsa"];
+    assert_eq!(dsa["metric"], "dsa");
+    assert_eq!(dsa["map"].as_array().unwrap().len(), 6);
+    assert!(numbers["dsa_finding"]["supported"].is_null());
+    let compared = run_ok(&["compare", "--db", s(&db), "--metric", "dsa", "--json"]);
+    assert_eq!(compared["block_means"], dsa["block_means"]);
+    let maps = std::fs::read_to_string(out.join("geometry-maps.svg")).unwrap();
+    assert!(maps.contains("dsa (stress"), "the DSA panel is drawn");
+
     // A loss limit every network misses leaves them all out, and says why.
     let strict = report_with_limit(&db, &out, "1e-12");
     let excluded = strict["numbers"]["exclusion"]["excluded"]

@@ -256,7 +256,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Table::new(
             rows,
             [
-                Constraint::Length(11),
+                // "dsa-spectral", the longest metric name.
+                Constraint::Length(12),
                 Constraint::Length(8),
                 Constraint::Length(12),
                 Constraint::Length(12),

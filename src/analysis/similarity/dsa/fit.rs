@@ -119,7 +119,7 @@ fn havok(
     // Eigenvalues ascend: the largest last.
     let values: Vec<f64> = (0..width).rev().map(|k| eig.S()[k].max(0.0)).collect();
     let largest = values[0];
-    if !(largest > 0.0) {
+    if largest.is_nan() || largest <= 0.0 {
         return None;
     }
     let r = values
@@ -201,7 +201,7 @@ impl DsaOperator {
             }
             _ => vec![0.0; n],
         };
-        if let Ok(svd) = Mat::from_fn(n, n, |i, j| u(i, j)).svd() {
+        if let Ok(svd) = Mat::from_fn(n, n, u).svd() {
             frames.push(frame(svd.U(), false));
             frames.push(frame(svd.V(), false));
         }

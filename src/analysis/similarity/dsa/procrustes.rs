@@ -329,7 +329,7 @@ impl<'a> Ascent<'a> {
                 *dk = (0..q).map(|l| h[k * q + l] * g[l]).sum();
             }
             let mut slope: f64 = d.iter().zip(&g).map(|(x, y)| x * y).sum();
-            if !(slope > 0.0) {
+            if slope.is_nan() || slope <= 0.0 {
                 // The model lost positive definiteness: start it again along the gradient.
                 h.iter_mut().for_each(|v| *v = 0.0);
                 for k in 0..q {

@@ -340,13 +340,26 @@ pub fn pairwise(
     pairs: &[(usize, usize)],
     threads: usize,
 ) -> Vec<[f64; 3]> {
-    let mut out = vec![[0.0; 3]; pairs.len()];
+    each_pair(pairs, threads, |i, j| {
+        distances(&reductions[i], &reductions[j])
+    })
+}
+
+/// `f(i, j)` of every pair of `pairs`, in their order, the pairs split evenly over `threads`
+/// threads.
+pub fn each_pair<T: Send + Default + Clone>(
+    pairs: &[(usize, usize)],
+    threads: usize,
+    f: impl Fn(usize, usize) -> T + Sync,
+) -> Vec<T> {
+    let mut out = vec![T::default(); pairs.len()];
     let chunk = pairs.len().div_ceil(threads.max(1)).max(1);
+    let f = &f;
     std::thread::scope(|s| {
         for (part, results) in pairs.chunks(chunk).zip(out.chunks_mut(chunk)) {
             s.spawn(move || {
                 for (&(i, j), r) in part.iter().zip(results.iter_mut()) {
-                    *r = distances(&reductions[i], &reductions[j]);
+                    *r = f(i, j);
                 }
             });
         }

@@ -10,6 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::analysis::similarity::dsa::{self, DsaOperator, DsaOptions, DsaProbe};
+use crate::analysis::similarity::each_pair;
 use crate::lab::notebook::{stored_experiment, stored_params};
 use crate::lab::stats::Stats;
 use crate::lab::LabError;
@@ -100,7 +101,7 @@ pub fn bench_dsa(
         .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
         .collect();
     let t0 = Instant::now();
-    let spectral = parallel(&pairs, threads, |i, j| {
+    let spectral = each_pair(&pairs, threads, |i, j| {
         dsa::spectral_distance(&operators[i], &operators[j])
     });
     let spectral_seconds = t0.elapsed().as_secs_f64();
@@ -109,7 +110,7 @@ pub fn bench_dsa(
         (None, None, None)
     } else {
         let t0 = Instant::now();
-        let results = parallel(&pairs, threads, |i, j| {
+        let results = each_pair(&pairs, threads, |i, j| {
             dsa::procrustes_angle(&operators[i], &operators[j], options.random_starts)
         });
         let seconds = t0.elapsed().as_secs_f64();
@@ -133,27 +134,6 @@ pub fn bench_dsa(
         mean_ascents,
         spectral_seconds,
     })
-}
-
-/// `f` of every pair on `threads` threads, in the order of `pairs`.
-fn parallel<T: Send + Default + Clone>(
-    pairs: &[(usize, usize)],
-    threads: usize,
-    f: impl Fn(usize, usize) -> T + Sync,
-) -> Vec<T> {
-    let mut out = vec![T::default(); pairs.len()];
-    let chunk = pairs.len().div_ceil(threads.max(1)).max(1);
-    let f = &f;
-    std::thread::scope(|s| {
-        for (part, results) in pairs.chunks(chunk).zip(out.chunks_mut(chunk)) {
-            s.spawn(move || {
-                for (&(i, j), r) in part.iter().zip(results.iter_mut()) {
-                    *r = f(i, j);
-                }
-            });
-        }
-    });
-    out
 }
 
 impl fmt::Display for DsaBench {

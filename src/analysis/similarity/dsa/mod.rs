@@ -192,16 +192,7 @@ pub fn pairwise(
     random_starts: usize,
     threads: usize,
 ) -> Vec<[f64; 2]> {
-    let mut out = vec![[0.0; 2]; pairs.len()];
-    let chunk = pairs.len().div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|s| {
-        for (part, results) in pairs.chunks(chunk).zip(out.chunks_mut(chunk)) {
-            s.spawn(move || {
-                for (&(i, j), r) in part.iter().zip(results.iter_mut()) {
-                    *r = distances(&operators[i], &operators[j], random_starts);
-                }
-            });
-        }
-    });
-    out
+    super::each_pair(pairs, threads, |i, j| {
+        distances(&operators[i], &operators[j], random_starts)
+    })
 }

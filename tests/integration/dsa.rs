@@ -212,3 +212,107 @@ fn the_spectral_score_is_blind_to_any_change_of_basis_and_procrustes_is_not() {
     assert!(r.angle > 0.1, "{r:?}");
     assert!(r.lower_bound <= r.angle && r.angle <= r.at_identity);
 }
+
+/// Trials of a 2-D system whose condition means are fixed, m_c = (±1, ±0.5) rotated, and whose
+/// deviations from them evolve as x − m ← a·(x − m) + noise: a = 1 holds a deviation (a line
+/// attractor along it), a = 0.5 forgets it (a point attractor), a = 1.04 amplifies it (an unstable
+/// direction, as between the two wells of a bistable system). Every `a` has the same condition
+/// averages; only the trials' dynamics differ. Returns (trials (steps, trials, 2), the condition
+/// averages (steps, conditions, 2)).
+fn noisy_system(a: f64, seed: u64) -> (Array3<f64>, Array3<f64>) {
+    let (steps, per_condition, conditions) = (40, 30, 2);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut y = Array3::zeros((steps, per_condition * conditions, 2));
+    for c in 0..conditions {
+        let sign = if c == 0 { 1.0 } else { -1.0 };
+        let mean = [sign, 0.5 * sign];
+        for k in 0..per_condition {
+            let b = c * per_condition + k;
+            let mut dev = [0.0f64, 0.0];
+            for t in 0..steps {
+                for d in 0..2 {
+                    y[[t, b, d]] = mean[d] + dev[d];
+                    let e: f64 = StandardNormal.sample(&mut rng);
+                    // Deviations along the first axis follow a; the second decays fast.
+                    let rate = if d == 0 { a } else { 0.3 };
+                    dev[d] = rate * dev[d] + 0.05 * e;
+                }
+            }
+        }
+    }
+    let averages = Array3::from_shape_fn((steps, conditions, 2), |(t, c, d)| {
+        (0..per_condition)
+            .map(|k| y[[t, c * per_condition + k, d]])
+            .sum::<f64>()
+            / per_condition as f64
+    });
+    (y, averages)
+}
+
+#[test]
+fn dsa_tells_apart_dynamics_whose_condition_averages_agree() {
+    // The DSA paper's Figure 3 situation: line, point and unstable dynamics around the same
+    // condition means. Procrustes on the condition averages sees the same shape; DSA on the
+    // trials sees three systems.
+    use rnnlab::analysis::similarity::{distances, reduce, ReductionOptions};
+    let options = DsaOptions {
+        components: 2,
+        delays: 2,
+        rank: 4,
+        ..DsaOptions::default()
+    };
+    let geometry = ReductionOptions {
+        components: Some(2),
+        ..ReductionOptions::default()
+    };
+    let rates = [1.0, 0.5, 1.04];
+    let systems: Vec<Vec<(DsaOperator, rnnlab::analysis::similarity::Reduction)>> = rates
+        .iter()
+        .map(|&a| {
+            (0..3)
+                .map(|seed| {
+                    let (y, averages) = noisy_system(a, 10 * seed + 1);
+                    let (steps, conditions, _) = averages.dim();
+                    let flat = averages
+                        .into_shape_with_order((steps * conditions, 2))
+                        .unwrap();
+                    (
+                        fit(y.view(), &options).unwrap(),
+                        reduce(flat.view(), &geometry).unwrap(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let mean = |f: &dyn Fn(usize, usize, usize, usize) -> f64, same: bool| {
+        let (mut sum, mut count) = (0.0, 0);
+        for (s, t) in (0..3).flat_map(|s| (0..3).map(move |t| (s, t))) {
+            if (s == t) != same {
+                continue;
+            }
+            for (i, j) in (0..3).flat_map(|i| (0..3).map(move |j| (i, j))) {
+                if s != t || i < j {
+                    sum += f(s, i, t, j);
+                    count += 1;
+                }
+            }
+        }
+        sum / count as f64
+    };
+    let dsa = |s: usize, i: usize, t: usize, j: usize| {
+        procrustes_angle(&systems[s][i].0, &systems[t][j].0, 4).angle
+    };
+    let shape =
+        |s: usize, i: usize, t: usize, j: usize| distances(&systems[s][i].1, &systems[t][j].1)[2];
+    let (dsa_within, dsa_across) = (mean(&dsa, true), mean(&dsa, false));
+    let (shape_within, shape_across) = (mean(&shape, true), mean(&shape, false));
+    eprintln!(
+        "DSA within {dsa_within:.4} across {dsa_across:.4}; Procrustes on the averages within \
+         {shape_within:.4} across {shape_across:.4}"
+    );
+    assert!(dsa_across > 3.0 * dsa_within, "DSA separates the systems");
+    assert!(
+        shape_across < 2.0 * shape_within.max(1e-3),
+        "the averages look alike to geometry"
+    );
+}

@@ -2,8 +2,8 @@
 //! Riemannian ascent of f(C) = ⟨Â, C B̂ Cᵀ⟩ on O(n).
 //!
 //! The ascent moves C ← C·cay(tW) with W = skew part of Cᵀ∇f (the Cayley retraction keeps C
-//! orthogonal and in its component of O(n), so starts of both determinants are needed), BFGS
-//! directions on the Lie algebra's coordinates with Armijo backtracking. f is a quadratic form in C with local
+//! orthogonal and in its component of O(n), so starts of both determinants are needed),
+//! L-BFGS directions on the Lie algebra's coordinates with Armijo backtracking. f is a quadratic form in C with local
 //! maxima, so several starts run; the best wins:
 //! - spectral starts X_a D X_bᵀ from frames both operators carry along under a rotation (the
 //!   symmetric parts' eigenvectors, the left and the right singular vectors), with the signs D
@@ -38,6 +38,8 @@ const KEPT: usize = 2;
 const GRADIENT_TOLERANCE: (f64, f64) = (1e-4, 1e-12);
 /// Or when f gains less than this (relative to 1 − f) over this many steps.
 const STALL: (f64, usize) = (1e-12, 4);
+/// Steps the L-BFGS model remembers.
+const MEMORY: usize = 8;
 /// Angles this close to the lower bound end the search.
 const BOUND_MET: f64 = 1e-10;
 /// The seed of the random starts.
@@ -295,9 +297,10 @@ impl<'a> Ascent<'a> {
         dot(w, w)
     }
 
-    /// Ascends from `c` for at most `iterations` steps: BFGS on the Lie algebra's coordinates
-    /// (ω_pq, p < q: the left-trivialised tangent space, where the gradient is W's upper
-    /// triangle), steps C ← C·cay(Ω(t·d)) with Armijo backtracking. Returns f and C.
+    /// Ascends from `c` for at most `iterations` steps: L-BFGS on the Lie algebra's
+    /// coordinates (ω_pq, p < q: the left-trivialised tangent space, where the gradient is W's
+    /// upper triangle; the last [`MEMORY`] steps model the curvature), steps C ← C·cay(Ω(t·d))
+    /// with Armijo backtracking. Returns f and C.
     fn run(&mut self, mut c: Vec<f64>, iterations: usize) -> (f64, Vec<f64>) {
         let n = self.n;
         let q = n * (n - 1) / 2;
@@ -307,36 +310,45 @@ impl<'a> Ascent<'a> {
                 g.extend_from_slice(&w[i * n + i + 1..(i + 1) * n]);
             }
         };
+        let dot = |x: &[f64], y: &[f64]| -> f64 { x.iter().zip(y).map(|(p, q)| p * q).sum() };
         let mut f = Self::objective(self.a, self.b, &c, &mut self.tmp, &mut self.m, n);
         let mut g2 = Self::gradient(self.b, &self.m, &mut self.tmp, &mut self.w, n);
         let (mut g, mut trial_g) = (Vec::with_capacity(q), Vec::with_capacity(q));
         upper(&self.w, &mut g);
-        // The inverse Hessian's model (of −f), scaled once the first step is known.
-        let mut h = vec![0.0; q * q];
-        let gamma = 1.0 / g2.sqrt().max(1e-12);
-        for k in 0..q {
-            h[k * q + k] = gamma;
-        }
-        let mut first = true;
-        let (mut d, mut hy) = (vec![0.0; q], vec![0.0; q]);
+        // (s, y, 1/sᵀy) of the last steps, oldest first; y is the change of ∇(−f) = g − g'.
+        let mut memory: std::collections::VecDeque<(Vec<f64>, Vec<f64>, f64)> =
+            std::collections::VecDeque::with_capacity(MEMORY);
+        let first_scale = 1.0 / g2.sqrt().max(1e-12);
+        let mut d = vec![0.0; q];
+        let mut alpha = [0.0; MEMORY];
         let mut stalled = 0;
         for _ in 0..iterations {
             let angle = (2.0 * (1.0 - f)).max(0.0).sqrt();
             if g2.sqrt() < (GRADIENT_TOLERANCE.0 * angle).max(GRADIENT_TOLERANCE.1) {
                 break;
             }
-            for (k, dk) in d.iter_mut().enumerate() {
-                *dk = (0..q).map(|l| h[k * q + l] * g[l]).sum();
+            // The two-loop recursion: d = H g with H the L-BFGS inverse Hessian of −f.
+            d.copy_from_slice(&g);
+            for (k, (s, y, rho)) in memory.iter().enumerate().rev() {
+                alpha[k] = rho * dot(s, &d);
+                d.iter_mut().zip(y).for_each(|(v, y)| *v -= alpha[k] * y);
             }
-            let mut slope: f64 = d.iter().zip(&g).map(|(x, y)| x * y).sum();
+            let scale = memory
+                .back()
+                .map_or(first_scale, |(s, y, _)| dot(s, y) / dot(y, y));
+            d.iter_mut().for_each(|v| *v *= scale);
+            for (k, (s, y, rho)) in memory.iter().enumerate() {
+                let beta = rho * dot(y, &d);
+                d.iter_mut()
+                    .zip(s)
+                    .for_each(|(v, s)| *v += (alpha[k] - beta) * s);
+            }
+            let mut slope = dot(&d, &g);
             if slope.is_nan() || slope <= 0.0 {
                 // The model lost positive definiteness: start it again along the gradient.
-                h.iter_mut().for_each(|v| *v = 0.0);
-                for k in 0..q {
-                    h[k * q + k] = gamma;
-                }
-                d.iter_mut().zip(&g).for_each(|(x, y)| *x = gamma * y);
-                slope = gamma * g2 / 2.0;
+                memory.clear();
+                d.iter_mut().zip(&g).for_each(|(x, y)| *x = first_scale * y);
+                slope = first_scale * g2 / 2.0;
             }
             let mut step = 1.0;
             let mut accepted = None;
@@ -372,37 +384,14 @@ impl<'a> Ascent<'a> {
             let trial_g2 =
                 Self::gradient(self.b, &self.trial_m, &mut self.tmp, &mut self.trial_w, n);
             upper(&self.trial_w, &mut trial_g);
-            // s = t·d; y = ∇(−f)' − ∇(−f) = g − g'.
-            let mut sy = 0.0;
-            let mut yy = 0.0;
-            for k in 0..q {
-                let y = g[k] - trial_g[k];
-                sy += step * d[k] * y;
-                yy += y * y;
-            }
+            let s: Vec<f64> = d.iter().map(|v| step * v).collect();
+            let y: Vec<f64> = g.iter().zip(&trial_g).map(|(a, b)| a - b).collect();
+            let sy = dot(&s, &y);
             if sy > 1e-300 {
-                if first {
-                    let scale = sy / yy;
-                    h.iter_mut().for_each(|v| *v = 0.0);
-                    for k in 0..q {
-                        h[k * q + k] = scale;
-                    }
-                    first = false;
+                if memory.len() == MEMORY {
+                    memory.pop_front();
                 }
-                let y = |k: usize| g[k] - trial_g[k];
-                for (k, v) in hy.iter_mut().enumerate() {
-                    *v = (0..q).map(|l| h[k * q + l] * y(l)).sum();
-                }
-                let yhy: f64 = (0..q).map(|k| y(k) * hy[k]).sum();
-                let rho = 1.0 / sy;
-                let ss = (1.0 + yhy * rho) * rho;
-                for k in 0..q {
-                    let sk = step * d[k];
-                    for l in 0..q {
-                        let sl = step * d[l];
-                        h[k * q + l] += ss * sk * sl - rho * (hy[k] * sl + sk * hy[l]);
-                    }
-                }
+                memory.push_back((s, y, 1.0 / sy));
             }
             let gain = trial_f - f;
             std::mem::swap(&mut c, &mut self.trial_c);

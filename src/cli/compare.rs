@@ -100,7 +100,7 @@ pub(super) struct CompareArgs {
     /// The experiment [default: the notebook's only one].
     #[arg(long)]
     experiment: Option<String>,
-    /// svcca, cca-angular, procrustes or topology.
+    /// svcca, cca-angular, procrustes, dsa, dsa-spectral or topology.
     #[arg(long, default_value = "svcca")]
     metric: lab::compare::CompareMetric,
     #[command(flatten)]

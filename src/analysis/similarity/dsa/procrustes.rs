@@ -71,6 +71,33 @@ pub fn procrustes_angle(
     b: &DsaOperator,
     random_starts: usize,
 ) -> ProcrustesResult {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { wide::procrustes_angle(a, b, random_starts) };
+    }
+    search(a, b, random_starts)
+}
+
+/// The small products and solves of the search are most of a pair's time; compiled a second
+/// time for AVX2 their row updates run on 4 lanes instead of SSE2's 2. Only the vector width
+/// changes (no FMA contraction, no reordered sums), so both paths give the same bits.
+#[cfg(target_arch = "x86_64")]
+mod wide {
+    use super::*;
+
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn procrustes_angle(
+        a: &DsaOperator,
+        b: &DsaOperator,
+        random_starts: usize,
+    ) -> ProcrustesResult {
+        super::search(a, b, random_starts)
+    }
+}
+
+#[inline(always)]
+fn search(a: &DsaOperator, b: &DsaOperator, random_starts: usize) -> ProcrustesResult {
     let (a, b) = match a.unit.iter().zip(&b.unit).find(|(x, y)| x != y) {
         Some((x, y)) if y < x => (b, a),
         _ => (a, b),
@@ -255,6 +282,7 @@ struct Ascent<'a> {
 }
 
 impl<'a> Ascent<'a> {
+    #[inline(always)]
     fn new(a: &'a [f64], b: &'a [f64], n: usize) -> Self {
         let z = || vec![0.0; n * n];
         Ascent {
@@ -274,6 +302,7 @@ impl<'a> Ascent<'a> {
     }
 
     /// M = Cᵀ Â C into `m`; returns f = ⟨M, B̂⟩.
+    #[inline(always)]
     fn objective(a: &[f64], b: &[f64], c: &[f64], tmp: &mut [f64], m: &mut [f64], n: usize) -> f64 {
         mul(a, c, tmp, n);
         mul_tn(c, tmp, m, n);
@@ -281,6 +310,7 @@ impl<'a> Ascent<'a> {
     }
 
     /// W = P − Pᵀ with P = M B̂ᵀ + Mᵀ B̂ (the skew part of Cᵀ∇f, doubled); returns ‖W‖².
+    #[inline(always)]
     fn gradient(b: &[f64], m: &[f64], tmp: &mut [f64], w: &mut [f64], n: usize) -> f64 {
         mul_nt(m, b, w, n);
         mul_tn(m, b, tmp, n);
@@ -301,6 +331,7 @@ impl<'a> Ascent<'a> {
     /// coordinates (ω_pq, p < q: the left-trivialised tangent space, where the gradient is W's
     /// upper triangle; the last [`MEMORY`] steps model the curvature), steps C ← C·cay(Ω(t·d))
     /// with Armijo backtracking. Returns f and C.
+    #[inline(always)]
     fn run(&mut self, mut c: Vec<f64>, iterations: usize) -> (f64, Vec<f64>) {
         let n = self.n;
         let q = n * (n - 1) / 2;
@@ -413,6 +444,7 @@ impl<'a> Ascent<'a> {
     }
 
     /// ∠(Â, C B̂ Cᵀ) from the distance ‖Â − C B̂ Cᵀ‖, accurate near 0.
+    #[inline(always)]
     fn angle(&mut self, c: &[f64]) -> f64 {
         let n = self.n;
         mul(c, self.b, &mut self.tmp, n);
@@ -428,8 +460,10 @@ impl<'a> Ascent<'a> {
     }
 }
 
-/// cay(tW) = (I − tW/2)⁻¹ (I + tW/2) into `out`, by Gaussian elimination with partial
-/// pivoting (I − tW/2 is invertible for any skew W).
+/// cay(tW) = (I − tW/2)⁻¹ (I + tW/2) into `out`, by Gaussian elimination without pivoting:
+/// I − tW/2 has the identity as its symmetric part (W is skew), so it is invertible and its
+/// elimination needs no row exchanges to stay stable.
+#[inline(always)]
 fn cayley(w: &[f64], t: f64, out: &mut [f64], lu: &mut [f64], n: usize) {
     for i in 0..n {
         for j in 0..n {
@@ -440,41 +474,41 @@ fn cayley(w: &[f64], t: f64, out: &mut [f64], lu: &mut [f64], n: usize) {
         }
     }
     for col in 0..n {
-        let pivot = (col..n)
-            .max_by(|&x, &y| lu[x * n + col].abs().total_cmp(&lu[y * n + col].abs()))
-            .expect("rows left");
-        if pivot != col {
-            for j in 0..n {
-                lu.swap(pivot * n + j, col * n + j);
-                out.swap(pivot * n + j, col * n + j);
-            }
-        }
-        let p = lu[col * n + col];
-        for r in col + 1..n {
-            let factor = lu[r * n + col] / p;
+        let (above, below) = lu.split_at_mut((col + 1) * n);
+        let pivot_row = &above[col * n..];
+        let p = pivot_row[col];
+        let (out_above, out_below) = out.split_at_mut((col + 1) * n);
+        let out_pivot = &out_above[col * n..];
+        for (row, out_row) in below.chunks_exact_mut(n).zip(out_below.chunks_exact_mut(n)) {
+            let factor = row[col] / p;
             if factor != 0.0 {
-                for j in col..n {
-                    lu[r * n + j] -= factor * lu[col * n + j];
+                for (v, q) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                    *v -= factor * q;
                 }
-                for j in 0..n {
-                    out[r * n + j] -= factor * out[col * n + j];
+                for (v, q) in out_row.iter_mut().zip(out_pivot) {
+                    *v -= factor * q;
                 }
             }
         }
     }
     for col in (0..n).rev() {
         let p = lu[col * n + col];
-        for j in 0..n {
-            let mut v = out[col * n + j];
-            for k in col + 1..n {
-                v -= lu[col * n + k] * out[k * n + j];
+        let (head, tail) = out.split_at_mut((col + 1) * n);
+        let row = &mut head[col * n..];
+        for (k, solved) in tail.chunks_exact(n).enumerate() {
+            let l = lu[col * n + col + 1 + k];
+            if l != 0.0 {
+                for (v, s) in row.iter_mut().zip(solved) {
+                    *v -= l * s;
+                }
             }
-            out[col * n + j] = v / p;
         }
+        row.iter_mut().for_each(|v| *v /= p);
     }
 }
 
 /// out = x·y (n × n, row-major).
+#[inline(always)]
 fn mul(x: &[f64], y: &[f64], out: &mut [f64], n: usize) {
     out.iter_mut().for_each(|v| *v = 0.0);
     for i in 0..n {
@@ -489,6 +523,7 @@ fn mul(x: &[f64], y: &[f64], out: &mut [f64], n: usize) {
 }
 
 /// out = xᵀ·y.
+#[inline(always)]
 fn mul_tn(x: &[f64], y: &[f64], out: &mut [f64], n: usize) {
     out.iter_mut().for_each(|v| *v = 0.0);
     for k in 0..n {
@@ -503,6 +538,7 @@ fn mul_tn(x: &[f64], y: &[f64], out: &mut [f64], n: usize) {
 }
 
 /// out = x·yᵀ.
+#[inline(always)]
 fn mul_nt(x: &[f64], y: &[f64], out: &mut [f64], n: usize) {
     for i in 0..n {
         let xrow = &x[i * n..(i + 1) * n];
@@ -512,6 +548,7 @@ fn mul_nt(x: &[f64], y: &[f64], out: &mut [f64], n: usize) {
     }
 }
 
+#[inline(always)]
 fn dot(x: &[f64], y: &[f64]) -> f64 {
     x.iter().zip(y).map(|(p, q)| p * q).sum()
 }

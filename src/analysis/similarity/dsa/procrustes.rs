@@ -269,6 +269,8 @@ fn haar_orthogonal(n: usize, reflect: bool, rng: &mut ChaCha8Rng) -> Vec<f64> {
 struct Ascent<'a> {
     a: &'a [f64],
     b: &'a [f64],
+    /// B̂ᵀ.
+    bt: Vec<f64>,
     n: usize,
     tmp: Vec<f64>,
     m: Vec<f64>,
@@ -288,6 +290,7 @@ impl<'a> Ascent<'a> {
         Ascent {
             a,
             b,
+            bt: (0..n * n).map(|k| b[(k % n) * n + k / n]).collect(),
             n,
             tmp: z(),
             m: z(),
@@ -311,8 +314,9 @@ impl<'a> Ascent<'a> {
 
     /// W = P − Pᵀ with P = M B̂ᵀ + Mᵀ B̂ (the skew part of Cᵀ∇f, doubled); returns ‖W‖².
     #[inline(always)]
-    fn gradient(b: &[f64], m: &[f64], tmp: &mut [f64], w: &mut [f64], n: usize) -> f64 {
-        mul_nt(m, b, w, n);
+    fn gradient(b: &[f64], bt: &[f64], m: &[f64], tmp: &mut [f64], w: &mut [f64], n: usize) -> f64 {
+        // M B̂ᵀ as a product with B̂ᵀ kept transposed: row updates, which vectorise.
+        mul(m, bt, w, n);
         mul_tn(m, b, tmp, n);
         for (x, y) in w.iter_mut().zip(tmp.iter()) {
             *x += y;
@@ -341,9 +345,8 @@ impl<'a> Ascent<'a> {
                 g.extend_from_slice(&w[i * n + i + 1..(i + 1) * n]);
             }
         };
-        let dot = |x: &[f64], y: &[f64]| -> f64 { x.iter().zip(y).map(|(p, q)| p * q).sum() };
         let mut f = Self::objective(self.a, self.b, &c, &mut self.tmp, &mut self.m, n);
-        let mut g2 = Self::gradient(self.b, &self.m, &mut self.tmp, &mut self.w, n);
+        let mut g2 = Self::gradient(self.b, &self.bt, &self.m, &mut self.tmp, &mut self.w, n);
         let (mut g, mut trial_g) = (Vec::with_capacity(q), Vec::with_capacity(q));
         upper(&self.w, &mut g);
         // (s, y, 1/sᵀy) of the last steps, oldest first; y is the change of ∇(−f) = g − g'.
@@ -351,6 +354,7 @@ impl<'a> Ascent<'a> {
             std::collections::VecDeque::with_capacity(MEMORY);
         let first_scale = 1.0 / g2.sqrt().max(1e-12);
         let mut d = vec![0.0; q];
+        let (mut new_s, mut new_y) = (vec![0.0; q], vec![0.0; q]);
         let mut alpha = [0.0; MEMORY];
         let mut stalled = 0;
         for _ in 0..iterations {
@@ -412,16 +416,32 @@ impl<'a> Ascent<'a> {
                 step *= 0.5;
             }
             let Some(trial_f) = accepted else { break };
-            let trial_g2 =
-                Self::gradient(self.b, &self.trial_m, &mut self.tmp, &mut self.trial_w, n);
+            let trial_g2 = Self::gradient(
+                self.b,
+                &self.bt,
+                &self.trial_m,
+                &mut self.tmp,
+                &mut self.trial_w,
+                n,
+            );
             upper(&self.trial_w, &mut trial_g);
-            let s: Vec<f64> = d.iter().map(|v| step * v).collect();
-            let y: Vec<f64> = g.iter().zip(&trial_g).map(|(a, b)| a - b).collect();
-            let sy = dot(&s, &y);
+            for k in 0..q {
+                new_s[k] = step * d[k];
+                new_y[k] = g[k] - trial_g[k];
+            }
+            let sy = dot(&new_s, &new_y);
             if sy > 1e-300 {
-                if memory.len() == MEMORY {
-                    memory.pop_front();
-                }
+                // The oldest pair's buffers are reused once the memory is full.
+                let (s, y) = match memory.len() {
+                    MEMORY => {
+                        let (s, y, _) = memory.pop_front().expect("full");
+                        (
+                            std::mem::replace(&mut new_s, s),
+                            std::mem::replace(&mut new_y, y),
+                        )
+                    }
+                    _ => (new_s.clone(), new_y.clone()),
+                };
                 memory.push_back((s, y, 1.0 / sy));
             }
             let gain = trial_f - f;
@@ -549,8 +569,19 @@ fn mul_nt(x: &[f64], y: &[f64], out: &mut [f64], n: usize) {
 }
 
 #[inline(always)]
+/// Σ x_i y_i with four running sums (a fixed order: the same bits on every path), so the
+/// additions overlap instead of waiting on each other.
 fn dot(x: &[f64], y: &[f64]) -> f64 {
-    x.iter().zip(y).map(|(p, q)| p * q).sum()
+    let mut sums = [0.0; 4];
+    let (xc, yc) = (x.chunks_exact(4), y.chunks_exact(4));
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    for (p, q) in xc.zip(yc) {
+        for k in 0..4 {
+            sums[k] += p[k] * q[k];
+        }
+    }
+    let tail: f64 = xr.iter().zip(yr).map(|(p, q)| p * q).sum();
+    (sums[0] + sums[1]) + (sums[2] + sums[3]) + tail
 }
 
 #[cfg(test)]

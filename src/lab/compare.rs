@@ -25,8 +25,11 @@ use crate::store::{DsaPair, ListQuery, NetworkRow, Notebook, SimilarityPair};
 
 /// Pairs stored per transaction.
 const BATCH: usize = 20_000;
-/// Pairs computed between looks at the stop flag: about 0.1 s on 2 cores.
+/// Geometry pairs computed between looks at the stop flag: about 0.1 s on 2 cores.
 const CHUNK: usize = 2_000;
+/// DSA pairs computed between looks at the stop flag: about 0.5 s on 2 cores (a pair's
+/// rotation search takes about 2 ms).
+const DSA_CHUNK: usize = 500;
 /// Neighbours voting in the k-NN separability score.
 pub const KNN: usize = 3;
 /// Label shuffles of each separability score's permutation null (fewer for very large
@@ -133,6 +136,7 @@ pub fn update_similarity_until(
     let mut kept = Vec::new();
     let geometry = update_pairs(
         &networks,
+        CHUNK,
         stored.iter().map(|&(a, b, _)| (a, b)).collect(),
         stop,
         |n| {
@@ -157,6 +161,7 @@ pub fn update_similarity_until(
     let mut dsa_probe = dsa::DsaProbe::new(&parsed.task, options.dsa.drive);
     let dynamics = update_pairs(
         &networks,
+        DSA_CHUNK,
         stored.iter().map(|&(a, b, _)| (a, b)).collect(),
         stop,
         |n| {
@@ -182,9 +187,10 @@ pub fn update_similarity_until(
 /// The pairs of `networks` missing from `stored`: each network a pair needs is prepared once
 /// (`prepare`: its reduction or operator; None leaves it out), the pairs computed a chunk at
 /// a time (`compute`) so a stop is seen within a fraction of a second, and stored a batch at a
-/// time (`store`), with whatever is computed when stopped.
+/// time (`store`), with whatever is computed when stopped; `chunk` pairs between looks at `stop`.
 fn update_pairs<T, const K: usize>(
     networks: &[NetworkRow],
+    chunk: usize,
     stored: HashSet<(i64, i64)>,
     stop: &AtomicBool,
     mut prepare: impl FnMut(&NetworkRow) -> Result<Option<T>, LabError>,
@@ -225,7 +231,7 @@ fn update_pairs<T, const K: usize>(
         .filter_map(|&(i, j)| Some(((slot[i]?, slot[j]?), (ids[i], ids[j]))))
         .unzip();
     let mut rows = Vec::with_capacity(BATCH);
-    for (pairs, ends) in pairs.chunks(CHUNK).zip(ends.chunks(CHUNK)) {
+    for (pairs, ends) in pairs.chunks(chunk).zip(ends.chunks(chunk)) {
         if stopped() {
             break;
         }

@@ -42,8 +42,8 @@ pub(super) struct Reduction {
     dsa_starts: Option<usize>,
     /// DSA: what the networks run on: relaxation (left alone at the task's constant inputs,
     /// from probe states) or probe (the probe trials, inputs included) [default: relaxation].
-    #[arg(long, value_parser = ["probe", "relaxation"])]
-    dsa_drive: Option<String>,
+    #[arg(long)]
+    dsa_drive: Option<Drive>,
 }
 
 impl Reduction {
@@ -56,11 +56,7 @@ impl Reduction {
             interval: self.dsa_interval.unwrap_or(default.interval),
             rank: self.dsa_rank.unwrap_or(default.rank),
             random_starts: self.dsa_starts.unwrap_or(default.random_starts),
-            drive: match self.dsa_drive.as_deref() {
-                Some("relaxation") => Drive::Relaxation,
-                Some(_) => Drive::Probe,
-                None => default.drive,
-            },
+            drive: self.dsa_drive.unwrap_or(default.drive),
             ..default
         };
         dsa.validate()

@@ -21,6 +21,7 @@ use crate::analysis::similarity::{
     classical_mds, pairwise, reduce, separation, Metric, ReductionOptions, Separation, StateProbe,
     Tested,
 };
+use crate::net::Params;
 use crate::store::{DsaPair, ListQuery, NetworkRow, Notebook, SimilarityPair};
 
 /// Pairs stored per transaction.
@@ -127,82 +128,104 @@ pub fn update_similarity_until(
     let started = Instant::now();
     let experiment_id = notebook.experiment(experiment)?.id;
     let networks = population(notebook, experiment)?;
-    let parsed = stored_experiment(notebook, experiment)?;
-    let mut probe = StateProbe::new(&parsed.task);
+    let ids: Vec<i64> = networks.iter().map(|n| n.id).collect();
     let reduction = &options.reduction;
-
     let key = settings_key(reduction);
-    let stored = notebook.similarity_pairs(experiment_id, &key)?;
+    let dsa_key = dsa_settings_key(options);
+    let missing_geometry = missing_pairs(&ids, notebook.similarity_pairs(experiment_id, &key)?);
+    let missing_dynamics = missing_pairs(&ids, notebook.dsa_pairs(experiment_id, &dsa_key)?);
+    let mut update = SimilarityUpdate {
+        networks: ids.len(),
+        ..SimilarityUpdate::default()
+    };
+    if missing_geometry.is_empty() && missing_dynamics.is_empty() {
+        return Ok(update);
+    }
+    let parsed = stored_experiment(notebook, experiment)?;
+    let load = |n: &NetworkRow| stored_params(notebook, n, &parsed);
+    let population = Population {
+        networks: &networks,
+        load: &load,
+    };
+
+    let mut probe = StateProbe::new(&parsed.task);
     let mut kept = Vec::new();
     let geometry = update_pairs(
-        &networks,
+        &population,
+        &missing_geometry,
         CHUNK,
-        stored.iter().map(|&(a, b, _)| (a, b)).collect(),
         stop,
-        |n| {
-            let Some(params) = stored_params(notebook, n, &parsed)? else {
-                return Ok(None);
-            };
+        |n, params| {
             let r = probe
-                .states(&params, reduction.lstm_cell_state)
+                .states(params, reduction.lstm_cell_state)
                 .and_then(|s| reduce(s, reduction));
             if let Some(r) = &r {
                 kept.push((n.id, r.components()));
             }
-            Ok(r)
+            r
         },
         |reductions, pairs| pairwise(reductions, pairs, threads),
         |rows| Ok(notebook.store_similarity(experiment_id, &key, rows)?),
     )?;
     notebook.store_components(experiment_id, &key, &kept)?;
 
-    let dsa_key = dsa_settings_key(options);
-    let stored = notebook.dsa_pairs(experiment_id, &dsa_key)?;
     let mut dsa_probe = dsa::DsaProbe::new(&parsed.task, options.dsa.drive);
     let dynamics = update_pairs(
-        &networks,
+        &population,
+        &missing_dynamics,
         DSA_CHUNK,
-        stored.iter().map(|&(a, b, _)| (a, b)).collect(),
         stop,
-        |n| {
-            let Some(params) = stored_params(notebook, n, &parsed)? else {
-                return Ok(None);
-            };
-            Ok(dsa_probe
-                .trajectories(&params, reduction.lstm_cell_state)
-                .and_then(|t| dsa::fit(t.view(), &options.dsa)))
+        |_, params| {
+            dsa_probe
+                .trajectories(params, reduction.lstm_cell_state)
+                .and_then(|t| dsa::fit(t.view(), &options.dsa))
         },
         |operators, pairs| dsa::pairwise(operators, pairs, options.dsa.random_starts, threads),
         |rows| Ok(notebook.store_dsa(experiment_id, &dsa_key, rows)?),
     )?;
-    Ok(SimilarityUpdate {
-        networks: networks.len(),
-        new_pairs: geometry.new_pairs.max(dynamics.new_pairs),
-        skipped: geometry.skipped.max(dynamics.skipped),
-        seconds: started.elapsed().as_secs_f64(),
-        stopped: stop.load(Ordering::SeqCst),
-    })
+    update.new_pairs = geometry.new_pairs.max(dynamics.new_pairs);
+    update.skipped = geometry.skipped.max(dynamics.skipped);
+    update.seconds = started.elapsed().as_secs_f64();
+    update.stopped = stop.load(Ordering::SeqCst);
+    Ok(update)
 }
 
-/// The pairs of `networks` missing from `stored`: each network a pair needs is prepared once
-/// (`prepare`: its reduction or operator; None leaves it out), the pairs computed a chunk at
-/// a time (`compute`) so a stop is seen within a fraction of a second, and stored a batch at a
-/// time (`store`), with whatever is computed when stopped; `chunk` pairs between looks at `stop`.
+/// The pairs (i, j), i < j, of positions in `ids` whose networks have no row in `stored`.
+fn missing_pairs<const K: usize>(
+    ids: &[i64],
+    stored: Vec<(i64, i64, [f64; K])>,
+) -> Vec<(usize, usize)> {
+    let stored: HashSet<(i64, i64)> = stored.into_iter().map(|(a, b, _)| (a, b)).collect();
+    (0..ids.len())
+        .flat_map(|i| (i + 1..ids.len()).map(move |j| (i, j)))
+        .filter(|&(i, j)| !stored.contains(&(ids[i], ids[j])))
+        .collect()
+}
+
+/// Reads a network's weights (None: it has none).
+type Load<'a> = &'a dyn Fn(&NetworkRow) -> Result<Option<Params<f32>>, LabError>;
+
+/// An experiment's networks and how their weights are read.
+struct Population<'a> {
+    networks: &'a [NetworkRow],
+    load: Load<'a>,
+}
+
+/// The `missing` pairs of a population's networks (positions): each network a pair needs is loaded
+/// (`load`) and prepared once (`prepare`: its reduction or operator; None leaves it out), the
+/// pairs computed a chunk at a time (`compute`) so a stop is seen within a fraction of a
+/// second, and stored a batch at a time (`store`), with whatever is computed when stopped;
+/// `chunk` pairs between looks at `stop`.
 fn update_pairs<T, const K: usize>(
-    networks: &[NetworkRow],
+    population: &Population,
+    missing: &[(usize, usize)],
     chunk: usize,
-    stored: HashSet<(i64, i64)>,
     stop: &AtomicBool,
-    mut prepare: impl FnMut(&NetworkRow) -> Result<Option<T>, LabError>,
+    mut prepare: impl FnMut(&NetworkRow, &Params<f32>) -> Option<T>,
     compute: impl Fn(&[T], &[(usize, usize)]) -> Vec<[f64; K]>,
     mut store: impl FnMut(&[(i64, i64, [f64; K])]) -> Result<(), LabError>,
 ) -> Result<SimilarityUpdate, LabError> {
     let stopped = || stop.load(Ordering::SeqCst);
-    let ids: Vec<i64> = networks.iter().map(|n| n.id).collect();
-    let missing: Vec<(usize, usize)> = (0..ids.len())
-        .flat_map(|i| (i + 1..ids.len()).map(move |j| (i, j)))
-        .filter(|&(i, j)| !stored.contains(&(ids[i], ids[j])))
-        .collect();
     let mut update = SimilarityUpdate::default();
     if missing.is_empty() {
         return Ok(update);
@@ -211,12 +234,14 @@ fn update_pairs<T, const K: usize>(
     needed.sort_unstable();
     needed.dedup();
     let mut prepared = Vec::with_capacity(needed.len());
-    let mut slot = vec![None; ids.len()];
+    let Population { networks, load } = population;
+    let mut slot = vec![None; networks.len()];
     for &k in &needed {
         if stopped() {
             break;
         }
-        match prepare(&networks[k])? {
+        let n = &networks[k];
+        match load(n)?.and_then(|params| prepare(n, &params)) {
             Some(p) => {
                 slot[k] = Some(prepared.len());
                 prepared.push(p);
@@ -228,7 +253,7 @@ fn update_pairs<T, const K: usize>(
     type Ends = (Vec<(usize, usize)>, Vec<(i64, i64)>);
     let (pairs, ends): Ends = missing
         .iter()
-        .filter_map(|&(i, j)| Some(((slot[i]?, slot[j]?), (ids[i], ids[j]))))
+        .filter_map(|&(i, j)| Some(((slot[i]?, slot[j]?), (networks[i].id, networks[j].id))))
         .unzip();
     let mut rows = Vec::with_capacity(BATCH);
     for (pairs, ends) in pairs.chunks(chunk).zip(ends.chunks(chunk)) {

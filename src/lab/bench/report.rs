@@ -14,7 +14,7 @@ use super::{bench_notebook_at, ScratchDir};
 use crate::analysis::similarity::ReductionOptions;
 use crate::analysis::topology::{FlipFlopScaffold, Node};
 use crate::analysis::{Topology, TOPOLOGY_VERSION};
-use crate::lab::compare::settings_key;
+use crate::lab::compare::{dsa_settings_key, settings_key, CompareOptions};
 use crate::lab::report::{report, ReportOptions};
 use crate::lab::LabError;
 use crate::store::{AnalysisRecord, AnalysisScope, Notebook, StoredFixedPoint, TopologyRecord};
@@ -52,6 +52,14 @@ pub fn store_random_distances(db: &Path, n: i64) -> Result<(), LabError> {
         .collect();
     let key = settings_key(&ReductionOptions::default());
     notebook.store_similarity(experiment.id, &key, &pairs)?;
+    // DSA's pairs too: a notebook with every pair stored is never asked to run a network (it
+    // has none to run).
+    let dynamics: Vec<_> = pairs
+        .iter()
+        .map(|&(a, b, _)| (a, b, [(); 2].map(|_| rng.random_range(0.0..1.0))))
+        .collect();
+    let dsa_key = dsa_settings_key(&CompareOptions::default());
+    notebook.store_dsa(experiment.id, &dsa_key, &dynamics)?;
     Ok(())
 }
 

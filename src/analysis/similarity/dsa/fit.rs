@@ -224,15 +224,6 @@ impl DsaOperator {
     }
 }
 
-/// The n × n identity, row-major.
-pub(super) fn identity(n: usize) -> Vec<f64> {
-    let mut m = vec![0.0; n * n];
-    for i in 0..n {
-        m[i * n + i] = 1.0;
-    }
-    m
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,12 +68,25 @@ pub enum Drive {
 }
 
 impl Drive {
+    /// Both, the default first.
+    pub const ALL: [Drive; 2] = [Drive::Relaxation, Drive::Probe];
+
     /// Its name in settings and on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Drive::Probe => "probe",
             Drive::Relaxation => "relaxation",
         }
+    }
+}
+
+impl std::str::FromStr for Drive {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Drive::ALL
+            .into_iter()
+            .find(|d| d.name() == s)
+            .ok_or_else(|| format!("unknown DSA drive '{s}' (relaxation, probe)"))
     }
 }
 

@@ -23,7 +23,6 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::fit::identity;
 use super::DsaOperator;
 
 /// Iterations of one ascent at most.
@@ -478,6 +477,15 @@ impl<'a> Ascent<'a> {
                 .sqrt(),
         )
     }
+}
+
+/// The n × n identity, row-major.
+fn identity(n: usize) -> Vec<f64> {
+    let mut m = vec![0.0; n * n];
+    for i in 0..n {
+        m[i * n + i] = 1.0;
+    }
+    m
 }
 
 /// cay(tW) = (I − tW/2)⁻¹ (I + tW/2) into `out`, by Gaussian elimination without pivoting:

@@ -5,9 +5,16 @@
 
 pub mod analysis;
 pub mod cli;
+mod error;
+pub mod experiment;
+pub mod files;
 pub mod lab;
 pub mod net;
+pub mod plot;
+pub mod slurm;
 pub mod store;
 pub mod task;
 pub mod train;
 pub mod tui;
+
+pub use error::LabError;

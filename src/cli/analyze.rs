@@ -7,7 +7,7 @@ use clap::Args;
 use super::progress::Lines;
 use super::{failed_if, print_report, stop_on_signals, Jobs, Json, Outcome, Selection};
 use crate::analysis::FixedPointOptions;
-use crate::lab::settings::{as_flag, AnalysisSettings};
+use crate::experiment::settings::{as_flag, AnalysisSettings};
 use crate::lab::{self, LabError};
 use crate::store::AnalysisScope;
 

@@ -21,7 +21,7 @@ pub(super) struct EstimateArgs {
 }
 
 pub(super) fn exec(args: EstimateArgs) -> Outcome {
-    let experiment = lab::builtin::resolve(&args.experiment)?;
+    let experiment = crate::experiment::builtin::resolve(&args.experiment)?;
     let report = lab::estimate::estimate(&experiment, args.cores.unwrap_or_else(lab::cores))?;
     print_report(&report, args.json);
     Ok(ExitCode::SUCCESS)

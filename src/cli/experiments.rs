@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::{print_report, Json, Outcome};
-use crate::lab::builtin;
+use crate::experiment::builtin;
 
 #[derive(Args)]
 pub(super) struct ExperimentsArgs {

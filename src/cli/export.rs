@@ -125,7 +125,7 @@ impl Output {
             (None, Some(name)) => format!("{name}-{what}.npz"),
             (None, None) => format!("{what}.npz"),
         };
-        lab::names::inside(Path::new(""), &file)
+        crate::files::names::inside(Path::new(""), &file)
     }
 
     /// Runs `write` on a buffered writer to the file or stdout, flushed at the end.

@@ -62,7 +62,7 @@ pub(super) fn exec(args: ReportArgs) -> Outcome {
     }
     let out = match args.out {
         Some(out) => out,
-        None => lab::names::inside(
+        None => crate::files::names::inside(
             db.parent().unwrap_or(std::path::Path::new(".")),
             &format!("report-{experiment}"),
         )?,

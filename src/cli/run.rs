@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::progress::{Bars, Lines};
 use super::{failed_if, print_report, stop_on_signals, Jobs, Json, Outcome};
-use crate::lab::builtin;
+use crate::experiment::builtin;
 use crate::lab::{self, LabError};
 
 #[derive(Args)]

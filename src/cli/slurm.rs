@@ -156,7 +156,7 @@ pub(super) fn exec(command: SlurmCommand) -> Outcome {
     match command {
         SlurmCommand::Submit(args) => {
             let db: &Path = &args.notebook.db;
-            let experiment = crate::lab::builtin::resolve(&args.experiment)?;
+            let experiment = crate::experiment::builtin::resolve(&args.experiment)?;
             let options = args.resources.options(args.dry_run)?;
             let report = slurm::submit(&experiment, db, &options, &cluster)?;
             print_report(&report, args.json);

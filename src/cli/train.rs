@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{failed_if, print_report, Json, Outcome};
-use crate::lab::settings::{as_flag, TrainSettings};
+use crate::experiment::settings::{as_flag, TrainSettings};
 use crate::lab::{self, LabError, TrainRequest};
 use crate::net::{Activation, Arch};
 use crate::task::Task;

@@ -11,18 +11,18 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::compare::{update_similarity_until, CompareOptions};
-use super::error::LabError;
 use super::notebook::stored_network;
 use super::pool::{panic_message, run_workers};
-use super::settings::AnalysisSettings;
 use crate::analysis::{
     network_fixed_points, topology_of, FixedPointOptions, Topology, TOPOLOGY_VERSION,
 };
+use crate::experiment::settings::AnalysisSettings;
 use crate::net::{CellMap, Params};
 use crate::store::{
     AnalysisRecord, AnalysisScope, NetworkRow, Notebook, StoredFixedPoint, TopologyRecord,
 };
 use crate::task::Task;
+use crate::LabError;
 
 /// Counts of one constant input's points by stability class.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

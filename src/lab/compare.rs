@@ -11,7 +11,6 @@ use std::time::Instant;
 use ndarray::Array2;
 use serde::Serialize;
 
-use super::error::LabError;
 use super::notebook::for_each_network;
 use super::notebook::{stored_experiment, stored_params};
 use super::stats::Stats;
@@ -23,6 +22,7 @@ use crate::analysis::similarity::{
 };
 use crate::net::Params;
 use crate::store::{DsaPair, ListQuery, NetworkRow, Notebook, SimilarityPair};
+use crate::LabError;
 
 /// Pairs stored per transaction.
 const BATCH: usize = 20_000;

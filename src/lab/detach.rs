@@ -6,7 +6,7 @@ use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::error::LabError;
+use crate::LabError;
 
 /// Starts `rnnlab run EXPERIMENT --db DB [--jobs N]` detached with the rnnlab binary `exe`.
 /// Returns the child's pid and its log path.

@@ -7,8 +7,8 @@ use std::fmt;
 use serde::Serialize;
 
 use super::bench::{bench_train, BenchRequest};
-use super::experiment::Experiment;
 use super::LabError;
+use crate::experiment::Experiment;
 
 /// Timed iterations per configuration (after warm-up).
 const ITERATIONS: usize = 5;

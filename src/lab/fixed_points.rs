@@ -11,12 +11,12 @@ use faer::c64;
 use ndarray::ArrayView1;
 
 use super::analyse::{analysis_record, summarise, InputSummary};
-use super::error::LabError;
 use super::notebook::trained_network;
 use crate::analysis::linearise_at;
 use crate::net::CellMap;
 use crate::store::{AnalysisRecord, NetState, Notebook, StoredFixedPoint};
 use crate::task::Task;
+use crate::LabError;
 
 /// The modes of one point (`--modes`): eigenvectors and the input Jacobian.
 #[derive(Clone, Debug, Serialize)]

@@ -4,25 +4,17 @@
 
 pub mod analyse;
 pub mod bench;
-pub mod builtin;
 pub mod compare;
 pub mod detach;
-mod error;
 pub mod estimate;
-pub mod experiment;
 pub mod export;
-pub mod files;
 pub mod fixed_points;
 pub mod import;
-pub mod limits;
 pub mod lines;
-pub mod names;
-pub mod network_file;
 pub mod notebook;
 mod pool;
 pub mod population;
 pub mod report;
-pub mod settings;
 pub mod slurm;
 pub mod stats;
 pub mod status;
@@ -30,7 +22,7 @@ pub mod sweep;
 pub mod topology;
 mod train_one;
 
-pub use error::LabError;
+pub use crate::LabError;
 pub use train_one::{train_one, TrainReport, TrainRequest};
 
 /// How a value that does not exist (yet) is shown in tables and panes.

@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use super::error::LabError;
-use super::experiment::Experiment;
+use crate::experiment::Experiment;
 use crate::net::{Activation, Arch, NetSpec, Params};
 use crate::store::{ListQuery, NetworkRow, Notebook};
+use crate::LabError;
 
 /// Opens a notebook that must already exist (reading commands never create one); where it
 /// cannot be written (a read-only mount, another user's file) it is opened read-only.

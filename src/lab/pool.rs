@@ -11,8 +11,8 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::error::LabError;
 use crate::store::Notebook;
+use crate::LabError;
 
 /// Time between heartbeats: 2 s, or a quarter of the lease when that is shorter.
 fn heartbeat_interval() -> Duration {

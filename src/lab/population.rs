@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::error::LabError;
 use crate::store::{NetState, NetworkRow, Notebook};
+use crate::LabError;
 
 /// A network left out of population statistics, and why.
 #[derive(Clone, Debug, Serialize)]

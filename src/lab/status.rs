@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::error::LabError;
 use crate::store::{now, NetworkRow, StatusRow, WorkerRow};
+use crate::LabError;
 
 /// One experiment's progress.
 #[derive(Clone, Debug, Serialize)]

@@ -20,13 +20,13 @@ use serde::Serialize;
 
 use super::analyse::{analyse_network, store_record, SearchSettings};
 use super::compare::{settings_key, update_similarity_until, CompareOptions};
-use super::error::LabError;
-use super::experiment::Experiment;
 use super::pool::{panic_message, run_workers};
 use crate::analysis::similarity::ReductionOptions;
+use crate::experiment::Experiment;
 use crate::net::{Activation, Arch, NetSpec};
 use crate::store::{AnalysisRecord, AnalysisScope, NetState, NetworkRow, Notebook, Outcome};
 use crate::train::{self, LossCurve, Progress, TrainConfig};
+use crate::LabError;
 
 /// Points kept per loss curve (between this and twice this).
 pub const CURVE_POINTS: usize = 200;

@@ -7,7 +7,6 @@ use std::fmt;
 use serde::Serialize;
 
 use super::analyse::analysis_record;
-use super::error::LabError;
 use super::lines::{sensitivity, LineSummary, Sensitivity};
 use super::notebook::trained_network;
 use super::population::{exclusion, final_networks, Exclusion};
@@ -15,6 +14,7 @@ use super::stats::Stats;
 use crate::analysis::topology::IntegrationScaffold;
 use crate::analysis::{Topology, TOPOLOGY_VERSION};
 use crate::store::Notebook;
+use crate::LabError;
 
 /// One network's scaffold.
 #[derive(Clone, Debug, Serialize)]

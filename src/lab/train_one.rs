@@ -6,11 +6,11 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::error::LabError;
-use super::network_file::{self, NetworkMeta};
+use crate::files::network_file::{self, NetworkMeta};
 use crate::net::{Activation, Arch, NetSpec};
 use crate::task::Task;
 use crate::train::{self, Progress, TrainConfig};
+use crate::LabError;
 
 /// What to train.
 #[derive(Clone, Debug)]
@@ -82,11 +82,11 @@ pub fn train_one(
         request.activation,
         request.units,
     );
-    super::limits::check_training(spec, &request.task, &request.config)
+    crate::experiment::limits::check_training(spec, &request.task, &request.config)
         .map_err(LabError::Invalid)?;
     if let Some(path) = &request.save {
         // Found out now, not after the whole training run.
-        super::network_file::check_writable(path)?;
+        crate::files::network_file::check_writable(path)?;
     }
     let outcome = train::train(
         &request.task,

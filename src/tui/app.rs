@@ -543,7 +543,7 @@ impl App {
                         .files
                         .iter()
                         .map(|f| {
-                            crate::lab::builtin::resolve(f)
+                            crate::experiment::builtin::resolve(f)
                                 .ok()
                                 .map(|e| e.networks().len())
                         })

@@ -19,7 +19,7 @@ pub fn experiment_files(dir: &Path) -> Vec<PathBuf> {
                 let p = e.path();
                 if p.extension().is_some_and(|x| x == "toml")
                     && p.is_file()
-                    && crate::lab::experiment::Experiment::load(&p).is_ok()
+                    && crate::experiment::Experiment::load(&p).is_ok()
                 {
                     files.push(p.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(p));
                 }
@@ -27,7 +27,7 @@ pub fn experiment_files(dir: &Path) -> Vec<PathBuf> {
         }
     }
     files.sort();
-    crate::lab::builtin::BUILTIN
+    crate::experiment::builtin::BUILTIN
         .iter()
         .map(|(name, _)| PathBuf::from(name))
         .chain(files)
@@ -37,7 +37,7 @@ pub fn experiment_files(dir: &Path) -> Vec<PathBuf> {
 /// Starts `rnnlab run FILE --db DB` detached with the rnnlab binary `exe` (the file is checked
 /// first, so a bad one is an error here, not in a log). Returns a message for the status line.
 pub fn launch(exe: &Path, file: &Path, db: &Path) -> Result<String, LabError> {
-    crate::lab::builtin::resolve(file)?;
+    crate::experiment::builtin::resolve(file)?;
     let (pid, log) = detach::run_detached(exe, file, db, None)?;
     Ok(format!(
         "started {} in the background: pid {pid}, log {}",
@@ -49,7 +49,7 @@ pub fn launch(exe: &Path, file: &Path, db: &Path) -> Result<String, LabError> {
 /// `rnnlab slurm submit FILE` with the dialog's options. Returns a message for the status
 /// line.
 pub fn submit_to_slurm(file: &Path, db: &Path, form: &SlurmForm) -> Result<String, LabError> {
-    let experiment = crate::lab::builtin::resolve(file)?;
+    let experiment = crate::experiment::builtin::resolve(file)?;
     let text = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
     let per_task = match text(&form.per_task) {
         Some(k) => Some(k.parse::<usize>().ok().filter(|k| *k > 0).ok_or_else(|| {

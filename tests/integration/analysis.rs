@@ -399,8 +399,8 @@ fn geometry_matrices_grow_incrementally_and_match_a_full_recomputation() {
 #[test]
 fn a_runner_leaves_the_similarity_to_the_runner_computing_it() {
     use rnnlab::analysis::similarity::ReductionOptions;
+    use rnnlab::experiment::Experiment;
     use rnnlab::lab::compare::settings_key;
-    use rnnlab::lab::experiment::Experiment;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("nb.db");
     let exp = experiment(dir.path(), "\n[analysis]\nstarts = 32\n");

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use rnnlab::lab::network_file;
+use rnnlab::files::network_file;
 use rnnlab::net::Arch;
 
 use crate::common;

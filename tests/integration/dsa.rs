@@ -17,9 +17,9 @@ use rand_distr::{Distribution, StandardNormal};
 use rnnlab::analysis::similarity::dsa::{
     fit, procrustes_angle, spectral_distance, DsaOperator, DsaOptions,
 };
-use rnnlab::lab::import::arrays::{read_arrays, Array};
+use rnnlab::files::arrays::{read_arrays, Array};
 
-fn fixture(name: &str) -> rnnlab::lab::import::arrays::Arrays {
+fn fixture(name: &str) -> rnnlab::files::arrays::Arrays {
     read_arrays(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/dsa")

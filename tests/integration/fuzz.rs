@@ -9,9 +9,9 @@ use std::process::Command;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use rnnlab::lab::experiment::Experiment;
-use rnnlab::lab::export::npz::{f32_npy, npy, Npz};
-use rnnlab::lab::import::arrays::read_arrays;
+use rnnlab::experiment::Experiment;
+use rnnlab::files::arrays::read_arrays;
+use rnnlab::files::npz::{f32_npy, npy, Npz};
 use rnnlab::lab::slurm::Manifest;
 use rnnlab::store::Notebook;
 
@@ -293,9 +293,9 @@ fn inner_manifests_and_names() {
             .replace("\"NAME\"", &toml::Value::String(name.clone()).to_string());
         match Experiment::parse(Path::new("n.toml"), &text) {
             Ok(e) => {
-                assert!(rnnlab::lab::names::check("name", &e.name).is_ok());
-                let at =
-                    rnnlab::lab::names::inside(dir.path(), &format!("report-{}", e.name)).unwrap();
+                assert!(rnnlab::files::names::check("name", &e.name).is_ok());
+                let at = rnnlab::files::names::inside(dir.path(), &format!("report-{}", e.name))
+                    .unwrap();
                 assert_eq!(at.parent(), Some(dir.path()), "{name:?}");
                 names_ok += 1;
             }

@@ -401,7 +401,7 @@ fn lying_npz(path: &Path, size: usize, declared: u32) {
 
 #[test]
 fn import_files_that_lie_about_their_sizes_are_refused_in_bounded_memory() {
-    use rnnlab::lab::export::npz::{npy, Npz};
+    use rnnlab::files::npz::{npy, Npz};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("nb.db");
     let npz = |name: &str, arrays: &[(&str, Vec<u8>)]| {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rnnlab::lab::experiment::Experiment;
+use rnnlab::experiment::Experiment;
 use rnnlab::store::{parse_filter, ListQuery, NetState, Notebook};
 
 use crate::common;
@@ -242,7 +242,7 @@ fn thousands_of_mutated_experiment_files_and_filters_never_panic() {
             }
             Ok(Ok(e)) => {
                 // What is accepted is usable: finite settings, a bounded population.
-                assert!(e.networks().len() <= rnnlab::lab::limits::MAX_NETWORKS);
+                assert!(e.networks().len() <= rnnlab::experiment::limits::MAX_NETWORKS);
                 accepted += 1;
             }
         }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::lab::network_file;
+use crate::files::network_file;
 use crate::lab::LabError;
 use std::time::Instant;
 

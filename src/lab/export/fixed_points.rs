@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::npz::{complex_npy, f64_npy, ints_npy, Npz};
+use crate::files::npz::{complex_npy, f64_npy, ints_npy, Npz};
 use crate::lab::notebook::for_each_network;
 use crate::lab::LabError;
 use crate::store::{ListQuery, NetworkRow, Notebook, StoredFixedPoint};

@@ -7,7 +7,6 @@
 //! on [x; h] and `bias_g` N.
 
 pub mod fixed_points;
-pub mod npz;
 pub mod similarity;
 
 use std::io::Write;
@@ -15,11 +14,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::files::npz::{f32_npy, int_npy, text_npy, Npz};
 use crate::lab::notebook::{for_each_network, StoredNetworks};
 use crate::lab::LabError;
 use crate::net::{Layout, NetSpec};
 use crate::store::{ListQuery, NetworkRow, Notebook, FILTER_COLUMNS};
-use npz::{f32_npy, int_npy, text_npy, Npz};
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> LabError + '_ {
     move |source| LabError::Io {

@@ -5,8 +5,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::npz::{f64_npy, ints_npy, Npz};
 use crate::analysis::similarity::StateProbe;
+use crate::files::npz::{f64_npy, ints_npy, Npz};
 use crate::lab::compare::{
     matrix, population, update_similarity, CompareMetric, CompareOptions, StoredPairs,
 };

@@ -17,7 +17,7 @@
 
 use std::str::FromStr;
 
-use super::arrays::{Array, Arrays};
+use crate::files::arrays::{Array, Arrays};
 use crate::net::{Activation, Arch, NetSpec, Params};
 use crate::task::Task;
 

@@ -5,7 +5,6 @@
 //!
 //! Every file is read and checked before anything is written: one bad file stores nothing.
 
-pub mod arrays;
 pub mod framework;
 
 use std::path::{Path, PathBuf};
@@ -15,9 +14,9 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::analyse::{run_analysis, AnalyseObserver, AnalyseSummary};
-use super::experiment::Experiment;
-use super::settings::AnalysisSettings;
 use super::LabError;
+use crate::experiment::settings::AnalysisSettings;
+use crate::experiment::Experiment;
 use crate::net::Params;
 use crate::store::{AnalysisScope, NewNetwork, Role, StoreError};
 use crate::task::{Batch, Task};
@@ -190,15 +189,15 @@ fn read_one(
     options: &ImportOptions,
     held_out: &Batch,
 ) -> Result<Candidate, LabError> {
-    let arrays = arrays::read_arrays(file)?;
+    let arrays = crate::files::arrays::read_arrays(file)?;
     let converted = convert(&arrays, &options.task, &options.read)
         .map_err(|m| LabError::Invalid(format!("{}: {m}", file.display())))?;
     let units = converted.params.spec.units;
-    if units > super::limits::MAX_UNITS {
+    if units > crate::experiment::limits::MAX_UNITS {
         return Err(LabError::Invalid(format!(
             "{}: a network of {units} units is more than rnnlab analyses ({})",
             file.display(),
-            super::limits::MAX_UNITS
+            crate::experiment::limits::MAX_UNITS
         )));
     }
     let params: Params<f32> = converted.params.cast();

@@ -4,12 +4,12 @@
 
 use std::sync::OnceLock;
 
-use super::figure::{
-    spread_coincident, Axis, Colour, Figure, Heatmap, LegendEntry, Mark, Panel, Plot, Series, Shape,
-};
 use super::numbers::{ChosenNetwork, IntegrationGroup, ReportNumbers, TaskCheck, TrainingGroup};
 use crate::analysis::topology::LineThresholds;
 use crate::lab::compare::Comparison;
+use crate::plot::{
+    spread_coincident, Axis, Colour, Figure, Heatmap, LegendEntry, Mark, Panel, Plot, Series, Shape,
+};
 
 /// A figure with its file name (no extension) and caption.
 pub struct Named {

@@ -5,11 +5,11 @@ use std::fmt::Write;
 
 use base64::Engine;
 
-use super::figure::font_bytes;
-use super::figure::Figure;
 use super::figures::Named;
 use super::numbers::{Quartiles, ReportNumbers, TaskCheck};
 use super::Drawn;
+use crate::plot::font_bytes;
+use crate::plot::Figure;
 
 /// Text made safe for HTML.
 fn esc(s: &str) -> String {

@@ -1,7 +1,6 @@
 //! `rnnlab report`: an experiment's answer to the study's questions as figures (SVG and PNG),
 //! numbers (JSON) and one self-contained HTML page, from what the notebook holds.
 
-pub mod figure;
 pub mod figures;
 mod html;
 pub mod numbers;
@@ -13,12 +12,12 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-pub use figure::Figure;
+pub use crate::plot::Figure;
 pub use numbers::{ReportNumbers, ReportOptions};
 
-use super::error::LabError;
-use crate::lab::files::write_atomically;
+use crate::files::write_atomically;
 use crate::store::Notebook;
+use crate::LabError;
 
 /// What `rnnlab report` wrote.
 #[derive(Debug, Serialize)]

@@ -15,11 +15,11 @@ use crate::lab::compare::{
     population, stored_comparisons_among, update_similarity, CompareMetric, CompareOptions,
     Comparison,
 };
-use crate::lab::error::LabError;
 use crate::lab::notebook::trained_network;
 use crate::lab::population::{exclusion, final_networks, group_of, Exclusion};
 pub use crate::lab::stats::Quartiles;
 use crate::store::{NetState, NetworkRow, Notebook, StoredFixedPoint};
+use crate::LabError;
 
 /// What a report covers and how.
 #[derive(Clone, Debug)]

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
 
-use super::figure::{Axis, Figure, Mark, Panel, Plot, Series};
 use super::figures::{
     arch_colour, group_legend, map_panel, oblique, stability_colour, stability_legend,
     stability_shape, task_figure, training_curves, unit_circle,
@@ -15,9 +14,10 @@ use super::numbers::{descriptors, task_check, training_groups};
 use super::save_figure;
 use crate::analysis::similarity::PrincipalAxes;
 use crate::lab::compare::{stored_comparison, CompareMetric};
-use crate::lab::error::LabError;
 use crate::lab::population::{exclusion, final_networks};
+use crate::plot::{Axis, Figure, Mark, Panel, Plot, Series};
 use crate::store::{NetworkRow, Notebook};
+use crate::LabError;
 
 /// What a pane's figure shows.
 #[derive(Clone, Debug, PartialEq)]

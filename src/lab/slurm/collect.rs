@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::experiment::Experiment;
+use crate::files::write_atomically;
 use crate::lab::analyse::store_record;
 use crate::lab::compare::{update_similarity, CompareOptions};
-use crate::lab::experiment::Experiment;
-use crate::lab::files::write_atomically;
 use crate::lab::LabError;
 use crate::net::{Activation, Arch, Layout, NetSpec};
 use crate::store::{

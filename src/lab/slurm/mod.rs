@@ -7,16 +7,14 @@
 //! `collect` checks each published result against its submission (a foreign or damaged file is
 //! moved to `results/rejected/` with its reason) and merges the rest, each network exactly once.
 
-mod cluster;
 mod collect;
-mod manifest;
 mod status;
 mod submit;
 mod worker;
 
-pub use cluster::Cluster;
+pub use crate::slurm::Cluster;
+pub use crate::slurm::{Manifest, ManifestNetwork};
 pub use collect::{collect, collect_into, CollectReport, RejectedFile};
-pub use manifest::{Manifest, ManifestNetwork};
 pub use status::{cancel, slurm_status, CancelReport, SlurmStatus, TaskStatus};
 pub use submit::{
     resubmit, slurm_seconds as slurm_time_seconds, submit, SubmitOptions, SubmitReport,

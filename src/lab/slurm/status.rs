@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::cluster::{Cluster, QueueEntry};
 use super::collect::{reason_path, rejected_folder, RejectedFile};
 use crate::lab::LabError;
+use crate::slurm::{Cluster, QueueEntry};
 use crate::store::{ListQuery, NetState, Notebook};
 
 /// Slurm states in which a task still runs or will.
@@ -168,7 +168,7 @@ fn queue(
                     .map(|e| (e.job_id.clone(), e.task, e.state.clone(), e.node.clone()))
                     .collect(),
             };
-            let _ = crate::lab::files::write_atomically(
+            let _ = crate::files::write_atomically(
                 cache,
                 serde_json::to_string(&c)
                     .expect("cache serialises")

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::cluster::Cluster;
-use super::manifest::{Manifest, ManifestNetwork};
 use super::status::live_states;
-use crate::lab::experiment::Experiment;
-use crate::lab::files::write_atomically;
+use crate::experiment::Experiment;
+use crate::files::write_atomically;
 use crate::lab::LabError;
+use crate::slurm::Cluster;
+use crate::slurm::{Manifest, ManifestNetwork};
 use crate::store::{NetworkRow, Notebook, SlurmSubmission, SlurmTask};
 
 /// How to ask Slurm for resources.
@@ -275,7 +275,7 @@ pub fn submit(
             })
             .map_or(experiment.networks().len(), |n| n as usize);
         let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("rnnlab"));
-        let folder = crate::lab::names::inside(&sweeps, &format!("{}-N", experiment.name))?;
+        let folder = crate::files::names::inside(&sweeps, &format!("{}-N", experiment.name))?;
         let manifest = folder.join("manifest-1.json");
         return Ok(SubmitReport {
             experiment: experiment.name.clone(),
@@ -312,7 +312,7 @@ pub fn submit(
     }
     // The folder is named for the submission, so it is made after the id is known.
     let (id, worker) = notebook.add_submission(experiment_id, "")?;
-    let folder = crate::lab::names::inside(&sweeps, &format!("{}-{id}", experiment.name))?;
+    let folder = crate::files::names::inside(&sweeps, &format!("{}-{id}", experiment.name))?;
     for sub in ["results", "logs"] {
         std::fs::create_dir_all(folder.join(sub)).map_err(|source| LabError::Io {
             path: folder.join(sub),

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use super::manifest::Manifest;
-use crate::lab::experiment::Experiment;
+use crate::experiment::Experiment;
 use crate::lab::sweep::{run_planned, RunObserver, RunSummary};
 use crate::lab::LabError;
+use crate::slurm::Manifest;
 use crate::store::{AnalysisRecord, NetworkRow, Notebook, Outcome, ResultOrigin};
 use crate::train::Progress;
 
@@ -30,11 +30,11 @@ fn scratch() -> PathBuf {
 
 /// Copies the task's notebook to `to` through a temporary name.
 fn publish(local: &Path, to: &Path) -> Result<(), LabError> {
-    let partial = crate::lab::files::partial_path(to);
+    let partial = crate::files::partial_path(to);
     let _ = std::fs::remove_file(&partial);
     Notebook::open(local)?.copy_to(&partial)?;
-    crate::lab::files::sync(&partial)?;
-    crate::lab::files::publish(&partial, to)
+    crate::files::sync(&partial)?;
+    crate::files::publish(&partial, to)
 }
 
 /// Forwards to the progress observer and publishes after every finished network.

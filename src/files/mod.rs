@@ -1,13 +1,22 @@
 //! Files rnnlab writes and reads outside the notebook, the same way everywhere: a file is
 //! written beside its place as `NAME.partial`, synced, and renamed into place (a reader never
 //! sees half a file, an interrupted write leaves the old one whole); a file given by a user is
-//! read only if it is a regular file, and never past a size bound.
+//! read only if it is a regular file, and never past a size bound. Beside those two primitives:
+//! NumPy `.npz` writing and `.npz`/`.safetensors` reading, saved network files, and the rule that
+//! names used in paths are identifiers.
+//!
+//! May use: `net`, `task`, `train` (a network file's contents), `experiment::limits`, the crate's error.
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::LabError;
+use crate::LabError;
+
+pub mod arrays;
+pub mod names;
+pub mod network_file;
+pub mod npz;
 
 /// Where a file is written before it is renamed into place: `path.partial`.
 pub fn partial_path(path: &Path) -> PathBuf {

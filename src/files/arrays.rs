@@ -24,7 +24,7 @@ pub type Arrays = BTreeMap<String, Array>;
 /// machine's memory, at most 1 GiB (the f32 weights of an LSTM of 8,192 units, the widest
 /// rnnlab trains).
 pub fn max_array_bytes() -> u64 {
-    (crate::lab::limits::machine_memory() / 8.0).min((1u64 << 30) as f64) as u64
+    (crate::experiment::limits::machine_memory() / 8.0).min((1u64 << 30) as f64) as u64
 }
 
 /// Reads every array of an `.npz` or `.safetensors` file; the error names the file and, where
@@ -48,7 +48,7 @@ pub fn read_arrays(path: &Path) -> Result<Arrays, LabError> {
         }
     };
     let limit = max_array_bytes();
-    let bytes = crate::lab::files::read_bounded(path, limit)?;
+    let bytes = crate::files::read_bounded(path, limit)?;
     let arrays = match (expected, format_of(&bytes)) {
         ("npz", Some("npz")) => read_npz(&bytes, limit),
         ("safetensors", Some("safetensors")) => read_safetensors(&bytes),
@@ -303,7 +303,7 @@ fn read_safetensors(bytes: &[u8]) -> Result<Arrays, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::export::npz::{f32_npy, f64_npy, npy};
+    use crate::files::npz::{f32_npy, f64_npy, npy};
 
     #[test]
     fn reads_back_what_the_exporter_writes() {

@@ -76,7 +76,7 @@ pub struct Npz {
 impl Npz {
     /// Starts `path` (as `path.partial` until [`Npz::finish`]).
     pub fn create(path: &Path) -> Result<Npz, LabError> {
-        let tmp = crate::lab::files::partial_path(path);
+        let tmp = crate::files::partial_path(path);
         let file = File::create(&tmp).map_err(|source| LabError::Io {
             path: tmp.clone(),
             source,
@@ -121,7 +121,7 @@ impl Npz {
             .map_err(|b| io(b.into_error()))?
             .sync_all()
             .map_err(io)?;
-        crate::lab::files::publish(&self.tmp, &path)
+        crate::files::publish(&self.tmp, &path)
     }
 }
 

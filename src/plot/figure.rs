@@ -12,7 +12,7 @@ use plotters::style::{register_font, FontStyle};
 
 /// The font family figures use (DejaVu Sans, cut down; see assets/fonts/README.md).
 pub const FONT: &str = "DejaVu Sans";
-static FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-subset.ttf");
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-subset.ttf");
 
 /// The font's bytes, for pages that embed it.
 pub fn font_bytes() -> &'static [u8] {

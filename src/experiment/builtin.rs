@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::experiment::Experiment;
-use super::LabError;
+use super::Experiment;
+use crate::LabError;
 
 /// (name, file text) of every shipped experiment, quickstart first.
 pub const BUILTIN: &[(&str, &str)] = &[

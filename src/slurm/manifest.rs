@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::lab::experiment::Experiment;
-use crate::lab::files::write_atomically;
+use crate::experiment::Experiment;
+use crate::files::write_atomically;
 use crate::lab::LabError;
 use crate::net::{Activation, Arch, NetSpec};
 use crate::store::{NetworkRow, NewNetwork, Role};
@@ -99,7 +99,7 @@ impl Manifest {
 
     /// Reads one (a regular file of at most [`MAX_MANIFEST_BYTES`]).
     pub fn read(path: &Path) -> Result<Manifest, LabError> {
-        let bytes = crate::lab::files::read_bounded(path, MAX_MANIFEST_BYTES)?;
+        let bytes = crate::files::read_bounded(path, MAX_MANIFEST_BYTES)?;
         serde_json::from_slice(&bytes)
             .map_err(|e| LabError::Invalid(format!("{}: not a manifest ({e})", path.display())))
     }
@@ -142,7 +142,8 @@ impl Manifest {
                 serde_json::from_str(&n.config).map_err(|e| bad(format!("config: {e}")))?;
             config.validate().map_err(|m| bad(format!("config: {m}")))?;
             let spec = NetSpec::for_task(&experiment.task, arch, activation, n.units);
-            crate::lab::limits::check_training(spec, &experiment.task, &config).map_err(bad)?;
+            crate::experiment::limits::check_training(spec, &experiment.task, &config)
+                .map_err(bad)?;
         }
         Ok(())
     }

@@ -6,10 +6,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::LabError;
 use crate::net::{Layout, NetSpec, Params};
 use crate::task::Task;
 use crate::train::TrainConfig;
+use crate::LabError;
 
 const MAGIC: &str = "rnnlab-network 1\n";
 
@@ -42,13 +42,13 @@ pub fn save(path: &Path, meta: &NetworkMeta, params: &Params<f32>) -> Result<(),
     for w in &params.data {
         bytes.extend_from_slice(&w.to_le_bytes());
     }
-    super::files::write_atomically(path, &bytes)
+    super::write_atomically(path, &bytes)
 }
 
 /// Checks, before a long training run, that [`save`] will be able to write `path`: its folder
 /// exists and takes a new file.
 pub fn check_writable(path: &Path) -> Result<(), LabError> {
-    let tmp = super::files::partial_path(path);
+    let tmp = super::partial_path(path);
     fs::File::create(&tmp)
         .and_then(|_| fs::remove_file(&tmp))
         .map_err(|source| LabError::Io {

@@ -36,10 +36,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::LabError;
 use super::settings::{AnalysisSettings, TrainSettings};
 use crate::analysis::FixedPointOptions;
 use crate::net::{Activation, Arch};
+use crate::LabError;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -312,7 +312,7 @@ fn located(
 impl Experiment {
     /// Reads and checks an experiment file.
     pub fn load(path: &Path) -> Result<Experiment, LabError> {
-        let bytes = super::files::read_bounded(path, MAX_FILE_BYTES)?;
+        let bytes = crate::files::read_bounded(path, MAX_FILE_BYTES)?;
         let text = String::from_utf8(bytes).map_err(|e| LabError::BadFile {
             path: path.to_path_buf(),
             message: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
@@ -321,10 +321,11 @@ impl Experiment {
     }
 
     /// Parses and checks experiment text (`path` names it in errors); the name must be an
-    /// identifier ([`names::check`](super::names::check)).
+    /// identifier ([`names::check`](crate::files::names::check)).
     pub fn parse(path: &Path, text: &str) -> Result<Experiment, LabError> {
         let experiment = Experiment::parse_stored(path, text)?;
-        super::names::check("name", &experiment.name).map_err(|m| located(path, text, None, &m))?;
+        crate::files::names::check("name", &experiment.name)
+            .map_err(|m| located(path, text, None, &m))?;
         Ok(experiment)
     }
 

@@ -10,7 +10,7 @@ use crate::lab::import::framework::{Framework, ReadOptions};
 use crate::lab::import::ImportOptions;
 use crate::lab::{self, LabError};
 use crate::net::Activation;
-use crate::task::Task;
+use crate::task::TaskKind;
 
 #[derive(Args)]
 #[command(after_long_help = "\
@@ -36,7 +36,7 @@ pub(super) struct ImportArgs {
     /// The task the networks were trained on: flipflop, sine or integration (the paper's
     /// parameters).
     #[arg(long)]
-    task: String,
+    task: TaskKind,
     /// Whose parameter names the files use: torch or keras [default: found from the names].
     #[arg(long)]
     framework: Option<String>,
@@ -63,12 +63,7 @@ pub(super) struct ImportArgs {
 }
 
 pub(super) fn exec(args: ImportArgs) -> Outcome {
-    let task = Task::by_name(&args.task).ok_or_else(|| {
-        LabError::Invalid(format!(
-            "--task {}: unknown task (expected one of: flipflop, sine, integration)",
-            args.task
-        ))
-    })?;
+    let task = args.task.with_defaults();
     let framework = args
         .framework
         .as_deref()

@@ -62,7 +62,7 @@ pub(super) fn exec(args: LsArgs) -> Outcome {
         let lines = notebook
             .experiments()?
             .into_iter()
-            .filter(|e| e.task == "integration")
+            .filter(|e| e.task.has_lines())
             .map(|e| e.name)
             .collect();
         print!("{}", lab::status::network_table(&rows, &lines));

@@ -8,14 +8,14 @@ use super::{failed_if, print_report, Json, Outcome};
 use crate::experiment::settings::{as_flag, TrainSettings};
 use crate::lab::{self, LabError, TrainRequest};
 use crate::net::{Activation, Arch};
-use crate::task::Task;
+use crate::task::TaskKind;
 use crate::train::TrainConfig;
 
 #[derive(Args)]
 pub(super) struct TrainArgs {
     /// Task: flipflop, sine or integration.
-    #[arg(long, value_parser = parse_task)]
-    task: Task,
+    #[arg(long)]
+    task: TaskKind,
     /// Cell: vanilla, ugrnn, gru or lstm.
     #[arg(long)]
     arch: Arch,
@@ -41,13 +41,8 @@ pub(super) struct TrainArgs {
     json: Json,
 }
 
-fn parse_task(s: &str) -> Result<Task, String> {
-    Task::by_name(s)
-        .ok_or_else(|| format!("unknown task '{s}' (expected one of: flipflop, sine, integration)"))
-}
-
 pub(super) fn exec(args: TrainArgs) -> Outcome {
-    let mut task = args.task;
+    let mut task = args.task.with_defaults();
     if let Some(t) = args.time_steps {
         task.set_time_steps(t);
     }

@@ -167,13 +167,43 @@ fn range<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<[f64; 2]>, D::
     }
 }
 
+/// A training setting the search draws.
+#[derive(Clone, Copy)]
+enum Searched {
+    LearningRate,
+    DecayRate,
+    Momentum,
+    ClipNorm,
+}
+
+impl Searched {
+    fn name(self) -> &'static str {
+        match self {
+            Searched::LearningRate => "learning_rate",
+            Searched::DecayRate => "decay_rate",
+            Searched::Momentum => "momentum",
+            Searched::ClipNorm => "clip_norm",
+        }
+    }
+
+    /// Sets this setting of `config` to the drawn `v`.
+    fn set(self, config: &mut TrainConfig, v: f64) {
+        match self {
+            Searched::LearningRate => config.learning_rate = v,
+            Searched::DecayRate => config.decay_rate = v,
+            Searched::Momentum => config.momentum = v.min(0.999_999),
+            Searched::ClipNorm => config.clip_norm = Some(v),
+        }
+    }
+}
+
 impl Search {
-    fn ranges(&self) -> [(&'static str, Option<[f64; 2]>); 4] {
+    fn ranges(&self) -> [(Searched, Option<[f64; 2]>); 4] {
         [
-            ("learning_rate", self.learning_rate),
-            ("decay_rate", self.decay_rate),
-            ("momentum", self.momentum),
-            ("clip_norm", self.clip_norm),
+            (Searched::LearningRate, self.learning_rate),
+            (Searched::DecayRate, self.decay_rate),
+            (Searched::Momentum, self.momentum),
+            (Searched::ClipNorm, self.clip_norm),
         ]
     }
 
@@ -184,11 +214,12 @@ impl Search {
         if self.steps == Some(0) {
             return Err("[search] steps must be at least 1".into());
         }
-        for (name, range) in self.ranges() {
+        for (setting, range) in self.ranges() {
             if let Some([lo, hi]) = range {
                 if !(lo.is_finite() && hi.is_finite() && lo <= hi && lo >= 0.0) {
                     return Err(format!(
-                        "[search] {name} must be [low, high] with 0 ≤ low ≤ high"
+                        "[search] {} must be [low, high] with 0 ≤ low ≤ high",
+                        setting.name()
                     ));
                 }
             }
@@ -198,14 +229,10 @@ impl Search {
 
     /// Draws sample `trial` of a configuration into `config` (deterministic in both).
     fn sample(&self, config: &mut TrainConfig, key: &str, trial: u32) {
-        // FNV-1a of the configuration and trial: the same draw on every machine and run.
-        let seed = format!("{key}/{trial}")
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-            });
+        // The configuration and trial's fingerprint: the same draw on every machine and run.
+        let seed = super::fingerprint::fnv1a(format!("{key}/{trial}").bytes());
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        for (name, range) in self.ranges() {
+        for (setting, range) in self.ranges() {
             let Some([lo, hi]) = range else { continue };
             let u: f64 = rng.random();
             let v = if lo > 0.0 {
@@ -213,12 +240,7 @@ impl Search {
             } else {
                 lo + u * (hi - lo)
             };
-            match name {
-                "learning_rate" => config.learning_rate = v,
-                "decay_rate" => config.decay_rate = v,
-                "momentum" => config.momentum = v.min(0.999_999),
-                _ => config.clip_norm = Some(v),
-            }
+            setting.set(config, v);
         }
         if let Some(steps) = self.steps {
             config.steps = steps;
@@ -536,8 +558,8 @@ impl Experiment {
                         let mut c = config.clone();
                         search.sample(&mut c, &key, trial);
                         out.push(NewNetwork {
-                            arch: arch.name().into(),
-                            activation: activation.name().into(),
+                            arch,
+                            activation,
                             units,
                             l2,
                             seed: self.seeds[0],
@@ -555,8 +577,7 @@ impl Experiment {
     /// The population of a configuration whose search is done, at its best sample's settings
     /// (the configuration's defaults if every sample diverged), with the full training steps.
     pub fn final_networks(&self, done: &FinishedSearch) -> Result<Vec<NewNetwork>, LabError> {
-        let arch: Arch = done.arch.parse().map_err(LabError::Invalid)?;
-        let activation: Activation = done.activation.parse().map_err(LabError::Invalid)?;
+        let (arch, activation) = (done.arch, done.activation);
         let defaults = self.config_for(arch, activation, done.l2);
         let config = match &done.best_config {
             Some(json) => {
@@ -599,8 +620,8 @@ impl Experiment {
         self.seeds
             .iter()
             .map(|&seed| NewNetwork {
-                arch: arch.name().into(),
-                activation: activation.name().into(),
+                arch,
+                activation,
                 units,
                 l2,
                 seed,
@@ -615,7 +636,7 @@ impl Experiment {
     pub fn ensure_in(&self, notebook: &crate::store::Notebook) -> Result<i64, LabError> {
         Ok(notebook.ensure_experiment(
             &self.name,
-            self.task.name(),
+            self.task.kind(),
             &self.text,
             &self.canonical(),
         )?)
@@ -660,7 +681,7 @@ steps = 50
         let lstm_relu: TrainConfig = serde_json::from_str(
             &nets
                 .iter()
-                .find(|n| n.arch == "lstm" && n.activation == "relu")
+                .find(|n| n.arch == Arch::Lstm && n.activation == Activation::Relu)
                 .unwrap()
                 .config,
         )

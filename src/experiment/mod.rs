@@ -8,6 +8,7 @@
 
 pub mod builtin;
 mod file;
+pub mod fingerprint;
 pub mod limits;
 pub mod settings;
 

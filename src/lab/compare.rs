@@ -20,7 +20,7 @@ use crate::analysis::similarity::{
     classical_mds, pairwise, reduce, separation, Metric, ReductionOptions, Separation, StateProbe,
     Tested,
 };
-use crate::net::Params;
+use crate::net::{Activation, Arch, Group, Params};
 use crate::store::{DsaPair, ListQuery, NetworkRow, Notebook, SimilarityPair};
 use crate::LabError;
 
@@ -384,13 +384,20 @@ pub struct MapPoint {
     /// Network id.
     pub network: i64,
     /// Architecture.
-    pub arch: String,
+    pub arch: Arch,
     /// Activation.
-    pub activation: String,
+    pub activation: Activation,
     /// MDS coordinates.
     pub x: f64,
     /// MDS coordinates.
     pub y: f64,
+}
+
+impl MapPoint {
+    /// The network's group.
+    pub fn group(&self) -> Group {
+        Group::new(self.arch, self.activation)
+    }
 }
 
 /// What `rnnlab compare` shows.
@@ -401,7 +408,7 @@ pub struct Comparison {
     /// The metric of the table and map.
     pub metric: &'static str,
     /// Groups (architecture/activation), in the order of the table.
-    pub groups: Vec<String>,
+    pub groups: Vec<Group>,
     /// Mean distance between the networks of group i and group j (diagonal: within).
     pub block_means: Vec<Vec<Option<f64>>>,
     /// The MDS map.
@@ -424,7 +431,7 @@ pub struct Comparison {
 #[derive(Clone, Debug, Serialize)]
 pub struct GroupComponents {
     /// `arch/activation`.
-    pub group: String,
+    pub group: Group,
     /// Count, mean, median, min and max of the components kept.
     pub kept: Stats,
 }
@@ -442,13 +449,10 @@ fn components_of(
         .components(experiment_id, &settings_key(options))?
         .into_iter()
         .collect();
-    let mut by_group: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    let mut by_group: std::collections::BTreeMap<Group, Vec<f64>> = Default::default();
     for n in networks {
         if let Some(&k) = kept.get(&n.id) {
-            by_group
-                .entry(format!("{}/{}", n.arch, n.activation))
-                .or_default()
-                .push(k as f64);
+            by_group.entry(n.group()).or_default().push(k as f64);
         }
     }
     let all: Vec<f64> = by_group.values().flatten().copied().collect();
@@ -548,8 +552,8 @@ pub(super) fn matrix(
 }
 
 fn scores_of(metric: CompareMetric, rows: &[NetworkRow], d: &Array2<f64>) -> Scores {
-    let arch: Vec<&str> = rows.iter().map(|r| r.arch.as_str()).collect();
-    let act: Vec<&str> = rows.iter().map(|r| r.activation.as_str()).collect();
+    let arch: Vec<&str> = rows.iter().map(|r| r.arch.name()).collect();
+    let act: Vec<&str> = rows.iter().map(|r| r.activation.name()).collect();
     let arch_test = separation(d.view(), &arch, KNN, PERMUTATIONS, NULL_SEED);
     let activation_test = separation(d.view(), &act, KNN, PERMUTATIONS, NULL_SEED);
     Scores {
@@ -670,13 +674,12 @@ fn comparison_of(
     components: Vec<GroupComponents>,
     warning: Option<String>,
 ) -> Comparison {
-    let label = |r: &NetworkRow| format!("{}/{}", r.arch, r.activation);
-    let mut groups: Vec<String> = rows.iter().map(label).collect();
+    let mut groups: Vec<Group> = rows.iter().map(NetworkRow::group).collect();
     groups.sort();
     groups.dedup();
     let index: Vec<usize> = rows
         .iter()
-        .map(|r| groups.iter().position(|g| *g == label(r)).expect("listed"))
+        .map(|r| groups.iter().position(|g| *g == r.group()).expect("listed"))
         .collect();
     let g = groups.len();
     let mut sums = vec![vec![(0.0, 0usize); g]; g];
@@ -703,8 +706,8 @@ fn comparison_of(
         .enumerate()
         .map(|(i, r)| MapPoint {
             network: r.id,
-            arch: r.arch.clone(),
-            activation: r.activation.clone(),
+            arch: r.arch,
+            activation: r.activation,
             x: embedding.coordinates[[i, 0]],
             y: embedding.coordinates[[i, 1]],
         })

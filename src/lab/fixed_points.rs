@@ -13,7 +13,7 @@ use ndarray::ArrayView1;
 use super::analyse::{analysis_record, summarise, InputSummary};
 use super::notebook::trained_network;
 use crate::analysis::linearise_at;
-use crate::net::CellMap;
+use crate::net::{Activation, Arch, CellMap};
 use crate::store::{AnalysisRecord, NetState, Notebook, StoredFixedPoint};
 use crate::task::Task;
 use crate::LabError;
@@ -49,9 +49,9 @@ pub struct FixedPointReport {
     /// Network id.
     pub network: i64,
     /// Architecture.
-    pub arch: String,
+    pub arch: Arch,
     /// Activation.
-    pub activation: String,
+    pub activation: Activation,
     /// Hidden units.
     pub units: i64,
     /// True if read from the notebook (the network is analysed), false if searched just now.

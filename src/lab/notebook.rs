@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::experiment::Experiment;
-use crate::net::{Activation, Arch, NetSpec, Params};
+use crate::net::{NetSpec, Params};
 use crate::store::{ListQuery, NetworkRow, Notebook};
 use crate::LabError;
 
@@ -167,10 +167,8 @@ pub fn stored_params(
     };
     let spec = NetSpec::for_task(
         &experiment.task,
-        row.arch.parse::<Arch>().map_err(LabError::Invalid)?,
-        row.activation
-            .parse::<Activation>()
-            .map_err(LabError::Invalid)?,
+        row.arch,
+        row.activation,
         row.units as usize,
     );
     let len = crate::net::Layout::new(spec).len();

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::net::Group;
 use crate::store::{NetState, NetworkRow, Notebook};
 use crate::LabError;
 
@@ -12,7 +13,7 @@ pub struct Excluded {
     /// Network id.
     pub network: i64,
     /// `arch/activation`.
-    pub group: String,
+    pub group: Group,
     /// Which rule left it out.
     pub reason: String,
 }
@@ -28,11 +29,6 @@ pub struct Exclusion {
     pub included: usize,
     /// The others.
     pub excluded: Vec<Excluded>,
-}
-
-/// `arch/activation`.
-pub fn group_of(n: &NetworkRow) -> String {
-    format!("{}/{}", n.arch, n.activation)
 }
 
 /// Every final network of the experiment (the search's trials are not the population).
@@ -89,7 +85,7 @@ pub fn exclusion(all: &[NetworkRow], max_loss: Option<f64>) -> (Vec<NetworkRow>,
             None => included.push(n.clone()),
             Some(reason) => excluded.push(Excluded {
                 network: n.id,
-                group: group_of(n),
+                group: n.group(),
                 reason,
             }),
         }

@@ -42,7 +42,7 @@ pub fn status(db: &Path) -> Result<StatusReport, LabError> {
             let left: i64 = row
                 .states
                 .iter()
-                .filter(|(s, _)| s == "planned" || s == "training")
+                .filter(|(s, _)| s.is_open())
                 .map(|(_, c)| c)
                 .sum();
             // An ETA only while a live worker holds one of its networks.
@@ -127,7 +127,12 @@ pub fn network_table(rows: &[NetworkRow], lines: &std::collections::HashSet<Stri
     let num = |v: Option<f64>, p: usize| v.map_or("—".to_string(), |v| format!("{v:.p$e}"));
     // Framework cells (gru-torch) and imported networks' seeds (a weights fingerprint) are
     // wider than the study's.
-    let aw = rows.iter().map(|r| r.arch.len()).max().unwrap_or(0).max(8);
+    let aw = rows
+        .iter()
+        .map(|r| r.arch.name().len())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     let sw = rows
         .iter()
         .map(|r| r.seed.to_string().len())

@@ -23,7 +23,7 @@ use super::compare::{settings_key, update_similarity_until, CompareOptions};
 use super::pool::{panic_message, run_workers};
 use crate::analysis::similarity::ReductionOptions;
 use crate::experiment::Experiment;
-use crate::net::{Activation, Arch, NetSpec};
+use crate::net::NetSpec;
 use crate::store::{AnalysisRecord, AnalysisScope, NetState, NetworkRow, Notebook, Outcome};
 use crate::train::{self, LossCurve, Progress, TrainConfig};
 use crate::LabError;
@@ -188,15 +188,8 @@ pub fn run_planned(
         .into_iter()
         .find(|s| s.experiment == experiment.name)
         .expect("experiment just ensured");
-    let count = |name: &str| {
-        status
-            .states
-            .iter()
-            .find(|(s, _)| s == name)
-            .map_or(0, |(_, c)| *c)
-    };
     let total: i64 = status.states.iter().map(|(_, c)| c).sum();
-    observer.planned(total as usize, count("planned") as usize);
+    observer.planned(total as usize, status.count(NetState::Planned) as usize);
 
     let summary = Mutex::new(RunSummary {
         experiment: experiment.name.clone(),
@@ -258,12 +251,11 @@ fn counts(notebook: &Notebook, experiment: &str) -> Result<(usize, usize), LabEr
         .into_iter()
         .find(|s| s.experiment == experiment)
         .ok_or_else(|| LabError::Invalid(format!("experiment '{experiment}' vanished")))?;
-    let open = |name: &str| name == "planned" || name == "training";
     let total: i64 = status.states.iter().map(|(_, c)| c).sum();
     let left: i64 = status
         .states
         .iter()
-        .filter(|(s, _)| open(s))
+        .filter(|(s, _)| s.is_open())
         .map(|(_, c)| c)
         .sum();
     Ok((total as usize, left as usize))
@@ -429,18 +421,16 @@ fn train_network(
         curve: (Vec::new(), Vec::new()),
         weights: None,
     };
-    let parsed = (|| -> Result<_, String> {
-        let arch: Arch = network.arch.parse()?;
-        let activation: Activation = network.activation.parse()?;
-        let config: TrainConfig = serde_json::from_str(&network.config)
-            .map_err(|e| format!("stored training settings: {e}"))?;
-        Ok((arch, activation, config))
-    })();
-    let (arch, activation, config) = match parsed {
-        Ok(p) => p,
-        Err(reason) => return Some(failed(reason)),
+    let config: TrainConfig = match serde_json::from_str(&network.config) {
+        Ok(c) => c,
+        Err(e) => return Some(failed(format!("stored training settings: {e}"))),
     };
-    let spec = NetSpec::for_task(&experiment.task, arch, activation, network.units as usize);
+    let spec = NetSpec::for_task(
+        &experiment.task,
+        network.arch,
+        network.activation,
+        network.units as usize,
+    );
     let mut curve = LossCurve::new(CURVE_POINTS);
     let began = Instant::now();
     let mut stored = began;

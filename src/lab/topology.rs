@@ -13,7 +13,9 @@ use super::population::{exclusion, final_networks, Exclusion};
 use super::stats::Stats;
 use crate::analysis::topology::IntegrationScaffold;
 use crate::analysis::{Topology, TOPOLOGY_VERSION};
+use crate::net::{Activation, Arch, Group};
 use crate::store::Notebook;
+use crate::task::TaskKind;
 use crate::LabError;
 
 /// One network's scaffold.
@@ -22,9 +24,9 @@ pub struct NetworkTopology {
     /// Network id.
     pub network: i64,
     /// Architecture.
-    pub arch: String,
+    pub arch: Arch,
     /// Activation.
-    pub activation: String,
+    pub activation: Activation,
     /// Hidden units.
     pub units: i64,
     /// Read from the notebook (else computed now from a fresh fixed-point search).
@@ -96,9 +98,9 @@ fn left_out(row: &crate::store::NetworkRow) -> Option<String> {
 #[derive(Clone, Debug, Serialize)]
 pub struct TopologyGroup {
     /// Architecture.
-    pub arch: String,
+    pub arch: Arch,
     /// Activation.
-    pub activation: String,
+    pub activation: Activation,
     /// Networks with a scaffold.
     pub networks: usize,
     /// Of which with the ideal scaffold.
@@ -118,8 +120,8 @@ pub struct TopologyGroup {
 pub struct ExperimentTopology {
     /// Experiment name.
     pub experiment: String,
-    /// Task name.
-    pub task: String,
+    /// Which task.
+    pub task: TaskKind,
     /// Per architecture × activation.
     pub groups: Vec<TopologyGroup>,
     /// Topology distances between networks of the same architecture.
@@ -149,22 +151,17 @@ pub fn experiment_topology(
         .into_iter()
         .filter(|t| t.version == TOPOLOGY_VERSION && included.contains(&t.network_id))
         .collect();
-    let group_of: BTreeMap<i64, (String, String)> = rows
-        .iter()
-        .map(|t| (t.network_id, (t.arch.clone(), t.activation.clone())))
-        .collect();
+    let group_of: BTreeMap<i64, Group> = rows.iter().map(|t| (t.network_id, t.group)).collect();
     #[derive(Default)]
-    struct Group {
+    struct Members {
         ideal: Vec<bool>,
         to_ideal: Vec<f64>,
         within: Vec<f64>,
         lines: Vec<IntegrationScaffold>,
     }
-    let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
+    let mut groups: BTreeMap<Group, Members> = BTreeMap::new();
     for t in &rows {
-        let g = groups
-            .entry((t.arch.clone(), t.activation.clone()))
-            .or_default();
+        let g = groups.entry(t.group).or_default();
         g.ideal.push(t.ideal);
         g.to_ideal.push(t.distance_to_ideal);
         if let Ok(Topology::Integration(s)) = serde_json::from_str(&t.descriptor) {
@@ -187,7 +184,7 @@ pub fn experiment_topology(
                 g.within.push(d);
             }
         }
-        if ga.0 == gb.0 {
+        if ga.arch == gb.arch {
             same_arch.push(d);
         } else {
             other_arch.push(d);
@@ -198,12 +195,12 @@ pub fn experiment_topology(
         task: experiment.task,
         groups: groups
             .into_iter()
-            .map(|((arch, activation), g)| {
+            .map(|(group, g)| {
                 let n = g.ideal.len();
                 let k = g.ideal.iter().filter(|&&i| i).count();
                 TopologyGroup {
-                    arch,
-                    activation,
+                    arch: group.arch,
+                    activation: group.activation,
                     networks: n,
                     ideal: k,
                     share_ideal: k as f64 / n.max(1) as f64,

@@ -17,4 +17,4 @@ pub use map::{CellMap, Jacobians};
 pub use params::{Layout, Params};
 pub use scalar::Scalar;
 pub use sequence::{backward, forward, matmul_flops_per_iteration, mse, Tape};
-pub use spec::{Activation, Arch, NetSpec};
+pub use spec::{Activation, Arch, Group, NetSpec};

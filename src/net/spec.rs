@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
 
 /// The recurrent cells: the study's four (TensorFlow conventions, docs/SCIENCE.md) and the
 /// variants PyTorch and Keras use, so that networks trained there can be imported and the same
@@ -121,6 +120,48 @@ impl Activation {
     }
 }
 
+/// A cell of the population: an architecture with its activation, shown `arch/activation`.
+/// Groups sort by that name, as tables and reports list them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Group {
+    /// The cell.
+    pub arch: Arch,
+    /// Its nonlinearity.
+    pub activation: Activation,
+}
+
+impl fmt::Display for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.arch, self.activation)
+    }
+}
+
+impl Group {
+    /// The group of a network of `arch` with `activation`.
+    pub fn new(arch: Arch, activation: Activation) -> Group {
+        Group { arch, activation }
+    }
+}
+
+impl Ord for Group {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.arch.name(), self.activation.name())
+            .cmp(&(other.arch.name(), other.activation.name()))
+    }
+}
+
+impl PartialOrd for Group {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Serialize for Group {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The full description of a network's shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct NetSpec {
@@ -165,31 +206,5 @@ impl NetSpec {
     }
 }
 
-macro_rules! parse_named {
-    ($ty:ident, $what:literal) => {
-        impl FromStr for $ty {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                $ty::ALL
-                    .into_iter()
-                    .find(|v| v.name().eq_ignore_ascii_case(s))
-                    .ok_or_else(|| {
-                        let names: Vec<_> = $ty::ALL.iter().map(|v| v.name()).collect();
-                        format!(
-                            "unknown {} '{}' (expected one of: {})",
-                            $what,
-                            s,
-                            names.join(", ")
-                        )
-                    })
-            }
-        }
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.name())
-            }
-        }
-    };
-}
-parse_named!(Arch, "architecture");
-parse_named!(Activation, "activation");
+crate::named!(Arch, "architecture");
+crate::named!(Activation, "activation");

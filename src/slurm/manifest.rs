@@ -18,17 +18,17 @@ pub struct ManifestNetwork {
     /// Its id in the notebook.
     pub id: i64,
     /// Architecture.
-    pub arch: String,
+    pub arch: Arch,
     /// Activation.
-    pub activation: String,
+    pub activation: Activation,
     /// Hidden units.
     pub units: usize,
     /// L2 penalty.
     pub l2: f64,
     /// Seed.
     pub seed: u64,
-    /// `final` or `search`.
-    pub role: String,
+    /// A member of the population or a search run.
+    pub role: Role,
     /// Search sample.
     pub trial: u32,
     /// The full training settings, JSON.
@@ -40,12 +40,12 @@ impl ManifestNetwork {
     pub fn of(row: &NetworkRow) -> ManifestNetwork {
         ManifestNetwork {
             id: row.id,
-            arch: row.arch.clone(),
-            activation: row.activation.clone(),
+            arch: row.arch,
+            activation: row.activation,
             units: row.units as usize,
             l2: row.l2,
             seed: row.seed as u64,
-            role: row.role.clone(),
+            role: row.role,
             trial: row.trial as u32,
             config: row.config.clone(),
         }
@@ -54,16 +54,12 @@ impl ManifestNetwork {
     /// As a network to plan into a task's own notebook.
     pub fn to_new(&self) -> NewNetwork {
         NewNetwork {
-            arch: self.arch.clone(),
-            activation: self.activation.clone(),
+            arch: self.arch,
+            activation: self.activation,
             units: self.units,
             l2: self.l2,
             seed: self.seed,
-            role: if self.role == "search" {
-                Role::Search
-            } else {
-                Role::Final
-            },
+            role: self.role,
             trial: self.trial,
             config: self.config.clone(),
         }
@@ -127,21 +123,13 @@ impl Manifest {
                     n.id
                 ))
             };
-            let arch: Arch = n.arch.parse().map_err(bad)?;
-            let activation: Activation = n.activation.parse().map_err(bad)?;
             if n.units == 0 {
                 return Err(bad("units must be at least 1".into()));
-            }
-            if !matches!(n.role.as_str(), "final" | "search") {
-                return Err(bad(format!(
-                    "role '{}' is neither final nor search",
-                    n.role
-                )));
             }
             let config: TrainConfig =
                 serde_json::from_str(&n.config).map_err(|e| bad(format!("config: {e}")))?;
             config.validate().map_err(|m| bad(format!("config: {m}")))?;
-            let spec = NetSpec::for_task(&experiment.task, arch, activation, n.units);
+            let spec = NetSpec::for_task(&experiment.task, n.arch, n.activation, n.units);
             crate::experiment::limits::check_training(spec, &experiment.task, &config)
                 .map_err(bad)?;
         }

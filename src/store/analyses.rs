@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::blob::{from_le, to_le};
 use super::types::NetworkRow;
-use super::{now, Notebook, StoreError};
+use super::{decode, now, At, Notebook, StoreError};
+use crate::net::Group;
 
 /// One fixed or slow point as stored.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -79,10 +80,8 @@ pub struct AnalysisRecord {
 pub struct TopologyRow {
     /// The network.
     pub network_id: i64,
-    /// Architecture.
-    pub arch: String,
-    /// Activation.
-    pub activation: String,
+    /// Its group.
+    pub group: Group,
     /// The descriptors' version.
     pub version: u32,
     /// The descriptor, JSON.
@@ -170,7 +169,7 @@ impl Notebook {
         distance: &dyn Fn(&str) -> Option<f64>,
     ) -> Result<bool, StoreError> {
         let id = network.id;
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().at(self)?;
         let fixed = record.points.iter().filter(|p| p.converged);
         let stable = fixed.clone().filter(|p| p.stable()).count() as i64;
         let fixed = fixed.count() as i64;
@@ -193,12 +192,12 @@ impl Notebook {
                     record.pseudo as i64
                 ],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         if updated == 0 {
             return Ok(false);
         }
         tx.execute("DELETE FROM fixed_points WHERE network_id = ?1", [id])
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         tx.execute(
             "INSERT OR REPLACE INTO analyses (network_id, settings, summary, note, seconds, finished)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -211,14 +210,14 @@ impl Notebook {
                 now()
             ],
         )
-        .map_err(|e| self.err(e))?;
+        .at(self)?;
         {
             let mut insert = tx
                 .prepare(&format!(
                     "INSERT INTO fixed_points (network_id, {POINT_COLUMNS})
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
                 ))
-                .map_err(|e| self.err(e))?;
+                .at(self)?;
             for p in &record.points {
                 let eigenvalues: Vec<f64> = p.eigenvalues.iter().flatten().copied().collect();
                 insert
@@ -234,23 +233,23 @@ impl Notebook {
                         to_le(&eigenvalues, f64::to_le_bytes),
                         to_le(&p.readout, f64::to_le_bytes),
                     ])
-                    .map_err(|e| self.err(e))?;
+                    .at(self)?;
             }
         }
         tx.execute("DELETE FROM topologies WHERE network_id = ?1", [id])
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         tx.execute(
             "DELETE FROM topology_distances WHERE a = ?1 OR b = ?1",
             [id],
         )
-        .map_err(|e| self.err(e))?;
+        .at(self)?;
         if let Some(t) = &record.topology {
             tx.execute(
                 "INSERT INTO topologies (network_id, version, descriptor, ideal, distance_to_ideal)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![id, t.version, t.descriptor, t.ideal, t.distance_to_ideal],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
             // The new row of the experiment's distance matrix; older pairs stay as they are.
             let others: Vec<(i64, i64, String)> = {
                 let mut stmt = tx
@@ -260,29 +259,29 @@ impl Notebook {
                          WHERE n.experiment_id = (SELECT experiment_id FROM networks WHERE id = ?1)
                            AND t.version = ?2 AND t.network_id != ?1",
                     )
-                    .map_err(|e| self.err(e))?;
+                    .at(self)?;
                 let rows = stmt
                     .query_map(params![id, t.version], |r| {
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                     })
-                    .map_err(|e| self.err(e))?;
-                rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+                    .at(self)?;
+                rows.collect::<Result<_, _>>().at(self)?
             };
             let mut insert = tx
                 .prepare(
                     "INSERT OR REPLACE INTO topology_distances (experiment_id, a, b, distance)
                      VALUES (?1, ?2, ?3, ?4)",
                 )
-                .map_err(|e| self.err(e))?;
+                .at(self)?;
             for (experiment, other, descriptor) in others {
                 if let Some(d) = distance(&descriptor) {
                     insert
                         .execute(params![experiment, id.min(other), id.max(other), d])
-                        .map_err(|e| self.err(e))?;
+                        .at(self)?;
                 }
             }
         }
-        tx.commit().map_err(|e| self.err(e))?;
+        tx.commit().at(self)?;
         Ok(true)
     }
 
@@ -296,21 +295,23 @@ impl Notebook {
                  FROM topologies t JOIN networks n ON n.id = t.network_id
                  WHERE n.experiment_id = ?1 ORDER BY t.network_id",
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         let rows = stmt
             .query_map([experiment_id], |r| {
                 Ok(TopologyRow {
                     network_id: r.get(0)?,
-                    arch: r.get(1)?,
-                    activation: r.get(2)?,
+                    group: Group::new(
+                        decode(r, "networks", "arch")?,
+                        decode(r, "networks", "activation")?,
+                    ),
                     version: r.get(3)?,
                     descriptor: r.get(4)?,
                     ideal: r.get(5)?,
                     distance_to_ideal: r.get(6)?,
                 })
             })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 
     /// Network `id`'s stored scaffold (version, descriptor JSON), if it has one.
@@ -322,7 +323,7 @@ impl Notebook {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
-            .map_err(|e| self.err(e))
+            .at(self)
     }
 
     /// An experiment's topology distance matrix as stored: (a, b, distance) with a < b.
@@ -336,11 +337,11 @@ impl Notebook {
                 "SELECT a, b, distance FROM topology_distances WHERE experiment_id = ?1
                  ORDER BY a, b",
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         let rows = stmt
             .query_map([experiment_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 
     /// Marks the analysed networks in `scope` trained again, to be analysed anew; returns how
@@ -353,7 +354,7 @@ impl Notebook {
                    AND (?2 IS NULL OR id = ?2)",
                 params![scope.experiment_id, scope.network],
             )
-            .map_err(|e| self.err(e))
+            .at(self)
     }
 
     /// Trained population networks in `scope` not yet analysed (held by a worker or not).
@@ -366,7 +367,7 @@ impl Notebook {
                 |r| r.get::<_, i64>(0),
             )
             .map(|c| c as usize)
-            .map_err(|e| self.err(e))
+            .at(self)
     }
 
     /// Network `id`'s stored analysis, if it has one.
@@ -388,7 +389,7 @@ impl Notebook {
                 },
             )
             .optional()
-            .map_err(|e| self.err(e))
+            .at(self)
     }
 
     /// Network `id`'s stored points, by input, then as stored.
@@ -399,8 +400,8 @@ impl Notebook {
                 "SELECT {POINT_COLUMNS} FROM fixed_points WHERE network_id = ?1
                  ORDER BY input_index, id"
             ))
-            .map_err(|e| self.err(e))?;
-        let rows = stmt.query_map([id], point_row).map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        let rows = stmt.query_map([id], point_row).at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 }

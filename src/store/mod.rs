@@ -78,6 +78,9 @@ pub enum StoreError {
 
 fn describe(path: &Path, e: &rusqlite::Error) -> String {
     use rusqlite::ErrorCode::*;
+    if let rusqlite::Error::FromSqlConversionFailure(_, _, value) = e {
+        return value.to_string();
+    }
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -111,6 +114,48 @@ fn describe(path: &Path, e: &rusqlite::Error) -> String {
             .collect::<Vec<_>>()
             .join(" "),
     }
+}
+
+/// What SQLite returns, as the notebook's error naming its file: `.at(self)` after each call.
+trait At<T> {
+    fn at(self, notebook: &Notebook) -> Result<T, StoreError>;
+}
+
+impl<T> At<T> for rusqlite::Result<T> {
+    fn at(self, notebook: &Notebook) -> Result<T, StoreError> {
+        self.map_err(|e| notebook.err(e))
+    }
+}
+
+/// A stored name (an architecture, a state, a task, ...) decoded into its type. A value this
+/// rnnlab does not know is an error naming the table, column and value, never a silent default.
+fn decode<T: std::str::FromStr>(
+    row: &rusqlite::Row,
+    table: &'static str,
+    column: &'static str,
+) -> rusqlite::Result<T> {
+    let index = row.as_ref().column_index(column)?;
+    let value: String = row.get(index)?;
+    value.parse().map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            Box::new(UnknownValue {
+                table,
+                column,
+                value,
+            }),
+        )
+    })
+}
+
+/// A stored name this rnnlab does not know (a newer or a hand-edited notebook).
+#[derive(Debug, thiserror::Error)]
+#[error("{table}.{column} holds '{value}', which this rnnlab does not know (a notebook from a newer rnnlab, or edited by hand)")]
+struct UnknownValue {
+    table: &'static str,
+    column: &'static str,
+    value: String,
 }
 
 /// True if this process may create files in `folder` (access(2) with W_OK, which also sees a
@@ -245,11 +290,11 @@ impl Notebook {
         let r: String = self
             .conn
             .query_row("PRAGMA quick_check", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         Ok(r == "ok")
     }
 
-    pub(crate) fn err(&self, source: rusqlite::Error) -> StoreError {
+    fn err(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),
             source,
@@ -300,7 +345,7 @@ impl Notebook {
     pub fn version(&self) -> Result<i64, StoreError> {
         self.conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| self.err(e))
+            .at(self)
     }
 
     /// Applies the missing migrations in one write transaction. The version is read inside
@@ -310,27 +355,25 @@ impl Notebook {
         if self.version()? as usize >= known {
             return Ok(());
         }
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| self.err(e))?;
+        self.conn.execute_batch("BEGIN IMMEDIATE").at(self)?;
         let applied = (|| {
             let from = self.version()? as usize;
             for sql in &schema::MIGRATIONS[from.min(known)..] {
-                self.conn.execute_batch(sql).map_err(|e| self.err(e))?;
+                self.conn.execute_batch(sql).at(self)?;
             }
             self.conn
                 .execute_batch(&format!(
                     "PRAGMA application_id = {}; PRAGMA user_version = {known};",
                     schema::APPLICATION_ID
                 ))
-                .map_err(|e| self.err(e))
+                .at(self)
         })();
         let end = if applied.is_ok() {
             "COMMIT"
         } else {
             "ROLLBACK"
         };
-        self.conn.execute_batch(end).map_err(|e| self.err(e))?;
+        self.conn.execute_batch(end).at(self)?;
         applied
     }
 
@@ -339,7 +382,7 @@ impl Notebook {
         let r: String = self
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         Ok(r == "ok")
     }
 }

@@ -5,7 +5,8 @@ use rusqlite::params;
 
 use super::blob::from_le;
 use super::types::CurvePoints;
-use super::{Notebook, StoreError};
+use super::{decode, At, Notebook, StoreError};
+use crate::net::{Arch, Group};
 
 /// A network a worker holds: (worker id, network id, experiment name).
 pub type HeldNetwork = (String, i64, String);
@@ -21,11 +22,11 @@ impl Notebook {
                  WHERE n.state IN ('training', 'trained') AND n.worker IS NOT NULL
                  ORDER BY n.id",
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 
     /// Up to `limit` loss curves of an experiment's networks of one architecture, lowest ids
@@ -33,7 +34,7 @@ impl Notebook {
     pub fn curves_of(
         &self,
         experiment_id: i64,
-        arch: &str,
+        arch: Arch,
         limit: usize,
     ) -> Result<Vec<CurvePoints>, StoreError> {
         let mut stmt = self
@@ -42,23 +43,23 @@ impl Notebook {
                 "SELECT c.steps, c.losses FROM curves c JOIN networks n ON n.id = c.network_id
                  WHERE n.experiment_id = ?1 AND n.arch = ?2 ORDER BY n.id LIMIT ?3",
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         let rows = stmt
-            .query_map(params![experiment_id, arch, limit as i64], |r| {
+            .query_map(params![experiment_id, arch.name(), limit as i64], |r| {
                 let (s, l): (Vec<u8>, Vec<u8>) = (r.get(0)?, r.get(1)?);
                 Ok((
                     from_le(&s, u32::from_le_bytes),
                     from_le(&l, f32::from_le_bytes),
                 ))
             })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 }
 
 /// One network's number of fixed points with a given number of unstable modes:
-/// (network id, arch, activation, unstable modes, count).
-pub type ClassCount = (i64, String, String, usize, i64);
+/// (network id, its group, unstable modes, count).
+pub type ClassCount = (i64, Group, usize, i64);
 
 impl Notebook {
     /// For every analysed network of an experiment, its fixed points (slow points left out)
@@ -72,18 +73,20 @@ impl Notebook {
                  WHERE n.experiment_id = ?1 AND fp.converged = 1
                  GROUP BY n.id, fp.unstable ORDER BY n.id, fp.unstable",
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         let rows = stmt
             .query_map([experiment_id], |r| {
                 Ok((
                     r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
+                    Group::new(
+                        decode(r, "networks", "arch")?,
+                        decode(r, "networks", "activation")?,
+                    ),
                     r.get::<_, i64>(3)? as usize,
                     r.get(4)?,
                 ))
             })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 }

@@ -9,7 +9,9 @@ use super::types::{
     CurvePoints, ExperimentRow, FinishedSearch, ListQuery, NetState, NetworkRow, NewNetwork,
     Outcome, StatusRow,
 };
-use super::{now, Notebook, StoreError};
+use super::{decode, now, At, Notebook, StoreError};
+use crate::net::Arch;
+use crate::task::TaskKind;
 
 /// The SELECT list of a network row: every column of [`FILTER_COLUMNS`] under its own name,
 /// then what only the store reads. The one list of network columns is `FILTER_COLUMNS`.
@@ -23,16 +25,15 @@ static NETWORK_COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|
 });
 
 fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
-    let state: String = r.get("state")?;
     Ok(NetworkRow {
         id: r.get("id")?,
         experiment: r.get("experiment")?,
-        arch: r.get("arch")?,
-        activation: r.get("activation")?,
+        arch: decode(r, "networks", "arch")?,
+        activation: decode(r, "networks", "activation")?,
         units: r.get("units")?,
         l2: r.get("l2")?,
         seed: r.get("seed")?,
-        state: NetState::from_name(&state).unwrap_or(NetState::Failed),
+        state: decode(r, "networks", "state")?,
         steps_run: r.get("steps_run")?,
         final_loss: r.get("final_loss")?,
         score: r.get("score")?,
@@ -40,7 +41,7 @@ fn network_row(r: &Row<'_>) -> rusqlite::Result<NetworkRow> {
         backoffs: r.get("backoffs")?,
         reason: r.get("reason")?,
         config: r.get("config")?,
-        role: r.get("role")?,
+        role: decode(r, "networks", "role")?,
         trial: r.get("trial")?,
         fixed_points: r.get("fixed_points")?,
         stable_points: r.get("stable_points")?,
@@ -60,7 +61,7 @@ impl Notebook {
     pub fn ensure_experiment(
         &self,
         name: &str,
-        task: &str,
+        task: TaskKind,
         spec: &str,
         canonical: &str,
     ) -> Result<i64, StoreError> {
@@ -68,9 +69,9 @@ impl Notebook {
             .execute(
                 "INSERT OR IGNORE INTO experiments (name, task, spec, canonical, created)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![name, task, spec, canonical, now()],
+                params![name, task.name(), spec, canonical, now()],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         let (id, stored): (i64, String) = self
             .conn
             .query_row(
@@ -78,7 +79,7 @@ impl Notebook {
                 [name],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         if stored == canonical {
             Ok(id)
         } else {
@@ -91,19 +92,19 @@ impl Notebook {
         let mut stmt = self
             .conn
             .prepare("SELECT id, name, task, spec, created FROM experiments ORDER BY id")
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         let rows = stmt
             .query_map([], |r| {
                 Ok(ExperimentRow {
                     id: r.get(0)?,
                     name: r.get(1)?,
-                    task: r.get(2)?,
+                    task: decode(r, "experiments", "task")?,
                     spec: r.get(3)?,
                     created: r.get(4)?,
                 })
             })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 
     /// The experiment called `name`.
@@ -117,7 +118,7 @@ impl Notebook {
     /// Plans `networks` under experiment `experiment_id` in one transaction; those already
     /// planned (same configuration and seed) are left alone. Returns how many are new.
     pub fn plan(&self, experiment_id: i64, networks: &[NewNetwork]) -> Result<usize, StoreError> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().at(self)?;
         let mut added = 0;
         {
             let mut stmt = tx
@@ -126,13 +127,13 @@ impl Notebook {
                          (experiment_id, arch, activation, units, l2, seed, role, trial, config)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
-                .map_err(|e| self.err(e))?;
+                .at(self)?;
             for n in networks {
                 added += stmt
                     .execute(params![
                         experiment_id,
-                        n.arch,
-                        n.activation,
+                        n.arch.name(),
+                        n.activation.name(),
                         n.units as i64,
                         n.l2,
                         n.seed as i64,
@@ -140,10 +141,10 @@ impl Notebook {
                         n.trial,
                         n.config
                     ])
-                    .map_err(|e| self.err(e))?;
+                    .at(self)?;
             }
         }
-        tx.commit().map_err(|e| self.err(e))?;
+        tx.commit().at(self)?;
         Ok(added)
     }
 
@@ -157,7 +158,7 @@ impl Notebook {
         evaluation: (f64, f64),
         weights: &[f32],
     ) -> Result<(i64, bool), StoreError> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().at(self)?;
         let added = tx
             .execute(
                 "INSERT OR IGNORE INTO networks
@@ -166,8 +167,8 @@ impl Notebook {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'trained', ?10, 0, 0, ?11, ?12, 0)",
                 params![
                     experiment_id,
-                    network.arch,
-                    network.activation,
+                    network.arch.name(),
+                    network.activation.name(),
                     network.units as i64,
                     network.l2,
                     network.seed as i64,
@@ -179,27 +180,18 @@ impl Notebook {
                     evaluation.1
                 ],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         let id = self
-            .network_by_key(
-                experiment_id,
-                &network.arch,
-                &network.activation,
-                network.units as i64,
-                network.l2,
-                network.seed as i64,
-                network.role.name(),
-                i64::from(network.trial),
-            )?
+            .network_by_key(experiment_id, network)?
             .expect("inserted or present");
         if added > 0 {
             tx.execute(
                 "INSERT INTO weights (network_id, format, len, data) VALUES (?1, 'f32le', ?2, ?3)",
                 params![id, weights.len() as i64, to_le(weights, f32::to_le_bytes)],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         }
-        tx.commit().map_err(|e| self.err(e))?;
+        tx.commit().at(self)?;
         Ok((id, added > 0))
     }
 
@@ -229,14 +221,14 @@ impl Notebook {
         sql: &str,
         params: impl rusqlite::Params,
     ) -> Result<Option<NetworkRow>, StoreError> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().at(self)?;
         tx.execute("UPDATE leases SET last = last + 1", [])
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         let id: Option<i64> = tx
             .query_row(sql, params, |r| r.get(0))
             .optional()
-            .map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))?;
+            .at(self)?;
+        tx.commit().at(self)?;
         id.map(|id| self.network(id)).transpose()
     }
 
@@ -245,7 +237,7 @@ impl Notebook {
     /// lease was taken over).
     pub fn finish(&self, network: &NetworkRow, outcome: &Outcome) -> Result<bool, StoreError> {
         let id = network.id;
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().at(self)?;
         let updated = tx
             .execute(
                 "UPDATE networks SET state = ?1, finished = ?2, train_seconds = ?3, steps_run = ?4,
@@ -265,7 +257,7 @@ impl Notebook {
                     network.lease
                 ],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         if updated == 0 {
             return Ok(false);
         }
@@ -278,15 +270,15 @@ impl Notebook {
                 to_le(losses, f32::to_le_bytes)
             ],
         )
-        .map_err(|e| self.err(e))?;
+        .at(self)?;
         if let Some(w) = &outcome.weights {
             tx.execute(
                 "INSERT OR REPLACE INTO weights (network_id, format, len, data) VALUES (?1, 'f32le', ?2, ?3)",
                 params![id, w.len() as i64, to_le(w, f32::to_le_bytes)],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         }
-        tx.commit().map_err(|e| self.err(e))?;
+        tx.commit().at(self)?;
         Ok(true)
     }
 
@@ -301,7 +293,7 @@ impl Notebook {
         seconds: f64,
     ) -> Result<bool, StoreError> {
         let (steps, losses) = curve;
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().at(self)?;
         let run = steps.last().map_or(0, |&s| i64::from(s) + 1);
         let updated = tx
             .execute(
@@ -309,7 +301,7 @@ impl Notebook {
                  WHERE id = ?3 AND lease = ?4 AND state = 'training'",
                 params![run, seconds, network.id, network.lease],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         if updated == 1 {
             tx.execute(
                 "INSERT OR REPLACE INTO curves (network_id, steps, losses) VALUES (?1, ?2, ?3)",
@@ -319,9 +311,9 @@ impl Notebook {
                     to_le(losses, f32::to_le_bytes)
                 ],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         }
-        tx.commit().map_err(|e| self.err(e))?;
+        tx.commit().at(self)?;
         Ok(updated == 1)
     }
 
@@ -343,19 +335,19 @@ impl Notebook {
                     AND sum(role = 'search' AND state IN ('planned', 'training')) = 0
                     AND sum(role = 'final') = 0",
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         let rows = stmt
             .query_map([experiment_id], |r| {
                 Ok(FinishedSearch {
-                    arch: r.get(0)?,
-                    activation: r.get(1)?,
+                    arch: decode(r, "networks", "arch")?,
+                    activation: decode(r, "networks", "activation")?,
                     units: r.get::<_, i64>(2)? as usize,
                     l2: r.get(3)?,
                     best_config: r.get(4)?,
                 })
             })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 
     /// One network by id.
@@ -367,7 +359,7 @@ impl Notebook {
                 network_row,
             )
             .optional()
-            .map_err(|e| self.err(e))?
+            .at(self)?
             .ok_or(StoreError::NoSuchNetwork(id))
     }
 
@@ -381,7 +373,7 @@ impl Notebook {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         Ok(blob.map(|b| from_le(&b, f32::from_le_bytes)))
     }
 
@@ -395,7 +387,7 @@ impl Notebook {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         Ok(row.map(|(s, l)| {
             (
                 from_le(&s, u32::from_le_bytes),
@@ -444,11 +436,11 @@ impl Notebook {
             "SELECT {columns} FROM networks n JOIN experiments e ON e.id = n.experiment_id
              {clause} ORDER BY {order} IS NULL, {order} {dir}, n.id LIMIT ? OFFSET ?"
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let mut stmt = self.conn.prepare(&sql).at(self)?;
         let rows = stmt
             .query_map(params_from_iter(values), network_row)
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 
     /// How many networks a query matches (ignoring its page).
@@ -460,7 +452,7 @@ impl Notebook {
                 params_from_iter(values),
                 |r| r.get(0),
             )
-            .map_err(|e| self.err(e))
+            .at(self)
     }
 
     /// Per experiment: counts by state and architecture, recent throughput.
@@ -473,41 +465,41 @@ impl Notebook {
                     "SELECT state, arch, count(*) FROM networks WHERE experiment_id = ?1
                      GROUP BY state, arch",
                 )
-                .map_err(|e| self.err(e))?;
+                .at(self)?;
             let counts = stmt
                 .query_map([exp.id], |r| {
                     Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
+                        decode::<NetState>(r, "networks", "state")?,
+                        decode::<Arch>(r, "networks", "arch")?,
                         r.get::<_, i64>(2)?,
                     ))
                 })
-                .map_err(|e| self.err(e))?
+                .at(self)?
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| self.err(e))?;
+                .at(self)?;
             let states = NetState::ALL
-                .iter()
+                .into_iter()
                 .map(|s| {
                     let c = counts
                         .iter()
-                        .filter(|(st, _, _)| st == s.name())
+                        .filter(|(st, _, _)| *st == s)
                         .map(|x| x.2)
                         .sum();
-                    (s.name().to_string(), c)
+                    (s, c)
                 })
                 .collect();
-            let mut archs: Vec<(String, i64, i64)> = Vec::new();
-            for (state, arch, c) in &counts {
-                let done = ["trained", "analysed", "failed", "diverged"].contains(&state.as_str());
-                match archs.iter_mut().find(|a| &a.0 == arch) {
+            let mut archs: Vec<(Arch, i64, i64)> = Vec::new();
+            for &(state, arch, c) in &counts {
+                let done = if state.is_open() { 0 } else { c };
+                match archs.iter_mut().find(|a| a.0 == arch) {
                     Some(a) => {
-                        a.1 += if done { c } else { &0 };
+                        a.1 += done;
                         a.2 += c;
                     }
-                    None => archs.push((arch.clone(), if done { *c } else { 0 }, *c)),
+                    None => archs.push((arch, done, c)),
                 }
             }
-            archs.sort();
+            archs.sort_by_key(|a| a.0.name());
             let mean_train_seconds: Option<f64> = self
                 .conn
                 .query_row(
@@ -515,7 +507,7 @@ impl Notebook {
                     [exp.id],
                     |r| r.get(0),
                 )
-                .map_err(|e| self.err(e))?;
+                .at(self)?;
             // Throughput over the last 10 minutes, measured from when that work started.
             let (recent, since): (i64, Option<f64>) = self
                 .conn
@@ -525,7 +517,7 @@ impl Notebook {
                     params![exp.id, now() - 600.0],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
-                .map_err(|e| self.err(e))?;
+                .at(self)?;
             let per_hour = since.map_or(0.0, |t| recent as f64 * 3600.0 / (now() - t).max(1.0));
             out.push(StatusRow {
                 experiment: exp.name,

@@ -4,7 +4,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{now, Notebook, StoreError};
+use super::{now, At, Notebook, StoreError};
 
 /// One pair's distances: (a, b, [svcca, cca-angular, procrustes]) with a < b.
 pub type SimilarityPair = (i64, i64, [f64; 3]);
@@ -56,7 +56,7 @@ impl Notebook {
             table.columns.join(", "),
             table.name
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let mut stmt = self.conn.prepare(&sql).at(self)?;
         let rows = stmt
             .query_map(params![experiment_id, settings], |r| {
                 let mut d = [0.0; K];
@@ -65,8 +65,8 @@ impl Notebook {
                 }
                 Ok((r.get(0)?, r.get(1)?, d))
             })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 
     /// Records how many principal components each network's reduction under `settings` kept.
@@ -76,21 +76,21 @@ impl Notebook {
         settings: &str,
         kept: &[(i64, usize)],
     ) -> Result<(), StoreError> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().at(self)?;
         {
             let mut insert = tx
                 .prepare(
                     "INSERT OR REPLACE INTO reductions (experiment_id, settings, network_id, components)
                      VALUES (?1, ?2, ?3, ?4)",
                 )
-                .map_err(|e| self.err(e))?;
+                .at(self)?;
             for &(id, k) in kept {
                 insert
                     .execute(params![experiment_id, settings, id, k as i64])
-                    .map_err(|e| self.err(e))?;
+                    .at(self)?;
             }
         }
-        tx.commit().map_err(|e| self.err(e))
+        tx.commit().at(self)
     }
 
     /// (network, components kept) of an experiment's reductions under `settings`.
@@ -105,13 +105,13 @@ impl Notebook {
                 "SELECT network_id, components FROM reductions
                  WHERE experiment_id = ?1 AND settings = ?2 ORDER BY network_id",
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         let rows = stmt
             .query_map(params![experiment_id, settings], |r| {
                 Ok((r.get(0)?, r.get::<_, i64>(1)? as usize))
             })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 
     /// How many pairs an experiment has stored: geometry pairs under `settings`, DSA pairs
@@ -124,9 +124,7 @@ impl Notebook {
         dsa_settings: &str,
     ) -> Result<PairCounts, StoreError> {
         let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<i64, StoreError> {
-            self.conn
-                .query_row(sql, p, |r| r.get(0))
-                .map_err(|e| self.err(e))
+            self.conn.query_row(sql, p, |r| r.get(0)).at(self)
         };
         let keyed = |table: &str, key: &str| {
             count(
@@ -157,13 +155,13 @@ impl Notebook {
         holder: &str,
         stale_after: f64,
     ) -> Result<bool, StoreError> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().at(self)?;
         tx.execute(
             "DELETE FROM similarity_updates
              WHERE experiment_id = ?1 AND settings = ?2 AND started < ?3",
             params![experiment_id, settings, now() - stale_after],
         )
-        .map_err(|e| self.err(e))?;
+        .at(self)?;
         // A holder on this host whose process is gone (killed) gives the claim up at once.
         let current: Option<String> = tx
             .query_row(
@@ -172,14 +170,14 @@ impl Notebook {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         if let Some(dead) = current.filter(|h| super::workers::holder_is_dead_here(h)) {
             tx.execute(
                 "DELETE FROM similarity_updates
                  WHERE experiment_id = ?1 AND settings = ?2 AND holder = ?3",
                 params![experiment_id, settings, dead],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         }
         let taken = tx
             .execute(
@@ -187,8 +185,8 @@ impl Notebook {
                  VALUES (?1, ?2, ?3, ?4)",
                 params![experiment_id, settings, holder, now()],
             )
-            .map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))?;
+            .at(self)?;
+        tx.commit().at(self)?;
         Ok(taken == 1)
     }
 
@@ -205,7 +203,7 @@ impl Notebook {
                  WHERE experiment_id = ?1 AND settings = ?2 AND holder = ?3",
                 params![experiment_id, settings, holder],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         Ok(())
     }
 
@@ -236,19 +234,19 @@ impl Notebook {
         settings: &str,
         pairs: &[(i64, i64, [f64; K])],
     ) -> Result<(), StoreError> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().at(self)?;
         tx.execute(
             "INSERT OR IGNORE INTO similarity_settings (settings) VALUES (?1)",
             [settings],
         )
-        .map_err(|e| self.err(e))?;
+        .at(self)?;
         let settings_id: i64 = tx
             .query_row(
                 "SELECT id FROM similarity_settings WHERE settings = ?1",
                 [settings],
                 |r| r.get(0),
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         {
             let placeholders: Vec<String> = (0..K).map(|k| format!("?{}", 5 + k)).collect();
             let mut insert = tx
@@ -259,7 +257,7 @@ impl Notebook {
                     table.columns.join(", "),
                     placeholders.join(", ")
                 ))
-                .map_err(|e| self.err(e))?;
+                .at(self)?;
             for &(a, b, d) in pairs {
                 let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(4 + K);
                 let (lo, hi) = (a.min(b), a.max(b));
@@ -270,10 +268,10 @@ impl Notebook {
                     &hi,
                 ]);
                 values.extend(d.iter().map(|v| v as &dyn rusqlite::ToSql));
-                insert.execute(values.as_slice()).map_err(|e| self.err(e))?;
+                insert.execute(values.as_slice()).at(self)?;
             }
         }
-        tx.commit().map_err(|e| self.err(e))
+        tx.commit().at(self)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use rusqlite::params;
 
-use super::{now, Notebook, StoreError};
+use super::{now, At, NewNetwork, Notebook, StoreError};
 
 /// A submission of an experiment to Slurm.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -55,14 +55,13 @@ impl Notebook {
     pub fn identity(&self) -> Result<String, StoreError> {
         self.conn
             .query_row("SELECT id FROM notebook_identity", [], |r| r.get(0))
-            .map_err(|e| self.err(e))
+            .at(self)
     }
 
     /// Marks this notebook as the result file of `origin`.
     pub fn set_result_origin(&self, origin: &ResultOrigin) -> Result<(), StoreError> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
-        tx.execute("DELETE FROM result_origin", [])
-            .map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().at(self)?;
+        tx.execute("DELETE FROM result_origin", []).at(self)?;
         tx.execute(
             "INSERT INTO result_origin (notebook, submission, manifest, slot)
              VALUES (?1, ?2, ?3, ?4)",
@@ -73,8 +72,8 @@ impl Notebook {
                 origin.slot
             ],
         )
-        .map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))
+        .at(self)?;
+        tx.commit().at(self)
     }
 
     /// Whose result file this is, if it is one.
@@ -94,7 +93,7 @@ impl Notebook {
                 },
             )
             .optional()
-            .map_err(|e| self.err(e))
+            .at(self)
     }
 
     /// Records a submission of `experiment_id` to the sweep folder `folder` and registers the
@@ -105,27 +104,27 @@ impl Notebook {
         experiment_id: i64,
         folder: &str,
     ) -> Result<(i64, String), StoreError> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().at(self)?;
         tx.execute(
             "INSERT INTO slurm_submissions (experiment_id, folder, worker, submitted)
              VALUES (?1, ?2, '', ?3)",
             params![experiment_id, folder, now()],
         )
-        .map_err(|e| self.err(e))?;
+        .at(self)?;
         let id = tx.last_insert_rowid();
         let worker = format!("slurm:{id}");
         tx.execute(
             "UPDATE slurm_submissions SET worker = ?1 WHERE id = ?2",
             params![worker, id],
         )
-        .map_err(|e| self.err(e))?;
+        .at(self)?;
         // A heartbeat in the far future: never stale, and no pid on this host to check.
         tx.execute(
             "INSERT INTO workers (id, host, pid, started, heartbeat) VALUES (?1, 'slurm', 0, ?2, 1e18)",
             params![worker, now()],
         )
-        .map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))?;
+        .at(self)?;
+        tx.commit().at(self)?;
         Ok((id, worker))
     }
 
@@ -136,7 +135,7 @@ impl Notebook {
                 "UPDATE slurm_submissions SET folder = ?1 WHERE id = ?2",
                 params![folder, id],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         Ok(())
     }
 
@@ -169,7 +168,7 @@ impl Notebook {
                 [experiment_id],
                 |r| r.get(0),
             )
-            .map_err(|e| self.err(e))
+            .at(self)
     }
 
     /// Trained networks of `experiment_id` that another runner (not `worker`, not a Slurm
@@ -182,12 +181,12 @@ impl Notebook {
                 params![experiment_id, worker],
                 |r| r.get(0),
             )
-            .map_err(|e| self.err(e))
+            .at(self)
     }
 
     /// Records array tasks.
     pub fn add_slurm_tasks(&self, tasks: &[SlurmTask]) -> Result<(), StoreError> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().at(self)?;
         for t in tasks {
             tx.execute(
                 "INSERT OR REPLACE INTO slurm_tasks
@@ -202,9 +201,9 @@ impl Notebook {
                     serde_json::to_string(&t.networks).expect("ids serialise")
                 ],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         }
-        tx.commit().map_err(|e| self.err(e))
+        tx.commit().at(self)
     }
 
     /// Every submission (of one experiment, if given), oldest first.
@@ -219,7 +218,7 @@ impl Notebook {
                  FROM slurm_submissions s JOIN experiments e ON e.id = s.experiment_id
                  WHERE ?1 IS NULL OR e.name = ?1 ORDER BY s.id",
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         let rows = stmt
             .query_map([experiment], |r| {
                 Ok(SlurmSubmission {
@@ -230,8 +229,8 @@ impl Notebook {
                     submitted: r.get(4)?,
                 })
             })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 
     /// The array tasks of a submission.
@@ -242,7 +241,7 @@ impl Notebook {
                 "SELECT submission_id, job_id, task, slot, manifest, networks FROM slurm_tasks
                  WHERE submission_id = ?1 ORDER BY job_id, task",
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         let rows = stmt
             .query_map([submission], |r| {
                 let ids: String = r.get(5)?;
@@ -255,8 +254,8 @@ impl Notebook {
                     networks: serde_json::from_str(&ids).unwrap_or_default(),
                 })
             })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 
     /// The ids of the networks `worker` still holds (not yet trained, or trained and not yet
@@ -265,11 +264,9 @@ impl Notebook {
         let mut stmt = self
             .conn
             .prepare("SELECT id FROM networks WHERE worker = ?1 ORDER BY id")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([worker], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        let rows = stmt.query_map([worker], |r| r.get(0)).at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 
     /// The networks `worker` still holds.
@@ -280,18 +277,12 @@ impl Notebook {
             .collect()
     }
 
-    /// The id of the network of `experiment_id` with this key, if planned.
-    #[allow(clippy::too_many_arguments)]
+    /// The id of the network of `experiment_id` with `network`'s key (configuration, seed,
+    /// role and trial), if planned.
     pub fn network_by_key(
         &self,
         experiment_id: i64,
-        arch: &str,
-        activation: &str,
-        units: i64,
-        l2: f64,
-        seed: i64,
-        role: &str,
-        trial: i64,
+        network: &NewNetwork,
     ) -> Result<Option<i64>, StoreError> {
         use rusqlite::OptionalExtension;
         self.conn
@@ -301,18 +292,18 @@ impl Notebook {
                    AND trial = ?8",
                 params![
                     experiment_id,
-                    arch,
-                    activation,
-                    units,
-                    l2,
-                    seed,
-                    role,
-                    trial
+                    network.arch.name(),
+                    network.activation.name(),
+                    network.units as i64,
+                    network.l2,
+                    network.seed as i64,
+                    network.role.name(),
+                    network.trial
                 ],
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| self.err(e))
+            .at(self)
     }
 
     /// Writes a copy of the notebook to `path` (one file, no journal beside it): SQLite's
@@ -320,7 +311,7 @@ impl Notebook {
     pub fn copy_to(&self, path: &std::path::Path) -> Result<(), StoreError> {
         self.conn
             .execute("VACUUM INTO ?1", [path.to_string_lossy()])
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         Ok(())
     }
 }

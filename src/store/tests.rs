@@ -1,9 +1,11 @@
 use super::*;
+use crate::net::{Activation, Arch};
+use crate::task::TaskKind;
 
-fn new_network(seed: u64, arch: &str) -> NewNetwork {
+fn new_network(seed: u64, arch: Arch) -> NewNetwork {
     NewNetwork {
-        arch: arch.into(),
-        activation: "tanh".into(),
+        arch,
+        activation: Activation::Tanh,
         units: 16,
         l2: 1e-5,
         seed,
@@ -80,18 +82,18 @@ fn planning_is_idempotent_and_names_are_guarded() {
     let dir = tempfile::tempdir().unwrap();
     let nb = Notebook::open(&dir.path().join("nb.db")).unwrap();
     let id = nb
-        .ensure_experiment("q", "flipflop", "spec text", "canon")
+        .ensure_experiment("q", TaskKind::FlipFlop, "spec text", "canon")
         .unwrap();
-    let nets: Vec<_> = (0..4).map(|s| new_network(s, "gru")).collect();
+    let nets: Vec<_> = (0..4).map(|s| new_network(s, Arch::Gru)).collect();
     assert_eq!(nb.plan(id, &nets).unwrap(), 4);
     assert_eq!(nb.plan(id, &nets).unwrap(), 0);
     assert_eq!(
-        nb.ensure_experiment("q", "flipflop", "edited comment", "canon")
+        nb.ensure_experiment("q", TaskKind::FlipFlop, "edited comment", "canon")
             .unwrap(),
         id
     );
     assert!(matches!(
-        nb.ensure_experiment("q", "flipflop", "spec", "different"),
+        nb.ensure_experiment("q", TaskKind::FlipFlop, "spec", "different"),
         Err(StoreError::ExperimentConflict(_))
     ));
 }
@@ -100,8 +102,10 @@ fn planning_is_idempotent_and_names_are_guarded() {
 fn claim_finish_and_read_back() {
     let dir = tempfile::tempdir().unwrap();
     let nb = Notebook::open(&dir.path().join("nb.db")).unwrap();
-    let id = nb.ensure_experiment("q", "flipflop", "s", "c").unwrap();
-    nb.plan(id, &[new_network(0, "gru"), new_network(1, "lstm")])
+    let id = nb
+        .ensure_experiment("q", TaskKind::FlipFlop, "s", "c")
+        .unwrap();
+    nb.plan(id, &[new_network(0, Arch::Gru), new_network(1, Arch::Lstm)])
         .unwrap();
     let worker = nb.register_worker().unwrap();
     let a = nb.claim(id, &worker).unwrap().unwrap();
@@ -136,8 +140,10 @@ fn claim_finish_and_read_back() {
 fn networks_of_a_dead_worker_are_planned_again() {
     let dir = tempfile::tempdir().unwrap();
     let nb = Notebook::open(&dir.path().join("nb.db")).unwrap();
-    let id = nb.ensure_experiment("q", "flipflop", "s", "c").unwrap();
-    nb.plan(id, &[new_network(0, "gru")]).unwrap();
+    let id = nb
+        .ensure_experiment("q", TaskKind::FlipFlop, "s", "c")
+        .unwrap();
+    nb.plan(id, &[new_network(0, Arch::Gru)]).unwrap();
     let alive = nb.register_worker().unwrap();
     let net = nb.claim(id, &alive).unwrap().unwrap();
     assert_eq!(
@@ -169,9 +175,11 @@ fn networks_of_a_dead_worker_are_planned_again() {
 fn list_filters_sorts_and_pages_in_sql() {
     let dir = tempfile::tempdir().unwrap();
     let nb = Notebook::open(&dir.path().join("nb.db")).unwrap();
-    let id = nb.ensure_experiment("q", "flipflop", "s", "c").unwrap();
+    let id = nb
+        .ensure_experiment("q", TaskKind::FlipFlop, "s", "c")
+        .unwrap();
     let nets: Vec<_> = (0..6)
-        .map(|s| new_network(s, if s % 2 == 0 { "gru" } else { "vanilla" }))
+        .map(|s| new_network(s, if s % 2 == 0 { Arch::Gru } else { Arch::Vanilla }))
         .collect();
     nb.plan(id, &nets).unwrap();
     let w = nb.register_worker().unwrap();
@@ -238,8 +246,10 @@ fn concurrent_opens_of_a_new_notebook_migrate_it_once() {
 fn every_filter_column_is_a_field_of_the_json_row() {
     let dir = tempfile::tempdir().unwrap();
     let nb = Notebook::open(&dir.path().join("nb.db")).unwrap();
-    let id = nb.ensure_experiment("q", "flipflop", "s", "c").unwrap();
-    nb.plan(id, &[new_network(0, "gru")]).unwrap();
+    let id = nb
+        .ensure_experiment("q", TaskKind::FlipFlop, "s", "c")
+        .unwrap();
+    nb.plan(id, &[new_network(0, Arch::Gru)]).unwrap();
     let rows = nb
         .list(&ListQuery {
             limit: 10,

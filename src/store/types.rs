@@ -2,6 +2,9 @@
 
 use serde::Serialize;
 
+use crate::net::{Activation, Arch, Group};
+use crate::task::TaskKind;
+
 /// Where a network is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -43,11 +46,15 @@ impl NetState {
         }
     }
 
-    /// The state of a stored name.
-    pub fn from_name(name: &str) -> Option<NetState> {
-        NetState::ALL.into_iter().find(|s| s.name() == name)
+    /// Still to be trained: planned, or held by a worker now.
+    pub fn is_open(self) -> bool {
+        match self {
+            NetState::Planned | NetState::Training => true,
+            NetState::Trained | NetState::Analysed | NetState::Failed | NetState::Diverged => false,
+        }
     }
 }
+crate::named!(NetState, "network state");
 
 /// An experiment as stored.
 #[derive(Clone, Debug, Serialize)]
@@ -56,8 +63,8 @@ pub struct ExperimentRow {
     pub id: i64,
     /// Unique name.
     pub name: String,
-    /// Task name.
-    pub task: String,
+    /// Which task.
+    pub task: TaskKind,
     /// The file as written.
     pub spec: String,
     /// Unix seconds.
@@ -67,10 +74,10 @@ pub struct ExperimentRow {
 /// A network to plan: its configuration and full training settings (JSON).
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewNetwork {
-    /// Architecture name.
-    pub arch: String,
-    /// Activation name.
-    pub activation: String,
+    /// Architecture.
+    pub arch: Arch,
+    /// Activation.
+    pub activation: Activation,
     /// Hidden units.
     pub units: usize,
     /// L2 penalty.
@@ -86,7 +93,7 @@ pub struct NewNetwork {
 }
 
 /// Why a network is trained.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// A member of the population the analyses study.
@@ -96,6 +103,9 @@ pub enum Role {
 }
 
 impl Role {
+    /// Both roles.
+    pub const ALL: [Role; 2] = [Role::Final, Role::Search];
+
     /// The name stored in the notebook.
     pub fn name(self) -> &'static str {
         match self {
@@ -104,14 +114,15 @@ impl Role {
         }
     }
 }
+crate::named!(Role, "role");
 
 /// A configuration whose hyperparameter search is complete.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FinishedSearch {
-    /// Architecture name.
-    pub arch: String,
-    /// Activation name.
-    pub activation: String,
+    /// Architecture.
+    pub arch: Arch,
+    /// Activation.
+    pub activation: Activation,
     /// Hidden units.
     pub units: usize,
     /// L2 penalty.
@@ -128,17 +139,17 @@ pub struct NetworkRow {
     /// Experiment name.
     pub experiment: String,
     /// Architecture.
-    pub arch: String,
+    pub arch: Arch,
     /// Activation.
-    pub activation: String,
+    pub activation: Activation,
     /// Hidden units.
     pub units: i64,
     /// L2 penalty.
     pub l2: f64,
     /// Seed.
     pub seed: i64,
-    /// `final` or `search`.
-    pub role: String,
+    /// A member of the population or a search run.
+    pub role: Role,
     /// Hyperparameter sample of a search run.
     pub trial: i64,
     /// Life state.
@@ -176,6 +187,40 @@ pub struct NetworkRow {
     /// Training settings, JSON.
     #[serde(skip)]
     pub config: String,
+}
+
+impl NetworkRow {
+    /// What was planned: its configuration, seed, role, trial and settings.
+    pub fn to_new(&self) -> NewNetwork {
+        NewNetwork {
+            arch: self.arch,
+            activation: self.activation,
+            units: self.units as usize,
+            l2: self.l2,
+            seed: self.seed as u64,
+            role: self.role,
+            trial: self.trial as u32,
+            config: self.config.clone(),
+        }
+    }
+
+    /// Its cell of the population.
+    pub fn group(&self) -> Group {
+        Group {
+            arch: self.arch,
+            activation: self.activation,
+        }
+    }
+}
+
+impl StatusRow {
+    /// Networks in `state`.
+    pub fn count(&self, state: NetState) -> i64 {
+        self.states
+            .iter()
+            .find(|(s, _)| *s == state)
+            .map_or(0, |(_, n)| *n)
+    }
 }
 
 /// A decimated loss curve: steps and the batch losses at them.
@@ -222,12 +267,12 @@ pub struct WorkerRow {
 pub struct StatusRow {
     /// Experiment name.
     pub experiment: String,
-    /// Task name.
-    pub task: String,
-    /// Count per state name (every state present, zeros included).
-    pub states: Vec<(String, i64)>,
+    /// Which task.
+    pub task: TaskKind,
+    /// Count per state (every state present, zeros included, in life order).
+    pub states: Vec<(NetState, i64)>,
     /// Per architecture: (arch, done, total).
-    pub archs: Vec<(String, i64, i64)>,
+    pub archs: Vec<(Arch, i64, i64)>,
     /// Networks finished per hour, over the last 10 minutes.
     pub per_hour: f64,
     /// Mean training seconds of finished networks.

@@ -3,7 +3,7 @@
 use rusqlite::params;
 
 use super::types::WorkerRow;
-use super::{now, Notebook, StoreError};
+use super::{now, At, Notebook, StoreError};
 
 /// How long a worker's claims stay its own without a heartbeat: 30 s, or `RNNLAB_LEASE_SECONDS`
 /// (a cluster with a slow shared filesystem may want more; tests want less). Past it the worker
@@ -66,7 +66,7 @@ impl Notebook {
                 "INSERT INTO workers (id, host, pid, started, heartbeat) VALUES (?1, ?2, ?3, ?4, ?4)",
                 params![id, host, pid, t],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         Ok(id)
     }
 
@@ -80,28 +80,28 @@ impl Notebook {
                 "UPDATE workers SET heartbeat = ?1 WHERE id = ?2",
                 params![now(), worker],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         Ok(updated > 0)
     }
 
     /// Puts every network `worker` holds back to planned (or, held for analysis, back to
     /// unclaimed) and removes the worker.
     pub fn retire_worker(&self, worker: &str) -> Result<(), StoreError> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().at(self)?;
         tx.execute(
             "UPDATE networks SET state = 'planned', worker = NULL, started = NULL, lease = NULL
              WHERE worker = ?1 AND state = 'training'",
             [worker],
         )
-        .map_err(|e| self.err(e))?;
+        .at(self)?;
         tx.execute(
             "UPDATE networks SET worker = NULL, lease = NULL WHERE worker = ?1 AND state = 'trained'",
             [worker],
         )
-        .map_err(|e| self.err(e))?;
+        .at(self)?;
         tx.execute("DELETE FROM workers WHERE id = ?1", [worker])
-            .map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))
+            .at(self)?;
+        tx.commit().at(self)
     }
 
     /// Finds dead workers (heartbeat stale, or a process on this host that no longer exists),
@@ -117,10 +117,10 @@ impl Notebook {
             })
             .map(|w| w.id)
             .collect();
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().at(self)?;
         for id in &dead {
             tx.execute("DELETE FROM workers WHERE id = ?1", [id])
-                .map_err(|e| self.err(e))?;
+                .at(self)?;
         }
         let requeued = tx
             .execute(
@@ -128,14 +128,14 @@ impl Notebook {
                  WHERE state = 'training' AND (worker IS NULL OR worker NOT IN (SELECT id FROM workers))",
                 [],
             )
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         tx.execute(
             "UPDATE networks SET worker = NULL, lease = NULL
              WHERE state = 'trained' AND worker IS NOT NULL AND worker NOT IN (SELECT id FROM workers)",
             [],
         )
-        .map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))?;
+        .at(self)?;
+        tx.commit().at(self)?;
         Ok(requeued)
     }
 
@@ -158,7 +158,7 @@ impl Notebook {
         let mut stmt = self
             .conn
             .prepare("SELECT id, host, pid, heartbeat FROM workers ORDER BY started")
-            .map_err(|e| self.err(e))?;
+            .at(self)?;
         let rows = stmt
             .query_map([], |r| {
                 Ok(WorkerRow {
@@ -168,7 +168,7 @@ impl Notebook {
                     heartbeat: r.get(3)?,
                 })
             })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            .at(self)?;
+        rows.collect::<Result<_, _>>().at(self)
     }
 }

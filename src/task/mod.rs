@@ -128,29 +128,71 @@ pub enum Task {
     Integration(Integration),
 }
 
+/// Which task a [`Task`] is, without its parameters: what the notebook stores and every per-task
+/// decision matches on (without a catch-all, so a new task is a compile error wherever it needs
+/// handling).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskKind {
+    /// K-bit flip-flop.
+    FlipFlop,
+    /// Sine-wave generation.
+    Sine,
+    /// Context-dependent integration.
+    Integration,
+}
+
+impl TaskKind {
+    /// Every task kind.
+    pub const ALL: [TaskKind; 3] = [TaskKind::FlipFlop, TaskKind::Sine, TaskKind::Integration];
+
+    /// The name in experiment files and the notebook.
+    pub fn name(self) -> &'static str {
+        match self {
+            TaskKind::FlipFlop => "flipflop",
+            TaskKind::Sine => "sine",
+            TaskKind::Integration => "integration",
+        }
+    }
+
+    /// True if the task's scaffold is lines of fixed points (one per context), whose
+    /// line-attractor verdict tables and panes show.
+    pub fn has_lines(self) -> bool {
+        match self {
+            TaskKind::Integration => true,
+            TaskKind::FlipFlop | TaskKind::Sine => false,
+        }
+    }
+
+    /// The task with the paper's parameters.
+    pub fn with_defaults(self) -> Task {
+        match self {
+            TaskKind::FlipFlop => Task::FlipFlop(FlipFlop::default()),
+            TaskKind::Sine => Task::Sine(Sine::default()),
+            TaskKind::Integration => Task::Integration(Integration::default()),
+        }
+    }
+}
+crate::named!(TaskKind, "task");
+
 /// The seed of every task's probe batch: the same trials for every network of every run.
 pub const PROBE_SEED: u64 = 0x0050_524F_4245;
 /// Trials in the probe batch.
 pub const PROBE_TRIALS: usize = 64;
 
 impl Task {
-    /// The task with the paper's parameters, by name: `flipflop`, `sine` or `integration`.
-    pub fn by_name(name: &str) -> Option<Task> {
-        match name.to_ascii_lowercase().as_str() {
-            "flipflop" | "flip-flop" => Some(Task::FlipFlop(FlipFlop::default())),
-            "sine" => Some(Task::Sine(Sine::default())),
-            "integration" => Some(Task::Integration(Integration::default())),
-            _ => None,
+    /// Which task this is.
+    pub fn kind(&self) -> TaskKind {
+        match self {
+            Task::FlipFlop(_) => TaskKind::FlipFlop,
+            Task::Sine(_) => TaskKind::Sine,
+            Task::Integration(_) => TaskKind::Integration,
         }
     }
 
     /// The task's name.
     pub fn name(&self) -> &'static str {
-        match self {
-            Task::FlipFlop(_) => "flipflop",
-            Task::Sine(_) => "sine",
-            Task::Integration(_) => "integration",
-        }
+        self.kind().name()
     }
 
     /// The task's definition.
@@ -259,8 +301,8 @@ mod tests {
 
     #[test]
     fn probe_batch_is_identical_across_calls() {
-        for name in ["flipflop", "sine", "integration"] {
-            let task = Task::by_name(name).unwrap();
+        for kind in TaskKind::ALL {
+            let task = kind.with_defaults();
             assert_eq!(task.probe_batch(), task.probe_batch());
         }
     }

@@ -10,6 +10,7 @@ use super::keymap::{action_for, Action};
 use super::snapshot::{Request, SharedComparison, Snapshot};
 use crate::lab::compare::CompareMetric;
 use crate::lab::report::pane::PaneFigure;
+use crate::net::{Activation, Arch};
 use crate::store::NetworkRow;
 
 /// The panes, in Tab order.
@@ -174,7 +175,7 @@ pub struct App {
     pub map_cursor: usize,
     /// The network `@` was moved to on the map (id, arch, activation), until the Networks
     /// cursor moves again.
-    pub focus: Option<(i64, String, String)>,
+    pub focus: Option<(i64, Arch, Activation)>,
     /// Networks each launcher entry plans (None: it does not parse), read when it opens.
     pub launch_sizes: Vec<Option<usize>>,
     /// The launcher entry a first Enter asked to confirm (a large experiment).
@@ -279,11 +280,9 @@ impl App {
 
     /// The network every pane is about: the one `@` was last moved to on the similarity map,
     /// else the one under the Networks cursor. (id, arch, activation)
-    pub fn focused(&self) -> Option<(i64, String, String)> {
-        self.focus.clone().or_else(|| {
-            self.selected()
-                .map(|n| (n.id, n.arch.clone(), n.activation.clone()))
-        })
+    pub fn focused(&self) -> Option<(i64, Arch, Activation)> {
+        self.focus
+            .or_else(|| self.selected().map(|n| (n.id, n.arch, n.activation)))
     }
 
     /// What the next poll should read.
@@ -635,7 +634,7 @@ impl App {
                 // The network under `@` is the one Points and Topology show next.
                 self.focus = map
                     .and_then(|m| m.get(self.map_cursor))
-                    .map(|p| (p.network, p.arch.clone(), p.activation.clone()));
+                    .map(|p| (p.network, p.arch, p.activation));
                 self.scroll = 0;
                 return None;
             }

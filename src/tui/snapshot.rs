@@ -12,6 +12,7 @@ use crate::lab::compare::{
     dsa_settings_key, settings_key, stored_comparison, CompareMetric, CompareOptions, Comparison,
 };
 use crate::lab::topology::{experiment_topology, stored_topology, ExperimentTopology};
+use crate::net::{Arch, Group};
 use crate::store::{
     ClassCount, ListQuery, NetworkRow, Notebook, StatusRow, StoredFixedPoint, WorkerRow,
 };
@@ -50,7 +51,7 @@ pub struct Request {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClassRow {
     /// `arch/activation`.
-    pub group: String,
+    pub group: Group,
     /// Analysed networks in the group.
     pub networks: usize,
     /// Mean count per network: stable, 1, 2, 3+ unstable modes.
@@ -72,7 +73,7 @@ pub struct Worker {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Band {
     /// Architecture.
-    pub arch: String,
+    pub arch: Arch,
     /// Curves summarised.
     pub curves: usize,
     /// (step, q1, median, q3) of log10 loss.
@@ -93,7 +94,7 @@ pub struct Snapshot {
     /// A filter that did not parse, with why.
     pub filter_error: Option<String>,
     /// Curves asked for: (id, arch, steps, losses).
-    pub curves: Vec<(i64, String, Vec<u32>, Vec<f32>)>,
+    pub curves: Vec<(i64, Arch, Vec<u32>, Vec<f32>)>,
     /// Per-architecture bands of the experiment.
     pub bands: Vec<Band>,
     /// Fixed points by class per group (fixed points pane).
@@ -116,9 +117,9 @@ pub struct Snapshot {
 
 /// Per group, the mean number of fixed points per analysed network by class.
 fn class_rows(counts: &[ClassCount]) -> Vec<ClassRow> {
-    let mut groups: BTreeMap<String, (HashSet<i64>, [f64; 4])> = BTreeMap::new();
-    for (id, arch, act, unstable, count) in counts {
-        let g = groups.entry(format!("{arch}/{act}")).or_default();
+    let mut groups: BTreeMap<Group, (HashSet<i64>, [f64; 4])> = BTreeMap::new();
+    for (id, group, unstable, count) in counts {
+        let g = groups.entry(*group).or_default();
         g.0.insert(*id);
         g.1[(*unstable).min(3)] += *count as f64;
     }
@@ -152,7 +153,7 @@ fn at_step(steps: &[u32], losses: &[f32], step: f64) -> Option<f64> {
     Some(y(k - 1) + (y(k) - y(k - 1)) * (step - s0) / (s1 - s0))
 }
 
-fn band(arch: &str, curves: &[(Vec<u32>, Vec<f32>)]) -> Option<Band> {
+fn band(arch: Arch, curves: &[(Vec<u32>, Vec<f32>)]) -> Option<Band> {
     let last = curves.iter().filter_map(|(s, _)| s.last()).max()?;
     let points = (0..BAND_POINTS)
         .filter_map(|k| {
@@ -174,7 +175,7 @@ fn band(arch: &str, curves: &[(Vec<u32>, Vec<f32>)]) -> Option<Band> {
         })
         .collect();
     Some(Band {
-        arch: arch.into(),
+        arch,
         curves: curves.len(),
         points,
     })
@@ -298,7 +299,7 @@ pub fn poll(
     let Ok(exp) = notebook.experiment(experiment) else {
         return Ok(snapshot);
     };
-    for arch in ["vanilla", "ugrnn", "gru", "lstm"] {
+    for arch in Arch::STUDY {
         let curves = notebook.curves_of(exp.id, arch, BAND_CURVES)?;
         if let Some(b) = band(arch, &curves) {
             snapshot.bands.push(b);
@@ -307,7 +308,7 @@ pub fn poll(
     if let Some(network) = request.points_of {
         snapshot.classes = class_rows(&notebook.fixed_point_classes(exp.id)?);
         snapshot.points = notebook.fixed_points(network)?;
-        if exp.task == "integration" {
+        if exp.task.has_lines() {
             // Its points lie along lines: the pane shows the lines.
             snapshot.topology_groups = experiment_topology(&notebook, experiment, None).ok();
         }
@@ -375,7 +376,7 @@ mod tests {
             (vec![0, 100], vec![1.0, 0.1]),
             (vec![0, 50, 100], vec![1.0, 0.1, 0.001]),
         ];
-        let b = band("gru", &curves).unwrap();
+        let b = band(Arch::Gru, &curves).unwrap();
         let (step, q1, median, q3) = *b.points.last().unwrap();
         assert_eq!(step, 100.0);
         assert!((median - (-2.0)).abs() < 1e-6);

@@ -10,6 +10,7 @@ use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
 use crate::net::Arch;
+use crate::store::NetState;
 
 /// A theme as written in a file; every key optional (missing keys keep the default's).
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -232,17 +233,14 @@ impl Theme {
     }
 
     /// Colour of a state name.
-    pub fn state(&self, name: &str) -> Style {
-        let k = crate::store::NetState::ALL
-            .iter()
-            .position(|s| s.name() == name)
-            .unwrap_or(0);
+    pub fn state(&self, state: NetState) -> Style {
+        let k = NetState::ALL.iter().position(|&s| s == state).unwrap_or(0);
         Style::default().fg(self.states[k])
     }
 
     /// Colour of an architecture.
-    pub fn arch(&self, name: &str) -> Color {
-        let k = Arch::ALL.iter().position(|a| a.name() == name).unwrap_or(0);
+    pub fn arch(&self, arch: Arch) -> Color {
+        let k = Arch::ALL.iter().position(|&a| a == arch).unwrap_or(0);
         self.archs[k]
     }
 }

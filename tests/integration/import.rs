@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use rnnlab::files::arrays::{read_arrays, Array, Arrays};
 use rnnlab::lab::import::framework::{convert, Framework, ReadOptions};
 use rnnlab::net::{forward, Activation, Arch, Params, Tape};
-use rnnlab::task::Task;
+use rnnlab::task::TaskKind;
 
 const I: usize = 3;
 const N: usize = 4;
@@ -90,7 +90,7 @@ fn convert_arrays(arrays: &Arrays, activation: Option<Activation>) -> Params<f64
         activation,
         ..ReadOptions::default()
     };
-    convert(arrays, &Task::by_name("flipflop").unwrap(), &options)
+    convert(arrays, &TaskKind::FlipFlop.with_defaults(), &options)
         .unwrap()
         .params
 }
@@ -376,7 +376,7 @@ fn real_pytorch_and_keras_files_reproduce_the_frameworks_outputs() {
                 activation,
                 ..ReadOptions::default()
             };
-            let converted = convert(&arrays, &Task::by_name("flipflop").unwrap(), &options)
+            let converted = convert(&arrays, &TaskKind::FlipFlop.with_defaults(), &options)
                 .unwrap_or_else(|e| panic!("{stem}.{ext}: {e}"));
             assert_eq!(converted.framework, framework, "{stem}");
             assert_eq!(converted.params.spec.arch, arch, "{stem}");

@@ -5,7 +5,8 @@ use std::process::{Child, Output};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use rnnlab::store::{ListQuery, NetState, Notebook};
+use rnnlab::net::Arch;
+use rnnlab::store::{ListQuery, NetState, Notebook, Role};
 
 use crate::common;
 use common::{rnnlab, run_ok, s, spawn};
@@ -353,19 +354,19 @@ fn random_search_then_seeds_at_the_best_setting() {
     assert_eq!(rows.len(), 2 * 4 + 2 * 2);
     // The population is analysed; search runs only train.
     assert!(rows.iter().all(|r| r.state
-        == if r.role == "search" {
+        == if r.role == Role::Search {
             NetState::Trained
         } else {
             NetState::Analysed
         }));
-    for arch in ["vanilla", "gru"] {
+    for arch in [Arch::Vanilla, Arch::Gru] {
         let search: Vec<_> = rows
             .iter()
-            .filter(|r| r.arch == arch && r.role == "search")
+            .filter(|r| r.arch == arch && r.role == Role::Search)
             .collect();
         let finals: Vec<_> = rows
             .iter()
-            .filter(|r| r.arch == arch && r.role == "final")
+            .filter(|r| r.arch == arch && r.role == Role::Final)
             .collect();
         assert_eq!((search.len(), finals.len()), (4, 2));
         let lr = |r: &rnnlab::store::NetworkRow| -> serde_json::Value {

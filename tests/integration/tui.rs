@@ -8,7 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 use ratatui::Terminal;
+use rnnlab::net::{Activation, Arch};
 use rnnlab::store::{NetState, NewNetwork, Notebook, Outcome, Role};
+use rnnlab::task::TaskKind;
 use rnnlab::train::TrainConfig;
 use rnnlab::tui::app::{App, Effect, Overlay, Pane};
 use rnnlab::tui::draw::draw;
@@ -21,14 +23,13 @@ fn fixture(dir: &Path) -> PathBuf {
     let db = dir.join("fixture.db");
     let nb = Notebook::open(&db).unwrap();
     let exp = nb
-        .ensure_experiment("demo", "flipflop", "name = \"demo\"", "demo")
+        .ensure_experiment("demo", TaskKind::FlipFlop, "name = \"demo\"", "demo")
         .unwrap();
     let config = serde_json::to_string(&TrainConfig::default()).unwrap();
-    let archs = ["vanilla", "ugrnn", "gru", "lstm"];
     let plan: Vec<NewNetwork> = (0..12)
         .map(|k| NewNetwork {
-            arch: archs[k % 4].into(),
-            activation: "tanh".into(),
+            arch: Arch::STUDY[k % 4],
+            activation: Activation::Tanh,
             units: 32,
             l2: 1e-5,
             seed: (k / 4) as u64,
@@ -152,7 +153,7 @@ fn keys_filter_sort_switch_panes_and_open_overlays() {
     assert_eq!(key(&mut app, KeyCode::Enter), Some(Effect::Poll));
     refresh(&mut app, &db);
     assert_eq!(app.snapshot.total, 3);
-    assert!(app.snapshot.networks.iter().all(|n| n.arch == "gru"));
+    assert!(app.snapshot.networks.iter().all(|n| n.arch == Arch::Gru));
     // A bad filter is reported, not fatal; `/` starts a new filter (it does not append).
     key(&mut app, KeyCode::Char('/'));
     assert_eq!(app.typing.as_deref(), Some(""));
@@ -183,10 +184,10 @@ fn keys_filter_sort_switch_panes_and_open_overlays() {
     key(&mut app, KeyCode::Char('s'));
     key(&mut app, KeyCode::Char('r'));
     refresh(&mut app, &db);
-    assert_eq!(app.snapshot.networks[0].arch, "vanilla");
+    assert_eq!(app.snapshot.networks[0].arch, Arch::Vanilla);
     key(&mut app, KeyCode::Char('G'));
     refresh(&mut app, &db);
-    assert_eq!(app.selected().unwrap().arch, "gru");
+    assert_eq!(app.selected().unwrap().arch, Arch::Gru);
     key(&mut app, KeyCode::Char('g'));
     key(&mut app, KeyCode::Char('j'));
     assert_eq!(app.cursor, 1);
@@ -315,7 +316,7 @@ fn launching_from_the_notebook_runs_a_detached_sweep_that_fills_it() {
                 .snapshot
                 .experiments
                 .first()
-                .and_then(|e| e.states.iter().find(|s| s.0 == "analysed"))
+                .and_then(|e| e.states.iter().find(|s| s.0 == NetState::Analysed))
                 .map_or(0, |s| s.1);
             if analysed == 2 {
                 break;
@@ -644,17 +645,17 @@ fn long_names_and_framework_cells_are_cut_with_an_ellipsis_not_silently() {
     let exp = nb
         .ensure_experiment(
             "an-experiment-with-a-very-long-name",
-            "flipflop",
+            TaskKind::FlipFlop,
             "name = \"x\"",
             "x",
         )
         .unwrap();
     let config = serde_json::to_string(&TrainConfig::default()).unwrap();
-    let plan: Vec<NewNetwork> = ["gru-torch", "lstm-torch"]
-        .iter()
+    let plan: Vec<NewNetwork> = [Arch::GruTorch, Arch::LstmTorch]
+        .into_iter()
         .map(|arch| NewNetwork {
-            arch: (*arch).into(),
-            activation: "tanh".into(),
+            arch,
+            activation: Activation::Tanh,
             units: 32,
             l2: 1e-5,
             seed: 8_702_292_832_788_102,
@@ -789,7 +790,7 @@ fn a_curve_that_blew_up_is_said_to_be_clipped_with_its_peak() {
     assert!(!calm.contains("clipped"), "{calm}");
     app.snapshot
         .curves
-        .push((99, "gru".into(), vec![0, 10, 20], vec![1.0, 6.0e13, 1e-3]));
+        .push((99, Arch::Gru, vec![0, 10, 20], vec![1.0, 6.0e13, 1e-3]));
     let shown = text(&screen(&app, &Theme::default()));
     assert!(shown.contains("clipped above"), "{shown}");
     assert!(shown.contains("#99 peaks at 6.0e13"), "{shown}");

@@ -9,6 +9,8 @@ use serde::Serialize;
 use super::{median_ms, ScratchDir};
 use crate::lab::stats::Stats;
 use crate::lab::LabError;
+use crate::net::{Activation, Arch};
+use crate::task::TaskKind;
 
 /// What `rnnlab bench notebook` measured.
 #[derive(Clone, Debug, Serialize)]
@@ -44,12 +46,12 @@ pub fn bench_notebook_at(db: &std::path::Path, networks: usize) -> Result<Notebo
     }
     {
         let nb = Notebook::open(db)?;
-        let exp = nb.ensure_experiment("bench", "flipflop", "", "bench")?;
-        let archs = ["vanilla", "ugrnn", "gru", "lstm"];
+        let exp = nb.ensure_experiment("bench", TaskKind::FlipFlop, "", "bench")?;
+        let archs = Arch::STUDY;
         let plan: Vec<NewNetwork> = (0..networks)
             .map(|i| NewNetwork {
-                arch: archs[i % 4].into(),
-                activation: if i % 8 < 4 { "tanh" } else { "relu" }.into(),
+                arch: archs[i % 4],
+                activation: Activation::ALL[(i % 8) / 4],
                 units: 64 << (i % 3),
                 l2: 1e-5,
                 seed: (i / 24) as u64,

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::files::npz::{complex_npy, f64_npy, ints_npy, Npz};
 use crate::lab::notebook::for_each_network;
 use crate::lab::LabError;
+use crate::net::{Activation, Arch};
 use crate::store::{ListQuery, NetworkRow, Notebook, StoredFixedPoint};
 
 /// The CSV columns of a point.
@@ -20,8 +21,8 @@ pub const FIXED_POINT_CSV_HEADER: &str =
 #[derive(Serialize)]
 struct PointJson<'a> {
     network: i64,
-    arch: &'a str,
-    activation: &'a str,
+    arch: Arch,
+    activation: Activation,
     units: i64,
     stable: bool,
     #[serde(flatten)]
@@ -81,8 +82,8 @@ pub fn export_fixed_points_text(
             } else {
                 let json = PointJson {
                     network: row.id,
-                    arch: &row.arch,
-                    activation: &row.activation,
+                    arch: row.arch,
+                    activation: row.activation,
                     units: row.units,
                     stable: p.stable(),
                     point: p,

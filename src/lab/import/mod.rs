@@ -15,9 +15,10 @@ use serde::Serialize;
 
 use super::analyse::{run_analysis, AnalyseObserver, AnalyseSummary};
 use super::LabError;
+use crate::experiment::fingerprint::fnv1a;
 use crate::experiment::settings::AnalysisSettings;
 use crate::experiment::Experiment;
-use crate::net::Params;
+use crate::net::{Activation, Arch, Params};
 use crate::store::{AnalysisScope, NewNetwork, Role, StoreError};
 use crate::task::{Batch, Task};
 use crate::train::{evaluate, evaluation_batch, TrainConfig};
@@ -52,9 +53,9 @@ pub struct ImportedNetwork {
     /// The framework whose names it followed.
     pub framework: String,
     /// rnnlab's name for its cell.
-    pub arch: String,
+    pub arch: Arch,
     /// Its nonlinearity.
-    pub activation: String,
+    pub activation: Activation,
     /// Hidden units.
     pub units: usize,
     /// MSE on the task's held-out batch.
@@ -168,7 +169,6 @@ struct Candidate {
 /// kept below 2⁵³ so it survives JSON readers that parse numbers as doubles. It stands in for
 /// the seed, so importing the same file twice stores it once.
 fn weights_id(params: &Params<f32>) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let bytes = params
         .spec
         .arch
@@ -176,11 +176,7 @@ fn weights_id(params: &Params<f32>) -> u64 {
         .bytes()
         .chain(params.spec.activation.name().bytes())
         .chain(params.data.iter().flat_map(|v| v.to_le_bytes()));
-    for b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h & ((1 << 53) - 1)
+    fnv1a(bytes) & ((1 << 53) - 1)
 }
 
 fn read_one(
@@ -278,8 +274,8 @@ pub fn import(
             "target_loss": target_loss,
         });
         let network = NewNetwork {
-            arch: spec.arch.name().into(),
-            activation: spec.activation.name().into(),
+            arch: spec.arch,
+            activation: spec.activation,
             units: spec.units,
             l2: 0.0,
             seed: weights_id(&c.params),
@@ -316,8 +312,8 @@ pub fn import(
             network: id,
             new,
             framework: c.converted.framework.name().into(),
-            arch: spec.arch.name().into(),
-            activation: spec.activation.name().into(),
+            arch: spec.arch,
+            activation: spec.activation,
             units: spec.units,
             held_out_loss: c.evaluation.0,
             score: c.evaluation.1,

@@ -4,9 +4,10 @@
 
 use std::sync::OnceLock;
 
-use super::numbers::{ChosenNetwork, IntegrationGroup, ReportNumbers, TaskCheck, TrainingGroup};
-use crate::analysis::topology::LineThresholds;
+use super::numbers::{ChosenNetwork, ReportNumbers, TrainingGroup};
+use super::task::{fixed_point_figure, task_figure};
 use crate::lab::compare::Comparison;
+use crate::net::{Activation, Arch, Group};
 use crate::plot::{
     spread_coincident, Axis, Colour, Figure, Heatmap, LegendEntry, Mark, Panel, Plot, Series, Shape,
 };
@@ -22,36 +23,34 @@ pub struct Named {
 }
 
 /// Every cell's name, in the order groups are shown.
-fn arch_names() -> impl Iterator<Item = &'static str> {
-    crate::net::Arch::ALL.into_iter().map(|a| a.name())
-}
 
-/// The cell's colour, read once from the shipped colour-blind theme (one definition).
-pub fn arch_colour(arch: &str) -> Colour {
-    static COLOURS: OnceLock<Vec<(String, Colour)>> = OnceLock::new();
+/// The cell's colour, read once from the shipped colour-blind theme (one definition; grey
+/// for a cell the theme does not name).
+pub fn arch_colour(arch: Arch) -> Colour {
+    static COLOURS: OnceLock<Vec<(Arch, Colour)>> = OnceLock::new();
     let colours = COLOURS.get_or_init(|| {
         let theme: toml::Table = include_str!("../../../themes/colorblind.toml")
             .parse()
             .unwrap_or_default();
-        arch_names()
+        Arch::ALL
+            .into_iter()
             .filter_map(|a| {
-                let hex = theme.get(a)?.as_str()?;
-                Some((a.to_string(), Colour::parse(hex)?))
+                let hex = theme.get(a.name())?.as_str()?;
+                Some((a, Colour::parse(hex)?))
             })
             .collect()
     });
     colours
         .iter()
-        .find(|(a, _)| a == arch)
+        .find(|(a, _)| *a == arch)
         .map_or(Colour::GREY, |(_, c)| *c)
 }
 
 /// The activation's marker.
-pub fn activation_shape(activation: &str) -> Shape {
-    if activation == "relu" {
-        Shape::Triangle
-    } else {
-        Shape::Disc
+pub fn activation_shape(activation: Activation) -> Shape {
+    match activation {
+        Activation::Tanh => Shape::Disc,
+        Activation::Relu => Shape::Triangle,
     }
 }
 
@@ -89,24 +88,25 @@ pub(super) fn stability_legend() -> Vec<LegendEntry> {
 }
 
 /// Legend of the cells present, then of the activations.
-pub(super) fn group_legend<'a>(
-    groups: impl Iterator<Item = &'a str>,
+pub(super) fn group_legend(
+    groups: impl Iterator<Item = Group>,
     with_shapes: bool,
 ) -> Vec<LegendEntry> {
-    let groups: Vec<&str> = groups.collect();
-    let mut legend: Vec<LegendEntry> = arch_names()
-        .filter(|a| groups.iter().any(|g| g.split('/').next() == Some(a)))
+    let groups: Vec<Group> = groups.collect();
+    let mut legend: Vec<LegendEntry> = Arch::ALL
+        .into_iter()
+        .filter(|&a| groups.iter().any(|g| g.arch == a))
         .map(|a| LegendEntry {
-            label: a.into(),
+            label: a.name().into(),
             colour: arch_colour(a),
             shape: None,
         })
         .collect();
     if with_shapes {
-        for act in ["tanh", "relu"] {
-            if groups.iter().any(|g| g.ends_with(act)) {
+        for act in Activation::ALL {
+            if groups.iter().any(|g| g.activation == act) {
                 legend.push(LegendEntry {
-                    label: act.into(),
+                    label: act.name().into(),
                     colour: Colour::GREY,
                     shape: Some(activation_shape(act)),
                 });
@@ -114,10 +114,6 @@ pub(super) fn group_legend<'a>(
         }
     }
     legend
-}
-
-fn split(group: &str) -> (&str, &str) {
-    group.split_once('/').unwrap_or((group, ""))
 }
 
 /// Every figure of a report, in the page's order.
@@ -129,11 +125,7 @@ pub fn figures(n: &ReportNumbers) -> Vec<Named> {
         out.push(maps(g, n.dsa.as_ref(), t));
     }
     out.extend(heatmap(n));
-    // Integration's points lie along lines: their count says little; its lines are drawn.
-    match &n.task_check {
-        TaskCheck::Integration { groups, .. } => out.extend(integration_lines(groups)),
-        _ => out.extend(point_counts(n)),
-    }
+    out.extend(fixed_point_figure(&n.task_check, || point_counts(n)));
     if !n.chosen.is_empty() {
         out.push(state_space(&n.chosen));
         out.push(eigenvalues(&n.chosen));
@@ -148,7 +140,7 @@ pub(super) fn training_curves(experiment: &str, training: &[TrainingGroup]) -> O
         .iter()
         .filter(|g| !g.steps.is_empty())
         .map(|g| {
-            let colour = arch_colour(split(&g.group).0);
+            let colour = arch_colour(g.group.arch);
             let x: Vec<f64> = g.steps.iter().map(|&s| f64::from(s)).collect();
             Panel {
                 title: format!("{} ({} networks)", g.group, g.included),
@@ -186,11 +178,11 @@ pub(super) fn training_curves(experiment: &str, training: &[TrainingGroup]) -> O
 }
 
 /// Medians as bars with quartile whiskers, one bar per group.
-fn quartile_bars(groups: &[String], values: &[Option<super::numbers::Quartiles>]) -> Vec<Series> {
+fn quartile_bars(groups: &[Group], values: &[Option<super::numbers::Quartiles>]) -> Vec<Series> {
     let mut series = Vec::new();
     for (k, (g, q)) in groups.iter().zip(values).enumerate() {
         let Some(q) = q else { continue };
-        let colour = arch_colour(split(g).0);
+        let colour = arch_colour(g.arch);
         let x = k as f64;
         series.push(Series {
             colour,
@@ -207,12 +199,12 @@ fn quartile_bars(groups: &[String], values: &[Option<super::numbers::Quartiles>]
 }
 
 fn final_loss(n: &ReportNumbers) -> Option<Named> {
-    let groups: Vec<String> = n.training.iter().map(|g| g.group.clone()).collect();
+    let groups: Vec<Group> = n.training.iter().map(|g| g.group).collect();
     if groups.is_empty() {
         return None;
     }
     let categories = || Axis {
-        categories: groups.clone(),
+        categories: groups.iter().map(Group::to_string).collect(),
         ..Axis::linear("cell/activation")
     };
     let loss: Vec<_> = n.training.iter().map(|g| g.final_loss).collect();
@@ -256,8 +248,8 @@ pub(super) fn map_panel(c: &Comparison) -> Panel {
         .iter()
         .zip(at)
         .map(|(p, xy)| Series {
-            colour: arch_colour(&p.arch),
-            mark: Mark::Points(activation_shape(&p.activation), 7),
+            colour: arch_colour(p.arch),
+            mark: Mark::Points(activation_shape(p.activation), 7),
             points: vec![xy],
         })
         .collect();
@@ -300,7 +292,7 @@ fn maps(geometry: &Comparison, dynamics: Option<&Comparison>, topology: &Compari
         figure: Figure::Plot(Plot {
             title: format!("{}: geometry against topology", geometry.experiment),
             columns: panels.len(),
-            legend: group_legend(geometry.groups.iter().map(String::as_str), true),
+            legend: group_legend(geometry.groups.iter().copied(), true),
             panels,
         }),
     }
@@ -312,8 +304,8 @@ fn heatmap(n: &ReportNumbers) -> Option<Named> {
     let mut order: Vec<usize> = (0..c.map.len()).collect();
     let key = |i: usize| {
         let p = &c.map[i];
-        let arch = arch_names().position(|a| a == p.arch).unwrap_or(usize::MAX);
-        (arch, p.activation.clone(), p.network)
+        let arch = Arch::ALL.iter().position(|&a| a == p.arch);
+        (arch, p.activation.name(), p.network)
     };
     order.sort_by_key(|&i| key(i));
     let size = order.len();
@@ -323,7 +315,7 @@ fn heatmap(n: &ReportNumbers) -> Option<Named> {
         .collect();
     let mut blocks: Vec<(String, usize)> = Vec::new();
     for &i in &order {
-        let g = format!("{}/{}", c.map[i].arch, c.map[i].activation);
+        let g = c.map[i].group().to_string();
         match blocks.last_mut() {
             Some((name, count)) if *name == g => *count += 1,
             _ => blocks.push((g, 1)),
@@ -349,7 +341,7 @@ fn point_counts(n: &ReportNumbers) -> Option<Named> {
     if n.fixed_points.is_empty() {
         return None;
     }
-    let groups: Vec<String> = n.fixed_points.iter().map(|g| g.group.clone()).collect();
+    let groups: Vec<Group> = n.fixed_points.iter().map(|g| g.group).collect();
     let width = 0.2;
     let series = (0..4)
         .map(|class| Series {
@@ -379,92 +371,13 @@ fn point_counts(n: &ReportNumbers) -> Option<Named> {
             panels: vec![Panel {
                 title: String::new(),
                 x: Axis {
-                    categories: groups,
+                    categories: groups.iter().map(Group::to_string).collect(),
                     ..Axis::linear("cell/activation")
                 },
                 y: Axis::linear("fixed points per network"),
                 equal_aspect: false,
                 series,
             }],
-        }),
-    })
-}
-
-/// Every context's slow time constant and line extent by cell, against the verdict's
-/// thresholds.
-fn integration_lines(groups: &[IntegrationGroup]) -> Option<Named> {
-    if groups.iter().all(|g| g.memory.is_empty()) {
-        return None;
-    }
-    let names: Vec<String> = groups.iter().map(|g| g.group.clone()).collect();
-    let thresholds = LineThresholds::STUDY;
-    let top_coverage = groups
-        .iter()
-        .flat_map(|g| g.memory.iter().map(|m| m.1))
-        .fold(1.0, f64::max)
-        * 1.05;
-    let panel = |title: &str, y: Axis, pick: fn(&(f64, f64)) -> f64, threshold: f64| {
-        let mut series: Vec<Series> = groups
-            .iter()
-            .enumerate()
-            .map(|(k, g)| Series {
-                colour: arch_colour(split(&g.group).0),
-                mark: Mark::Points(activation_shape(split(&g.group).1), 4),
-                points: g
-                    .memory
-                    .iter()
-                    .enumerate()
-                    // Spread a group's contexts across its slot so they do not hide each other.
-                    .map(|(i, m)| {
-                        let spread = (i as f64 / g.memory.len().max(1) as f64 - 0.5) * 0.5;
-                        (k as f64 + spread, pick(m))
-                    })
-                    .collect(),
-            })
-            .collect();
-        series.push(Series {
-            colour: Colour::GREY,
-            mark: Mark::Line(1),
-            points: vec![(-0.5, threshold), (groups.len() as f64 - 0.5, threshold)],
-        });
-        Panel {
-            title: title.into(),
-            x: Axis {
-                categories: names.clone(),
-                ..Axis::linear("cell/activation")
-            },
-            y,
-            equal_aspect: false,
-            series,
-        }
-    };
-    Some(Named {
-        name: "integration-lines".into(),
-        caption: format!(
-            "Every network's line attractor in each context: the slow mode's time constant \
-             τ in trials (log scale; capped at 1000) and the line's readout extent over the \
-             context's target range. Grey: the verdict's thresholds (τ ≥ {} T, coverage ≥ {}); \
-             docs/SCIENCE.md says why.",
-            thresholds.tau_trials, thresholds.coverage
-        ),
-        figure: Figure::Plot(Plot {
-            title: "Integration: the line attractors' memory and extent".into(),
-            columns: 1,
-            legend: group_legend(groups.iter().map(|g| g.group.as_str()), false),
-            panels: vec![
-                panel(
-                    "slow time constant",
-                    Axis::log("τ / trial length"),
-                    |m| m.0.min(1e3),
-                    thresholds.tau_trials,
-                ),
-                panel(
-                    "line extent",
-                    Axis::linear("readout extent / target range").within(0.0, top_coverage),
-                    |m| m.1,
-                    thresholds.coverage,
-                ),
-            ],
         }),
     })
 }
@@ -598,17 +511,22 @@ fn eigenvalues(chosen: &[ChosenNetwork]) -> Named {
 }
 
 /// One line of a by-activation figure: group, values, optional ± band.
-type GroupLine = (String, Vec<f64>, Option<Vec<f64>>);
+pub(super) type GroupLine = (Group, Vec<f64>, Option<Vec<f64>>);
 
 /// Panels by activation, a line per cell (with an optional band).
-fn by_activation(rows: &[GroupLine], x_label: &str, y_label: &str, x_from: f64) -> Vec<Panel> {
-    ["tanh", "relu"]
-        .iter()
-        .filter(|act| rows.iter().any(|r| split(&r.0).1 == **act))
+pub(super) fn by_activation(
+    rows: &[GroupLine],
+    x_label: &str,
+    y_label: &str,
+    x_from: f64,
+) -> Vec<Panel> {
+    Activation::ALL
+        .into_iter()
+        .filter(|&act| rows.iter().any(|r| r.0.activation == act))
         .map(|act| {
             let mut series = Vec::new();
-            for (group, mean, sem) in rows.iter().filter(|r| split(&r.0).1 == *act) {
-                let colour = arch_colour(split(group).0);
+            for (group, mean, sem) in rows.iter().filter(|r| r.0.activation == act) {
+                let colour = arch_colour(group.arch);
                 let x = |k: usize| x_from + k as f64;
                 if let Some(sem) = sem {
                     series.push(Series {
@@ -634,7 +552,7 @@ fn by_activation(rows: &[GroupLine], x_label: &str, y_label: &str, x_from: f64) 
                 });
             }
             Panel {
-                title: (*act).into(),
+                title: act.name().into(),
                 x: Axis::linear(x_label),
                 y: Axis::linear(y_label),
                 equal_aspect: false,
@@ -660,120 +578,10 @@ fn spectra(n: &ReportNumbers) -> Option<Named> {
         figure: Figure::Plot(Plot {
             title: format!("{}: linearised spectra", n.experiment),
             columns: 2,
-            legend: group_legend(n.spectra.iter().map(|s| s.group.as_str()), false),
+            legend: group_legend(n.spectra.iter().map(|s| s.group), false),
             panels,
         }),
     })
-}
-
-pub(super) fn task_figure(check: &TaskCheck) -> Option<Named> {
-    match check {
-        TaskCheck::FlipFlop { groups } if !groups.is_empty() => {
-            let names: Vec<String> = groups.iter().map(|g| g.group.clone()).collect();
-            Some(Named {
-                name: "ideal-cube".into(),
-                caption: "Share of networks whose fixed points and transitions form the ideal \
-                          cube (8 attractors, 12 + 6 + 1 saddles, every saddle linking the \
-                          attractors it separates)."
-                    .into(),
-                figure: Figure::Plot(Plot {
-                    title: "Flip-flop: the ideal cube".into(),
-                    columns: 1,
-                    legend: Vec::new(),
-                    panels: vec![Panel {
-                        title: String::new(),
-                        x: Axis {
-                            categories: names,
-                            ..Axis::linear("cell/activation")
-                        },
-                        y: Axis::linear("share of networks with the ideal cube").within(0.0, 1.05),
-                        equal_aspect: false,
-                        series: groups
-                            .iter()
-                            .enumerate()
-                            .map(|(k, g)| Series {
-                                colour: arch_colour(split(&g.group).0),
-                                mark: Mark::Bars(0.6),
-                                points: vec![(k as f64, g.ideal as f64 / g.networks.max(1) as f64)],
-                            })
-                            .collect(),
-                    }],
-                }),
-            })
-        }
-        TaskCheck::Sine { groups } if !groups.is_empty() => {
-            let top = groups
-                .iter()
-                .flat_map(|g| g.points.iter().map(|p| p.0.max(p.1)))
-                .fold(0.0f64, f64::max)
-                * 1.05;
-            let panels = groups
-                .iter()
-                .map(|g| Panel {
-                    title: format!(
-                        "{} (median r {})",
-                        g.group,
-                        g.correlation
-                            .map_or("—".into(), |q| format!("{:.3}", q.median))
-                    ),
-                    x: Axis::linear("target ω(x) (cycles/step)").within(0.0, top),
-                    y: Axis::linear("linearised |arg λ|/2π (cycles/step)").within(0.0, top),
-                    equal_aspect: false,
-                    series: vec![
-                        Series {
-                            colour: Colour::GREY,
-                            mark: Mark::Line(2),
-                            points: vec![(0.0, 0.0), (top, top)],
-                        },
-                        Series {
-                            colour: arch_colour(split(&g.group).0),
-                            mark: Mark::Points(activation_shape(split(&g.group).1), 5),
-                            points: g.points.clone(),
-                        },
-                    ],
-                })
-                .collect();
-            Some(Named {
-                name: "sine-frequency".into(),
-                caption: "Frequency of the dominant complex eigenvalue at the unstable fixed \
-                          point of each static input against the target frequency, every \
-                          network of a group; the grey line is equality."
-                    .into(),
-                figure: Figure::Plot(Plot {
-                    title: "Sine: linearised frequency against the target".into(),
-                    columns: 4,
-                    legend: Vec::new(),
-                    panels,
-                }),
-            })
-        }
-        TaskCheck::Integration { groups, .. } if !groups.is_empty() => {
-            let rows: Vec<_> = groups
-                .iter()
-                .map(|g| (g.group.clone(), g.response_by_modes.clone(), None))
-                .collect();
-            Some(Named {
-                name: "integration-modes".into(),
-                caption: "Response of the linearised network to a unit cued input over a \
-                          trial, keeping only its m slowest modes, over the full response \
-                          (mean over networks and contexts). The study: vanilla networks \
-                          integrate with one mode, gated ones spread it over several."
-                    .into(),
-                figure: Figure::Plot(Plot {
-                    title: "Integration: response by modes kept".into(),
-                    columns: 2,
-                    legend: group_legend(groups.iter().map(|g| g.group.as_str()), false),
-                    panels: by_activation(
-                        &rows,
-                        "modes kept (slowest first)",
-                        "response / full response",
-                        1.0,
-                    ),
-                }),
-            })
-        }
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -782,9 +590,8 @@ mod tests {
 
     #[test]
     fn cells_take_the_colour_blind_theme_colours() {
-        assert_eq!(arch_colour("gru"), Colour(0x00, 0x9e, 0x73));
-        assert_eq!(arch_colour("lstm"), Colour(0xcc, 0x79, 0xa7));
-        assert_eq!(arch_colour("unknown"), Colour::GREY);
+        assert_eq!(arch_colour(Arch::Gru), Colour(0x00, 0x9e, 0x73));
+        assert_eq!(arch_colour(Arch::Lstm), Colour(0xcc, 0x79, 0xa7));
     }
 
     #[test]

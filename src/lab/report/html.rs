@@ -6,7 +6,7 @@ use std::fmt::Write;
 use base64::Engine;
 
 use super::figures::Named;
-use super::numbers::{Quartiles, ReportNumbers, TaskCheck};
+use super::numbers::{Quartiles, ReportNumbers};
 use super::Drawn;
 use crate::plot::font_bytes;
 use crate::plot::Figure;
@@ -66,7 +66,7 @@ pub fn page(n: &ReportNumbers, figures: &[(&Named, Drawn)], generated_by: &str) 
          figcaption{{color:#444}}.yes{{color:#00704a;font-weight:bold}}.no{{color:#b03000;font-weight:bold}}\
          </style></head><body>\n<h1>{title}</h1>\n<p>Task: {task}. {generated}</p>\n",
         title = esc(&format!("rnnlab report: {}", n.experiment)),
-        task = esc(&n.task),
+        task = esc(n.task.name()),
         generated = esc(generated_by),
     );
 
@@ -117,7 +117,7 @@ pub fn page(n: &ReportNumbers, figures: &[(&Named, Drawn)], generated_by: &str) 
             .exclusion
             .excluded
             .iter()
-            .map(|e| vec![e.network.to_string(), e.group.clone(), e.reason.clone()])
+            .map(|e| vec![e.network.to_string(), e.group.to_string(), e.reason.clone()])
             .collect();
         table(&mut out, &["left out", "group", "why"], &rows);
     }
@@ -126,7 +126,7 @@ pub fn page(n: &ReportNumbers, figures: &[(&Named, Drawn)], generated_by: &str) 
         .iter()
         .map(|g| {
             vec![
-                g.group.clone(),
+                g.group.to_string(),
                 format!("{} / {}", g.included, g.networks),
                 q(g.final_loss, 0),
                 q(g.score, 4),
@@ -174,7 +174,7 @@ pub fn page(n: &ReportNumbers, figures: &[(&Named, Drawn)], generated_by: &str) 
             .iter()
             .map(|g| {
                 vec![
-                    g.group.clone(),
+                    g.group.to_string(),
                     g.networks.to_string(),
                     format!("{:.1}", g.stable),
                     format!("{:.1}", g.one_unstable),
@@ -200,12 +200,10 @@ pub fn page(n: &ReportNumbers, figures: &[(&Named, Drawn)], generated_by: &str) 
             &rows,
         );
     }
-    if let TaskCheck::FlipFlop { groups } | TaskCheck::Integration { ideal: groups, .. } =
-        &n.task_check
-    {
+    if let Some(groups) = n.task_check.ideal_shares() {
         let rows: Vec<Vec<String>> = groups
             .iter()
-            .map(|g| vec![g.group.clone(), format!("{} / {}", g.ideal, g.networks)])
+            .map(|g| vec![g.group.to_string(), format!("{} / {}", g.ideal, g.networks)])
             .collect();
         out.push_str("<h2>Ideal scaffold</h2>\n");
         table(&mut out, &["group", "ideal / networks"], &rows);

@@ -5,6 +5,7 @@ pub mod figures;
 mod html;
 pub mod numbers;
 pub mod pane;
+pub mod task;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -2,12 +2,12 @@
 //! similarity matrices are brought up to date, as `rnnlab compare` does, and the chosen
 //! networks are run once on the probe batch for their state-space picture).
 
-use crate::lab::lines::LineSummary;
 use std::collections::BTreeMap;
 
 use ndarray::Array2;
 use serde::Serialize;
 
+use super::task::{task_check, IdealShare, TaskCheck};
 use crate::analysis::similarity::dsa::DsaMetric;
 use crate::analysis::similarity::{Metric, PrincipalAxes, StateProbe, Tested};
 use crate::analysis::Topology;
@@ -16,9 +16,11 @@ use crate::lab::compare::{
     Comparison,
 };
 use crate::lab::notebook::trained_network;
-use crate::lab::population::{exclusion, final_networks, group_of, Exclusion};
+use crate::lab::population::{exclusion, final_networks, Exclusion};
 pub use crate::lab::stats::Quartiles;
+use crate::net::Group;
 use crate::store::{NetState, NetworkRow, Notebook, StoredFixedPoint};
+use crate::task::TaskKind;
 use crate::LabError;
 
 /// What a report covers and how.
@@ -40,7 +42,7 @@ pub struct ReportOptions {
 #[derive(Clone, Debug, Serialize)]
 pub struct TrainingGroup {
     /// `arch/activation`.
-    pub group: String,
+    pub group: Group,
     /// Final networks of the group.
     pub networks: usize,
     /// Of which included.
@@ -59,7 +61,7 @@ pub struct TrainingGroup {
 #[derive(Clone, Debug, Serialize)]
 pub struct PointCounts {
     /// `arch/activation`.
-    pub group: String,
+    pub group: Group,
     /// Analysed networks.
     pub networks: usize,
     /// Stable points.
@@ -80,7 +82,7 @@ pub struct PointCounts {
 #[derive(Clone, Debug, Serialize)]
 pub struct Spectrum {
     /// `arch/activation`.
-    pub group: String,
+    pub group: Group,
     /// Networks with a spectrum.
     pub networks: usize,
     /// Mean of the k-th largest |λ|, k = 1, 2, ...
@@ -108,7 +110,7 @@ pub struct ChosenNetwork {
     /// Network id.
     pub network: i64,
     /// `arch/activation`.
-    pub group: String,
+    pub group: Group,
     /// Why this one.
     pub why: String,
     /// Share of the probe states' variance on PC1-3.
@@ -119,70 +121,6 @@ pub struct ChosenNetwork {
     pub trajectories: Vec<Vec<[f64; 3]>>,
     /// Eigenvalues at its fixed points (re, im), with the point's unstable modes.
     pub eigenvalues: Vec<(usize, [f64; 2])>,
-}
-
-/// One group's share of networks with the ideal scaffold.
-#[derive(Clone, Debug, Serialize)]
-pub struct IdealShare {
-    /// `arch/activation`.
-    pub group: String,
-    /// Networks with a scaffold.
-    pub networks: usize,
-    /// Of which ideal.
-    pub ideal: usize,
-}
-
-/// One group's linearised sine frequencies.
-#[derive(Clone, Debug, Serialize)]
-pub struct SineGroup {
-    /// `arch/activation`.
-    pub group: String,
-    /// Networks.
-    pub networks: usize,
-    /// Per-network correlation of linearised and target frequency.
-    pub correlation: Option<Quartiles>,
-    /// (target ω, linearised frequency) over every network and input.
-    pub points: Vec<(f64, f64)>,
-}
-
-/// One group's integration by modes.
-#[derive(Clone, Debug, Serialize)]
-pub struct IntegrationGroup {
-    /// `arch/activation`.
-    pub group: String,
-    /// Network × context curves averaged.
-    pub curves: usize,
-    /// Mean response (over the full response) keeping the m largest modes, m = 1, 2, ...
-    pub response_by_modes: Vec<f64>,
-    /// Fewest modes giving the full response within 10 %.
-    pub modes_for_response: Option<Quartiles>,
-    /// What the group's lines are like.
-    pub lines: LineSummary,
-    /// (τ/T, coverage) of every network's every context: the verdict's two memory measures.
-    pub memory: Vec<(f64, f64)>,
-}
-
-/// The task's own check.
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "task", rename_all = "lowercase")]
-pub enum TaskCheck {
-    /// Share of networks with the ideal cube.
-    FlipFlop {
-        /// Per group.
-        groups: Vec<IdealShare>,
-    },
-    /// Linearised frequency against the target.
-    Sine {
-        /// Per group.
-        groups: Vec<SineGroup>,
-    },
-    /// Response by modes kept.
-    Integration {
-        /// Per group.
-        groups: Vec<IntegrationGroup>,
-        /// Share of networks with the ideal scaffold, per group.
-        ideal: Vec<IdealShare>,
-    },
 }
 
 /// One claim of the study against this population.
@@ -205,7 +143,7 @@ pub struct ReportNumbers {
     /// Experiment.
     pub experiment: String,
     /// Task.
-    pub task: String,
+    pub task: TaskKind,
     /// Which networks the statistics cover.
     pub exclusion: Exclusion,
     /// Training per group.
@@ -296,7 +234,7 @@ pub fn gather(notebook: &Notebook, options: &ReportOptions) -> Result<ReportNumb
     let chosen = chosen_networks(notebook, &analysed, &points, &options.networks)?;
 
     let descriptors = descriptors(notebook, experiment.id, |id| included_ids.contains(&id))?;
-    let task_check = task_check(&experiment.task, &descriptors);
+    let task_check = task_check(experiment.task, &descriptors);
     let claims = claims(svcca.as_ref(), topology.as_ref(), paired, &task_check);
     let dsa_finding = dsa.as_ref().map(|c| {
         let (measured, supported, p) = separates(Some(c), "DSA");
@@ -330,9 +268,9 @@ pub(super) fn training_groups(
     all: &[NetworkRow],
     included: &std::collections::HashSet<i64>,
 ) -> Result<Vec<TrainingGroup>, LabError> {
-    let mut groups: BTreeMap<String, Vec<&NetworkRow>> = BTreeMap::new();
+    let mut groups: BTreeMap<Group, Vec<&NetworkRow>> = BTreeMap::new();
     for n in all {
-        groups.entry(group_of(n)).or_default().push(n);
+        groups.entry(n.group()).or_default().push(n);
     }
     let mut out = Vec::new();
     for (group, members) in groups {
@@ -383,10 +321,10 @@ fn curve_quartiles(curves: &[(Vec<u32>, Vec<f32>)]) -> (Vec<u32>, Vec<Quartiles>
     (steps[..quartiles.len()].to_vec(), quartiles)
 }
 
-fn by_group<'a>(networks: &[&'a NetworkRow]) -> BTreeMap<String, Vec<&'a NetworkRow>> {
-    let mut groups: BTreeMap<String, Vec<&NetworkRow>> = BTreeMap::new();
+fn by_group<'a>(networks: &[&'a NetworkRow]) -> BTreeMap<Group, Vec<&'a NetworkRow>> {
+    let mut groups: BTreeMap<Group, Vec<&NetworkRow>> = BTreeMap::new();
     for n in networks {
-        groups.entry(group_of(n)).or_default().push(n);
+        groups.entry(n.group()).or_default().push(n);
     }
     groups
 }
@@ -571,7 +509,7 @@ fn chosen_networks(
         let fixed: Vec<&StoredFixedPoint> = stored.iter().filter(|p| p.converged).collect();
         chosen.push(ChosenNetwork {
             network: id,
-            group: group_of(&row),
+            group: row.group(),
             why,
             variance_explained,
             // Slow points too: an approximate line attractor is a line of them.
@@ -599,118 +537,16 @@ pub(super) fn descriptors(
     notebook: &Notebook,
     experiment_id: i64,
     keep: impl Fn(i64) -> bool,
-) -> Result<Vec<(String, Topology)>, LabError> {
+) -> Result<Vec<(Group, Topology)>, LabError> {
     Ok(notebook
         .topologies(experiment_id)?
         .into_iter()
         .filter(|t| t.version == crate::analysis::TOPOLOGY_VERSION && keep(t.network_id))
         .filter_map(|t| {
             let d = serde_json::from_str(&t.descriptor).ok()?;
-            Some((format!("{}/{}", t.arch, t.activation), d))
+            Some((t.group, d))
         })
         .collect())
-}
-
-fn ideal_shares(descriptors: &[(String, Topology)]) -> Vec<IdealShare> {
-    let mut groups: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for (g, t) in descriptors {
-        let e = groups.entry(g).or_default();
-        e.0 += 1;
-        e.1 += usize::from(t.ideal());
-    }
-    groups
-        .into_iter()
-        .map(|(group, (networks, ideal))| IdealShare {
-            group: group.to_string(),
-            networks,
-            ideal,
-        })
-        .collect()
-}
-
-pub(super) fn task_check(task: &str, descriptors: &[(String, Topology)]) -> TaskCheck {
-    let mut groups: BTreeMap<&str, Vec<&Topology>> = BTreeMap::new();
-    for (g, t) in descriptors {
-        groups.entry(g).or_default().push(t);
-    }
-    match task {
-        "sine" => TaskCheck::Sine {
-            groups: groups
-                .into_iter()
-                .map(|(group, ts)| {
-                    let sines: Vec<_> = ts
-                        .iter()
-                        .filter_map(|t| match t {
-                            Topology::Sine(s) => Some(s),
-                            _ => None,
-                        })
-                        .collect();
-                    SineGroup {
-                        group: group.to_string(),
-                        networks: sines.len(),
-                        correlation: Quartiles::of(
-                            sines.iter().filter_map(|s| s.frequency_correlation),
-                        ),
-                        points: sines
-                            .iter()
-                            .flat_map(|s| &s.inputs)
-                            .filter_map(|i| Some((i.target_frequency, i.linear_frequency?)))
-                            .collect(),
-                    }
-                })
-                .collect(),
-        },
-        "integration" => TaskCheck::Integration {
-            ideal: ideal_shares(descriptors),
-            groups: groups
-                .into_iter()
-                .map(|(group, ts)| {
-                    let scaffolds: Vec<_> = ts
-                        .iter()
-                        .filter_map(|t| match t {
-                            Topology::Integration(s) => Some(s),
-                            _ => None,
-                        })
-                        .collect();
-                    let memory = scaffolds
-                        .iter()
-                        .flat_map(|s| &s.contexts)
-                        .filter_map(|c| Some((c.tau_trials?, c.line.as_ref()?.coverage)))
-                        .collect();
-                    let contexts: Vec<_> = scaffolds
-                        .iter()
-                        .flat_map(|s| &s.contexts)
-                        .filter(|c| !c.response_by_modes.is_empty())
-                        .collect();
-                    let modes = contexts
-                        .iter()
-                        .map(|c| c.response_by_modes.len())
-                        .min()
-                        .unwrap_or(0);
-                    let n = contexts.len().max(1) as f64;
-                    IntegrationGroup {
-                        group: group.to_string(),
-                        curves: contexts.len(),
-                        response_by_modes: (0..modes)
-                            .map(|m| {
-                                contexts.iter().map(|c| c.response_by_modes[m]).sum::<f64>() / n
-                            })
-                            .collect(),
-                        modes_for_response: Quartiles::of(
-                            contexts
-                                .iter()
-                                .filter_map(|c| c.modes_for_response.map(|m| m as f64)),
-                        ),
-                        lines: LineSummary::of(scaffolds.iter().copied()),
-                        memory,
-                    }
-                })
-                .collect(),
-        },
-        _ => TaskCheck::FlipFlop {
-            groups: ideal_shares(descriptors),
-        },
-    }
 }
 
 fn score<'a>(c: Option<&'a Comparison>, metric: &str) -> Option<&'a crate::lab::compare::Scores> {
@@ -739,10 +575,7 @@ fn paired_knn(
         .enumerate()
         .filter_map(|(i, p)| Some((i, *at.get(&p.network)?)))
         .unzip();
-    let labels: Vec<&str> = gi
-        .iter()
-        .map(|&i| geometry.0.map[i].arch.as_str())
-        .collect();
+    let labels: Vec<&str> = gi.iter().map(|&i| geometry.0.map[i].arch.name()).collect();
     let sub = |d: &Array2<f64>, idx: &[usize]| {
         Array2::from_shape_fn((idx.len(), idx.len()), |(a, b)| d[[idx[a], idx[b]]])
     };
@@ -787,7 +620,7 @@ pub fn wilson(k: usize, n: usize) -> (f64, f64) {
 fn smallest_cell(c: &Comparison) -> usize {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for p in &c.map {
-        *counts.entry(p.arch.as_str()).or_default() += 1;
+        *counts.entry(p.arch.name()).or_default() += 1;
     }
     if counts.len() < 2 {
         return 0;
@@ -919,7 +752,7 @@ fn claims(
         TaskCheck::Sine { groups } => {
             let worst = groups
                 .iter()
-                .filter_map(|g| Some((g.group.as_str(), g.correlation?.median)))
+                .filter_map(|g| Some((g.group, g.correlation?.median)))
                 .min_by(|a, b| a.1.total_cmp(&b.1));
             claims.push(Claim {
                 claim: "every cell's linearised frequency tracks the target ω(x)".into(),
@@ -985,6 +818,7 @@ fn scaffold_claim(claim: &str, shares: &[IdealShare], rules: &ClaimRules) -> Cla
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::{Activation, Arch};
 
     #[test]
     fn wilson_intervals_match_their_textbook_values() {
@@ -1002,7 +836,7 @@ mod tests {
     #[test]
     fn the_scaffold_claim_is_supported_refuted_or_too_few_to_judge() {
         let share = |ideal, networks| IdealShare {
-            group: "gru/tanh".into(),
+            group: Group::new(Arch::Gru, Activation::Tanh),
             networks,
             ideal,
         };

@@ -8,10 +8,11 @@ use ndarray::Array2;
 
 use super::figures::{
     arch_colour, group_legend, map_panel, oblique, stability_colour, stability_legend,
-    stability_shape, task_figure, training_curves, unit_circle,
+    stability_shape, training_curves, unit_circle,
 };
-use super::numbers::{descriptors, task_check, training_groups};
+use super::numbers::{descriptors, training_groups};
 use super::save_figure;
+use super::task::{task_check, task_figure};
 use crate::analysis::similarity::PrincipalAxes;
 use crate::lab::compare::{stored_comparison, CompareMetric};
 use crate::lab::population::{exclusion, final_networks};
@@ -108,7 +109,7 @@ pub fn save_pane_figure(
             Figure::Plot(Plot {
                 title: format!("{experiment}: {} distance", c.metric),
                 columns: 1,
-                legend: group_legend(c.groups.iter().map(String::as_str), true),
+                legend: group_legend(c.groups.iter().copied(), true),
                 panels: vec![map_panel(&c)],
             })
         }
@@ -116,7 +117,7 @@ pub fn save_pane_figure(
             let row = notebook.experiment(experiment)?;
             let (_, ids) = trained(notebook, experiment)?;
             let d = descriptors(notebook, row.id, |id| ids.contains(&id))?;
-            task_figure(&task_check(&row.task, &d))
+            task_figure(&task_check(row.task, &d))
                 .ok_or_else(nothing)?
                 .figure
         }
@@ -147,7 +148,7 @@ fn curves(notebook: &Notebook, networks: &[i64]) -> Result<Figure, LabError> {
         let row = notebook.network(id)?;
         if let Some((steps, loss)) = notebook.curve(id)? {
             series.push(Series {
-                colour: arch_colour(&row.arch),
+                colour: arch_colour(row.arch),
                 mark: Mark::Line(2),
                 points: steps
                     .iter()
@@ -155,7 +156,7 @@ fn curves(notebook: &Notebook, networks: &[i64]) -> Result<Figure, LabError> {
                     .map(|(&s, &l)| (f64::from(s), f64::from(l)))
                     .collect(),
             });
-            groups.push(format!("{}/{}", row.arch, row.activation));
+            groups.push(row.group());
         }
     }
     if series.is_empty() {
@@ -172,7 +173,7 @@ fn curves(notebook: &Notebook, networks: &[i64]) -> Result<Figure, LabError> {
                 .join(", ")
         ),
         columns: 1,
-        legend: group_legend(groups.iter().map(String::as_str), false),
+        legend: group_legend(groups.into_iter(), false),
         panels: vec![Panel {
             title: String::new(),
             x: Axis::linear("training step"),

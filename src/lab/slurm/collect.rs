@@ -14,7 +14,7 @@ use crate::files::write_atomically;
 use crate::lab::analyse::store_record;
 use crate::lab::compare::{update_similarity, CompareOptions};
 use crate::lab::LabError;
-use crate::net::{Activation, Arch, Layout, NetSpec};
+use crate::net::{Layout, NetSpec};
 use crate::store::{
     AnalysisRecord, AnalysisScope, ListQuery, NetState, NetworkRow, Notebook, Outcome,
     SlurmSubmission, SlurmTask, TopologyRecord,
@@ -246,16 +246,7 @@ fn verify(
         }
         let at = |m: String| format!("network {} ({}): {m}", row.id, row.arch);
         let id = notebook
-            .network_by_key(
-                expected.experiment_id,
-                &row.arch,
-                &row.activation,
-                row.units,
-                row.l2,
-                row.seed,
-                &row.role,
-                row.trial,
-            )
+            .network_by_key(expected.experiment_id, &row.to_new())
             .map_err(|e| e.to_string())?
             .filter(|id| given.contains(id))
             .ok_or_else(|| at("not a network this task was given".into()))?;
@@ -279,8 +270,8 @@ fn check_shapes(
 ) -> Result<(), String> {
     let spec = NetSpec::for_task(
         &experiment.task,
-        row.arch.parse::<Arch>()?,
-        row.activation.parse::<Activation>()?,
+        row.arch,
+        row.activation,
         usize::try_from(row.units).map_err(|_| format!("units = {}", row.units))?,
     );
     let need = Layout::new(spec).len();

@@ -9,6 +9,7 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 use ratatui::Frame;
 
 use super::titled;
+use crate::store::NetState;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
@@ -41,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
     let mut series: Vec<Series> = Vec::new();
     for b in &s.bands {
-        let colour = Style::default().fg(theme.arch(&b.arch));
+        let colour = Style::default().fg(theme.arch(b.arch));
         let pick =
             |f: fn(&(f64, f64, f64, f64)) -> f64| b.points.iter().map(|p| (p.0, f(p))).collect();
         series.push((
@@ -61,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .map(|(&st, &l)| (st as f64, (l.max(f32::MIN_POSITIVE) as f64).log10()))
             .collect();
         let style = Style::default()
-            .fg(theme.arch(arch))
+            .fg(theme.arch(*arch))
             .add_modifier(Modifier::BOLD);
         let (marker, symbol) = NETWORK_MARKERS[k % NETWORK_MARKERS.len()];
         series.push((format!("#{id} {symbol}"), points, style, marker));
@@ -112,7 +113,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if !clipped.is_empty() {
         block = block.title_bottom(Span::styled(
             format!(" ↑ clipped above 1e{y_hi}: {} ", clipped.join(", ")),
-            theme.state("diverged"),
+            theme.state(NetState::Diverged),
         ));
     }
     let datasets: Vec<Dataset> = series

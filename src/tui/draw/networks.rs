@@ -7,6 +7,7 @@ use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
 use super::{duration, titled};
+use crate::store::NetState;
 use crate::store::NetworkRow;
 use crate::tui::app::{App, SORT_COLUMNS};
 use crate::tui::theme::Theme;
@@ -67,7 +68,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let arch_width = s
         .networks
         .iter()
-        .map(|n| n.arch.len())
+        .map(|n| n.arch.name().len())
         .max()
         .unwrap_or(0)
         .max(8);
@@ -85,14 +86,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 }),
                 Span::raw(n.id.to_string()),
                 Span::styled(
-                    n.arch.clone(),
-                    ratatui::style::Style::default().fg(theme.arch(&n.arch)),
+                    n.arch.name(),
+                    ratatui::style::Style::default().fg(theme.arch(n.arch)),
                 ),
-                Span::raw(n.activation.clone()),
+                Span::raw(n.activation.name()),
                 Span::raw(n.units.to_string()),
                 // An imported network's seed is a 16-digit weights fingerprint.
                 Span::raw(super::ellipsized(&n.seed.to_string(), 5)),
-                Span::styled(n.state.name(), theme.state(n.state.name())),
+                Span::styled(n.state.name(), theme.state(n.state)),
                 Span::raw(num(n.final_loss)),
                 Span::raw(n.score.map_or("—".into(), |v| format!("{v:.4}"))),
                 Span::raw(n.train_seconds.map_or("—".into(), |v| format!("{v:.1}"))),
@@ -128,7 +129,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         // The whole error, wrapped, where the rows would be: it may be longer than a border.
         frame.render_widget(
             ratatui::widgets::Paragraph::new(vec![
-                ratatui::text::Line::from(Span::styled(e.clone(), theme.state("failed"))),
+                ratatui::text::Line::from(Span::styled(e.clone(), theme.state(NetState::Failed))),
                 ratatui::text::Line::from(Span::styled(
                     "/ types a new filter, Esc clears it",
                     theme.dim(),
@@ -218,13 +219,16 @@ fn draw_details(frame: &mut Frame, area: Rect, network: Option<&NetworkRow>, the
     ];
     if n.state == crate::store::NetState::Training {
         if let Some(line) = in_flight(n) {
-            lines.insert(1, Line::from(Span::styled(line, theme.state("training"))));
+            lines.insert(
+                1,
+                Line::from(Span::styled(line, theme.state(NetState::Training))),
+            );
         }
     }
     if let Some(r) = &n.reason {
         lines.push(Line::from(Span::styled(
             format!("reason: {r}"),
-            theme.state("failed"),
+            theme.state(NetState::Failed),
         )));
     }
     frame.render_widget(

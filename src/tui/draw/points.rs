@@ -14,6 +14,7 @@ use ratatui::Frame;
 
 use super::titled;
 use crate::lab::lines::LineSummary;
+use crate::net::Group;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
@@ -22,11 +23,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let s = &app.snapshot;
     // A continuous attractor is one line, however many points the search merged along it:
     // integration shows its lines, the tasks with isolated points their counts.
-    let lines: Vec<(&str, &str, &LineSummary)> = s
+    let lines: Vec<(Group, &LineSummary)> = s
         .topology_groups
         .iter()
         .flat_map(|t| &t.groups)
-        .filter_map(|g| Some((g.arch.as_str(), g.activation.as_str(), g.lines.as_ref()?)))
+        .filter_map(|g| Some((Group::new(g.arch, g.activation), g.lines.as_ref()?)))
         .collect();
     let rows = if lines.is_empty() {
         s.classes.len()
@@ -133,11 +134,10 @@ fn draw_counts(frame: &mut Frame, top: Rect, app: &App, theme: &Theme) {
         .classes
         .iter()
         .map(|c| {
-            let arch = c.group.split('/').next().unwrap_or("");
             Row::new(vec![
                 Span::styled(
-                    super::ellipsized(&c.group, 14),
-                    Style::default().fg(theme.arch(arch)),
+                    super::ellipsized(&c.group.to_string(), 14),
+                    Style::default().fg(theme.arch(c.group.arch)),
                 ),
                 Span::raw(c.networks.to_string()),
                 Span::raw(cell(c.mean[0])),
@@ -185,14 +185,14 @@ fn draw_counts(frame: &mut Frame, top: Rect, app: &App, theme: &Theme) {
 }
 
 /// Per cell, what its line attractors are like (medians over networks and contexts).
-fn draw_lines(frame: &mut Frame, top: Rect, lines: &[(&str, &str, &LineSummary)], theme: &Theme) {
+fn draw_lines(frame: &mut Frame, top: Rect, lines: &[(Group, &LineSummary)], theme: &Theme) {
     let rows: Vec<Row> = lines
         .iter()
-        .map(|(arch, activation, l)| {
+        .map(|(group, l)| {
             Row::new(vec![
                 Span::styled(
-                    super::ellipsized(&format!("{arch}/{activation}"), 14),
-                    Style::default().fg(theme.arch(arch)),
+                    super::ellipsized(&group.to_string(), 14),
+                    Style::default().fg(theme.arch(group.arch)),
                 ),
                 Span::raw(format!("{}/{}", l.line_attractors, l.contexts)),
                 Span::raw(format!("{:.2}", l.tau_trials.median.min(999.0))),

@@ -12,27 +12,27 @@ use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
 /// A bar of `width` cells split by the counts of each state (coloured; letters without colour).
-fn progress<'a>(states: &[(String, i64)], width: usize, theme: &Theme) -> Vec<Span<'a>> {
+fn progress<'a>(states: &[(NetState, i64)], width: usize, theme: &Theme) -> Vec<Span<'a>> {
     let total: i64 = states.iter().map(|s| s.1).sum();
     if total == 0 || width == 0 {
         return vec![Span::raw(" ".repeat(width))];
     }
     let mut spans = Vec::new();
     let mut used = 0;
-    for (k, (name, count)) in states.iter().enumerate() {
+    for (k, &(state, count)) in states.iter().enumerate() {
         // Largest-remainder would be fairer; cumulative rounding keeps the bar exactly `width`.
         let end = ((states[..=k].iter().map(|s| s.1).sum::<i64>() as f64 / total as f64)
             * width as f64)
             .round() as usize;
         let cells = end.saturating_sub(used);
         used = end.max(used);
-        if cells > 0 && *count > 0 {
+        if cells > 0 && count > 0 {
             let mark = if theme.monochrome {
-                name.chars().next().unwrap_or('?').to_string()
+                state.name().chars().next().unwrap_or('?').to_string()
             } else {
                 "█".into()
             };
-            spans.push(Span::styled(mark.repeat(cells), theme.state(name)));
+            spans.push(Span::styled(mark.repeat(cells), theme.state(state)));
         }
     }
     spans
@@ -97,9 +97,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // The rest of the line takes 66 cells at most (name, task, counts, rate, ETA).
     let bar = (inner.width as usize).saturating_sub(66).clamp(8, 60);
     for (k, e) in app.snapshot.experiments.iter().enumerate() {
-        let count = |name: &str| e.states.iter().find(|s| s.0 == name).map_or(0, |s| s.1);
         let total: i64 = e.states.iter().map(|s| s.1).sum();
-        let open = count("planned") + count("training");
+        let open: i64 = e.states.iter().filter(|s| s.0.is_open()).map(|s| s.1).sum();
         let done = total - open;
         // An ETA only while someone works on it (a stopped run keeps its recent throughput).
         let worked_on = app
@@ -136,15 +135,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         )));
         lines.push(Line::from(spans));
-        let counts: Vec<Span> = NetState::ALL
+        let counts: Vec<Span> = e
+            .states
             .iter()
-            .filter(|s| count(s.name()) > 0)
-            .map(|s| {
-                Span::styled(
-                    format!("{} {}  ", count(s.name()), s.name()),
-                    theme.state(s.name()),
-                )
-            })
+            .filter(|s| s.1 > 0)
+            .map(|&(s, n)| Span::styled(format!("{n} {s}  "), theme.state(s)))
             .collect();
         let mut detail = vec![Span::raw("    ")];
         detail.extend(counts);
@@ -174,7 +169,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 super::ellipsized(&holding.join(", "), holding_width),
             ])
             .style(if w.age > crate::store::lease_seconds() {
-                theme.state("failed")
+                theme.state(NetState::Failed)
             } else {
                 theme.text()
             })

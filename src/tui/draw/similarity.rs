@@ -11,7 +11,7 @@ use ratatui::Frame;
 
 use super::titled;
 use crate::lab::compare::MapPoint;
-use crate::net::Arch;
+use crate::net::{Activation, Arch};
 use crate::tui::app::App;
 use crate::tui::heatmap::heat_map;
 use crate::tui::theme::Theme;
@@ -39,16 +39,19 @@ fn shade(t: f64, theme: &Theme) -> Span<'static> {
 /// The letter and colour a point is drawn with.
 fn marker(p: &MapPoint, by_activation: bool, theme: &Theme) -> (char, Style) {
     if by_activation {
-        let (c, k) = if p.activation == "relu" {
-            ('r', 4)
-        } else {
-            ('t', 2)
-        };
-        (c, Style::default().fg(theme.states[k]))
+        activation_mark(p.activation, theme)
     } else {
-        let c = p.arch.parse::<Arch>().map_or('?', Arch::letter);
-        (c, Style::default().fg(theme.arch(&p.arch)))
+        (p.arch.letter(), Style::default().fg(theme.arch(p.arch)))
     }
+}
+
+/// The letter and colour of a point drawn by its activation.
+fn activation_mark(activation: Activation, theme: &Theme) -> (char, Style) {
+    let (c, k) = match activation {
+        Activation::Tanh => ('t', 2),
+        Activation::Relu => ('r', 4),
+    };
+    (c, Style::default().fg(theme.states[k]))
 }
 
 /// Draws the pane.
@@ -205,22 +208,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     let mut legend: Vec<Span> = Vec::new();
-    let groups: Vec<(char, &str)> = if app.by_activation {
-        vec![('t', "tanh"), ('r', "relu")]
+    let groups: Vec<(char, Style, &str)> = if app.by_activation {
+        Activation::ALL
+            .into_iter()
+            .map(|a| {
+                let (c, style) = activation_mark(a, theme);
+                (c, style, a.name())
+            })
+            .collect()
     } else {
         // The study's four always; a framework variant when the map has one.
         Arch::ALL
             .into_iter()
-            .filter(|a| Arch::STUDY.contains(a) || map.iter().any(|p| p.arch == a.name()))
-            .map(|a| (a.letter(), a.name()))
+            .filter(|a| Arch::STUDY.contains(a) || map.iter().any(|p| p.arch == *a))
+            .map(|a| (a.letter(), Style::default().fg(theme.arch(a)), a.name()))
             .collect()
     };
-    for (c, name) in groups {
-        let style = if app.by_activation {
-            Style::default().fg(theme.states[if name == "relu" { 4 } else { 2 }])
-        } else {
-            Style::default().fg(theme.arch(name))
-        };
+    for (c, style, name) in groups {
         legend.push(Span::styled(format!("{c} {name}  "), style));
     }
     let selected = map.get(app.map_cursor).map_or(String::new(), |p| {

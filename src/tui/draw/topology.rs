@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::titled;
+use crate::store::NetState;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
@@ -27,7 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     Row::new(vec![
                         Span::styled(
                             super::ellipsized(&format!("{}/{}", r.arch, r.activation), 14),
-                            Style::default().fg(theme.arch(&r.arch)),
+                            Style::default().fg(theme.arch(r.arch)),
                         ),
                         Span::raw(format!("{}", r.networks)),
                         Span::raw(format!("{:>3.0}% {bar:<10}", 100.0 * r.share_ideal)),
@@ -94,7 +95,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Some(note) => block.title_top(
                     ratatui::text::Line::from(Span::styled(
                         super::ellipsized(note, usize::from(top.width) / 2),
-                        theme.state("diverged"),
+                        theme.state(NetState::Diverged),
                     ))
                     .right_aligned(),
                 ),

@@ -4,6 +4,7 @@
 
 pub mod fixed_points;
 mod linearisation;
+pub mod median;
 pub mod similarity;
 pub mod topology;
 

@@ -9,6 +9,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::analysis::Topology;
 use crate::lab::analyse::AnalyseObserver;
 use crate::lab::sweep::RunObserver;
+use crate::lab::MISSING;
 use crate::store::{AnalysisRecord, NetState, NetworkRow, Outcome};
 use crate::train::Progress;
 
@@ -50,10 +51,10 @@ fn analysed(record: &AnalysisRecord) -> String {
                     format!(
                         "τ {} T, extent {}",
                         c.tau_trials
-                            .map_or("—".into(), |t| format!("{:.1}", t.min(999.0))),
+                            .map_or(MISSING.into(), |t| format!("{:.1}", t.min(999.0))),
                         c.line
                             .as_ref()
-                            .map_or("—".into(), |l| format!("{:.1}", l.coverage))
+                            .map_or(MISSING.into(), |l| format!("{:.1}", l.coverage))
                     )
                 })
                 .collect();

@@ -180,20 +180,4 @@ mod tests {
         assert_eq!(rows.0[0].networks, 20);
         assert!(resolve(Path::new("no-such-thing")).is_err());
     }
-
-    /// The quickstart is the first population a user sees the study's answer on: every cell
-    /// must have enough networks for the report's k-NN verdicts, and it must stay small. Its
-    /// verdicts were checked on seed offsets 0, 5, 10, 15 and 20 (README, "A first population").
-    #[test]
-    fn the_quickstart_has_the_networks_per_cell_its_verdicts_need() {
-        let q = resolve(Path::new("quickstart")).unwrap();
-        let per_cell =
-            q.seeds.len() * q.grid.activation.len() * q.grid.units.len() * q.grid.l2.len();
-        let rules = crate::lab::report::numbers::ClaimRules::STUDY;
-        assert!(per_cell >= rules.min_group, "{per_cell} networks per cell");
-        assert_eq!(q.grid.arch.len(), 4, "every cell of the study");
-        assert!(q.networks().len() <= 24, "a quickstart trains in minutes");
-        assert!(q.grid.units.iter().all(|&u| (24..=32).contains(&u)));
-        assert!(matches!(q.task, crate::task::Task::FlipFlop(_)));
-    }
 }

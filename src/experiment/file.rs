@@ -105,6 +105,28 @@ impl Seeds {
             Seeds::List(v) => v.clone(),
         }
     }
+
+    /// The seeds, checked: at least one, none twice, each one a notebook can store.
+    fn checked(&self) -> Result<Vec<u64>, String> {
+        let listed = self.values();
+        if listed.is_empty() {
+            return Err("seeds must be at least 1 (or a non-empty list)".into());
+        }
+        if let Seeds::List(list) = self {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(s) = list.iter().find(|s| !seen.insert(**s)) {
+                return Err(format!("seeds lists {s} twice"));
+            }
+        }
+        // The notebook stores seeds as SQLite integers (i64).
+        if let Some(s) = listed.iter().find(|&&s| s > i64::MAX as u64) {
+            return Err(format!(
+                "seed {s} is larger than {} (the largest a notebook stores)",
+                i64::MAX
+            ));
+        }
+        Ok(listed)
+    }
 }
 
 /// The configurations to train: every combination of these.
@@ -121,6 +143,46 @@ pub struct Grid {
     /// L2 penalties on the kernels.
     #[serde(default = "default_l2")]
     pub l2: Vec<f64>,
+}
+
+impl Grid {
+    /// Every list non-empty and without repeats, units ≥ 1, L2 finite and ≥ 0.
+    fn validate(&self) -> Result<(), String> {
+        for (key, empty) in [
+            ("arch", self.arch.is_empty()),
+            ("activation", self.activation.is_empty()),
+            ("units", self.units.is_empty()),
+            ("l2", self.l2.is_empty()),
+        ] {
+            if empty {
+                return Err(format!("[grid] {key} must list at least one value"));
+            }
+        }
+        if self.units.contains(&0) {
+            return Err("[grid] units must all be at least 1".into());
+        }
+        let repeated = |key: &str, names: Vec<String>| {
+            let mut seen = std::collections::HashSet::new();
+            match names.into_iter().find(|n| !seen.insert(n.clone())) {
+                Some(n) => Err(format!("[grid] {key} lists {n} twice")),
+                None => Ok(()),
+            }
+        };
+        repeated("arch", self.arch.iter().map(|a| a.to_string()).collect())?;
+        let activations = self.activation.iter().map(|a| a.to_string()).collect();
+        repeated("activation", activations)?;
+        repeated("units", self.units.iter().map(|u| u.to_string()).collect())?;
+        repeated("l2", self.l2.iter().map(|l| format!("{l:e}")).collect())?;
+        if self.l2.iter().any(|l| !(l.is_finite() && *l >= 0.0)) {
+            return Err("[grid] l2 values must be finite and ≥ 0".into());
+        }
+        Ok(())
+    }
+
+    /// Configurations per seed.
+    fn size(&self) -> usize {
+        self.arch.len() * self.activation.len() * self.units.len() * self.l2.len()
+    }
 }
 
 fn default_activations() -> Vec<Activation> {
@@ -248,6 +310,18 @@ impl Search {
     }
 }
 
+/// A name is not empty and holds no control characters (a path built from it is checked
+/// where it is built).
+fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("name must not be empty".into());
+    }
+    if name.chars().any(char::is_control) {
+        return Err("name must not contain control characters (newline, tab, NUL...)".into());
+    }
+    Ok(())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExperimentFile {
@@ -364,14 +438,7 @@ impl Experiment {
         }
 
         let name = file.name.trim().to_string();
-        if name.is_empty() {
-            return Err(bad("name must not be empty".into()));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(bad(
-                "name must not contain control characters (newline, tab, NUL...)".into(),
-            ));
-        }
+        check_name(&name).map_err(bad)?;
         file.task
             .validate()
             .map_err(|m| bad(format!("[task] {m}")))?;
@@ -383,37 +450,7 @@ impl Experiment {
                 "an experiment needs `seeds` and a [grid] (or `imported = true`)".into(),
             ));
         };
-        let g = &grid;
-        for (key, empty) in [
-            ("arch", g.arch.is_empty()),
-            ("activation", g.activation.is_empty()),
-            ("units", g.units.is_empty()),
-            ("l2", g.l2.is_empty()),
-        ] {
-            if empty {
-                return Err(bad(format!("[grid] {key} must list at least one value")));
-            }
-        }
-        if g.units.contains(&0) {
-            return Err(bad("[grid] units must all be at least 1".into()));
-        }
-        let repeated = |key: &str, names: Vec<String>| -> Result<(), LabError> {
-            let mut seen = std::collections::HashSet::new();
-            match names.into_iter().find(|n| !seen.insert(n.clone())) {
-                Some(n) => Err(bad(format!("[grid] {key} lists {n} twice"))),
-                None => Ok(()),
-            }
-        };
-        repeated("arch", g.arch.iter().map(|a| a.to_string()).collect())?;
-        repeated(
-            "activation",
-            g.activation.iter().map(|a| a.to_string()).collect(),
-        )?;
-        repeated("units", g.units.iter().map(|u| u.to_string()).collect())?;
-        repeated("l2", g.l2.iter().map(|l| format!("{l:e}")).collect())?;
-        if g.l2.iter().any(|l| !(l.is_finite() && *l >= 0.0)) {
-            return Err(bad("[grid] l2 values must be finite and ≥ 0".into()));
-        }
+        grid.validate().map_err(bad)?;
         if let Some(search) = &file.search {
             search.validate().map_err(bad)?;
         }
@@ -423,7 +460,7 @@ impl Experiment {
             .validate()
             .map_err(|m| bad(format!("[analysis] {m}")))?;
         // Counted before the seeds are listed: a count of 10^8 must not allocate them.
-        let per_seed = g.arch.len() * g.activation.len() * g.units.len() * g.l2.len();
+        let per_seed = grid.size();
         let searched = file.search.as_ref().map_or(0, |s| s.samples);
         let count = seeds.count();
         let total = count
@@ -435,23 +472,7 @@ impl Experiment {
                 super::limits::MAX_NETWORKS
             )));
         }
-        let listed = seeds.values();
-        if listed.is_empty() {
-            return Err(bad("seeds must be at least 1 (or a non-empty list)".into()));
-        }
-        if let Seeds::List(list) = &seeds {
-            let mut seen = std::collections::HashSet::new();
-            if let Some(s) = list.iter().find(|s| !seen.insert(**s)) {
-                return Err(bad(format!("seeds lists {s} twice")));
-            }
-        }
-        // The notebook stores seeds as SQLite integers (i64).
-        if let Some(s) = listed.iter().find(|&&s| s > i64::MAX as u64) {
-            return Err(bad(format!(
-                "seed {s} is larger than {} (the largest a notebook stores)",
-                i64::MAX
-            )));
-        }
+        let listed = seeds.checked().map_err(bad)?;
         let experiment = Experiment {
             name,
             description: file.description,

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
-use crate::lab::LabError;
+use half::{bf16, f16};
+
+use crate::LabError;
 
 /// One array: its shape and its values in C (row-major) order.
 #[derive(Clone, Debug, PartialEq)]
@@ -203,7 +205,7 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Array, String> {
                 b.reverse();
             }
             match width {
-                2 => f16_to_f64(u16::from_le_bytes([b[0], b[1]])),
+                2 => f64::from(f16::from_le_bytes([b[0], b[1]])),
                 4 => f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64,
                 _ => f64::from_le_bytes(b.try_into().expect("8 bytes")),
             }
@@ -245,19 +247,6 @@ fn from_fortran(data: &[f64], shape: &[usize]) -> Vec<f64> {
     out
 }
 
-/// IEEE half precision to f64.
-fn f16_to_f64(bits: u16) -> f64 {
-    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exponent = i32::from((bits >> 10) & 0x1f);
-    let fraction = f64::from(bits & 0x3ff);
-    sign * match exponent {
-        0 => fraction * 2f64.powi(-24),
-        31 if fraction == 0.0 => f64::INFINITY,
-        31 => f64::NAN,
-        e => (1.0 + fraction / 1024.0) * 2f64.powi(e - 15),
-    }
-}
-
 fn read_safetensors(bytes: &[u8]) -> Result<Arrays, String> {
     use safetensors::Dtype;
     let file = safetensors::SafeTensors::deserialize(bytes)
@@ -276,11 +265,11 @@ fn read_safetensors(bytes: &[u8]) -> Result<Arrays, String> {
                 .collect(),
             Dtype::F16 => raw
                 .chunks_exact(2)
-                .map(|c| f16_to_f64(u16::from_le_bytes([c[0], c[1]])))
+                .map(|c| f64::from(f16::from_le_bytes([c[0], c[1]])))
                 .collect(),
             Dtype::BF16 => raw
                 .chunks_exact(2)
-                .map(|c| f32::from_bits(u32::from(u16::from_le_bytes([c[0], c[1]])) << 16) as f64)
+                .map(|c| f64::from(bf16::from_le_bytes([c[0], c[1]])))
                 .collect(),
             other => {
                 return Err(format!(

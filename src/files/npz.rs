@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::lab::LabError;
+use crate::LabError;
 
 /// One array in NumPy's .npy format (version 1.0).
 pub fn npy(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::compare::{update_similarity_until, CompareOptions};
+use super::compare::update_after_work;
 use super::notebook::stored_network;
 use super::pool::{panic_message, run_workers};
 use crate::analysis::{
@@ -296,13 +296,7 @@ pub fn run_analysis(
         // Bring the geometry matrices of the experiments in scope up to date.
         for experiment in notebook.experiments()? {
             if scope.experiment_id.is_none_or(|id| id == experiment.id) {
-                let update = update_similarity_until(
-                    &notebook,
-                    &experiment.name,
-                    &CompareOptions::default(),
-                    jobs,
-                    &stop,
-                )?;
+                let update = update_after_work(&notebook, &experiment.name, jobs, &stop)?;
                 summary.compared_pairs += update.new_pairs;
                 summary.stopped |= update.stopped;
             }

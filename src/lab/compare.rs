@@ -11,8 +11,8 @@ use std::time::Instant;
 use ndarray::Array2;
 use serde::Serialize;
 
-use super::notebook::for_each_network;
 use super::notebook::{stored_experiment, stored_params};
+use super::population::trained_networks;
 use super::stats::Stats;
 use super::MISSING;
 use crate::analysis::similarity::dsa::{self, DsaMetric, DsaOptions};
@@ -21,7 +21,7 @@ use crate::analysis::similarity::{
     Tested,
 };
 use crate::net::{Activation, Arch, Group, Params};
-use crate::store::{DsaPair, ListQuery, NetworkRow, Notebook, SimilarityPair};
+use crate::store::{DsaPair, NetworkRow, Notebook, SimilarityPair};
 use crate::LabError;
 
 /// Pairs stored per transaction.
@@ -83,21 +83,6 @@ pub fn dsa_settings_key(options: &CompareOptions) -> String {
     )
 }
 
-/// The experiment's population networks with weights (trained or analysed), by id.
-pub fn population(notebook: &Notebook, experiment: &str) -> Result<Vec<NetworkRow>, LabError> {
-    let mut rows = Vec::new();
-    let query = ListQuery {
-        experiment: Some(experiment.to_string()),
-        filter: Some("role = final and (state = trained or state = analysed)".into()),
-        ..ListQuery::default()
-    };
-    for_each_network(notebook, &query, |r| {
-        rows.push(r.clone());
-        Ok(())
-    })?;
-    Ok(rows)
-}
-
 /// Computes and stores every pair of the experiment's networks not stored yet under
 /// `options`, on `threads` threads. Old pairs are never recomputed.
 pub fn update_similarity(
@@ -115,6 +100,23 @@ pub fn update_similarity(
     )
 }
 
+/// The update every sweep and analysis run ends with: the pairs of the default comparison the
+/// experiment is missing, until `stop`.
+pub fn update_after_work(
+    notebook: &Notebook,
+    experiment: &str,
+    threads: usize,
+    stop: &AtomicBool,
+) -> Result<SimilarityUpdate, LabError> {
+    update_similarity_until(
+        notebook,
+        experiment,
+        &CompareOptions::default(),
+        threads,
+        stop,
+    )
+}
+
 /// [`update_similarity`], ending early once `stop` is set: it is checked between networks and
 /// between batches of pairs (each stored as it is done), so a signal is honoured within about
 /// a second and no computed pair is lost. Geometry first, then DSA.
@@ -127,7 +129,7 @@ pub fn update_similarity_until(
 ) -> Result<SimilarityUpdate, LabError> {
     let started = Instant::now();
     let experiment_id = notebook.experiment(experiment)?.id;
-    let networks = population(notebook, experiment)?;
+    let networks = trained_networks(notebook, experiment)?;
     let ids: Vec<i64> = networks.iter().map(|n| n.id).collect();
     let reduction = &options.reduction;
     let key = settings_key(reduction);
@@ -589,7 +591,7 @@ pub fn stored_comparison(
     metric: CompareMetric,
     options: &CompareOptions,
 ) -> Result<(Comparison, Array2<f64>), LabError> {
-    let networks = population(notebook, experiment)?;
+    let networks = trained_networks(notebook, experiment)?;
     stored_comparison_among(notebook, experiment, &networks, metric, options)
 }
 
@@ -639,6 +641,13 @@ pub fn stored_comparisons_among(
             matrices.push((m, rows, d));
         }
     }
+    let common = Common {
+        experiment,
+        scores,
+        options,
+        components,
+        warning,
+    };
     Ok(shown
         .iter()
         .map(|metric| {
@@ -647,32 +656,28 @@ pub fn stored_comparisons_among(
                 .position(|(m, ..)| m == metric)
                 .expect("every shown metric is one of ALL");
             let (_, rows, d) = matrices.swap_remove(k);
-            let comparison = comparison_of(
-                experiment,
-                *metric,
-                &rows,
-                &d,
-                scores.clone(),
-                options,
-                components.clone(),
-                warning.clone(),
-            );
+            let comparison = comparison_of(&common, *metric, &rows, &d);
             (comparison, d)
         })
         .collect())
 }
 
-/// Block means and the MDS map of one matrix, with the scores of every metric.
-#[allow(clippy::too_many_arguments)]
+/// What the comparisons of one read share: the scores under every metric, the settings and
+/// the components kept.
+struct Common<'a> {
+    experiment: &'a str,
+    scores: Vec<Scores>,
+    options: &'a CompareOptions,
+    components: Vec<GroupComponents>,
+    warning: Option<String>,
+}
+
+/// Block means and the MDS map of one matrix, with what every comparison shares.
 fn comparison_of(
-    experiment: &str,
+    common: &Common,
     metric: CompareMetric,
     rows: &[NetworkRow],
     d: &Array2<f64>,
-    scores: Vec<Scores>,
-    options: &CompareOptions,
-    components: Vec<GroupComponents>,
-    warning: Option<String>,
 ) -> Comparison {
     let mut groups: Vec<Group> = rows.iter().map(NetworkRow::group).collect();
     groups.sort();
@@ -713,17 +718,17 @@ fn comparison_of(
         })
         .collect();
     Comparison {
-        experiment: experiment.to_string(),
+        experiment: common.experiment.to_string(),
         metric: metric.name(),
         groups,
         block_means,
         map,
         stress: embedding.stress,
-        scores,
-        reduction: options.reduction.to_string(),
-        dynamics: options.dsa.to_string(),
-        components,
-        warning,
+        scores: common.scores.clone(),
+        reduction: common.options.reduction.to_string(),
+        dynamics: common.options.dsa.to_string(),
+        components: common.components.clone(),
+        warning: common.warning.clone(),
     }
 }
 
@@ -859,7 +864,7 @@ pub fn sensitivity(
             dsa: dsa.clone(),
         };
         update_similarity(notebook, experiment, &options, threads)?;
-        let networks = population(notebook, experiment)?;
+        let networks = trained_networks(notebook, experiment)?;
         let (groups, _) =
             components_of(notebook, experiment_id, &networks, &options.reduction, None)?;
         let stored = StoredPairs::read(notebook, experiment_id, &options)?;

@@ -33,10 +33,31 @@ pub struct Exclusion {
 
 /// Every final network of the experiment (the search's trials are not the population).
 pub fn final_networks(notebook: &Notebook, experiment: &str) -> Result<Vec<NetworkRow>, LabError> {
+    networks_where(notebook, experiment, "role = final")
+}
+
+/// The final networks with weights (trained or analysed): what comparisons compare.
+pub fn trained_networks(
+    notebook: &Notebook,
+    experiment: &str,
+) -> Result<Vec<NetworkRow>, LabError> {
+    networks_where(
+        notebook,
+        experiment,
+        "role = final and (state = trained or state = analysed)",
+    )
+}
+
+/// The experiment's networks that pass `filter` (the `--where` language), by id.
+fn networks_where(
+    notebook: &Notebook,
+    experiment: &str,
+    filter: &str,
+) -> Result<Vec<NetworkRow>, LabError> {
     let mut rows = Vec::new();
     let query = crate::store::ListQuery {
         experiment: Some(experiment.to_string()),
-        filter: Some("role = final".into()),
+        filter: Some(filter.into()),
         ..Default::default()
     };
     crate::lab::notebook::for_each_network(notebook, &query, |r| {

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::analysis::median::median_of_sorted;
+
 /// Count, mean, median, smallest and largest of a set of numbers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Stats {
@@ -28,11 +30,7 @@ impl Stats {
         Stats {
             count: n,
             mean: v.iter().sum::<f64>() / n as f64,
-            median: if n % 2 == 1 {
-                v[n / 2]
-            } else {
-                0.5 * (v[n / 2 - 1] + v[n / 2])
-            },
+            median: median_of_sorted(&v),
             min: v[0],
             max: v[n - 1],
         }

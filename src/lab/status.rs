@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::lab::MISSING;
 use crate::store::{now, NetworkRow, StatusRow, WorkerRow};
 use crate::LabError;
 
@@ -124,7 +125,7 @@ impl fmt::Display for StatusReport {
 /// continuous attractors) show whether their lines are line attractors (✓ in both contexts)
 /// instead of a count of the points merged along them.
 pub fn network_table(rows: &[NetworkRow], lines: &std::collections::HashSet<String>) -> String {
-    let num = |v: Option<f64>, p: usize| v.map_or("—".to_string(), |v| format!("{v:.p$e}"));
+    let num = |v: Option<f64>, p: usize| v.map_or(MISSING.to_string(), |v| format!("{v:.p$e}"));
     // Framework cells (gru-torch) and imported networks' seeds (a weights fingerprint) are
     // wider than the study's.
     let aw = rows
@@ -169,16 +170,16 @@ pub fn network_table(rows: &[NetworkRow], lines: &std::collections::HashSet<Stri
             r.seed,
             r.role,
             r.state.name(),
-            r.steps_run.map_or("—".into(), |s| s.to_string()),
+            r.steps_run.map_or(MISSING.into(), |s| s.to_string()),
             num(r.final_loss, 2),
-            r.score.map_or("—".into(), |s| format!("{s:.4}")),
-            r.train_seconds.map_or("—".into(), |s| format!("{s:.1}")),
+            r.score.map_or(MISSING.into(), |s| format!("{s:.4}")),
+            r.train_seconds.map_or(MISSING.into(), |s| format!("{s:.1}")),
             match (r.fixed_points, r.stable_points, r.ideal_scaffold) {
                 (Some(_), _, Some(ideal)) if lines.contains(&r.experiment) => {
                     format!("lines {}", if ideal { "✓" } else { "✗" })
                 }
                 (Some(all), Some(stable), _) => format!("{all}/{stable}"),
-                _ => "—".into(),
+                _ => MISSING.into(),
             },
         );
     }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::analyse::{analyse_network, store_record, SearchSettings};
-use super::compare::{settings_key, update_similarity_until, CompareOptions};
+use super::compare::{settings_key, update_after_work};
 use super::pool::{panic_message, run_workers};
 use crate::analysis::similarity::ReductionOptions;
 use crate::experiment::Experiment;
@@ -198,17 +198,15 @@ pub fn run_planned(
         workers: jobs,
         ..RunSummary::default()
     });
+    let run = Run {
+        experiment,
+        experiment_id,
+        stop: &stop,
+        observer,
+        summary: &summary,
+    };
     run_workers(db, jobs, &stop, &|slot, notebook, worker| {
-        work(
-            experiment,
-            notebook,
-            experiment_id,
-            worker,
-            slot,
-            &stop,
-            observer,
-            &summary,
-        )
+        run.work(notebook, worker, slot)
     })?;
     let mut summary = summary.into_inner().expect("threads joined");
     summary.stopped = stop.load(Ordering::SeqCst);
@@ -224,13 +222,7 @@ pub fn run_planned(
             && notebook.claim_similarity_update(experiment_id, &key, &holder, CLAIM_STALE)?;
         if ours {
             let compare_started = Instant::now();
-            let update = update_similarity_until(
-                &notebook,
-                &experiment.name,
-                &CompareOptions::default(),
-                jobs,
-                &stop,
-            );
+            let update = update_after_work(&notebook, &experiment.name, jobs, &stop);
             notebook.release_similarity_update(experiment_id, &key, &holder)?;
             let update = update?;
             summary.compared_pairs = update.new_pairs;
@@ -261,123 +253,137 @@ fn counts(notebook: &Notebook, experiment: &str) -> Result<(usize, usize), LabEr
     Ok((total as usize, left as usize))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn work(
-    experiment: &Experiment,
-    notebook: &Notebook,
+/// What every worker thread of a run shares.
+struct Run<'a> {
+    experiment: &'a Experiment,
     experiment_id: i64,
-    worker: &str,
-    slot: usize,
-    stop: &AtomicBool,
-    observer: &dyn RunObserver,
-    summary: &Mutex<RunSummary>,
-) -> Result<(), LabError> {
-    let this_experiment = AnalysisScope {
-        experiment_id: Some(experiment_id),
-        network: None,
-    };
-    while !stop.load(Ordering::SeqCst) {
-        let network = match notebook.claim(experiment_id, worker)? {
-            Some(n) => n,
-            None => {
-                // Trained but not analysed (an earlier run was stopped in between): analyse.
-                if let Some(trained) = notebook.claim_analysis(this_experiment, worker)? {
-                    analyse(
-                        experiment, notebook, &trained, slot, stop, observer, summary,
-                    )?;
-                    continue;
-                }
-                // Out of work: configurations whose search just finished bring their seeds,
-                // and while other search runs are still training, more may come.
-                if promote_searches(experiment, notebook, experiment_id)? > 0 {
-                    let (total, remaining) = counts(notebook, &experiment.name)?;
-                    observer.planned(total, remaining);
-                    continue;
-                }
-                if notebook.in_flight_here(experiment_id)? > 0
-                    || notebook.analysing_elsewhere(experiment_id, worker)? > 0
-                {
-                    // Others still train or analyse (or a search may still bring seeds): wait,
-                    // and take back the networks of any that died (their process is gone on
-                    // this host, or their lease expired): they are trained or analysed here.
-                    let requeued = notebook.requeue_orphans()?;
-                    summary.lock().expect("no panics hold it").requeued += requeued;
-                    thread::sleep(Duration::from_millis(300));
-                    continue;
-                }
-                break;
-            }
-        };
-        observer.started(slot, &network);
-        let outcome = train_network(
-            experiment,
-            &network,
-            stop,
-            &mut |p| observer.step(slot, p),
-            &mut |curve, seconds| {
-                // Watching a sweep must not stop it: a failed write is only logged.
-                if let Err(e) = notebook.store_live_curve(&network, curve, seconds) {
-                    tracing::warn!("network {}: live curve not stored: {e}", network.id);
-                }
-            },
-        );
-        let Some(outcome) = outcome else {
-            summary.lock().expect("no panics hold it").interrupted += 1;
-            break; // stopped: retire_worker plans it again
-        };
-        if notebook.finish(&network, &outcome)? {
-            let mut s = summary.lock().expect("no panics hold it");
-            s.train_seconds += outcome.train_seconds;
-            match outcome.state {
-                NetState::Trained => s.trained += 1,
-                NetState::Diverged => s.diverged += 1,
-                _ => s.failed += 1,
-            }
-        }
-        observer.finished(slot, &network, &outcome);
-        if outcome.state == NetState::Trained && !stop.load(Ordering::SeqCst) {
-            let just_trained = AnalysisScope {
-                network: Some(network.id),
-                ..this_experiment
-            };
-            if let Some(trained) = notebook.claim_analysis(just_trained, worker)? {
-                analyse(
-                    experiment, notebook, &trained, slot, stop, observer, summary,
-                )?;
-            }
-        }
-    }
-    Ok(())
+    stop: &'a AtomicBool,
+    observer: &'a dyn RunObserver,
+    summary: &'a Mutex<RunSummary>,
 }
 
-/// Finds and stores the fixed points of a network this worker has claimed for analysis, with
-/// the settings of the experiment file being run.
-fn analyse(
-    experiment: &Experiment,
-    notebook: &Notebook,
-    network: &NetworkRow,
-    slot: usize,
-    stop: &AtomicBool,
-    observer: &dyn RunObserver,
-    summary: &Mutex<RunSummary>,
-) -> Result<(), LabError> {
-    observer.analysing(slot, network);
-    let Some(record) = analyse_network(
-        notebook,
-        network,
-        SearchSettings::Exactly(&experiment.analysis),
-        stop,
-    )?
-    else {
-        return Ok(()); // stopped: the worker's retirement gives the network back
-    };
-    if store_record(notebook, network, &record)? {
-        let mut s = summary.lock().expect("no panics hold it");
-        s.analysed += 1;
-        s.analysis_seconds += record.seconds;
+impl Run<'_> {
+    /// One worker thread (`worker` in the notebook, `slot` on screen): trains and analyses
+    /// what it claims until nothing is left or the run is stopped.
+    fn work(&self, notebook: &Notebook, worker: &str, slot: usize) -> Result<(), LabError> {
+        let Run {
+            experiment,
+            experiment_id,
+            stop,
+            observer,
+            summary,
+        } = *self;
+        let this_experiment = AnalysisScope {
+            experiment_id: Some(experiment_id),
+            network: None,
+        };
+        while !stop.load(Ordering::SeqCst) {
+            let network = match notebook.claim(experiment_id, worker)? {
+                Some(n) => n,
+                None => {
+                    // Trained but not analysed (an earlier run was stopped in between): analyse.
+                    if let Some(trained) = notebook.claim_analysis(this_experiment, worker)? {
+                        self.analyse(notebook, &trained, slot)?;
+                        continue;
+                    }
+                    // Out of work: configurations whose search just finished bring their seeds,
+                    // and while other search runs are still training, more may come.
+                    if promote_searches(experiment, notebook, experiment_id)? > 0 {
+                        let (total, remaining) = counts(notebook, &experiment.name)?;
+                        observer.planned(total, remaining);
+                        continue;
+                    }
+                    if notebook.in_flight_here(experiment_id)? > 0
+                        || notebook.analysing_elsewhere(experiment_id, worker)? > 0
+                    {
+                        // Others still train or analyse (or a search may still bring seeds): wait,
+                        // and take back the networks of any that died (their process is gone on
+                        // this host, or their lease expired): they are trained or analysed here.
+                        let requeued = notebook.requeue_orphans()?;
+                        summary.lock().expect("no panics hold it").requeued += requeued;
+                        thread::sleep(Duration::from_millis(300));
+                        continue;
+                    }
+                    break;
+                }
+            };
+            observer.started(slot, &network);
+            let outcome = train_network(
+                experiment,
+                &network,
+                stop,
+                &mut |p| observer.step(slot, p),
+                &mut |curve, seconds| {
+                    // Watching a sweep must not stop it: a failed write is only logged.
+                    if let Err(e) = notebook.store_live_curve(&network, curve, seconds) {
+                        tracing::warn!("network {}: live curve not stored: {e}", network.id);
+                    }
+                },
+            );
+            let Some(outcome) = outcome else {
+                summary.lock().expect("no panics hold it").interrupted += 1;
+                break; // stopped: retire_worker plans it again
+            };
+            if notebook.finish(&network, &outcome)? {
+                let mut s = summary.lock().expect("no panics hold it");
+                s.train_seconds += outcome.train_seconds;
+                match outcome.state {
+                    NetState::Trained => s.trained += 1,
+                    NetState::Diverged => s.diverged += 1,
+                    // A training outcome is trained, diverged or failed; anything else is a failure.
+                    NetState::Failed
+                    | NetState::Planned
+                    | NetState::Training
+                    | NetState::Analysed => s.failed += 1,
+                }
+            }
+            observer.finished(slot, &network, &outcome);
+            if outcome.state == NetState::Trained && !stop.load(Ordering::SeqCst) {
+                let just_trained = AnalysisScope {
+                    network: Some(network.id),
+                    ..this_experiment
+                };
+                if let Some(trained) = notebook.claim_analysis(just_trained, worker)? {
+                    self.analyse(notebook, &trained, slot)?;
+                }
+            }
+        }
+        Ok(())
     }
-    observer.analysed(slot, network, &record);
-    Ok(())
+
+    /// Finds and stores the fixed points of a network this worker has claimed for analysis, with
+    /// the settings of the experiment file being run.
+    fn analyse(
+        &self,
+        notebook: &Notebook,
+        network: &NetworkRow,
+        slot: usize,
+    ) -> Result<(), LabError> {
+        let Run {
+            experiment,
+            stop,
+            observer,
+            summary,
+            ..
+        } = *self;
+        observer.analysing(slot, network);
+        let Some(record) = analyse_network(
+            notebook,
+            network,
+            SearchSettings::Exactly(&experiment.analysis),
+            stop,
+        )?
+        else {
+            return Ok(()); // stopped: the worker's retirement gives the network back
+        };
+        if store_record(notebook, network, &record)? {
+            let mut s = summary.lock().expect("no panics hold it");
+            s.analysed += 1;
+            s.analysis_seconds += record.seconds;
+        }
+        observer.analysed(slot, network, &record);
+        Ok(())
+    }
 }
 
 /// Plans the population of every configuration whose hyperparameter search is finished.

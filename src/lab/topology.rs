@@ -13,6 +13,7 @@ use super::population::{exclusion, final_networks, Exclusion};
 use super::stats::Stats;
 use crate::analysis::topology::IntegrationScaffold;
 use crate::analysis::{Topology, TOPOLOGY_VERSION};
+use crate::lab::MISSING;
 use crate::net::{Activation, Arch, Group};
 use crate::store::Notebook;
 use crate::task::TaskKind;
@@ -218,7 +219,7 @@ pub fn experiment_topology(
 }
 
 fn opt(v: Option<f64>, precision: usize) -> String {
-    v.map_or("—".into(), |v| format!("{v:.precision$}"))
+    v.map_or(MISSING.into(), |v| format!("{v:.precision$}"))
 }
 
 impl fmt::Display for NetworkTopology {
@@ -359,7 +360,8 @@ impl fmt::Display for NetworkTopology {
                         opt(c.cued_alignment, 3),
                         opt(c.ignored_alignment, 3),
                         opt(c.selectivity, 3),
-                        c.modes_for_response.map_or("—".into(), |m| m.to_string()),
+                        c.modes_for_response
+                            .map_or(MISSING.into(), |m| m.to_string()),
                         curve.join(" ")
                     )?;
                 }

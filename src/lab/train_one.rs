@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::files::network_file::{self, NetworkMeta};
+use crate::lab::MISSING;
 use crate::net::{Activation, Arch, NetSpec};
 use crate::task::Task;
 use crate::train::{self, Progress, TrainConfig};
@@ -135,7 +136,7 @@ pub fn train_one(
 impl fmt::Display for TrainReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let r = self;
-        let num = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.4e}"));
+        let num = |v: Option<f64>| v.map_or(MISSING.to_string(), |v| format!("{v:.4e}"));
         writeln!(f, "task         {}", r.task)?;
         writeln!(
             f,
@@ -156,7 +157,7 @@ impl fmt::Display for TrainReport {
         writeln!(
             f,
             "score        {} ({})",
-            r.score.map_or("—".into(), |s| format!("{s:.4}")),
+            r.score.map_or(MISSING.into(), |s| format!("{s:.4}")),
             r.score_kind
         )?;
         writeln!(f, "seconds      {:.1}", r.seconds)?;

@@ -564,27 +564,15 @@ fn draw_panel<DB: DrawingBackend>(panel: &Panel, area: &DrawingArea<DB, Shift>) 
     Ok(())
 }
 
-/// Viridis at t ∈ [0, 1] (perceptually even, readable in grey and by colour-blind readers).
+/// Viridis at t ∈ [0, 1] (perceptually even, readable in grey and by colour-blind readers);
+/// a value that is not a number takes the low end.
 fn viridis(t: f64) -> RGBColor {
-    const STOPS: [(u8, u8, u8); 6] = [
-        (68, 1, 84),
-        (65, 68, 135),
-        (42, 120, 142),
-        (34, 168, 132),
-        (122, 209, 81),
-        (253, 231, 37),
-    ];
     let t = if t.is_finite() {
         t.clamp(0.0, 1.0)
     } else {
         0.0
     };
-    let at = t * (STOPS.len() - 1) as f64;
-    let k = (at.floor() as usize).min(STOPS.len() - 2);
-    let f = at - k as f64;
-    let mix = |a: u8, b: u8| (a as f64 + f * (b as f64 - a as f64)).round() as u8;
-    let (a, b) = (STOPS[k], STOPS[k + 1]);
-    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    ViridisRGB.get_color(t as f32)
 }
 
 /// Most cells a heat map draws along one side.
@@ -789,6 +777,6 @@ mod tests {
         assert_eq!(Colour::parse("#009e73"), Some(Colour(0, 158, 115)));
         assert_eq!(Colour::parse("teal"), None);
         assert_eq!(viridis(0.0), RGBColor(68, 1, 84));
-        assert_eq!(viridis(1.0), RGBColor(253, 231, 37));
+        assert_eq!(viridis(1.0), RGBColor(254, 232, 37));
     }
 }

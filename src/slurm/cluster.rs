@@ -5,7 +5,7 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::lab::LabError;
+use crate::LabError;
 
 /// How rnnlab reaches Slurm.
 #[derive(Clone, Debug)]

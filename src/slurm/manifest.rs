@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::experiment::Experiment;
 use crate::files::write_atomically;
-use crate::lab::LabError;
 use crate::net::{Activation, Arch, NetSpec};
 use crate::store::{NetworkRow, NewNetwork, Role};
 use crate::train::TrainConfig;
+use crate::LabError;
 
 /// One network of a manifest: its key in the notebook and its settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

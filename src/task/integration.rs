@@ -1,7 +1,7 @@
 //! Context-dependent integration: two noisy streams and a one-hot context; the output is the
 //! running sum of the stream the context cues.
 
-use ndarray::{Array2, Array3};
+use ndarray::{Array1, Array2, Array3, ArrayView1};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -37,10 +37,34 @@ impl Default for Integration {
     }
 }
 
+impl Integration {
+    /// Noise streams, one per context; each is an input channel.
+    pub const STREAMS: usize = 2;
+    /// Contexts, one-hot on the channels after the streams.
+    pub const CONTEXTS: usize = 2;
+
+    /// The input channel that is on while context `k` is cued.
+    pub fn context_channel(k: usize) -> usize {
+        Self::STREAMS + k
+    }
+
+    /// True if input `x` (one step's channels) cues context `k`.
+    pub fn cues(x: ArrayView1<f64>, k: usize) -> bool {
+        x.len() == Self::STREAMS + Self::CONTEXTS && x[Self::context_channel(k)] > 0.5
+    }
+
+    /// Context `k` cued with both streams silent: where its line of fixed points rests.
+    pub fn resting_input(k: usize) -> Array1<f64> {
+        let mut x = Array1::zeros(Self::STREAMS + Self::CONTEXTS);
+        x[Self::context_channel(k)] = 1.0;
+        x
+    }
+}
+
 impl TaskDefinition for Integration {
     /// [stream 1, stream 2, context 1, context 2].
     fn inputs(&self) -> usize {
-        4
+        Self::STREAMS + Self::CONTEXTS
     }
     fn outputs(&self) -> usize {
         1
@@ -57,7 +81,7 @@ impl TaskDefinition for Integration {
             1.0
         };
         let noise = Normal::new(0.0, self.noise_std).expect("noise_std is finite and ≥ 0");
-        let mut inputs = Array3::zeros((t_len, trials, 4));
+        let mut inputs = Array3::zeros((t_len, trials, self.inputs()));
         let mut targets = Array3::zeros((t_len, trials, 1));
         for b in 0..trials {
             let means = [
@@ -71,7 +95,7 @@ impl TaskDefinition for Integration {
                 sum += s[context];
                 inputs[[t, b, 0]] = s[0] as f32;
                 inputs[[t, b, 1]] = s[1] as f32;
-                inputs[[t, b, 2 + context]] = 1.0;
+                inputs[[t, b, Self::context_channel(context)]] = 1.0;
                 targets[[t, b, 0]] = (scale * sum) as f32;
             }
         }
@@ -81,12 +105,12 @@ impl TaskDefinition for Integration {
     /// One row per (context, value): the value on the cued stream, the context channel on.
     fn constant_inputs(&self) -> Array2<f64> {
         let v = &self.fixed_point_values;
-        let mut rows = Array2::zeros((2 * v.len(), 4));
-        for context in 0..2 {
+        let mut rows = Array2::zeros((Self::CONTEXTS * v.len(), self.inputs()));
+        for context in 0..Self::CONTEXTS {
             for (j, &value) in v.iter().enumerate() {
                 let r = context * v.len() + j;
                 rows[[r, context]] = value;
-                rows[[r, 2 + context]] = 1.0;
+                rows[[r, Self::context_channel(context)]] = 1.0;
             }
         }
         rows

@@ -12,10 +12,11 @@ use faer::c64;
 use ndarray::{Array1, Array2, ArrayView3, Axis};
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::median::median;
 use crate::analysis::similarity::PrincipalAxes;
 use crate::analysis::{linearise_at, FixedPoint, InputPoints, Linearisation};
 use crate::net::CellMap;
-use crate::task::Batch;
+use crate::task::{Batch, Integration};
 
 /// Modes of the response curve kept in the descriptor.
 const CURVE_MODES: usize = 20;
@@ -256,21 +257,6 @@ fn cosine(a: &Array1<f64>, b: &Array1<f64>) -> f64 {
     } else {
         0.0
     }
-}
-
-/// The median of some numbers, None if there are none.
-fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
-    let mut v: Vec<f64> = values.filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    })
 }
 
 /// The states a context holds, and each after a trial left alone (the fast scatter around
@@ -531,12 +517,11 @@ pub fn integration_scaffold(
         c64::new(re, im)
     };
     let mut contexts = Vec::new();
-    for context in 0..2 {
-        let mut x0 = Array1::<f64>::zeros(4);
-        x0[2 + context] = 1.0;
+    for context in 0..Integration::CONTEXTS {
+        let x0 = Integration::resting_input(context);
         let here: Vec<&InputPoints> = inputs
             .iter()
-            .filter(|at| at.input.len() == 4 && at.input[2 + context] > 0.5)
+            .filter(|at| Integration::cues(at.input.view(), context))
             .collect();
         let points: Vec<&FixedPoint> = here.iter().flat_map(|at| &at.points).collect();
         // The line is where the state rests without the streams: a point found at a held
@@ -547,7 +532,11 @@ pub fn integration_scaffold(
             .flat_map(|at| &at.points)
             .collect();
         let cued: Vec<usize> = (0..trials)
-            .filter(|&b| width == 4 && steps > 0 && probe.inputs[[0, b, 2 + context]] > 0.5)
+            .filter(|&b| {
+                steps > 0
+                    && width == Integration::STREAMS + Integration::CONTEXTS
+                    && probe.inputs[[0, b, Integration::context_channel(context)]] > 0.5
+            })
             .collect();
         let span = target_span(probe.targets.view(), &cued);
         let held = held_states(map, probe.inputs.view(), &cued, &x0, span);

@@ -83,7 +83,7 @@ pub fn bench_dsa(
         DsaPopulation::Experiment(notebook, name) => {
             let parsed = stored_experiment(notebook, name)?;
             let mut probe = DsaProbe::new(&parsed.task, options.drive);
-            for n in crate::lab::compare::population(notebook, name)? {
+            for n in crate::lab::population::trained_networks(notebook, name)? {
                 if let Some(params) = stored_params(notebook, &n, &parsed)? {
                     fit(&mut probe, &params);
                 }

@@ -19,6 +19,7 @@ use crate::analysis::{
     adam_fixed_points, network_fixed_points, starts_from_states, visited_states, AdamReference,
     FixedPoint, FixedPointOptions, NetworkFixedPoints,
 };
+use crate::lab::MISSING;
 use crate::net::{Activation, Arch, CellMap, NetSpec, Params};
 use crate::task::{FlipFlop, Task};
 use crate::train::{self, TrainConfig};
@@ -271,7 +272,7 @@ impl fmt::Display for FixedPointBench {
                     a.pseudo,
                     a.iterations,
                     a.recall_of_reference
-                        .map_or("—".into(), |r| format!("{:.0}%", 100.0 * r)),
+                        .map_or(MISSING.into(), |r| format!("{:.0}%", 100.0 * r)),
                     a.found_only_by_rnnlab
                 )?;
             }

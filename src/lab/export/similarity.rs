@@ -7,11 +7,10 @@ use std::path::Path;
 
 use crate::analysis::similarity::StateProbe;
 use crate::files::npz::{f64_npy, ints_npy, Npz};
-use crate::lab::compare::{
-    matrix, population, update_similarity, CompareMetric, CompareOptions, StoredPairs,
-};
+use crate::lab::compare::{matrix, update_similarity, CompareMetric, CompareOptions, StoredPairs};
 use crate::lab::notebook::for_each_network;
 use crate::lab::notebook::StoredNetworks;
+use crate::lab::population::trained_networks;
 use crate::lab::LabError;
 use crate::store::{ListQuery, Notebook};
 
@@ -31,7 +30,7 @@ pub fn export_distances_csv(
     };
     update_similarity(notebook, experiment, options, threads)?;
     let id = notebook.experiment(experiment)?.id;
-    let networks = population(notebook, experiment)?;
+    let networks = trained_networks(notebook, experiment)?;
     writeln!(out, "metric,a,b,distance").map_err(io)?;
     let stored = StoredPairs::read(notebook, id, options)?;
     for metric in CompareMetric::ALL {
@@ -64,7 +63,7 @@ pub fn export_distances_npz(
 ) -> Result<(), LabError> {
     update_similarity(notebook, experiment, options, threads)?;
     let id = notebook.experiment(experiment)?.id;
-    let networks = population(notebook, experiment)?;
+    let networks = trained_networks(notebook, experiment)?;
     let mut npz = Npz::create(path)?;
     let stored = StoredPairs::read(notebook, id, options)?;
     for metric in CompareMetric::ALL {

@@ -8,6 +8,7 @@ use base64::Engine;
 use super::figures::Named;
 use super::numbers::{Quartiles, ReportNumbers};
 use super::Drawn;
+use crate::lab::MISSING;
 use crate::plot::font_bytes;
 use crate::plot::Figure;
 
@@ -20,7 +21,7 @@ fn esc(s: &str) -> String {
 }
 
 fn q(v: Option<Quartiles>, precision: usize) -> String {
-    v.map_or("—".into(), |q| {
+    v.map_or(MISSING.into(), |q| {
         if precision == 0 {
             format!("{:.2e} [{:.2e}, {:.2e}]", q.median, q.q1, q.q3)
         } else {

@@ -16,6 +16,7 @@ use ratatui::Frame;
 
 use super::app::{App, Pane, MIN_SIZE};
 use super::theme::Theme;
+use crate::lab::MISSING;
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
@@ -135,7 +136,7 @@ pub fn ellipsized(text: &str, width: usize) -> String {
 /// Seconds as a short duration: 42 s, 3.5 min, 2.1 h.
 fn duration(seconds: f64) -> String {
     if !seconds.is_finite() {
-        "—".into()
+        MISSING.into()
     } else if seconds < 90.0 {
         format!("{seconds:.0} s")
     } else if seconds < 5400.0 {

@@ -7,13 +7,14 @@ use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
 use super::{duration, titled};
+use crate::lab::MISSING;
 use crate::store::NetState;
 use crate::store::NetworkRow;
 use crate::tui::app::{App, SORT_COLUMNS};
 use crate::tui::theme::Theme;
 
 fn num(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{v:.2e}"))
+    v.map_or(MISSING.into(), |v| format!("{v:.2e}"))
 }
 
 /// A training network's progress from its live curve: step, share of its steps, ETA.
@@ -95,15 +96,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Span::raw(super::ellipsized(&n.seed.to_string(), 5)),
                 Span::styled(n.state.name(), theme.state(n.state)),
                 Span::raw(num(n.final_loss)),
-                Span::raw(n.score.map_or("—".into(), |v| format!("{v:.4}"))),
-                Span::raw(n.train_seconds.map_or("—".into(), |v| format!("{v:.1}"))),
+                Span::raw(n.score.map_or(MISSING.into(), |v| format!("{v:.4}"))),
+                Span::raw(
+                    n.train_seconds
+                        .map_or(MISSING.into(), |v| format!("{v:.1}")),
+                ),
                 Span::raw(match (n.fixed_points, n.stable_points) {
                     (Some(a), Some(b)) => format!("{a}/{b}"),
-                    _ => "—".into(),
+                    _ => MISSING.into(),
                 }),
             ];
             if wide {
-                let dash = || "—".to_string();
+                let dash = || MISSING.to_string();
                 cells.extend([
                     Span::raw(format!("{:.0e}", n.l2)),
                     Span::raw(n.steps_run.map_or_else(dash, |v| v.to_string())),
@@ -201,17 +205,17 @@ fn draw_details(frame: &mut Frame, area: Rect, network: Option<&NetworkRow>, the
                 n.l2,
                 n.seed,
                 n.role,
-                n.steps_run.map_or("—".into(), |s| s.to_string()),
+                n.steps_run.map_or(MISSING.into(), |s| s.to_string()),
                 num(n.final_loss),
-                n.score.map_or("—".into(), |v| format!("{v:.4}")),
-                n.train_seconds.map_or("—".into(), duration),
+                n.score.map_or(MISSING.into(), |v| format!("{v:.4}")),
+                n.train_seconds.map_or(MISSING.into(), duration),
                 match (n.fixed_points, n.stable_points) {
                     (Some(a), Some(b)) => format!(
                         "{a} ({b} stable), {} slow, {} pseudo",
-                        n.slow_points.map_or("—".into(), |v| v.to_string()),
-                        n.pseudo_points.map_or("—".into(), |v| v.to_string())
+                        n.slow_points.map_or(MISSING.into(), |v| v.to_string()),
+                        n.pseudo_points.map_or(MISSING.into(), |v| v.to_string())
                     ),
-                    _ => "—".into(),
+                    _ => MISSING.into(),
                 },
             )),
         ]),

@@ -5,6 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
+use crate::lab::MISSING;
 use crate::tui::app::{App, Overlay};
 use crate::tui::keymap::KEYMAP;
 use crate::tui::theme::Theme;
@@ -83,7 +84,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .collect(),
         ),
         Overlay::SlurmSubmit(form) => {
-            let file = app.files.get(form.file).map_or("—".into(), |f| {
+            let file = app.files.get(form.file).map_or(MISSING.into(), |f| {
                 super::ellipsized(&f.display().to_string(), usize::from(area.width) / 2)
             });
             let field = |k: usize, name: &str, value: &str, hint: &str| {

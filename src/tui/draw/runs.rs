@@ -7,6 +7,7 @@ use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
 use super::{duration, titled};
+use crate::lab::MISSING;
 use crate::store::NetState;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
@@ -109,7 +110,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let eta = if e.per_hour > 0.0 && open > 0 && worked_on {
             duration(open as f64 / e.per_hour * 3600.0)
         } else {
-            "—".into()
+            MISSING.into()
         };
         let selected = k == app.experiment;
         let name_style = if selected {
@@ -131,7 +132,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if e.per_hour > 0.0 {
                 format!("{:.0}/h", e.per_hour)
             } else {
-                "—/h".into()
+                format!("{MISSING}/h")
             }
         )));
         lines.push(Line::from(spans));

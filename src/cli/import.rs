@@ -36,7 +36,7 @@ pub(super) struct ImportArgs {
     /// The task the networks were trained on: flipflop, sine or integration (the paper's
     /// parameters).
     #[arg(long)]
-    task: TaskKind,
+    task: String,
     /// Whose parameter names the files use: torch or keras [default: found from the names].
     #[arg(long)]
     framework: Option<String>,
@@ -63,7 +63,16 @@ pub(super) struct ImportArgs {
 }
 
 pub(super) fn exec(args: ImportArgs) -> Outcome {
-    let task = args.task.with_defaults();
+    let task = args
+        .task
+        .parse::<TaskKind>()
+        .map_err(|_| {
+            LabError::Invalid(format!(
+                "--task {}: unknown task (expected one of: flipflop, sine, integration)",
+                args.task
+            ))
+        })?
+        .with_defaults();
     let framework = args
         .framework
         .as_deref()

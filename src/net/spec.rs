@@ -132,7 +132,8 @@ pub struct Group {
 
 impl fmt::Display for Group {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.arch, self.activation)
+        // Padded as a whole, so tables can align a group like any other name.
+        f.pad(&format!("{}/{}", self.arch, self.activation))
     }
 }
 

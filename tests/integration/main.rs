@@ -7,6 +7,7 @@
 mod common;
 
 mod analysis;
+mod architecture;
 mod cell_derivatives;
 mod cli;
 mod dsa;

@@ -859,6 +859,102 @@ mod tests {
         assert_eq!(verdict(Vec::new()), None);
     }
 
+    /// A comparison of 4 cells × `per_cell` networks whose architecture labels score with
+    /// k-NN p-value `knn_p` and silhouette p-value `silhouette_p`.
+    fn compared(
+        metric: &'static str,
+        per_cell: usize,
+        knn_p: f64,
+        silhouette_p: f64,
+    ) -> Comparison {
+        use crate::analysis::similarity::{Separation, Tested};
+        use crate::lab::compare::{MapPoint, Scores};
+        let tested = |p: f64| Tested {
+            score: 0.5,
+            null_mean: 0.25,
+            p,
+        };
+        let map = (0..4 * per_cell)
+            .map(|i| MapPoint {
+                network: i as i64 + 1,
+                arch: Arch::STUDY[i % 4],
+                activation: Activation::Tanh,
+                x: 0.0,
+                y: 0.0,
+            })
+            .collect();
+        Comparison {
+            experiment: "e".into(),
+            metric,
+            groups: Vec::new(),
+            block_means: Vec::new(),
+            map,
+            stress: 0.0,
+            scores: vec![Scores {
+                metric,
+                networks: 4 * per_cell,
+                silhouette_arch: None,
+                knn_arch: None,
+                silhouette_activation: None,
+                knn_activation: None,
+                arch_test: Some(Separation {
+                    knn: tested(knn_p),
+                    silhouette: tested(silhouette_p),
+                    permutations: 999,
+                }),
+                activation_test: None,
+            }],
+            reduction: String::new(),
+            dynamics: String::new(),
+            components: Vec::new(),
+            warning: None,
+        }
+    }
+
+    /// The verdicts of the three separability claims (geometry separates, topology does not,
+    /// the dissociation) on comparisons built to give each answer.
+    fn verdicts(svcca: (f64, f64), topology: (f64, f64), paired: f64) -> Vec<Option<bool>> {
+        let per_cell = ClaimRules::STUDY.min_group;
+        let g = compared("svcca", per_cell, svcca.0, svcca.1);
+        let t = compared("topology", per_cell, topology.0, topology.1);
+        let check = TaskCheck::FlipFlop { groups: Vec::new() };
+        claims(Some(&g), Some(&t), Some((0.3, paired)), &check)
+            .iter()
+            .take(3)
+            .map(|c| c.supported)
+            .collect()
+    }
+
+    #[test]
+    fn the_studys_answer_is_supported_and_its_opposite_is_not() {
+        // Geometry separates (both p small), topology does not (both large), and each network
+        // is told apart better by geometry: every claim holds.
+        assert_eq!(
+            verdicts((0.001, 0.002), (0.4, 0.6), 0.001),
+            vec![Some(true); 3]
+        );
+        // The opposite population: geometry mixes the cells, topology separates them.
+        assert_eq!(
+            verdicts((0.5, 0.7), (0.001, 0.001), 0.6),
+            vec![Some(false); 3]
+        );
+        // One measure is not enough either way: "separates" needs both (the larger p), "does
+        // not separate" needs neither (the smaller p).
+        assert_eq!(
+            verdicts((0.01, 0.2), (0.01, 0.2), 0.2),
+            vec![Some(false); 3]
+        );
+        // Cells below the rule's size are not judged.
+        let small = compared("svcca", ClaimRules::STUDY.min_group - 1, 0.001, 0.001);
+        let check = TaskCheck::FlipFlop { groups: Vec::new() };
+        let c = claims(Some(&small), Some(&small), Some((0.3, 0.001)), &check);
+        assert!(
+            c[..3].iter().all(|c| c.supported.is_none()),
+            "{:?}",
+            c[0].measured
+        );
+    }
+
     #[test]
     fn curves_that_stopped_early_hold_their_last_value() {
         let a = (vec![0, 10, 20], vec![1.0, 0.5, 0.25]);

@@ -72,7 +72,14 @@ pub(super) fn exec(args: ImportArgs) -> Outcome {
                 args.task
             ))
         })?
-        .with_defaults();
+        .with_defaults()
+        .ok_or_else(|| {
+            LabError::Invalid(
+                "--task arrays: importing networks trained on a task given as arrays is not \
+                 supported yet (import onto flipflop, sine or integration)"
+                    .into(),
+            )
+        })?;
     let framework = args
         .framework
         .as_deref()

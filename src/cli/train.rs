@@ -42,7 +42,13 @@ pub(super) struct TrainArgs {
 }
 
 pub(super) fn exec(args: TrainArgs) -> Outcome {
-    let mut task = args.task.with_defaults();
+    let mut task = args.task.with_defaults().ok_or_else(|| {
+        LabError::Invalid(
+            "--task arrays: a task given as arrays is trained from an experiment file \
+             (`[task] kind = \"arrays\"`, `rnnlab run FILE`)"
+                .into(),
+        )
+    })?;
     if let Some(t) = args.time_steps {
         task.set_time_steps(t);
     }

@@ -439,6 +439,12 @@ impl Experiment {
 
         let name = file.name.trim().to_string();
         check_name(&name).map_err(bad)?;
+        let mut file = file;
+        let mut text = text.to_string();
+        if let Task::Arrays(arrays) = &mut file.task {
+            text = super::task_file::read(path, &text, arrays)?;
+        }
+        let text = text.as_str();
         file.task
             .validate()
             .map_err(|m| bad(format!("[task] {m}")))?;

@@ -1,6 +1,7 @@
 //! Named arrays from the files frameworks save weights in: NumPy `.npz` (a zip of `.npy`
 //! arrays, as `np.savez` and `np.savez_compressed` write them) and `.safetensors`. Values are
-//! widened to f64, C order; only floating-point arrays are read.
+//! widened to f64, C order; `.npy` arrays may be floating-point, integer or boolean (a task's
+//! condition labels), safetensors floating-point.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -49,11 +50,18 @@ pub fn read_arrays(path: &Path) -> Result<Arrays, LabError> {
             ))
         }
     };
+    let bytes = crate::files::read_bounded(path, max_array_bytes())?;
+    arrays_of(path, expected, &bytes)
+}
+
+/// The arrays of a file's `bytes` already read (`path` names it in errors), in the format
+/// `expected` (`npz` or `safetensors`).
+pub fn arrays_of(path: &Path, expected: &str, bytes: &[u8]) -> Result<Arrays, LabError> {
+    let bad = |m: String| LabError::Invalid(format!("{}: {m}", path.display()));
     let limit = max_array_bytes();
-    let bytes = crate::files::read_bounded(path, limit)?;
-    let arrays = match (expected, format_of(&bytes)) {
-        ("npz", Some("npz")) => read_npz(&bytes, limit),
-        ("safetensors", Some("safetensors")) => read_safetensors(&bytes),
+    let arrays = match (expected, format_of(bytes)) {
+        ("npz", Some("npz")) => read_npz(bytes, limit),
+        ("safetensors", Some("safetensors")) => read_safetensors(bytes),
         (_, Some(other)) => Err(format!("named .{expected} but it is a .{other} file")),
         (_, None) => Err(format!(
             "not a readable .{expected} file (it does not start as {} does)",
@@ -128,7 +136,7 @@ fn read_npz(bytes: &[u8], limit: u64) -> Result<Arrays, String> {
     Ok(arrays)
 }
 
-/// One `.npy` array (format versions 1 to 3) of a float type.
+/// One `.npy` array (format versions 1 to 3) of a float, integer or boolean type.
 pub fn parse_npy(bytes: &[u8]) -> Result<Array, String> {
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
         return Err("not in NumPy's .npy format".into());
@@ -177,12 +185,13 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Array, String> {
         _ => (true, descr.as_str()),
     };
     let width = match kind {
-        "f2" => 2,
-        "f4" => 4,
-        "f8" => 8,
+        "f2" | "i2" | "u2" => 2,
+        "f4" | "i4" | "u4" => 4,
+        "f8" | "i8" | "u8" => 8,
+        "i1" | "u1" | "b1" => 1,
         other => {
             return Err(format!(
-                "dtype {other} is not a floating-point type (save the weights as float32)"
+                "dtype {other} is not a number type (save the arrays as float32 or int64)"
             ))
         }
     };
@@ -204,10 +213,18 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Array, String> {
             if !little {
                 b.reverse();
             }
-            match width {
-                2 => f64::from(f16::from_le_bytes([b[0], b[1]])),
-                4 => f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64,
-                _ => f64::from_le_bytes(b.try_into().expect("8 bytes")),
+            match kind {
+                "f2" => f64::from(f16::from_le_bytes([b[0], b[1]])),
+                "f4" => f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64,
+                "f8" => f64::from_le_bytes(b.try_into().expect("8 bytes")),
+                "i1" => f64::from(b[0] as i8),
+                "u1" | "b1" => f64::from(b[0]),
+                "i2" => f64::from(i16::from_le_bytes([b[0], b[1]])),
+                "u2" => f64::from(u16::from_le_bytes([b[0], b[1]])),
+                "i4" => f64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                "u4" => f64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                "i8" => i64::from_le_bytes(b.try_into().expect("8 bytes")) as f64,
+                _ => u64::from_le_bytes(b.try_into().expect("8 bytes")) as f64,
             }
         })
         .collect();

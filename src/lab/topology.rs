@@ -222,22 +222,53 @@ fn opt(v: Option<f64>, precision: usize) -> String {
     v.map_or(MISSING.into(), |v| format!("{v:.precision$}"))
 }
 
+/// A graph's nodes, each with the nodes its flows reach.
+fn write_graph(
+    f: &mut fmt::Formatter<'_>,
+    nodes: &[crate::analysis::topology::Node],
+    edges: &[(usize, usize)],
+) -> fmt::Result {
+    for (k, n) in nodes.iter().enumerate() {
+        let targets: Vec<String> = edges
+            .iter()
+            .filter(|(from, _)| *from == k)
+            .map(|(_, to)| format!("[{to}] {}", nodes[*to].label()))
+            .collect();
+        let arrow = if targets.is_empty() {
+            String::new()
+        } else {
+            format!("  → {}", targets.join(", "))
+        };
+        let line = format!("  [{k:>2}] {:<12}{arrow}", n.label());
+        writeln!(f, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for NetworkTopology {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = &self.topology;
+        let verdict = match t {
+            Topology::Arrays(_) => "a task given as arrays has no ideal scaffold: it is \
+                                    compared with other networks'"
+                .to_string(),
+            Topology::FlipFlop(_) | Topology::Sine(_) | Topology::Integration(_) => format!(
+                "{} scaffold, distance to the ideal {:.3}",
+                if t.ideal() {
+                    "the ideal"
+                } else {
+                    "not the ideal"
+                },
+                t.distance_to_ideal()
+            ),
+        };
         writeln!(
             f,
-            "network {} ({} {} N={}): {} scaffold, distance to the ideal {:.3}{}",
+            "network {} ({} {} N={}): {verdict}{}",
             self.network,
             self.arch,
             self.activation,
             self.units,
-            if t.ideal() {
-                "the ideal"
-            } else {
-                "not the ideal"
-            },
-            t.distance_to_ideal(),
             if self.stored {
                 ""
             } else {
@@ -273,20 +304,21 @@ impl fmt::Display for NetworkTopology {
                     s.transitions.1,
                     s.lost_flows
                 )?;
-                for (k, n) in s.nodes.iter().enumerate() {
-                    let targets: Vec<String> = s
-                        .edges
-                        .iter()
-                        .filter(|(from, _)| *from == k)
-                        .map(|(_, to)| format!("[{to}] {}", s.nodes[*to].label()))
-                        .collect();
-                    let arrow = if targets.is_empty() {
-                        String::new()
-                    } else {
-                        format!("  → {}", targets.join(", "))
-                    };
-                    let line = format!("  [{k:>2}] {:<12}{arrow}", n.label());
-                    writeln!(f, "{}", line.trim_end())?;
+                write_graph(f, &s.nodes, &s.edges)?;
+            }
+            Topology::Arrays(s) => {
+                for g in &s.inputs {
+                    let input: Vec<String> = g.input.iter().map(|x| format!("{x:.3}")).collect();
+                    writeln!(
+                        f,
+                        "input [{}]: {} fixed points ({} stable), {} transitions; {} flows lost",
+                        input.join(", "),
+                        g.nodes.len(),
+                        g.attractors(),
+                        g.edges.len(),
+                        g.lost_flows
+                    )?;
+                    write_graph(f, &g.nodes, &g.edges)?;
                 }
             }
             Topology::Sine(s) => {

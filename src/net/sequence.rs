@@ -164,9 +164,21 @@ pub fn forward<T: Scalar>(params: &Params<T>, inputs: &[T], tape: &mut Tape<T>) 
 }
 
 /// Mean squared error of the last forward pass against `targets` (T·B×O), over all steps,
-/// trials and outputs, accumulated in f64.
-pub fn mse<T: Scalar>(tape: &Tape<T>, targets: &[T]) -> f64 {
+/// trials and outputs, accumulated in f64; with a `mask` (T·B×O), each squared error is
+/// weighted by it and the sum divided by the mask's (a mask of all zeros scores nothing: 0).
+pub fn mse<T: Scalar>(tape: &Tape<T>, targets: &[T], mask: Option<&[T]>) -> f64 {
     assert_eq!(targets.len(), tape.outputs.len(), "targets must be T·B×O");
+    if let Some(mask) = mask {
+        assert_eq!(mask.len(), targets.len(), "the mask must be T·B×O");
+        let (sum, weight) = tape.outputs.iter().zip(targets).zip(mask).fold(
+            (0.0, 0.0),
+            |(sum, weight), ((&y, &t), &m)| {
+                let (e, m) = ((y - t).to_f64(), m.to_f64());
+                (sum + m * e * e, weight + m)
+            },
+        );
+        return if weight > 0.0 { sum / weight } else { 0.0 };
+    }
     let sum: f64 = tape
         .outputs
         .iter()
@@ -179,12 +191,13 @@ pub fn mse<T: Scalar>(tape: &Tape<T>, targets: &[T]) -> f64 {
     sum / targets.len() as f64
 }
 
-/// Backpropagation through time of the MSE loss of the last [`forward`] on `inputs`; writes
-/// ∂MSE/∂θ into `grad` (same layout as the parameters) and returns the MSE.
+/// Backpropagation through time of the (masked) MSE loss of the last [`forward`] on
+/// `inputs`; writes ∂MSE/∂θ into `grad` (same layout as the parameters) and returns the MSE.
 pub fn backward<T: Scalar>(
     params: &Params<T>,
     inputs: &[T],
     targets: &[T],
+    mask: Option<&[T]>,
     tape: &mut Tape<T>,
     grad: &mut [T],
 ) -> f64 {
@@ -204,12 +217,25 @@ pub fn backward<T: Scalar>(
         layout.len(),
         "gradient buffer has the wrong length"
     );
-    let loss = mse(tape, targets);
+    let loss = mse(tape, targets, mask);
 
-    // Readout: dy = 2(y − target)/count; its weight gradients and ∂L/∂h in one product each.
-    let scale = T::of(2.0 / targets.len() as f64);
-    for ((d, &y), &t) in tape.dy.iter_mut().zip(&tape.outputs).zip(targets) {
-        *d = scale * (y - t);
+    // Readout: dy = 2(y − target)/count (masked: 2·m·(y − target)/Σm); its weight gradients
+    // and ∂L/∂h in one product each.
+    match mask {
+        None => {
+            let scale = T::of(2.0 / targets.len() as f64);
+            for ((d, &y), &t) in tape.dy.iter_mut().zip(&tape.outputs).zip(targets) {
+                *d = scale * (y - t);
+            }
+        }
+        Some(mask) => {
+            let weight: f64 = mask.iter().map(|m| m.to_f64()).sum();
+            let scale = T::of(if weight > 0.0 { 2.0 / weight } else { 0.0 });
+            for (((d, &y), &t), &m) in tape.dy.iter_mut().zip(&tape.outputs).zip(targets).zip(mask)
+            {
+                *d = scale * m * (y - t);
+            }
+        }
     }
     let h_all = view(&tape.states[b * s + (s - n)..], rows, n, s);
     gemm(

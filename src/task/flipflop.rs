@@ -57,7 +57,7 @@ impl TaskDefinition for FlipFlop {
                 }
             }
         }
-        Batch { inputs, targets }
+        Batch::new(inputs, targets)
     }
 
     /// Zero input: the network holds its memories with no pulse.

@@ -99,7 +99,7 @@ impl TaskDefinition for Integration {
                 targets[[t, b, 0]] = (scale * sum) as f32;
             }
         }
-        Batch { inputs, targets }
+        Batch::new(inputs, targets)
     }
 
     /// One row per (context, value): the value on the cued stream, the context channel on.

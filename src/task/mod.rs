@@ -1,13 +1,16 @@
-//! The three tasks of the study: seeded batches, the fixed probe batch every network is compared
-//! on, the constant inputs the fixed-point analysis uses, and each task's score.
+//! The three tasks of the study and a researcher's own given as arrays: seeded batches, the
+//! fixed probe batch every network is compared on, the constant inputs the fixed-point analysis
+//! uses, and each task's score.
 //!
 //! Batches are time-major: `inputs[[t, b, i]]`, so the flat buffer is the T·B×I matrix the
 //! engine projects in one product.
 
+pub mod arrays;
 mod flipflop;
 mod integration;
 mod sine;
 
+pub use arrays::{ArraysScore, ArraysTask, Trials};
 pub use flipflop::FlipFlop;
 pub use integration::Integration;
 pub use sine::Sine;
@@ -17,16 +20,35 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-/// One batch of trials: inputs (T, B, I) and targets (T, B, O), time-major.
+/// One batch of trials: inputs (T, B, I) and targets (T, B, O), time-major, and optionally the
+/// loss's weight of each target (T, B, O; 0 = not scored).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Batch {
     /// x_t for every step and trial.
     pub inputs: Array3<f32>,
     /// y_t for every step and trial.
     pub targets: Array3<f32>,
+    /// The weight of each target in the loss and score (None: every target counts fully).
+    pub mask: Option<Array3<f32>>,
 }
 
 impl Batch {
+    /// A batch whose every target counts.
+    pub fn new(inputs: Array3<f32>, targets: Array3<f32>) -> Batch {
+        Batch {
+            inputs,
+            targets,
+            mask: None,
+        }
+    }
+
+    /// The mask as the flat T·B×O buffer the engine reads, if there is one.
+    pub fn mask_slice(&self) -> Option<&[f32]> {
+        self.mask
+            .as_ref()
+            .map(|m| m.as_slice().expect("batches are built contiguous"))
+    }
+
     /// The inputs as the flat T·B×I buffer the engine reads.
     pub fn input_slice(&self) -> &[f32] {
         self.inputs
@@ -52,13 +74,22 @@ pub enum ScoreKind {
 }
 
 impl ScoreKind {
-    /// The score of `outputs` against `targets` (same shape).
-    pub fn score(self, outputs: ArrayView3<f32>, targets: ArrayView3<f32>) -> f64 {
+    /// The score of `outputs` against `targets` (same shape), each target weighted by `mask`
+    /// where there is one.
+    pub fn score(
+        self,
+        outputs: ArrayView3<f32>,
+        targets: ArrayView3<f32>,
+        mask: Option<ArrayView3<f32>>,
+    ) -> f64 {
         assert_eq!(
             outputs.shape(),
             targets.shape(),
             "outputs and targets differ in shape"
         );
+        if let Some(mask) = mask {
+            return self.weighted(outputs, targets, mask);
+        }
         match self {
             ScoreKind::SignAccuracy => {
                 let hits = outputs
@@ -85,6 +116,60 @@ impl ScoreKind {
                         err += f64::from(y_row[k] - t_row[k]).powi(2);
                         var += f64::from(t_row[k] - means[k]).powi(2);
                     }
+                }
+                err / var.max(f64::MIN_POSITIVE)
+            }
+        }
+    }
+
+    /// The score with each (step, trial, output) weighted by `mask`: sign accuracy is the
+    /// weighted share of hits, the normalised MSE the weighted error over the weighted variance
+    /// around the weighted means.
+    fn weighted(
+        self,
+        outputs: ArrayView3<f32>,
+        targets: ArrayView3<f32>,
+        mask: ArrayView3<f32>,
+    ) -> f64 {
+        assert_eq!(
+            mask.shape(),
+            targets.shape(),
+            "mask and targets differ in shape"
+        );
+        let channels = targets.len_of(Axis(2));
+        let triples = || {
+            outputs
+                .iter()
+                .zip(targets.iter())
+                .zip(mask.iter())
+                .enumerate()
+                .map(move |(k, ((&y, &t), &m))| {
+                    (k % channels, f64::from(y), f64::from(t), f64::from(m))
+                })
+        };
+        let total: f64 = triples().map(|x| x.3).sum();
+        match self {
+            ScoreKind::SignAccuracy => {
+                let hits: f64 = triples()
+                    .filter(|&(_, y, t, _)| (y > 0.0) == (t > 0.0))
+                    .map(|x| x.3)
+                    .sum();
+                hits / total.max(f64::MIN_POSITIVE)
+            }
+            ScoreKind::NormalizedMse => {
+                let mut sums = vec![(0.0, 0.0); channels];
+                for (c, _, t, m) in triples() {
+                    sums[c].0 += m * t;
+                    sums[c].1 += m;
+                }
+                let means: Vec<f64> = sums
+                    .iter()
+                    .map(|&(s, w)| s / w.max(f64::MIN_POSITIVE))
+                    .collect();
+                let (mut err, mut var) = (0.0, 0.0);
+                for (c, y, t, m) in triples() {
+                    err += m * (y - t).powi(2);
+                    var += m * (t - means[c]).powi(2);
                 }
                 err / var.max(f64::MIN_POSITIVE)
             }
@@ -126,6 +211,8 @@ pub enum Task {
     Sine(Sine),
     /// Context-dependent integration (analog memory).
     Integration(Integration),
+    /// A researcher's own task, given as trial arrays in a file.
+    Arrays(ArraysTask),
 }
 
 /// Which task a [`Task`] is, without its parameters: what the notebook stores and every per-task
@@ -140,11 +227,18 @@ pub enum TaskKind {
     Sine,
     /// Context-dependent integration.
     Integration,
+    /// A task given as arrays.
+    Arrays,
 }
 
 impl TaskKind {
     /// Every task kind.
-    pub const ALL: [TaskKind; 3] = [TaskKind::FlipFlop, TaskKind::Sine, TaskKind::Integration];
+    pub const ALL: [TaskKind; 4] = [
+        TaskKind::FlipFlop,
+        TaskKind::Sine,
+        TaskKind::Integration,
+        TaskKind::Arrays,
+    ];
 
     /// The name in experiment files and the notebook.
     pub fn name(self) -> &'static str {
@@ -152,6 +246,7 @@ impl TaskKind {
             TaskKind::FlipFlop => "flipflop",
             TaskKind::Sine => "sine",
             TaskKind::Integration => "integration",
+            TaskKind::Arrays => "arrays",
         }
     }
 
@@ -160,16 +255,18 @@ impl TaskKind {
     pub fn has_lines(self) -> bool {
         match self {
             TaskKind::Integration => true,
-            TaskKind::FlipFlop | TaskKind::Sine => false,
+            TaskKind::FlipFlop | TaskKind::Sine | TaskKind::Arrays => false,
         }
     }
 
-    /// The task with the paper's parameters.
-    pub fn with_defaults(self) -> Task {
+    /// The task with the paper's parameters; None for a task given as arrays (it has no
+    /// parameters without its file: an experiment file names it).
+    pub fn with_defaults(self) -> Option<Task> {
         match self {
-            TaskKind::FlipFlop => Task::FlipFlop(FlipFlop::default()),
-            TaskKind::Sine => Task::Sine(Sine::default()),
-            TaskKind::Integration => Task::Integration(Integration::default()),
+            TaskKind::FlipFlop => Some(Task::FlipFlop(FlipFlop::default())),
+            TaskKind::Sine => Some(Task::Sine(Sine::default())),
+            TaskKind::Integration => Some(Task::Integration(Integration::default())),
+            TaskKind::Arrays => None,
         }
     }
 }
@@ -187,6 +284,7 @@ impl Task {
             Task::FlipFlop(_) => TaskKind::FlipFlop,
             Task::Sine(_) => TaskKind::Sine,
             Task::Integration(_) => TaskKind::Integration,
+            Task::Arrays(_) => TaskKind::Arrays,
         }
     }
 
@@ -201,26 +299,30 @@ impl Task {
             Task::FlipFlop(t) => t,
             Task::Sine(t) => t,
             Task::Integration(t) => t,
+            Task::Arrays(t) => t,
         }
     }
 
     /// The dimension of the task's own solution: flip-flop, one direction per bit; sine, the
-    /// plane of a cycle (2); integration, one line per context (2). A reduction that keeps no
-    /// more components than this sees the task's geometry, not the network's.
+    /// plane of a cycle (2); integration, one line per context (2); a task given as arrays,
+    /// one direction per output (a guess: rnnlab does not know its solution). A reduction that
+    /// keeps no more components than this sees the task's geometry, not the network's.
     pub fn dimension(&self) -> usize {
         match self {
             Task::FlipFlop(t) => t.bits,
             Task::Sine(_) => 2,
             Task::Integration(_) => 2,
+            Task::Arrays(t) => t.outputs(),
         }
     }
 
-    /// Sets the trial length T.
+    /// Sets the trial length T (a task given as arrays serves the first `steps` of its trials).
     pub fn set_time_steps(&mut self, steps: usize) {
         match self {
             Task::FlipFlop(t) => t.time_steps = steps,
             Task::Sine(t) => t.time_steps = steps,
             Task::Integration(t) => t.time_steps = steps,
+            Task::Arrays(t) => t.steps = Some(steps),
         }
     }
 
@@ -247,8 +349,16 @@ impl Task {
                 Err(format!("{name} must be a finite number ≥ 0, got {v}"))
             }
         };
+        if let Task::Arrays(t) = self {
+            // Its arrays were checked as they were read.
+            return match t.trials {
+                Some(_) => Ok(()),
+                None => Err(format!("file {}: not read", t.file.display())),
+            };
+        }
         at_least_one("time_steps", self.definition().time_steps())?;
         match self {
+            Task::Arrays(_) => {}
             Task::FlipFlop(t) => {
                 at_least_one("bits", t.bits)?;
                 if !(0.0..=1.0).contains(&t.pulse_probability) {
@@ -274,11 +384,16 @@ impl Task {
         Ok(())
     }
 
-    /// The fixed probe batch (seed [`PROBE_SEED`], [`PROBE_TRIALS`] trials): identical for every
-    /// network, so hidden states can be compared across networks.
+    /// The fixed probe batch (seed [`PROBE_SEED`], [`PROBE_TRIALS`] trials; a task given as
+    /// arrays: a condition-balanced subset of its trials): identical for every network, so
+    /// hidden states can be compared across networks.
     pub fn probe_batch(&self) -> Batch {
-        self.definition()
-            .batch(PROBE_TRIALS, &mut ChaCha8Rng::seed_from_u64(PROBE_SEED))
+        match self {
+            Task::FlipFlop(_) | Task::Sine(_) | Task::Integration(_) => self
+                .definition()
+                .batch(PROBE_TRIALS, &mut ChaCha8Rng::seed_from_u64(PROBE_SEED)),
+            Task::Arrays(t) => t.probe_batch(),
+        }
     }
 }
 
@@ -291,18 +406,40 @@ mod tests {
     fn scores_known_cases() {
         let t = Array3::from_shape_vec((2, 1, 2), vec![1.0, -1.0, 1.0, 1.0]).unwrap();
         let y = Array3::from_shape_vec((2, 1, 2), vec![0.3, -0.2, -0.1, 2.0]).unwrap();
-        assert_eq!(ScoreKind::SignAccuracy.score(y.view(), t.view()), 0.75);
-        assert_eq!(ScoreKind::NormalizedMse.score(t.view(), t.view()), 0.0);
+        assert_eq!(
+            ScoreKind::SignAccuracy.score(y.view(), t.view(), None),
+            0.75
+        );
+        assert_eq!(
+            ScoreKind::NormalizedMse.score(t.view(), t.view(), None),
+            0.0
+        );
+        // A mask of ones is no mask; a zero weight leaves that target out.
+        let ones = Array3::from_elem((2, 1, 2), 1.0f32);
+        assert_eq!(
+            ScoreKind::SignAccuracy.score(y.view(), t.view(), Some(ones.view())),
+            0.75
+        );
+        let miss_out = Array3::from_shape_vec((2, 1, 2), vec![1.0, 1.0, 0.0, 1.0]).unwrap();
+        assert_eq!(
+            ScoreKind::SignAccuracy.score(y.view(), t.view(), Some(miss_out.view())),
+            1.0
+        );
         // Predicting each channel's mean gives exactly 1.
         let t = Array3::from_shape_vec((4, 1, 1), vec![1.0, 2.0, 3.0, 6.0]).unwrap();
         let mean = Array3::from_elem((4, 1, 1), 3.0);
-        assert!((ScoreKind::NormalizedMse.score(mean.view(), t.view()) - 1.0).abs() < 1e-12);
+        assert!((ScoreKind::NormalizedMse.score(mean.view(), t.view(), None) - 1.0).abs() < 1e-12);
+        let ones = Array3::from_elem((4, 1, 1), 1.0f32);
+        let weighted = ScoreKind::NormalizedMse.score(mean.view(), t.view(), Some(ones.view()));
+        assert!((weighted - 1.0).abs() < 1e-12);
     }
 
     #[test]
     fn probe_batch_is_identical_across_calls() {
         for kind in TaskKind::ALL {
-            let task = kind.with_defaults();
+            let Some(task) = kind.with_defaults() else {
+                continue;
+            };
             assert_eq!(task.probe_batch(), task.probe_batch());
         }
     }

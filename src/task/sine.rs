@@ -63,7 +63,7 @@ impl TaskDefinition for Sine {
                 targets[[t, b, 0]] = (std::f64::consts::TAU * omega * t as f64).sin() as f32;
             }
         }
-        Batch { inputs, targets }
+        Batch::new(inputs, targets)
     }
 
     fn constant_inputs(&self) -> Array2<f64> {

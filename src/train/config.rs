@@ -75,7 +75,8 @@ impl TrainConfig {
     /// The defaults for a task, chosen so that every cell × activation reaches a low loss
     /// (see the README's table): flip-flop and integration train fast at 3e-3; sine-wave
     /// generation needs a smaller rate, looser clipping and a trial-length curriculum, without
-    /// which a vanilla RNN sits on the predict-zero plateau for thousands of steps.
+    /// which a vanilla RNN sits on the predict-zero plateau for thousands of steps; a task given
+    /// as arrays takes the general defaults.
     pub fn for_task(task: &Task) -> Self {
         let base = TrainConfig::default();
         match task {
@@ -96,6 +97,9 @@ impl TrainConfig {
                 target_loss: Some(1e-4),
                 ..base
             },
+            // rnnlab cannot know what loss solves a researcher's task: every step is trained
+            // unless the experiment file sets a target.
+            Task::Arrays(_) => base,
         }
     }
 

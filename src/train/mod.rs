@@ -74,8 +74,12 @@ pub struct TrainOutcome {
 
 /// The held-out evaluation batch of a task.
 pub fn evaluation_batch(task: &Task) -> Batch {
-    task.definition()
-        .batch(EVAL_TRIALS, &mut ChaCha8Rng::seed_from_u64(EVAL_SEED))
+    match task {
+        Task::FlipFlop(_) | Task::Sine(_) | Task::Integration(_) => task
+            .definition()
+            .batch(EVAL_TRIALS, &mut ChaCha8Rng::seed_from_u64(EVAL_SEED)),
+        Task::Arrays(t) => t.held_out_batch(),
+    }
 }
 
 /// MSE and task score of `params` on `batch`.
@@ -83,12 +87,13 @@ pub fn evaluate(task: &Task, params: &Params<f32>, batch: &Batch) -> (f64, f64) 
     let (steps, trials, outputs) = batch.targets.dim();
     let mut tape = Tape::new(params.spec, trials, steps);
     forward(params, batch.input_slice(), &mut tape);
-    let loss = mse(&tape, batch.target_slice());
+    let loss = mse(&tape, batch.target_slice(), batch.mask_slice());
     let y = ArrayView3::from_shape((steps, trials, outputs), tape.outputs()).expect("T×B×O");
-    let score = task
-        .definition()
-        .score_kind()
-        .score(y, batch.targets.view());
+    let score = task.definition().score_kind().score(
+        y,
+        batch.targets.view(),
+        batch.mask.as_ref().map(|m| m.view()),
+    );
     (loss, score)
 }
 
@@ -156,6 +161,7 @@ impl Trainer {
             &self.params,
             inputs,
             targets,
+            batch.mask_slice(),
             &mut self.tape,
             &mut self.grad,
         );

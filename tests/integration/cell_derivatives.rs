@@ -39,42 +39,49 @@ fn bptt_gradient_matches_finite_differences_for_every_block() {
         let params = random_params(spec, &mut rng);
         let inputs = random_vec(steps * batch * spec.inputs, &mut rng);
         let targets = random_vec(steps * batch * spec.outputs, &mut rng);
-        let mut tape = Tape::new(spec, batch, steps);
-        let mut grad = vec![0.0; params.data.len()];
-        forward(&params, &inputs, &mut tape);
-        backward(&params, &inputs, &targets, &mut tape, &mut grad);
+        // Every target weighted in [0, 1], some not scored at all (the arrays task's mask).
+        let weights: Vec<f64> = random_vec(steps * batch * spec.outputs, &mut rng)
+            .into_iter()
+            .map(|w| w.max(0.0))
+            .collect();
+        for mask in [None, Some(weights.as_slice())] {
+            let mut tape = Tape::new(spec, batch, steps);
+            let mut grad = vec![0.0; params.data.len()];
+            forward(&params, &inputs, &mut tape);
+            backward(&params, &inputs, &targets, mask, &mut tape, &mut grad);
 
-        let loss_at = |p: &Params<f64>| {
-            let mut t = Tape::new(spec, batch, steps);
-            forward(p, &inputs, &mut t);
-            mse(&t, &targets)
-        };
-        let eps = 1e-6;
-        for (name, range, _) in params.layout().named_blocks() {
-            let (mut num, mut den) = (0.0f64, 0.0f64);
-            for k in range {
-                let mut p = params.clone();
-                p.data[k] += eps;
-                let up = loss_at(&p);
-                p.data[k] -= 2.0 * eps;
-                let down = loss_at(&p);
-                let fd = (up - down) / (2.0 * eps);
-                num += (fd - grad[k]).powi(2);
-                den += fd.powi(2).max(grad[k].powi(2));
+            let loss_at = |p: &Params<f64>| {
+                let mut t = Tape::new(spec, batch, steps);
+                forward(p, &inputs, &mut t);
+                mse(&t, &targets, mask)
+            };
+            let eps = 1e-6;
+            for (name, range, _) in params.layout().named_blocks() {
+                let (mut num, mut den) = (0.0f64, 0.0f64);
+                for k in range {
+                    let mut p = params.clone();
+                    p.data[k] += eps;
+                    let up = loss_at(&p);
+                    p.data[k] -= 2.0 * eps;
+                    let down = loss_at(&p);
+                    let fd = (up - down) / (2.0 * eps);
+                    num += (fd - grad[k]).powi(2);
+                    den += fd.powi(2).max(grad[k].powi(2));
+                }
+                let rel = (num / den.max(1e-300)).sqrt();
+                assert!(
+                    rel < 1e-6,
+                    "{}/{} block {name}: relative error {rel:e}",
+                    spec.arch,
+                    spec.activation
+                );
+                assert!(
+                    den > 0.0,
+                    "{}/{} block {name}: zero gradient",
+                    spec.arch,
+                    spec.activation
+                );
             }
-            let rel = (num / den.max(1e-300)).sqrt();
-            assert!(
-                rel < 1e-6,
-                "{}/{} block {name}: relative error {rel:e}",
-                spec.arch,
-                spec.activation
-            );
-            assert!(
-                den > 0.0,
-                "{}/{} block {name}: zero gradient",
-                spec.arch,
-                spec.activation
-            );
         }
     }
 }

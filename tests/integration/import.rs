@@ -90,9 +90,13 @@ fn convert_arrays(arrays: &Arrays, activation: Option<Activation>) -> Params<f64
         activation,
         ..ReadOptions::default()
     };
-    convert(arrays, &TaskKind::FlipFlop.with_defaults(), &options)
-        .unwrap()
-        .params
+    convert(
+        arrays,
+        &TaskKind::FlipFlop.with_defaults().unwrap(),
+        &options,
+    )
+    .unwrap()
+    .params
 }
 
 /// A PyTorch state_dict: the layer's four arrays (G = blocks·N) and a Linear readout.
@@ -376,8 +380,12 @@ fn real_pytorch_and_keras_files_reproduce_the_frameworks_outputs() {
                 activation,
                 ..ReadOptions::default()
             };
-            let converted = convert(&arrays, &TaskKind::FlipFlop.with_defaults(), &options)
-                .unwrap_or_else(|e| panic!("{stem}.{ext}: {e}"));
+            let converted = convert(
+                &arrays,
+                &TaskKind::FlipFlop.with_defaults().unwrap(),
+                &options,
+            )
+            .unwrap_or_else(|e| panic!("{stem}.{ext}: {e}"));
             assert_eq!(converted.framework, framework, "{stem}");
             assert_eq!(converted.params.spec.arch, arch, "{stem}");
             let params: Params<f32> = converted.params.cast();

@@ -8,6 +8,7 @@ mod common;
 
 mod analysis;
 mod architecture;
+mod arrays_task;
 mod cell_derivatives;
 mod cli;
 mod dsa;

@@ -15,19 +15,12 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 use super::flow::settle;
-use crate::analysis::{linearise_at, FixedPoint};
+use super::graph::{canonical, heteroclinic_edges, nearest, pattern, MAX_STEPS, SETTLED};
+use crate::analysis::FixedPoint;
 use crate::net::CellMap;
 
 /// |y| at or below this is the `0` of a sign pattern.
 pub const ZERO_BAND: f64 = 0.5;
-/// Step along an unstable direction to leave a saddle.
-const EPSILON: f64 = 1e-2;
-/// A flow that moves less than this per step has settled.
-const SETTLED: f64 = 1e-7;
-/// Steps a flow may take to settle.
-const MAX_STEPS: usize = 5000;
-/// A settled flow reached a node if it is this close to it.
-const REACHED: f64 = 5e-2;
 
 /// One fixed point of the graph.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,31 +60,6 @@ pub struct FlipFlopScaffold {
     pub distance_to_ideal: f64,
 }
 
-fn pattern(readout: &Array1<f64>) -> String {
-    readout
-        .iter()
-        .map(|&y| {
-            if y > ZERO_BAND {
-                '+'
-            } else if y < -ZERO_BAND {
-                '-'
-            } else {
-                '0'
-            }
-        })
-        .collect()
-}
-
-fn nearest(points: &[&FixedPoint], h: ndarray::ArrayView1<f64>) -> Option<usize> {
-    points
-        .iter()
-        .enumerate()
-        .map(|(k, p)| ((&p.state - &h).mapv(|v| v * v).sum().sqrt(), k))
-        .filter(|(d, _)| *d <= REACHED)
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k)
-}
-
 /// The scaffold of a flip-flop network from its fixed points at zero input (slow points are
 /// not nodes).
 pub fn flipflop_scaffold(map: &CellMap, points: &[FixedPoint]) -> FlipFlopScaffold {
@@ -113,43 +81,7 @@ pub fn flipflop_scaffold(map: &CellMap, points: &[FixedPoint]) -> FlipFlopScaffo
     let s = map.spec().state_dim();
     let zero = Array1::<f64>::zeros(map.spec().inputs);
 
-    // Heteroclinic flows: h* ± ε·v for every unstable direction (real and imaginary parts of a
-    // complex pair), all run at once.
-    let mut starts: Vec<(usize, Array1<f64>)> = Vec::new();
-    for (k, p) in order.iter().enumerate().filter(|(_, p)| p.unstable > 0) {
-        let Some(lin) = linearise_at(map, p.state.view(), zero.view()) else {
-            continue;
-        };
-        for mode in 0..p.unstable.min(lin.eigenvalues.len()) {
-            let v = lin.right.column(mode);
-            let mut directions = vec![v.mapv(|z| z.re)];
-            if lin.eigenvalues[mode].im.abs() > 1e-12 {
-                directions.push(v.mapv(|z| z.im));
-            }
-            for d in directions {
-                let norm = d.dot(&d).sqrt();
-                if norm > 0.0 {
-                    for sign in [1.0, -1.0] {
-                        starts.push((k, &p.state + &(&d * (sign * EPSILON / norm))));
-                    }
-                }
-            }
-        }
-    }
-    let mut edges = Vec::new();
-    let mut lost_flows = 0;
-    if !starts.is_empty() {
-        let initial = Array2::from_shape_fn((starts.len(), s), |(r, c)| starts[r].1[c]);
-        let (ends, settled) = settle(map, initial, zero.view(), SETTLED, MAX_STEPS);
-        for (r, (from, _)) in starts.iter().enumerate() {
-            match nearest(&order, ends.row(r)).filter(|_| settled[r]) {
-                Some(to) => edges.push((*from, to)),
-                None => lost_flows += 1,
-            }
-        }
-    }
-    edges.sort_unstable();
-    edges.dedup();
+    let (edges, lost_flows) = heteroclinic_edges(map, &order, zero.view());
 
     // A saddle is labelled by the attractors it separates: bits on which the stable points its
     // flows reach disagree are 0 (its own readout need not be near 0 there: saddles of ReLU
@@ -201,29 +133,8 @@ pub fn flipflop_scaffold(map: &CellMap, points: &[FixedPoint]) -> FlipFlopScaffo
         }
     }
 
-    // Canonical order: by class, pattern, readout; edges renumbered to it.
-    let mut rank: Vec<usize> = (0..nodes.len()).collect();
-    rank.sort_by(|&a, &b| {
-        (nodes[a].unstable, &nodes[a].pattern)
-            .cmp(&(nodes[b].unstable, &nodes[b].pattern))
-            .then(
-                nodes[a]
-                    .readout
-                    .partial_cmp(&nodes[b].readout)
-                    .unwrap_or(std::cmp::Ordering::Equal),
-            )
-    });
-    let mut position = vec![0; nodes.len()];
-    for (new, &old) in rank.iter().enumerate() {
-        position[old] = new;
-    }
+    let (rank, nodes, edges) = canonical(nodes, edges);
     let order: Vec<&FixedPoint> = rank.iter().map(|&k| order[k]).collect();
-    let nodes: Vec<Node> = rank.iter().map(|&k| nodes[k].clone()).collect();
-    let mut edges: Vec<(usize, usize)> = edges
-        .into_iter()
-        .map(|(a, b)| (position[a], position[b]))
-        .collect();
-    edges.sort_unstable();
 
     // The task's transitions: from each corner, a one-step pulse flipping bit b, then rest.
     let corners: Vec<usize> = (0..nodes.len())

@@ -3,10 +3,13 @@
 //! same task. Definitions (README, "Topology"):
 //! - flip-flop: the labelled graph of fixed points and heteroclinic orbits ([`flipflop`]);
 //! - sine: per static input, linearised frequency and limit cycle ([`sine`]);
-//! - integration: per context, the line attractor and its linear response ([`integration`]).
+//! - integration: per context, the line attractor and its linear response ([`integration`]);
+//! - a task given as arrays: per constant input, the labelled graph of fixed points and
+//!   heteroclinic orbits, with no ideal ([`graph`]).
 
 mod flipflop;
 mod flow;
+mod graph;
 mod integration;
 mod sine;
 
@@ -14,6 +17,7 @@ pub use flipflop::{
     flipflop_scaffold, ideal_descriptor, multiset_distance, FlipFlopScaffold, Node, ZERO_BAND,
 };
 pub use flow::settle;
+pub use graph::{graph_scaffold, GraphScaffold, InputGraph};
 pub use integration::{
     integration_scaffold, AttractorLine, IntegrationContext, IntegrationScaffold, LineThresholds,
 };
@@ -44,6 +48,8 @@ pub enum Topology {
     Sine(SineScaffold),
     /// The integration descriptor.
     Integration(IntegrationScaffold),
+    /// The graphs of a task given as arrays.
+    Arrays(GraphScaffold),
 }
 
 /// The scaffold of a network of `task` from its fixed points at each constant input.
@@ -59,25 +65,29 @@ pub fn topology_of(task: &Task, map: &CellMap, inputs: &[InputPoints]) -> Topolo
         Task::Integration(_) => {
             Topology::Integration(integration_scaffold(map, inputs, &task.probe_batch()))
         }
+        Task::Arrays(_) => Topology::Arrays(graph_scaffold(map, inputs)),
     }
 }
 
 impl Topology {
-    /// The scaffold is the task's ideal one.
+    /// The scaffold is the task's ideal one (a task given as arrays has none: false).
     pub fn ideal(&self) -> bool {
         match self {
             Topology::FlipFlop(s) => s.ideal,
             Topology::Sine(s) => s.ideal,
             Topology::Integration(s) => s.ideal,
+            Topology::Arrays(_) => false,
         }
     }
 
-    /// The distance to the task's ideal scaffold (0 for the ideal one).
+    /// The distance to the task's ideal scaffold (0 for the ideal one; 0 too for a task given
+    /// as arrays, which has no ideal: its networks are compared with each other).
     pub fn distance_to_ideal(&self) -> f64 {
         match self {
             Topology::FlipFlop(s) => s.distance_to_ideal,
             Topology::Sine(s) => s.distance_to_ideal,
             Topology::Integration(s) => s.distance_to_ideal,
+            Topology::Arrays(_) => 0.0,
         }
     }
 
@@ -108,6 +118,7 @@ impl Topology {
                 };
                 mean_l1(f(a), f(b))
             }
+            (Topology::Arrays(a), Topology::Arrays(b)) => a.distance(b),
             _ => None,
         }
     }

@@ -744,14 +744,22 @@ fn claims(
         p,
     })
     .collect();
-    let (claim, shares) = match check {
+    let (claim, counted, shares) = match check {
         TaskCheck::FlipFlop { groups } => (
             "every cell and activation reaches the 2³-corner cube",
+            "ideal",
             groups,
         ),
-        TaskCheck::Integration { ideal, .. } => {
-            ("every cell and activation builds a line attractor", ideal)
-        }
+        TaskCheck::Integration { ideal, .. } => (
+            "every cell and activation builds a line attractor",
+            "ideal",
+            ideal,
+        ),
+        TaskCheck::Arrays { recurrence } => (
+            "the population's most common scaffold is the typical one in every cell",
+            "with the most common scaffold",
+            &recurrence.groups,
+        ),
         TaskCheck::Sine { groups } => {
             let worst = groups
                 .iter()
@@ -768,14 +776,14 @@ fn claims(
             return claims;
         }
     };
-    claims.push(scaffold_claim(claim, shares, &rules));
+    claims.push(scaffold_claim(claim, counted, shares, &rules));
     claims
 }
 
 /// The task's scaffold is the typical outcome in every group: supported when every group's share
 /// of ideal networks is at least [`ClaimRules::majority`], refuted when some group's 95 % Wilson
 /// interval lies wholly below it, and otherwise too few networks to tell.
-fn scaffold_claim(claim: &str, shares: &[IdealShare], rules: &ClaimRules) -> Claim {
+fn scaffold_claim(claim: &str, counted: &str, shares: &[IdealShare], rules: &ClaimRules) -> Claim {
     let described: Vec<String> = shares
         .iter()
         .map(|s| {
@@ -810,7 +818,7 @@ fn scaffold_claim(claim: &str, shares: &[IdealShare], rules: &ClaimRules) -> Cla
     Claim {
         claim: claim.into(),
         measured: format!(
-            "ideal per group with 95 % Wilson intervals (a majority is the rule): {}{need}",
+            "{counted} per group with 95 % Wilson intervals (a majority is the rule): {}{need}",
             described.join(", ")
         ),
         supported,
@@ -844,12 +852,12 @@ mod tests {
             ideal,
         };
         let rules = ClaimRules::STUDY;
-        let verdict = |s: Vec<IdealShare>| scaffold_claim("c", &s, &rules).supported;
+        let verdict = |s: Vec<IdealShare>| scaffold_claim("c", "ideal", &s, &rules).supported;
         assert_eq!(verdict(vec![share(5, 6), share(3, 5)]), Some(true));
         // 0 of 10: the interval [0, 0.28] lies below a majority.
         assert_eq!(verdict(vec![share(5, 6), share(0, 10)]), Some(false));
         // 0 of 2: [0, 0.66] still reaches a majority: two networks cannot tell.
-        let few = scaffold_claim("c", &[share(5, 6), share(0, 2)], &rules);
+        let few = scaffold_claim("c", "ideal", &[share(5, 6), share(0, 2)], &rules);
         assert_eq!(few.supported, None);
         assert!(
             few.measured.contains("too few networks"),

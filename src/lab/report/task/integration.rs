@@ -42,7 +42,7 @@ pub(super) fn groups(groups: BTreeMap<Group, Vec<&Topology>>) -> Vec<Integration
                 .iter()
                 .filter_map(|t| match t {
                     Topology::Integration(s) => Some(s),
-                    Topology::FlipFlop(_) | Topology::Sine(_) => None,
+                    Topology::FlipFlop(_) | Topology::Sine(_) | Topology::Arrays(_) => None,
                 })
                 .collect();
             let memory = scaffolds

@@ -3,6 +3,7 @@
 //! [`TaskCheck`] and a file here; `task_check` and `task_figure` match without a catch-all, so
 //! the compiler lists every place it must be handled.
 
+mod arrays;
 mod flipflop;
 mod integration;
 mod sine;
@@ -11,12 +12,14 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use arrays::Recurrence;
 pub use integration::IntegrationGroup;
 pub use sine::SineGroup;
 
-use super::figures::Named;
+use super::figures::{arch_colour, Named};
 use crate::analysis::Topology;
 use crate::net::Group;
+use crate::plot::{Axis, Figure, Mark, Panel, Plot, Series};
 use crate::task::TaskKind;
 
 /// One group's share of networks with the ideal scaffold.
@@ -51,6 +54,11 @@ pub enum TaskCheck {
         /// Share of networks with the ideal scaffold, per group.
         ideal: Vec<IdealShare>,
     },
+    /// A task given as arrays: how often the same scaffold recurs.
+    Arrays {
+        /// The recurrence of scaffolds.
+        recurrence: Recurrence,
+    },
 }
 
 impl TaskCheck {
@@ -60,7 +68,7 @@ impl TaskCheck {
             TaskCheck::FlipFlop { groups } | TaskCheck::Integration { ideal: groups, .. } => {
                 Some(groups)
             }
-            TaskCheck::Sine { .. } => None,
+            TaskCheck::Sine { .. } | TaskCheck::Arrays { .. } => None,
         }
     }
 }
@@ -82,6 +90,9 @@ pub fn task_check(task: TaskKind, descriptors: &[(Group, Topology)]) -> TaskChec
             ideal: ideal_shares(descriptors),
             groups: integration::groups(groups),
         },
+        TaskKind::Arrays => TaskCheck::Arrays {
+            recurrence: arrays::recurrence(descriptors),
+        },
     }
 }
 
@@ -91,6 +102,7 @@ pub fn task_figure(check: &TaskCheck) -> Option<Named> {
         TaskCheck::FlipFlop { groups } => flipflop::ideal_cube(groups),
         TaskCheck::Sine { groups } => sine::frequencies(groups),
         TaskCheck::Integration { groups, .. } => integration::modes(groups),
+        TaskCheck::Arrays { recurrence } => arrays::common_scaffold(recurrence),
     }
 }
 
@@ -102,7 +114,7 @@ pub fn fixed_point_figure(
 ) -> Option<Named> {
     match check {
         TaskCheck::Integration { groups, .. } => integration::lines(groups),
-        TaskCheck::FlipFlop { .. } | TaskCheck::Sine { .. } => counts(),
+        TaskCheck::FlipFlop { .. } | TaskCheck::Sine { .. } | TaskCheck::Arrays { .. } => counts(),
     }
 }
 
@@ -122,4 +134,44 @@ fn ideal_shares(descriptors: &[(Group, Topology)]) -> Vec<IdealShare> {
             ideal,
         })
         .collect()
+}
+
+/// A figure `name` of bars, one per group: the share of its networks counted in `ideal`.
+fn share_bars(
+    groups: &[IdealShare],
+    name: &str,
+    caption: String,
+    title: &str,
+    y_label: &str,
+) -> Option<Named> {
+    if groups.is_empty() {
+        return None;
+    }
+    Some(Named {
+        name: name.into(),
+        caption,
+        figure: Figure::Plot(Plot {
+            title: title.into(),
+            columns: 1,
+            legend: Vec::new(),
+            panels: vec![Panel {
+                title: String::new(),
+                x: Axis {
+                    categories: groups.iter().map(|g| g.group.to_string()).collect(),
+                    ..Axis::linear("cell/activation")
+                },
+                y: Axis::linear(y_label).within(0.0, 1.05),
+                equal_aspect: false,
+                series: groups
+                    .iter()
+                    .enumerate()
+                    .map(|(k, g)| Series {
+                        colour: arch_colour(g.group.arch),
+                        mark: Mark::Bars(0.6),
+                        points: vec![(k as f64, g.ideal as f64 / g.networks.max(1) as f64)],
+                    })
+                    .collect(),
+            }],
+        }),
+    })
 }

@@ -34,7 +34,7 @@ pub(super) fn groups(groups: BTreeMap<Group, Vec<&Topology>>) -> Vec<SineGroup> 
                 .iter()
                 .filter_map(|t| match t {
                     Topology::Sine(s) => Some(s),
-                    Topology::FlipFlop(_) | Topology::Integration(_) => None,
+                    Topology::FlipFlop(_) | Topology::Integration(_) | Topology::Arrays(_) => None,
                 })
                 .collect();
             SineGroup {

@@ -1,0 +1,258 @@
+//! A task given as arrays (`[task] kind = "arrays"`): a 2-bit flip-flop written by the test as
+//! an `.npz` trains, and the analysis, knowing nothing of flip-flops, finds its four attractors
+//! and reports how often the scaffold recurs; malformed files and changed files are refused in
+//! one line with nothing written.
+
+use std::path::{Path, PathBuf};
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rnnlab::files::npz::{f32_npy, f64_npy, ints_npy, Npz};
+use rnnlab::task::{FlipFlop, TaskDefinition};
+
+use crate::common::{rnnlab, run_ok, s, stderr};
+
+/// Writes `arrays` (name, shape, values) as an `.npz` at `path`.
+fn write_npz(path: &Path, arrays: &[(&str, Vec<usize>, Vec<f32>)]) {
+    let mut npz = Npz::create(path).unwrap();
+    for (name, shape, values) in arrays {
+        npz.add(name, &f32_npy(values, shape)).unwrap();
+    }
+    npz.finish().unwrap();
+}
+
+/// `trials` trials of a 2-bit flip-flop of `steps` steps, as a task file holds them:
+/// inputs and targets (trials, T, 2), and each trial's first target pattern as its condition.
+fn flip_flop_arrays(trials: usize, steps: usize) -> (Vec<f32>, Vec<f32>, Vec<i64>) {
+    let task = FlipFlop {
+        bits: 2,
+        time_steps: steps,
+        pulse_probability: 0.1,
+    };
+    let batch = task.batch(trials, &mut ChaCha8Rng::seed_from_u64(3));
+    let trial_major = |a: &ndarray::Array3<f32>| {
+        let mut out = Vec::with_capacity(a.len());
+        for b in 0..trials {
+            for t in 0..steps {
+                out.extend(a.slice(ndarray::s![t, b, ..]).iter());
+            }
+        }
+        out
+    };
+    let conditions = (0..trials)
+        .map(|b| {
+            i64::from(batch.targets[[0, b, 0]] > 0.0) * 2
+                + i64::from(batch.targets[[0, b, 1]] > 0.0)
+        })
+        .collect();
+    (
+        trial_major(&batch.inputs),
+        trial_major(&batch.targets),
+        conditions,
+    )
+}
+
+/// An experiment of `archs` on the task file `file` (beside it), `steps` training steps.
+fn experiment(dir: &Path, name: &str, file: &str, archs: &str, steps: usize) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "name = \"{name}\"\nseeds = 2\n\n[task]\nkind = \"arrays\"\nfile = \"{file}\"\n\
+             score = \"sign\"\n\n[grid]\narch = [{archs}]\nactivation = [\"tanh\"]\n\
+             units = [16]\n\n[train]\nsteps = {steps}\nbatch = 32\ntarget_loss = 1e-3\n\n\
+             [analysis]\nstarts = 256\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// The flip-flop's file: 400 trials of 30 steps, the zero input to hold networks at.
+fn flip_flop_file(dir: &Path) -> PathBuf {
+    let (inputs, targets, conditions) = flip_flop_arrays(400, 30);
+    let path = dir.join("ff2.npz");
+    let mut npz = Npz::create(&path).unwrap();
+    npz.add("inputs", &f32_npy(&inputs, &[400, 30, 2])).unwrap();
+    npz.add("targets", &f32_npy(&targets, &[400, 30, 2]))
+        .unwrap();
+    npz.add("conditions", &ints_npy(&conditions, &[400]))
+        .unwrap();
+    npz.add("constant_inputs", &f64_npy(&[0.0, 0.0], &[1, 2]))
+        .unwrap();
+    npz.finish().unwrap();
+    path
+}
+
+#[test]
+fn a_flip_flop_given_as_arrays_trains_and_its_networks_hold_four_attractors() {
+    let dir = tempfile::tempdir().unwrap();
+    flip_flop_file(dir.path());
+    let exp = experiment(dir.path(), "ff2", "ff2.npz", "\"gru\"", 2000);
+    let db = dir.path().join("nb.db");
+    let summary = run_ok(&["run", s(&exp), "--db", s(&db), "--jobs", "2", "--json"]);
+    assert_eq!(summary["analysed"], 2, "{summary}");
+
+    let ls = run_ok(&["ls", "--db", s(&db), "--json"]);
+    for n in ls.as_array().unwrap() {
+        assert!(n["score"].as_f64().unwrap() > 0.99, "sign accuracy: {n}");
+        let id = n["id"].as_i64().unwrap().to_string();
+        let t = run_ok(&["topology", "--db", s(&db), "--network", &id, "--json"]);
+        // One graph, at the zero input: the four corners of the square, each a stable point
+        // whose readout holds one of the four sign patterns.
+        let graph = &t["topology"]["inputs"][0];
+        let mut corners: Vec<String> = graph["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["unstable"] == 0)
+            .map(|n| n["pattern"].as_str().unwrap().to_string())
+            .collect();
+        corners.sort();
+        assert_eq!(corners, ["++", "+-", "-+", "--"], "network {id}: {graph}");
+        // Saddles between corners lead to the corners they separate.
+        assert!(!graph["edges"].as_array().unwrap().is_empty(), "{graph}");
+    }
+
+    // The report asks the study's question without an ideal: how often the scaffold recurs.
+    let out = dir.path().join("report");
+    let report = run_ok(&["report", "--db", s(&db), "--out", s(&out), "--json"]);
+    let check = &report["numbers"]["task_check"];
+    assert_eq!(check["task"], "arrays");
+    let recurrence = &check["recurrence"];
+    assert_eq!(recurrence["networks"], 2);
+    assert!(
+        recurrence["common"].as_str().unwrap().contains("0:++"),
+        "{recurrence}"
+    );
+    assert!(out.join("common-scaffold.svg").is_file());
+    let claims = report["numbers"]["claims"].as_array().unwrap();
+    assert!(claims[3]["claim"]
+        .as_str()
+        .unwrap()
+        .contains("most common scaffold"));
+}
+
+#[test]
+fn malformed_task_files_are_refused_in_one_line_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = |trials: usize| {
+        let (inputs, targets, _) = flip_flop_arrays(trials, 4);
+        (inputs, targets)
+    };
+    let (inputs, targets) = good(10);
+    let cases: Vec<(&str, Vec<(&str, Vec<usize>, Vec<f32>)>, &str)> = vec![
+        (
+            "rank",
+            vec![
+                ("inputs", vec![10, 8], inputs.clone()),
+                ("targets", vec![10, 4, 2], targets.clone()),
+            ],
+            "array inputs: shape [10, 8]",
+        ),
+        (
+            "trials",
+            vec![
+                ("inputs", vec![10, 4, 2], inputs.clone()),
+                ("targets", vec![5, 8, 2], targets.clone()),
+            ],
+            "array targets: shape [5, 8, 2], but inputs has 10 trials",
+        ),
+        (
+            "nan",
+            vec![
+                ("inputs", vec![10, 4, 2], {
+                    let mut v = inputs.clone();
+                    v[7] = f32::NAN;
+                    v
+                }),
+                ("targets", vec![10, 4, 2], targets.clone()),
+            ],
+            "array inputs: value 7 is NaN",
+        ),
+        (
+            "mask",
+            vec![
+                ("inputs", vec![10, 4, 2], inputs.clone()),
+                ("targets", vec![10, 4, 2], targets.clone()),
+                ("mask", vec![10, 4, 2], vec![2.0; 80]),
+            ],
+            "array mask: value 0 is 2",
+        ),
+        (
+            "held-out",
+            vec![
+                ("inputs", vec![4, 4, 2], good(4).0),
+                ("targets", vec![4, 4, 2], good(4).1),
+            ],
+            "at least 5 are needed",
+        ),
+        (
+            "missing",
+            vec![("inputs", vec![10, 4, 2], inputs.clone())],
+            "no array 'targets'",
+        ),
+        (
+            "unknown",
+            vec![
+                ("inputs", vec![10, 4, 2], inputs.clone()),
+                ("targets", vec![10, 4, 2], targets.clone()),
+                ("target", vec![10, 4, 2], targets.clone()),
+            ],
+            "array target: not one a task file holds",
+        ),
+    ];
+    for (name, arrays, says) in cases {
+        write_npz(&dir.path().join(format!("{name}.npz")), &arrays);
+        let exp = experiment(dir.path(), name, &format!("{name}.npz"), "\"gru\"", 5);
+        let db = dir.path().join(format!("{name}.db"));
+        let out = rnnlab(&["run", s(&exp), "--db", s(&db)]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{name}: {err}");
+        assert!(err.contains(says), "{name}: {err}");
+        assert!(
+            err.contains(&format!("{name}.npz")),
+            "{name}: names the file: {err}"
+        );
+        assert!(!db.exists(), "{name}: a notebook was written");
+    }
+    let exp = experiment(dir.path(), "absent", "absent.npz", "\"gru\"", 5);
+    let out = rnnlab(&["run", s(&exp), "--db", s(&dir.path().join("absent.db"))]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("absent.npz"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_task_file_changed_under_its_experiment_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = flip_flop_file(dir.path());
+    let exp = experiment(dir.path(), "moving", "ff2.npz", "\"vanilla\"", 5);
+    let db = dir.path().join("nb.db");
+    run_ok(&["run", s(&exp), "--db", s(&db), "--json"]);
+    // Rewritten with other trials: running the experiment again is a different experiment
+    // under the same name, and what the notebook holds refuses the new file.
+    let (inputs, targets, _) = flip_flop_arrays(50, 30);
+    write_npz(
+        &file,
+        &[
+            ("inputs", vec![50, 30, 2], inputs),
+            ("targets", vec![50, 30, 2], targets),
+        ],
+    );
+    let again = rnnlab(&["run", s(&exp), "--db", s(&db)]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("different specification"),
+        "{}",
+        stderr(&again)
+    );
+    let report = rnnlab(&["report", "--db", s(&db), "--out", s(&dir.path().join("r"))]);
+    assert_eq!(report.status.code(), Some(2));
+    let err = stderr(&report);
+    assert!(
+        err.contains("changed since its experiment was planned"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

@@ -19,6 +19,7 @@ mod report;
 mod run;
 mod slurm;
 mod status;
+mod tasks;
 mod topology;
 mod train;
 mod tui;
@@ -89,6 +90,9 @@ enum Command {
     Experiments(experiments::ExperimentsArgs),
     /// Write the built-in experiments to a folder to edit.
     Init(experiments::InitArgs),
+    /// Tasks given as arrays: what a task file holds.
+    #[command(subcommand)]
+    Tasks(tasks::TasksCommand),
     /// Shell completions for bash, zsh, fish, elvish or powershell.
     Completions(completions::CompletionsArgs),
     /// The manual page (roff), e.g. `rnnlab man > rnnlab.1`.
@@ -263,6 +267,7 @@ pub fn main() -> ExitCode {
         Some(Command::Worker(args)) => worker::exec(args),
         Some(Command::Experiments(args)) => experiments::list(args),
         Some(Command::Init(args)) => experiments::init(args),
+        Some(Command::Tasks(command)) => tasks::exec(command),
         Some(Command::Completions(args)) => completions::completions(args),
         Some(Command::Man) => completions::man(),
     };

@@ -165,10 +165,16 @@ mod tests {
     #[test]
     fn every_shipped_file_is_built_in_and_parses() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+        // An example of a task given as arrays needs its file beside it: not built in.
         let files = std::fs::read_dir(dir)
             .unwrap()
             .flatten()
             .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+            .filter(|e| {
+                !std::fs::read_to_string(e.path())
+                    .unwrap()
+                    .contains("kind = \"arrays\"")
+            })
             .count();
         assert_eq!(
             files,

@@ -11,6 +11,6 @@ mod file;
 pub mod fingerprint;
 pub mod limits;
 pub mod settings;
-mod task_file;
+pub mod task_file;
 
 pub use file::*;

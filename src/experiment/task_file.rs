@@ -43,35 +43,16 @@ pub(super) fn read(
     } else {
         folder.join(&task.file)
     };
-    let bad = |m: String| LabError::Invalid(format!("{}: {m}", given.display()));
-    let format = match given.extension().and_then(|e| e.to_str()) {
-        Some(e) if e.eq_ignore_ascii_case("npz") => "npz",
-        Some(e) if e.eq_ignore_ascii_case("safetensors") => "safetensors",
-        _ => {
-            return Err(bad(
-                "a task's arrays are an .npz or .safetensors file".into()
-            ))
-        }
-    };
-    let bytes = crate::files::read_bounded(&given, max_array_bytes())?;
-    let fingerprint = format!("{:016x}", fnv1a(bytes.iter().copied()));
+    let (trials, fingerprint) = read_trials(&given)?;
     if let Some(planned) = &task.fingerprint {
         if *planned != fingerprint {
-            return Err(bad(format!(
-                "changed since its experiment was planned (fingerprint {planned}, now \
-                 {fingerprint}); a changed task is a new experiment: give it another name"
+            return Err(LabError::Invalid(format!(
+                "{}: changed since its experiment was planned (fingerprint {planned}, now \
+                 {fingerprint}); a changed task is a new experiment: give it another name",
+                given.display()
             )));
         }
     }
-    let arrays = arrays_of(&given, format, &bytes)?;
-    if let Some(unknown) = arrays.keys().find(|k| !ARRAY_NAMES.contains(&k.as_str())) {
-        return Err(bad(format!(
-            "array {unknown}: not one a task file holds ({})",
-            ARRAY_NAMES.join(", ")
-        )));
-    }
-    let trials = Trials::from_arrays(|name| arrays.get(name).map(|a| (&a.shape[..], &a.data[..])))
-        .map_err(bad)?;
     let absolute = std::fs::canonicalize(&given).map_err(|source| LabError::Io {
         path: given.clone(),
         source,
@@ -86,6 +67,33 @@ pub(super) fn read(
     task.fingerprint = Some(fingerprint);
     task.trials = Some(Arc::new(trials));
     Ok(text)
+}
+
+/// The checked trials of the task file at `path`, and its fingerprint (FNV-1a of its bytes, in
+/// hex). Errors name the file and the array at fault.
+pub fn read_trials(path: &Path) -> Result<(Trials, String), LabError> {
+    let bad = |m: String| LabError::Invalid(format!("{}: {m}", path.display()));
+    let format = match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("npz") => "npz",
+        Some(e) if e.eq_ignore_ascii_case("safetensors") => "safetensors",
+        _ => {
+            return Err(bad(
+                "a task's arrays are an .npz or .safetensors file".into()
+            ))
+        }
+    };
+    let bytes = crate::files::read_bounded(path, max_array_bytes())?;
+    let fingerprint = format!("{:016x}", fnv1a(bytes.iter().copied()));
+    let arrays = arrays_of(path, format, &bytes)?;
+    if let Some(unknown) = arrays.keys().find(|k| !ARRAY_NAMES.contains(&k.as_str())) {
+        return Err(bad(format!(
+            "array {unknown}: not one a task file holds ({})",
+            ARRAY_NAMES.join(", ")
+        )));
+    }
+    let trials = Trials::from_arrays(|name| arrays.get(name).map(|a| (&a.shape[..], &a.data[..])))
+        .map_err(bad)?;
+    Ok((trials, fingerprint))
 }
 
 /// `text` with `[task] file` set to `file`, and `fingerprint = "…"` added after it if given.

@@ -19,6 +19,7 @@ pub mod slurm;
 pub mod stats;
 pub mod status;
 pub mod sweep;
+pub mod task_show;
 pub mod topology;
 mod train_one;
 

@@ -247,12 +247,53 @@ fn a_task_file_changed_under_its_experiment_is_refused() {
         "{}",
         stderr(&again)
     );
-    let report = rnnlab(&["report", "--db", s(&db), "--out", s(&dir.path().join("r"))]);
-    assert_eq!(report.status.code(), Some(2));
-    let err = stderr(&report);
+    // What is stored stays readable; what would compute from the file refuses the new one: a
+    // comparison under another reduction runs the networks on their probe trials again.
+    let compare = rnnlab(&["compare", "--db", s(&db), "--components", "3"]);
+    assert_eq!(compare.status.code(), Some(2));
+    let err = stderr(&compare);
     assert!(
         err.contains("changed since its experiment was planned"),
         "{err}"
     );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+/// A NeuroGym task: tests/fixtures/arrays/perceptual.npz, 200 trials of
+/// PerceptualDecisionMaking-v0 (neurogym 2.3.1, dt = 100 ms) written by
+/// `scripts/neurogym_to_npz.py PerceptualDecisionMaking-v0 perceptual.npz --trials 200`.
+#[test]
+fn a_neurogym_task_trains_three_networks_and_analyses_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/arrays/perceptual.npz");
+    let shown = run_ok(&["tasks", "show", s(&file), "--json"]);
+    assert_eq!(shown["trials"], 200);
+    assert_eq!(shown["inputs"], 3);
+    assert_eq!(shown["outputs"], 3);
+    assert_eq!(shown["held_out"], 40);
+    assert_eq!(shown["constant_inputs"].as_array().unwrap().len(), 2);
+    let exp = dir.path().join("pdm.toml");
+    std::fs::write(
+        &exp,
+        format!(
+            "name = \"pdm\"\nseeds = 1\n[task]\nkind = \"arrays\"\nfile = \"{}\"\nscore = \
+             \"sign\"\n[grid]\narch = [\"vanilla\", \"gru\", \"lstm\"]\nunits = [16]\n\
+             [train]\nsteps = 300\n[analysis]\nstarts = 128\n",
+            file.display()
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("nb.db");
+    let summary = run_ok(&["run", s(&exp), "--db", s(&db), "--jobs", "2", "--json"]);
+    assert_eq!(summary["analysed"], 3, "{summary}");
+    for id in ["1", "2", "3"] {
+        let t = run_ok(&["topology", "--db", s(&db), "--network", id, "--json"]);
+        let graphs = t["topology"]["inputs"].as_array().unwrap();
+        assert_eq!(graphs.len(), 2, "a graph per constant input: {t}");
+        let points = run_ok(&["fixed-points", "--db", s(&db), "--network", id, "--json"]);
+        assert!(
+            points["points"].as_array().is_some_and(|p| !p.is_empty()),
+            "{points}"
+        );
+    }
 }

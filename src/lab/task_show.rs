@@ -7,15 +7,24 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::report::figures::stability_colour;
 use super::report::save_figure;
 use crate::experiment::task_file::read_trials;
-use crate::plot::{Axis, Colour, Figure, Mark, Panel, Plot, Series};
+use crate::plot::{Axis, Colour, Figure, LegendEntry, Mark, Panel, Plot, Series};
 use crate::task::Trials;
 use crate::LabError;
 
 /// Trials drawn in the figure: the first of each condition, at most this many.
 const DRAWN: usize = 4;
+
+/// Colours of the input channels (Okabe-Ito without black, which the targets take).
+const INPUT_COLOURS: [Colour; 6] = [
+    Colour(0xe6, 0x9f, 0x00),
+    Colour(0x56, 0xb4, 0xe9),
+    Colour(0x00, 0x9e, 0x73),
+    Colour(0xcc, 0x79, 0xa7),
+    Colour(0x00, 0x72, 0xb2),
+    Colour(0xd5, 0x5e, 0x00),
+];
 
 /// What a task file holds.
 #[derive(Clone, Debug, Serialize)]
@@ -118,7 +127,7 @@ fn trials_figure(file: &Path, trials: &Trials) -> Figure {
                     let v = (0..steps)
                         .map(|t| f64::from(trials.inputs[[t, b, i]]))
                         .collect();
-                    line(v, stability_colour(i), 2)
+                    line(v, INPUT_COLOURS[i % INPUT_COLOURS.len()], 2)
                 })
                 .collect();
             for o in 0..trials.targets.dim().2 {
@@ -147,9 +156,26 @@ fn trials_figure(file: &Path, trials: &Trials) -> Figure {
                 .map_or(String::new(), |n| n.to_string_lossy().to_string())
         ),
         columns: 2,
-        legend: Vec::new(),
+        legend: legend(trials),
         panels,
     })
+}
+
+/// Input channels (colours, the first few named), then targets and mask.
+fn legend(trials: &Trials) -> Vec<LegendEntry> {
+    let entry = |label: String, colour: Colour| LegendEntry {
+        label,
+        colour,
+        shape: None,
+    };
+    let mut legend: Vec<LegendEntry> = (0..trials.inputs.dim().2.min(INPUT_COLOURS.len()))
+        .map(|i| entry(format!("input {i}"), INPUT_COLOURS[i]))
+        .collect();
+    legend.push(entry("targets".into(), Colour::BLACK));
+    if trials.mask.is_some() {
+        legend.push(entry("mask".into(), Colour::GREY));
+    }
+    legend
 }
 
 impl fmt::Display for TaskSummary {

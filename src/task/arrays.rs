@@ -244,9 +244,9 @@ impl Trials {
 
 /// The three dimensions of a rank-3 array, refusing any other rank or an empty dimension.
 fn rank3(name: &str, shape: &[usize], layout: &str) -> Result<[usize; 3], String> {
-    match shape {
-        &[a, b, c] if a > 0 && b > 0 && c > 0 => Ok([a, b, c]),
-        &[_, _, _] => Err(format!(
+    match *shape {
+        [a, b, c] if a > 0 && b > 0 && c > 0 => Ok([a, b, c]),
+        [_, _, _] => Err(format!(
             "array {name}: shape {shape:?} has an empty dimension"
         )),
         _ => Err(format!(
@@ -405,7 +405,7 @@ mod tests {
             ),
         ];
         for (result, says) in cases {
-            let e = result.err().expect("refused");
+            let e = result.expect_err("refused");
             assert!(e.contains(says), "{e}");
         }
         let nan = Trials::from_arrays(|name| match name {

@@ -287,8 +287,8 @@ fn geometry_matrices_grow_incrementally_and_match_a_full_recomputation() {
     nb.plan(
         exp_id,
         &[NewNetwork {
-            arch: template.arch.clone(),
-            activation: template.activation.clone(),
+            arch: template.arch,
+            activation: template.activation,
             units: template.units as usize,
             l2: template.l2,
             seed: 99,

@@ -12,8 +12,11 @@ use rnnlab::task::{FlipFlop, TaskDefinition};
 
 use crate::common::{rnnlab, run_ok, s, stderr};
 
-/// Writes `arrays` (name, shape, values) as an `.npz` at `path`.
-fn write_npz(path: &Path, arrays: &[(&str, Vec<usize>, Vec<f32>)]) {
+/// An array to write: name, shape, values.
+type Named = (&'static str, Vec<usize>, Vec<f32>);
+
+/// Writes `arrays` as an `.npz` at `path`.
+fn write_npz(path: &Path, arrays: &[Named]) {
     let mut npz = Npz::create(path).unwrap();
     for (name, shape, values) in arrays {
         npz.add(name, &f32_npy(values, shape)).unwrap();
@@ -141,7 +144,7 @@ fn malformed_task_files_are_refused_in_one_line_and_nothing_is_written() {
         (inputs, targets)
     };
     let (inputs, targets) = good(10);
-    let cases: Vec<(&str, Vec<(&str, Vec<usize>, Vec<f32>)>, &str)> = vec![
+    let cases: Vec<(&str, Vec<Named>, &str)> = vec![
         (
             "rank",
             vec![

@@ -300,7 +300,7 @@ fn held_states(
         }
         h = next;
     }
-    let Some(drive) = median(moves.into_iter()) else {
+    let Some(drive) = median(moves) else {
         return Held::default();
     };
     let stride = (cued.len() * steps).div_ceil(MAX_SAMPLES).max(1);

@@ -22,8 +22,6 @@ pub struct Named {
     pub figure: Figure,
 }
 
-/// Every cell's name, in the order groups are shown.
-
 /// The cell's colour, read once from the shipped colour-blind theme (one definition; grey
 /// for a cell the theme does not name).
 pub fn arch_colour(arch: Arch) -> Colour {
@@ -566,7 +564,7 @@ fn spectra(n: &ReportNumbers) -> Option<Named> {
     let rows: Vec<_> = n
         .spectra
         .iter()
-        .map(|s| (s.group.clone(), s.mean.clone(), Some(s.sem.clone())))
+        .map(|s| (s.group, s.mean.clone(), Some(s.sem.clone())))
         .collect();
     let panels = by_activation(&rows, "mode (largest |λ| first)", "|λ|", 1.0);
     (!panels.is_empty()).then(|| Named {

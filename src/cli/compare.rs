@@ -97,8 +97,8 @@ pub(super) struct CompareArgs {
     #[arg(long)]
     experiment: Option<String>,
     /// svcca, cca-angular, procrustes, dsa, dsa-spectral or topology.
-    #[arg(long, default_value = "svcca")]
-    metric: lab::compare::CompareMetric,
+    #[arg(long)]
+    metric: Option<lab::compare::CompareMetric>,
     #[command(flatten)]
     reduction: Reduction,
     /// Instead: the separability scores under reductions by variance 0.9 / 0.95 / 0.99 and by
@@ -113,6 +113,14 @@ pub(super) struct CompareArgs {
     /// Print the MDS map as CSV (network,arch,activation,x,y).
     #[arg(long, conflicts_with = "json")]
     csv: bool,
+    /// Instead: place this recording (`rnnlab data add`) among the networks, under every
+    /// metric with `--metric` unset or under that one: distances by cell, the nearest networks,
+    /// bootstrap intervals, the data's own ceiling, whether the architectures differ.
+    #[arg(long, conflicts_with_all = ["csv", "sensitivity"])]
+    data: Option<String>,
+    /// Bootstrap resamples of each recording distance's interval (0: none).
+    #[arg(long, default_value_t = lab::recordings::RESAMPLES, requires = "data")]
+    resamples: usize,
 }
 
 pub(super) fn exec(args: CompareArgs) -> Outcome {
@@ -132,7 +140,35 @@ pub(super) fn exec(args: CompareArgs) -> Outcome {
         print_report(&report, args.json);
         return Ok(ExitCode::SUCCESS);
     }
-    let comparison = lab::compare::compare(&notebook, &experiment, args.metric, &options, threads)?;
+    if let Some(name) = &args.data {
+        let recording_options =
+            lab::recordings::recording_options(&options.reduction, &options.dsa, args.resamples);
+        let placed = lab::recordings::compare_recording(
+            &notebook,
+            &experiment,
+            name,
+            &recording_options,
+            threads,
+        )?;
+        match args.metric {
+            None => print_report(&placed, args.json),
+            Some(metric) => {
+                let one = placed.placement(metric.name()).ok_or_else(|| {
+                    LabError::Invalid(format!(
+                        "--metric {}: a recording is compared under svcca, cca-angular, \
+                         procrustes, dsa and dsa-spectral",
+                        metric.name()
+                    ))
+                })?;
+                print_report(one, args.json);
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let metric = args.metric.unwrap_or(lab::compare::CompareMetric::Geometry(
+        crate::analysis::similarity::Metric::Svcca,
+    ));
+    let comparison = lab::compare::compare(&notebook, &experiment, metric, &options, threads)?;
     if args.csv {
         println!("network,arch,activation,x,y");
         for p in &comparison.map {

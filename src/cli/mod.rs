@@ -8,6 +8,7 @@ mod analyze;
 mod bench;
 mod compare;
 mod completions;
+mod data;
 mod estimate;
 mod experiments;
 mod export;
@@ -90,6 +91,9 @@ enum Command {
     Experiments(experiments::ExperimentsArgs),
     /// Write the built-in experiments to a folder to edit.
     Init(experiments::InitArgs),
+    /// Recorded population activity, to place among an experiment's networks.
+    #[command(subcommand)]
+    Data(data::DataCommand),
     /// Tasks given as arrays: what a task file holds.
     #[command(subcommand)]
     Tasks(tasks::TasksCommand),
@@ -268,6 +272,7 @@ pub fn main() -> ExitCode {
         Some(Command::Experiments(args)) => experiments::list(args),
         Some(Command::Init(args)) => experiments::init(args),
         Some(Command::Tasks(command)) => tasks::exec(command),
+        Some(Command::Data(command)) => data::exec(command),
         Some(Command::Completions(args)) => completions::completions(args),
         Some(Command::Man) => completions::man(),
     };

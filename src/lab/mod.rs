@@ -14,6 +14,7 @@ pub mod lines;
 pub mod notebook;
 mod pool;
 pub mod population;
+pub mod recordings;
 pub mod report;
 pub mod slurm;
 pub mod stats;

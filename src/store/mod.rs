@@ -9,6 +9,7 @@ mod blob;
 mod filter;
 mod monitor;
 mod networks;
+mod recordings;
 mod schema;
 mod similarity;
 mod slurm;
@@ -20,6 +21,7 @@ pub use analyses::{
 };
 pub use filter::{parse_filter, Filter, FILTER_COLUMNS};
 pub use monitor::{ClassCount, HeldNetwork};
+pub use recordings::{NewRecording, RecordingDistance, RecordingRow};
 pub use similarity::{DsaPair, PairCounts, SimilarityPair};
 pub use slurm::{ResultOrigin, SlurmSubmission, SlurmTask};
 pub use types::{

@@ -244,4 +244,35 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (experiment_id, settings_id, a, b)
     ) WITHOUT ROWID;
     ",
+    // 12: recorded population activity placed among an experiment's networks: the recording
+    // (condition means, and the single trials when given), and per network and metric its
+    // distance to the recording with a bootstrap interval and the neuron-subsampled control.
+    "
+    CREATE TABLE recordings (
+        id            INTEGER PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        name          TEXT NOT NULL,
+        conditions    INTEGER NOT NULL,
+        steps         INTEGER NOT NULL,
+        neurons       INTEGER NOT NULL,
+        means         BLOB NOT NULL,     -- f64le (conditions, steps, neurons)
+        trials        INTEGER,           -- single trials given, if any
+        trial_labels  BLOB,              -- i64le (trials,): each trial's condition index
+        trial_data    BLOB,              -- f64le (trials, steps, neurons)
+        source        TEXT NOT NULL,     -- the file it was read from
+        created       REAL NOT NULL,
+        UNIQUE (experiment_id, name)
+    );
+    CREATE TABLE recording_distances (
+        recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+        settings_id  INTEGER NOT NULL REFERENCES similarity_settings(id),
+        network_id   INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+        metric       TEXT NOT NULL,
+        distance     REAL NOT NULL,
+        low          REAL,              -- bootstrap interval over conditions (and trials)
+        high         REAL,
+        subsampled   REAL,              -- the network's states cut to the recording's neurons
+        PRIMARY KEY (recording_id, settings_id, network_id, metric)
+    ) WITHOUT ROWID;
+    ",
 ];

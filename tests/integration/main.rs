@@ -17,6 +17,7 @@ mod fuzz;
 mod hostile;
 mod import;
 mod pseudo_points;
+mod recordings;
 mod reliability;
 mod report;
 mod similarity;

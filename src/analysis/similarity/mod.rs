@@ -18,6 +18,7 @@
 
 pub mod dsa;
 mod embedding;
+pub mod recording;
 mod separability;
 
 pub use embedding::{classical_mds, Embedding};

@@ -1,0 +1,301 @@
+//! Recorded activity against a network: the same five distances as between networks (SVCCA,
+//! angular CCA, Procrustes on the reduced states; DSA and its spectral score on the dynamics),
+//! computed on condition-averaged trajectories (T, conditions, units) of both sides, with
+//!
+//! - a bootstrap over conditions (and over each condition's trials, where single trials are
+//!   given): the same resample for the recording and the network, the 2.5 and 97.5 percentiles;
+//! - the data's own ceiling, where single trials are given: the distance between the means of
+//!   two random halves of the trials (no network can be expected closer);
+//! - a neuron-subsampling control: the network's units cut to the recording's neuron count (a
+//!   recording sees some neurons of a circuit, a network shows all of its units).
+
+use ndarray::{Array3, ArrayView3, Axis};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::dsa::{self, DsaOptions};
+use super::{distances, reduce, ReductionOptions};
+
+/// The metrics, in the order every result here lists them.
+pub const METRICS: [&str; 5] = ["svcca", "cca-angular", "procrustes", "dsa", "dsa-spectral"];
+
+/// How a recording is compared.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordingOptions {
+    /// The reduction of both sides before the geometry metrics.
+    pub reduction: ReductionOptions,
+    /// How DSA embeds and fits both sides.
+    pub dsa: DsaOptions,
+    /// Bootstrap resamples (0: no interval).
+    pub resamples: usize,
+    /// Seed of the resamples, the halves and the subsampled units.
+    pub seed: u64,
+}
+
+/// One recording's data: condition means (T, C, M) and, when given, the single trials
+/// (T, trials, M) with each trial's condition.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    /// Condition means, time-major.
+    pub means: Array3<f64>,
+    /// Single trials, time-major, and their conditions (indices into the means' conditions).
+    pub trials: Option<(Array3<f64>, Vec<usize>)>,
+}
+
+/// The five distances of trajectories `a` and `b` (T, C, units each); None where a side has no
+/// variance or is not finite.
+pub fn distances_between(
+    a: ArrayView3<f64>,
+    b: ArrayView3<f64>,
+    options: &RecordingOptions,
+) -> Option<[f64; 5]> {
+    let flat = |x: ArrayView3<f64>| {
+        let (t, c, n) = x.dim();
+        x.as_standard_layout()
+            .into_owned()
+            .into_shape_with_order((t * c, n))
+            .ok()
+    };
+    let (fa, fb) = (flat(a)?, flat(b)?);
+    let ra = reduce(fa.view(), &options.reduction)?;
+    let rb = reduce(fb.view(), &options.reduction)?;
+    let [svcca, angular, procrustes] = distances(&ra, &rb);
+    let oa = dsa::fit(a, &options.dsa)?;
+    let ob = dsa::fit(b, &options.dsa)?;
+    let [d, spectral] = dsa::distances(&oa, &ob, options.dsa.random_starts);
+    Some([svcca, angular, procrustes, d, spectral])
+}
+
+/// The condition means of a resample: conditions drawn with replacement and, with single
+/// trials, each drawn condition's trials drawn with replacement from its own.
+fn resample(recorded: &Recorded, conditions: &[usize], rng: &mut ChaCha8Rng) -> Array3<f64> {
+    match &recorded.trials {
+        None => recorded.means.select(Axis(1), conditions),
+        Some((trials, labels)) => {
+            let (t, _, m) = trials.dim();
+            let mut out = Array3::zeros((t, conditions.len(), m));
+            for (k, &c) in conditions.iter().enumerate() {
+                let own: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
+                for _ in 0..own.len() {
+                    let i = own[rng.random_range(0..own.len())];
+                    let mut slot = out.index_axis_mut(Axis(1), k);
+                    slot += &trials.index_axis(Axis(1), i);
+                }
+                let mut slot = out.index_axis_mut(Axis(1), k);
+                slot /= own.len().max(1) as f64;
+            }
+            out
+        }
+    }
+}
+
+/// The bootstrap intervals (2.5 %, 97.5 %) of the five distances of `recorded` and the network
+/// trajectories `network`, over `options.resamples` resamples (None for a metric no resample
+/// could compute).
+pub fn bootstrap(
+    recorded: &Recorded,
+    network: ArrayView3<f64>,
+    options: &RecordingOptions,
+) -> [Option<(f64, f64)>; 5] {
+    let conditions = recorded.means.dim().1;
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let mut samples: [Vec<f64>; 5] = Default::default();
+    for _ in 0..options.resamples {
+        let drawn: Vec<usize> = (0..conditions)
+            .map(|_| rng.random_range(0..conditions))
+            .collect();
+        let ours = resample(recorded, &drawn, &mut rng);
+        let theirs = network.select(Axis(1), &drawn);
+        if let Some(d) = distances_between(ours.view(), theirs.view(), options) {
+            for (s, v) in samples.iter_mut().zip(d) {
+                s.push(v);
+            }
+        }
+    }
+    samples.map(|mut s| {
+        (!s.is_empty()).then(|| {
+            s.sort_by(f64::total_cmp);
+            (percentile(&s, 0.025), percentile(&s, 0.975))
+        })
+    })
+}
+
+/// Linear interpolation between order statistics of sorted values.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let r = p * (sorted.len() - 1) as f64;
+    let (k, f) = (r.floor() as usize, r - r.floor());
+    sorted[k] + f * (sorted[(k + 1).min(sorted.len() - 1)] - sorted[k])
+}
+
+/// The data's own ceiling: the mean over `splits` random halvings of each condition's trials
+/// of the five distances between the two halves' means. None without single trials, or with a
+/// condition of fewer than two trials.
+pub fn split_half_ceiling(
+    recorded: &Recorded,
+    splits: usize,
+    options: &RecordingOptions,
+) -> Option<[f64; 5]> {
+    let (trials, labels) = recorded.trials.as_ref()?;
+    let (t, _, m) = trials.dim();
+    let conditions = recorded.means.dim().1;
+    let by_condition: Vec<Vec<usize>> = (0..conditions)
+        .map(|c| (0..labels.len()).filter(|&i| labels[i] == c).collect())
+        .collect();
+    if by_condition.iter().any(|own| own.len() < 2) {
+        return None;
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5EED);
+    let mut sums = [0.0; 5];
+    let mut counted = 0;
+    for _ in 0..splits {
+        let mut halves = [
+            Array3::zeros((t, conditions, m)),
+            Array3::zeros((t, conditions, m)),
+        ];
+        for (c, own) in by_condition.iter().enumerate() {
+            let mut own = own.clone();
+            own.shuffle(&mut rng);
+            let half = own.len() / 2;
+            for (h, part) in [&own[..half], &own[half..]].into_iter().enumerate() {
+                let mut slot = halves[h].index_axis_mut(Axis(1), c);
+                for &i in part {
+                    slot += &trials.index_axis(Axis(1), i);
+                }
+                slot /= part.len() as f64;
+            }
+        }
+        if let Some(d) = distances_between(halves[0].view(), halves[1].view(), options) {
+            for (s, v) in sums.iter_mut().zip(d) {
+                *s += v;
+            }
+            counted += 1;
+        }
+    }
+    (counted > 0).then(|| sums.map(|s| s / counted as f64))
+}
+
+/// `network` with `neurons` of its units, drawn without replacement (all if it has no more).
+pub fn subsampled(network: ArrayView3<f64>, neurons: usize, seed: u64) -> Array3<f64> {
+    let units = network.dim().2;
+    let mut order: Vec<usize> = (0..units).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    order.truncate(neurons.min(units));
+    order.sort_unstable();
+    network.select(Axis(2), &order)
+}
+
+/// Condition means of single trials (T, trials, M) with each trial's condition in
+/// `0..conditions`: (T, conditions, M); None if a condition has no trial.
+pub fn condition_means(
+    trials: ArrayView3<f64>,
+    labels: &[usize],
+    conditions: usize,
+) -> Option<Array3<f64>> {
+    let (t, _, m) = trials.dim();
+    let mut out = Array3::zeros((t, conditions, m));
+    let mut counts = vec![0usize; conditions];
+    for (i, &c) in labels.iter().enumerate() {
+        let mut slot = out.index_axis_mut(Axis(1), c);
+        slot += &trials.index_axis(Axis(1), i);
+        counts[c] += 1;
+    }
+    for (c, &n) in counts.iter().enumerate() {
+        if n == 0 {
+            return None;
+        }
+        let mut slot = out.index_axis_mut(Axis(1), c);
+        slot /= n as f64;
+    }
+    Some(out)
+}
+
+/// The Kruskal–Wallis H of `values` in `groups` (labels), ties given their mean rank, its
+/// p-value against `permutations` shuffles of the labels (one-sided: H at least as large), and
+/// the effect size ε² = H / (n − 1). None with fewer than two groups.
+pub fn kruskal_wallis(
+    values: &[f64],
+    groups: &[usize],
+    permutations: usize,
+    seed: u64,
+) -> Option<(f64, f64, f64)> {
+    let n = values.len();
+    let count = groups.iter().max().map_or(0, |&g| g + 1);
+    let present = (0..count).filter(|g| groups.contains(g)).count();
+    if present < 2 || n < 3 {
+        return None;
+    }
+    // Mean ranks, 1-based.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut rank = vec![0.0; n];
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j + 1 < n && values[order[j + 1]] == values[order[i]] {
+            j += 1;
+        }
+        let mean = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &order[i..=j] {
+            rank[k] = mean;
+        }
+        i = j + 1;
+    }
+    let h_of = |labels: &[usize]| {
+        let mut sums = vec![0.0; count];
+        let mut sizes = vec![0usize; count];
+        for (k, &g) in labels.iter().enumerate() {
+            sums[g] += rank[k];
+            sizes[g] += 1;
+        }
+        let nf = n as f64;
+        let spread: f64 = sums
+            .iter()
+            .zip(&sizes)
+            .filter(|(_, &s)| s > 0)
+            .map(|(r, &s)| r * r / s as f64)
+            .sum();
+        12.0 / (nf * (nf + 1.0)) * spread - 3.0 * (nf + 1.0)
+    };
+    let h = h_of(groups);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut shuffled = groups.to_vec();
+    let mut at_least = 0;
+    for _ in 0..permutations {
+        shuffled.shuffle(&mut rng);
+        if h_of(&shuffled) >= h - 1e-12 {
+            at_least += 1;
+        }
+    }
+    let p = (1 + at_least) as f64 / (1 + permutations) as f64;
+    Some((h, p, h / (n as f64 - 1.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kruskal_wallis_matches_the_formula_and_sees_separated_groups() {
+        // Three groups of three, fully separated: ranks 1-3, 4-6, 7-9; H = 7.2.
+        let values = [1.0, 2.0, 3.0, 10.0, 11.0, 12.0, 20.0, 21.0, 22.0];
+        let groups = [0, 0, 0, 1, 1, 1, 2, 2, 2];
+        let (h, p, e) = kruskal_wallis(&values, &groups, 999, 1).unwrap();
+        assert!((h - 7.2).abs() < 1e-12, "{h}");
+        assert!(p < 0.01, "{p}");
+        assert!((e - 0.9).abs() < 1e-12, "{e}");
+        // Interleaved: no difference.
+        let mixed = [1.0, 10.0, 20.0, 2.0, 11.0, 21.0, 3.0, 12.0, 22.0];
+        let (h, p, _) = kruskal_wallis(&mixed, &groups, 999, 1).unwrap();
+        assert!(h < 0.1 && p > 0.5, "{h} {p}");
+    }
+
+    #[test]
+    fn condition_means_average_each_conditions_trials() {
+        let trials = Array3::from_shape_fn((2, 4, 1), |(t, i, _)| (t * 10 + i) as f64);
+        let means = condition_means(trials.view(), &[0, 1, 0, 1], 2).unwrap();
+        assert_eq!(means[[0, 0, 0]], 1.0);
+        assert_eq!(means[[1, 1, 0]], 12.0);
+        assert!(condition_means(trials.view(), &[0, 0, 0, 0], 2).is_none());
+    }
+}

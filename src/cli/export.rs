@@ -25,6 +25,21 @@ pub(super) enum ExportCommand {
     Distances(DistancesExport),
     /// Hidden states on the task's probe batch, `net<ID>/states` (NumPy .npz).
     States(NpzExport),
+    /// The probe batch a recording is aligned to: `inputs`, `targets` (trials, T, channels);
+    /// trial k is condition k (NumPy .npz).
+    Probe(ProbeExport),
+}
+
+#[derive(Args)]
+pub(super) struct ProbeExport {
+    #[command(flatten)]
+    notebook: super::NotebookPath,
+    /// The experiment [default: the notebook's only one].
+    #[arg(long)]
+    experiment: Option<String>,
+    /// Write here instead of EXPERIMENT-probe.npz.
+    #[arg(long)]
+    output: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -160,6 +175,7 @@ impl ExportCommand {
             ExportCommand::Weights(a) | ExportCommand::States(a) => &a.notebook.db,
             ExportCommand::FixedPoints(a) => &a.notebook.db,
             ExportCommand::Distances(a) => &a.notebook.db,
+            ExportCommand::Probe(a) => &a.notebook.db,
         }
     }
 }
@@ -264,6 +280,20 @@ pub(super) fn exec(command: ExportCommand) -> Outcome {
                     )
                 })?,
             }
+        }
+        ExportCommand::Probe(args) => {
+            let experiment = lab::notebook::one_experiment(&notebook, args.experiment.as_deref())?;
+            let path = match args.output {
+                Some(p) => p,
+                None => {
+                    crate::files::names::inside(Path::new(""), &format!("{experiment}-probe.npz"))?
+                }
+            };
+            let n = lab::export::similarity::export_probe_npz(&notebook, &experiment, &path)?;
+            eprintln!(
+                "wrote the {n} probe trials of {experiment} to {}",
+                path.display()
+            );
         }
         ExportCommand::States(args) => {
             let path = args.output.npz_path(&args.selection, "states")?;

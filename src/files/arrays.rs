@@ -360,14 +360,23 @@ mod tests {
     }
 
     #[test]
-    fn refuses_what_is_not_a_float_array() {
+    fn reads_numbers_and_refuses_what_is_not_one() {
         assert!(parse_npy(b"not numpy")
             .unwrap_err()
             .contains("NumPy's .npy"));
-        let ints = npy("<i8", &[1], &7i64.to_le_bytes());
-        assert!(parse_npy(&ints)
+        // Integers and booleans are read (a task's condition labels), widened to f64.
+        let ints = npy(
+            "<i8",
+            &[2],
+            &[(-7i64).to_le_bytes(), 9i64.to_le_bytes()].concat(),
+        );
+        assert_eq!(parse_npy(&ints).unwrap().data, vec![-7.0, 9.0]);
+        let small = npy("|u1", &[2], &[3u8, 255]);
+        assert_eq!(parse_npy(&small).unwrap().data, vec![3.0, 255.0]);
+        let complex = npy("<c16", &[1], &[0u8; 16]);
+        assert!(parse_npy(&complex)
             .unwrap_err()
-            .contains("not a floating-point"));
+            .contains("not a number type"));
         let short = npy("<f4", &[4], &[0u8; 8]);
         assert!(parse_npy(&short).unwrap_err().contains("truncated"));
     }

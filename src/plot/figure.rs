@@ -64,6 +64,8 @@ pub enum Shape {
     Triangle,
     /// Cross.
     Cross,
+    /// Five-pointed star (a recording among networks).
+    Star,
 }
 
 /// How a series is drawn.
@@ -286,6 +288,20 @@ fn draw_marker<DB: DrawingBackend>(
             vec![(at.0, at.1 - r), (at.0 - r, at.1 + r), (at.0 + r, at.1 + r)],
             c.filled(),
         )),
+        Shape::Star => {
+            // Ten vertices, alternating the outer radius and 0.4 of it, the first pointing up.
+            let points = (0..10)
+                .map(|k| {
+                    let reach = if k % 2 == 0 { r as f64 } else { 0.4 * r as f64 };
+                    let angle = std::f64::consts::PI * (k as f64 / 5.0 - 0.5);
+                    (
+                        at.0 + (reach * angle.cos()).round() as i32,
+                        at.1 + (reach * angle.sin()).round() as i32,
+                    )
+                })
+                .collect::<Vec<_>>();
+            area.draw(&Polygon::new(points, c.filled()))
+        }
         Shape::Cross => {
             area.draw(&PathElement::new(
                 vec![(at.0 - r, at.1 - r), (at.0 + r, at.1 + r)],

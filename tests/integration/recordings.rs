@@ -160,6 +160,38 @@ fn a_recording_of_a_networks_own_states_is_nearest_that_network() {
             "{metric}: {placement}"
         );
     }
+    // The report places it on the maps, near network 3, and draws where it sits.
+    let out = p.dir.join("report-of-3");
+    let report = run_ok(&["report", "--db", s(&p.db), "--out", s(&out), "--json"]);
+    let recording = report["numbers"]["recordings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["comparison"]["recording"]["name"] == "of-3")
+        .expect("the recording is in the report")
+        .clone();
+    let svcca = recording["on_maps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m[0] == "svcca")
+        .expect("placed on the SVCCA map")
+        .clone();
+    let map = report["numbers"]["svcca"]["map"].as_array().unwrap();
+    let at = |p: &serde_json::Value| (p["x"].as_f64().unwrap(), p["y"].as_f64().unwrap());
+    let star = (svcca[1].as_f64().unwrap(), svcca[2].as_f64().unwrap());
+    let nearest_on_map = map
+        .iter()
+        .min_by(|a, b| {
+            let d = |p: &serde_json::Value| (at(p).0 - star.0).hypot(at(p).1 - star.1);
+            d(a).total_cmp(&d(b))
+        })
+        .unwrap();
+    assert_eq!(
+        nearest_on_map["network"], 3,
+        "the star sits by network 3: {svcca}"
+    );
+    assert!(out.join("recording-of-3.svg").is_file());
     // Through a map to 5 neurons, fewer than the 10 components the reduction keeps: the
     // networks cut to 5 units are compared too.
     let (few, shape) = recorded_from(3, 5, 0.01, 2, 0);

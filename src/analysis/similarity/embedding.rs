@@ -60,6 +60,32 @@ pub fn classical_mds(d: ArrayView2<f64>, dims: usize) -> Embedding {
     }
 }
 
+/// Where a new item falls on an embedding of `d` without moving it (Gower's add-a-point
+/// formula): with the embedding's coordinates X (centred) and the new item's distances δ to
+/// the items, y_k = Σ_i X_ik (B_ii − δ_i²) / (2 Σ_i X_ik²), where B_ii = mean_j d_ij² − ½ mean
+/// d² is each item's squared distance from the centre. Exact when the new item's distances are
+/// those of a point in the embedding's plane.
+pub fn place(d: ArrayView2<f64>, embedding: &Embedding, to_new: &[f64]) -> Vec<f64> {
+    let n = d.nrows();
+    let x = &embedding.coordinates;
+    let row_mean: Vec<f64> = (0..n)
+        .map(|i| d.row(i).iter().map(|v| v * v).sum::<f64>() / n.max(1) as f64)
+        .collect();
+    let all_mean = row_mean.iter().sum::<f64>() / n.max(1) as f64;
+    (0..x.ncols())
+        .map(|k| {
+            let lambda: f64 = (0..n).map(|i| x[[i, k]] * x[[i, k]]).sum();
+            if lambda <= 0.0 {
+                return 0.0;
+            }
+            let lean: f64 = (0..n)
+                .map(|i| x[[i, k]] * (row_mean[i] - 0.5 * all_mean - to_new[i] * to_new[i]))
+                .sum();
+            lean / (2.0 * lambda)
+        })
+        .collect()
+}
+
 /// Above this size the top eigenpairs come from block power iteration (a full
 /// eigendecomposition of a 3,000-network matrix takes ~10 s; the iteration well under one).
 const FULL_EIGEN_UP_TO: usize = 400;
@@ -135,6 +161,34 @@ fn block_power(b: &Mat<f64>, k: usize) -> Option<(Vec<f64>, Mat<f64>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_point_is_placed_where_its_distances_put_it() {
+        // Seven points of a plane, embedded; an eighth placed from its distances alone lies at
+        // its own distances from the embedded seven.
+        let points = [
+            (0.0, 0.0),
+            (1.0, 0.2),
+            (0.3, 1.4),
+            (-1.2, 0.5),
+            (-0.4, -1.1),
+            (2.0, -0.7),
+            (0.9, 2.2),
+        ];
+        let dist =
+            |a: (f64, f64), b: (f64, f64)| ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
+        let d = Array2::from_shape_fn((7, 7), |(i, j)| dist(points[i], points[j]));
+        let e = classical_mds(d.view(), 2);
+        let new = (0.4, 0.6);
+        let to_new: Vec<f64> = points.iter().map(|&p| dist(p, new)).collect();
+        let y = place(d.view(), &e, &to_new);
+        for (i, &want) in to_new.iter().enumerate() {
+            let fitted = ((e.coordinates[[i, 0]] - y[0]).powi(2)
+                + (e.coordinates[[i, 1]] - y[1]).powi(2))
+            .sqrt();
+            assert!((fitted - want).abs() < 1e-9, "{i}: {fitted} {want}");
+        }
+    }
 
     /// Distances between 600 points in four clusters of 3-D space (a population's shape).
     fn clustered() -> Mat<f64> {

@@ -21,7 +21,7 @@ mod embedding;
 pub mod recording;
 mod separability;
 
-pub use embedding::{classical_mds, Embedding};
+pub use embedding::{classical_mds, place, Embedding};
 pub use separability::{
     knn_accuracy, knn_credits, paired_greater, permutations_for, separation, silhouette,
     Separation, Tested,

@@ -114,3 +114,36 @@ pub fn export_states_npz(
     npz.finish()?;
     Ok(count)
 }
+
+/// The probe batch of `experiment`'s task as a recording is aligned to it: `inputs` (trials,
+/// T, I) and `targets` (trials, T, O), trial k being condition k of a built-in task (and, for a
+/// task given as arrays, `conditions`: each probe trial's label), in an `.npz` at `path`.
+pub fn export_probe_npz(
+    notebook: &Notebook,
+    experiment: &str,
+    path: &Path,
+) -> Result<usize, LabError> {
+    let exp = crate::lab::notebook::stored_experiment(notebook, experiment)?;
+    let probe = exp.task.probe_batch();
+    let trial_major = |a: &ndarray::Array3<f32>| {
+        let (t, b, c) = a.dim();
+        let data: Vec<f64> = (0..b)
+            .flat_map(|trial| {
+                (0..t).flat_map(move |step| (0..c).map(move |k| f64::from(a[[step, trial, k]])))
+            })
+            .collect();
+        (data, [b, t, c])
+    };
+    let mut npz = Npz::create(path)?;
+    let (inputs, shape) = trial_major(&probe.inputs);
+    npz.add("inputs", &f64_npy(&inputs, &shape))?;
+    let (targets, tshape) = trial_major(&probe.targets);
+    npz.add("targets", &f64_npy(&targets, &tshape))?;
+    if let crate::task::Task::Arrays(t) = &exp.task {
+        let trials = t.trials();
+        let labels: Vec<i64> = trials.probe.iter().map(|&b| trials.conditions[b]).collect();
+        npz.add("conditions", &ints_npy(&labels, &[labels.len()]))?;
+    }
+    npz.finish()?;
+    Ok(shape[0])
+}

@@ -4,8 +4,9 @@
 
 use std::sync::OnceLock;
 
-use super::numbers::{ChosenNetwork, ReportNumbers, TrainingGroup};
+use super::numbers::{ChosenNetwork, RecordingInReport, ReportNumbers, TrainingGroup};
 use super::task::{fixed_point_figure, task_figure};
+use crate::lab::compare::p_text;
 use crate::lab::compare::Comparison;
 use crate::net::{Activation, Arch, Group};
 use crate::plot::{
@@ -120,7 +121,7 @@ pub fn figures(n: &ReportNumbers) -> Vec<Named> {
     out.extend(training_curves(&n.experiment, &n.training));
     out.extend(final_loss(n));
     if let (Some(g), Some(t)) = (&n.svcca, &n.topology) {
-        out.push(maps(g, n.dsa.as_ref(), t));
+        out.push(maps(g, n.dsa.as_ref(), t, &n.recordings));
     }
     out.extend(heatmap(n));
     out.extend(fixed_point_figure(&n.task_check, || point_counts(n)));
@@ -130,6 +131,7 @@ pub fn figures(n: &ReportNumbers) -> Vec<Named> {
     }
     out.extend(spectra(n));
     out.extend(task_figure(&n.task_check));
+    out.extend(n.recordings.iter().map(recording_figure));
     out
 }
 
@@ -266,7 +268,12 @@ pub(super) fn map_panel(c: &Comparison) -> Panel {
     }
 }
 
-fn maps(geometry: &Comparison, dynamics: Option<&Comparison>, topology: &Comparison) -> Named {
+fn maps(
+    geometry: &Comparison,
+    dynamics: Option<&Comparison>,
+    topology: &Comparison,
+    recordings: &[RecordingInReport],
+) -> Named {
     let middle = dynamics.map_or(String::new(), |d| {
         format!(
             " in the middle by DSA, the dynamics fitted as a linear operator and compared up \
@@ -274,9 +281,32 @@ fn maps(geometry: &Comparison, dynamics: Option<&Comparison>, topology: &Compari
             d.dynamics
         )
     });
-    let mut panels = vec![map_panel(geometry)];
-    panels.extend(dynamics.map(map_panel));
+    // A recording is a black star where its distances put it (the networks do not move).
+    let with_stars = |c: &Comparison| {
+        let mut panel = map_panel(c);
+        for r in recordings {
+            for (metric, x, y) in &r.on_maps {
+                if metric == c.metric {
+                    panel.series.push(Series {
+                        colour: Colour::BLACK,
+                        mark: Mark::Points(Shape::Star, 12),
+                        points: vec![(*x, *y)],
+                    });
+                }
+            }
+        }
+        panel
+    };
+    let mut panels = vec![with_stars(geometry)];
+    panels.extend(dynamics.map(with_stars));
     panels.push(map_panel(topology));
+    let stars = if recordings.is_empty() {
+        String::new()
+    } else {
+        " Stars: recordings, placed from their distances to the networks (Gower's add-a-point \
+         formula; the networks' map does not move)."
+            .into()
+    };
     Named {
         name: "geometry-maps".into(),
         caption: format!(
@@ -284,13 +314,85 @@ fn maps(geometry: &Comparison, dynamics: Option<&Comparison>, topology: &Compari
              distances to the others: left by SVCCA of its probe states ({});{middle} right by \
              the topology of its fixed points (networks with the same scaffold coincide and \
              are spread on a small circle). The study's central picture: geometry groups the \
-             networks by cell, topology mixes them.",
+             networks by cell, topology mixes them.{stars}",
             geometry.reduction
         ),
         figure: Figure::Plot(Plot {
             title: format!("{}: geometry against topology", geometry.experiment),
             columns: panels.len(),
             legend: group_legend(geometry.groups.iter().copied(), true),
+            panels,
+        }),
+    }
+}
+
+/// Where a recording sits among the networks: per metric, every network's distance to it by
+/// cell, the data's own ceiling as a grey line where single trials give one.
+fn recording_figure(r: &RecordingInReport) -> Named {
+    let c = &r.comparison;
+    let panels = c
+        .placements
+        .iter()
+        .map(|p| {
+            let groups: Vec<Group> = p.groups.iter().map(|g| g.group).collect();
+            let mut series: Vec<Series> = p
+                .networks
+                .iter()
+                .map(|n| {
+                    let k = groups.iter().position(|g| *g == n.group).unwrap_or(0);
+                    Series {
+                        colour: arch_colour(n.group.arch),
+                        mark: Mark::Points(activation_shape(n.group.activation), 5),
+                        points: vec![(k as f64, n.distance)],
+                    }
+                })
+                .collect();
+            if let Some(ceiling) = p.ceiling {
+                series.push(Series {
+                    colour: Colour::GREY,
+                    mark: Mark::Line(2),
+                    points: vec![(-0.5, ceiling), (groups.len() as f64 - 0.5, ceiling)],
+                });
+            }
+            let test = p.architectures_differ.as_ref().map_or(String::new(), |t| {
+                format!(" (cells differ: {})", p_text(t.p))
+            });
+            Panel {
+                title: format!("{}{test}", p.metric),
+                x: Axis {
+                    categories: groups.iter().map(Group::to_string).collect(),
+                    ..Axis::linear("cell/activation")
+                },
+                y: Axis::linear("distance to the recording"),
+                equal_aspect: false,
+                series,
+            }
+        })
+        .collect();
+    Named {
+        name: format!("recording-{}", c.recording.name),
+        caption: format!(
+            "Recording '{}' ({} conditions, {} neurons) among the networks: each network's \
+             distance to it under every metric, by cell; grey, the data's own ceiling (two \
+             halves of its trials) where single trials were given. Whether the cells differ is \
+             a Kruskal–Wallis test on the distances: a cell that is nearer under one metric but \
+             not under the others says more about the metric than about the data.",
+            c.recording.name, c.recording.conditions, c.recording.neurons
+        ),
+        figure: Figure::Plot(Plot {
+            title: format!(
+                "{}: where recording '{}' sits",
+                c.experiment, c.recording.name
+            ),
+            columns: 3,
+            legend: group_legend(
+                c.placements
+                    .first()
+                    .map(|p| p.groups.iter().map(|g| g.group).collect::<Vec<_>>())
+                    .unwrap_or_default()
+                    .into_iter(),
+                true,
+            ),
             panels,
         }),
     }

@@ -210,6 +210,55 @@ pub fn page(n: &ReportNumbers, figures: &[(&Named, Drawn)], generated_by: &str) 
         table(&mut out, &["group", "ideal / networks"], &rows);
     }
 
+    for r in &n.recordings {
+        let c = &r.comparison;
+        out.push_str(&format!(
+            "<h2>Recording {}</h2>\n<p>{} conditions × {} steps × {} neurons{}; distances with \
+             95 % bootstrap intervals over {} resamples.</p>\n",
+            esc(&c.recording.name),
+            c.recording.conditions,
+            c.recording.steps,
+            c.recording.neurons,
+            c.recording
+                .trials
+                .map_or(String::new(), |t| format!(", {t} single trials")),
+            c.resamples
+        ));
+        let rows: Vec<Vec<String>> = c
+            .placements
+            .iter()
+            .map(|p| {
+                let nearest = p.nearest.first().map_or(String::new(), |q| {
+                    format!("#{} {} {:.3}", q.network, q.group, q.distance)
+                });
+                vec![
+                    p.metric.to_string(),
+                    nearest,
+                    match p.nearest_distinguished {
+                        Some(true) => "yes".into(),
+                        Some(false) => "no".into(),
+                        None => String::new(),
+                    },
+                    p.architectures_differ.as_ref().map_or(String::new(), |t| {
+                        format!("{}, ε² {:.2}", crate::lab::compare::p_text(t.p), t.effect)
+                    }),
+                    p.ceiling.map_or(String::new(), |v| format!("{v:.3}")),
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            &[
+                "metric",
+                "nearest network",
+                "nearest beyond the second's interval",
+                "cells differ (Kruskal–Wallis)",
+                "ceiling",
+            ],
+            &rows,
+        );
+    }
+
     out.push_str("<h2>Figures</h2>\n");
     for (named, drawn) in figures {
         // A heat map is tens of thousands of cells: inline as its PNG, a few dozen kilobytes.

@@ -9,13 +9,16 @@ use serde::Serialize;
 
 use super::task::{task_check, IdealShare, TaskCheck};
 use crate::analysis::similarity::dsa::DsaMetric;
-use crate::analysis::similarity::{Metric, PrincipalAxes, StateProbe, Tested};
+use crate::analysis::similarity::{place, Embedding, Metric, PrincipalAxes, StateProbe, Tested};
 use crate::analysis::Topology;
 use crate::lab::compare::{
     stored_comparisons_among, update_similarity, CompareMetric, CompareOptions, Comparison,
 };
 use crate::lab::notebook::trained_network;
 use crate::lab::population::{exclusion, final_networks, trained_networks, Exclusion};
+use crate::lab::recordings::{
+    compare_recording, recording_options, RecordingComparison, RESAMPLES,
+};
 pub use crate::lab::stats::Quartiles;
 use crate::net::Group;
 use crate::store::{NetState, NetworkRow, Notebook, StoredFixedPoint};
@@ -169,6 +172,73 @@ pub struct ReportNumbers {
     /// The SVCCA matrix, rows in the order of `svcca.map`.
     #[serde(skip)]
     pub svcca_matrix: Option<Array2<f64>>,
+    /// The experiment's recordings, each placed among the networks.
+    pub recordings: Vec<RecordingInReport>,
+}
+
+/// A recording among the report's networks.
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordingInReport {
+    /// Its placement under every metric.
+    pub comparison: RecordingComparison,
+    /// Where it falls on the maps (metric, x, y), placed by Gower's add-a-point formula
+    /// from its distances to the networks (the networks' map does not move).
+    pub on_maps: Vec<(String, f64, f64)>,
+}
+
+/// The experiment's recordings placed among its networks (under the report's reduction and DSA
+/// settings), each placed on the maps given (comparison with its matrix, rows in map order).
+fn recordings_in(
+    notebook: &Notebook,
+    experiment: &str,
+    options: &ReportOptions,
+    maps: &[(Option<&Comparison>, Option<&Array2<f64>>)],
+) -> Result<Vec<RecordingInReport>, LabError> {
+    let settings = recording_options(
+        &options.comparison.reduction,
+        &options.comparison.dsa,
+        RESAMPLES,
+    );
+    let mut out = Vec::new();
+    for r in notebook.recordings(Some(experiment))? {
+        let comparison =
+            compare_recording(notebook, experiment, &r.name, &settings, options.threads)?;
+        let on_maps = maps
+            .iter()
+            .filter_map(|&(c, d)| {
+                let (c, d) = (c?, d?);
+                let placed = comparison.placement(c.metric)?;
+                let to_new: Vec<f64> = c
+                    .map
+                    .iter()
+                    .map(|p| {
+                        placed
+                            .networks
+                            .iter()
+                            .find(|n| n.network == p.network)
+                            .map(|n| n.distance)
+                    })
+                    .collect::<Option<_>>()?;
+                let embedding = Embedding {
+                    coordinates: Array2::from_shape_fn((c.map.len(), 2), |(i, k)| {
+                        if k == 0 {
+                            c.map[i].x
+                        } else {
+                            c.map[i].y
+                        }
+                    }),
+                    stress: c.stress,
+                };
+                let at = place(d.view(), &embedding, &to_new);
+                Some((c.metric.to_string(), at[0], at[1]))
+            })
+            .collect();
+        out.push(RecordingInReport {
+            comparison,
+            on_maps,
+        });
+    }
+    Ok(out)
 }
 
 /// How many of the largest |λ| a spectrum keeps.
@@ -191,8 +261,8 @@ pub fn gather(notebook: &Notebook, options: &ReportOptions) -> Result<ReportNumb
         .into_iter()
         .filter(|n| included_ids.contains(&n.id))
         .collect();
-    let (svcca, svcca_matrix, topology, dsa, paired) = if with_weights.len() < 2 {
-        (None, None, None, None, None)
+    let (svcca, svcca_matrix, topology, dsa, paired, dsa_matrix) = if with_weights.len() < 2 {
+        (None, None, None, None, None, None)
     } else {
         let mut three = stored_comparisons_among(
             notebook,
@@ -208,7 +278,7 @@ pub fn gather(notebook: &Notebook, options: &ReportOptions) -> Result<ReportNumb
         .into_iter();
         let (geometry, d) = three.next().expect("three asked");
         let (topology, td) = three.next().expect("three asked");
-        let (dynamics, _) = three.next().expect("three asked");
+        let (dynamics, dd) = three.next().expect("three asked");
         let paired = paired_knn((&geometry, &d), (&topology, &td));
         let drawn = |c: Comparison| (c.map.len() >= 2).then_some(c);
         (
@@ -217,8 +287,14 @@ pub fn gather(notebook: &Notebook, options: &ReportOptions) -> Result<ReportNumb
             drawn(topology),
             drawn(dynamics),
             paired,
+            Some(dd),
         )
     };
+    let maps = [
+        (svcca.as_ref(), svcca_matrix.as_ref()),
+        (dsa.as_ref(), dsa_matrix.as_ref()),
+    ];
+    let recordings = recordings_in(notebook, name, options, &maps)?;
 
     let analysed: Vec<&NetworkRow> = included
         .iter()
@@ -259,6 +335,7 @@ pub fn gather(notebook: &Notebook, options: &ReportOptions) -> Result<ReportNumb
         claims,
         dsa_finding,
         svcca_matrix,
+        recordings,
     })
 }
 

@@ -60,19 +60,21 @@ pub fn classical_mds(d: ArrayView2<f64>, dims: usize) -> Embedding {
     }
 }
 
-/// Where a new item falls on an embedding of `d` without moving it (Gower's add-a-point
-/// formula): with the embedding's coordinates X (centred) and the new item's distances δ to
-/// the items, y_k = Σ_i X_ik (B_ii − δ_i²) / (2 Σ_i X_ik²), where B_ii = mean_j d_ij² − ½ mean
-/// d² is each item's squared distance from the centre. Exact when the new item's distances are
-/// those of a point in the embedding's plane.
+/// Where a new item falls on an embedding of `d` without moving it: the point whose distances
+/// to the embedded items best match its distances `to_new` (least squares, as the embedding's
+/// stress), found by Guttman's update for one free point from the best of two starts — Gower's
+/// add-a-point formula, y_k = Σ_i X_ik (B_ii − δ_i²) / (2 Σ_i X_ik²) with B_ii each item's
+/// squared distance from the centre, and the item nearest the new one. Exact when the new
+/// item's distances are those of a point in the embedding's plane.
 pub fn place(d: ArrayView2<f64>, embedding: &Embedding, to_new: &[f64]) -> Vec<f64> {
     let n = d.nrows();
     let x = &embedding.coordinates;
+    let dims = x.ncols();
     let row_mean: Vec<f64> = (0..n)
         .map(|i| d.row(i).iter().map(|v| v * v).sum::<f64>() / n.max(1) as f64)
         .collect();
     let all_mean = row_mean.iter().sum::<f64>() / n.max(1) as f64;
-    (0..x.ncols())
+    let gower: Vec<f64> = (0..dims)
         .map(|k| {
             let lambda: f64 = (0..n).map(|i| x[[i, k]] * x[[i, k]]).sum();
             if lambda <= 0.0 {
@@ -83,7 +85,42 @@ pub fn place(d: ArrayView2<f64>, embedding: &Embedding, to_new: &[f64]) -> Vec<f
                 .sum();
             lean / (2.0 * lambda)
         })
-        .collect()
+        .collect();
+    let distance = |y: &[f64], i: usize| {
+        (0..dims)
+            .map(|k| (y[k] - x[[i, k]]).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let stress = |y: &[f64]| -> f64 { (0..n).map(|i| (distance(y, i) - to_new[i]).powi(2)).sum() };
+    let nearest = (0..n).min_by(|&a, &b| to_new[a].total_cmp(&to_new[b]));
+    let mut y = gower;
+    if let Some(k) = nearest {
+        let at: Vec<f64> = x.row(k).to_vec();
+        if stress(&at) < stress(&y) {
+            y = at;
+        }
+    }
+    for _ in 0..200 {
+        let mut next = vec![0.0; dims];
+        for i in 0..n {
+            let r = distance(&y, i);
+            for (k, v) in next.iter_mut().enumerate() {
+                let pull = if r > 1e-12 {
+                    to_new[i] * (y[k] - x[[i, k]]) / r
+                } else {
+                    0.0
+                };
+                *v += (x[[i, k]] + pull) / n as f64;
+            }
+        }
+        let moved: f64 = next.iter().zip(&y).map(|(a, b)| (a - b).abs()).sum();
+        y = next;
+        if moved < 1e-12 {
+            break;
+        }
+    }
+    y
 }
 
 /// Above this size the top eigenpairs come from block power iteration (a full

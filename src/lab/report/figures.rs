@@ -303,8 +303,9 @@ fn maps(
     let stars = if recordings.is_empty() {
         String::new()
     } else {
-        " Stars: recordings, placed from their distances to the networks (Gower's add-a-point \
-         formula; the networks' map does not move)."
+        " Stars: recordings, each where its distances to the networks are best matched on the \
+         page (the networks' map does not move); a star far from every network is far in \
+         directions the map does not show."
             .into()
     };
     Named {
@@ -384,7 +385,7 @@ fn recording_figure(r: &RecordingInReport) -> Named {
                 "{}: where recording '{}' sits",
                 c.experiment, c.recording.name
             ),
-            columns: 3,
+            columns: 2,
             legend: group_legend(
                 c.placements
                     .first()

@@ -181,8 +181,8 @@ pub struct ReportNumbers {
 pub struct RecordingInReport {
     /// Its placement under every metric.
     pub comparison: RecordingComparison,
-    /// Where it falls on the maps (metric, x, y), placed by Gower's add-a-point formula
-    /// from its distances to the networks (the networks' map does not move).
+    /// Where it falls on the maps (metric, x, y): the point whose distances to the networks'
+    /// points best match its distances to them (the networks' map does not move).
     pub on_maps: Vec<(String, f64, f64)>,
 }
 

@@ -385,7 +385,7 @@ fn recording_figure(r: &RecordingInReport) -> Named {
                 "{}: where recording '{}' sits",
                 c.experiment, c.recording.name
             ),
-            columns: 2,
+            columns: 1,
             legend: group_legend(
                 c.placements
                     .first()

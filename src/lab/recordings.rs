@@ -23,13 +23,15 @@ use crate::analysis::similarity::recording::{
     bootstrap, condition_means, distances_between, kruskal_wallis, split_half_ceiling, subsampled,
     Recorded, RecordingOptions, METRICS,
 };
-use crate::analysis::similarity::{each_pair, ReductionOptions, StateProbe};
+use crate::analysis::similarity::{each_pair, place, Embedding, ReductionOptions, StateProbe};
 use crate::experiment::Experiment;
 use crate::files::arrays::read_arrays;
+use crate::lab::compare::Comparison;
 use crate::net::{Arch, Group};
 use crate::store::{NetworkRow, NewRecording, Notebook, RecordingDistance, RecordingRow};
 use crate::task::Task;
 use crate::LabError;
+use ndarray::Array2;
 
 /// Bootstrap resamples unless told.
 pub const RESAMPLES: usize = 100;
@@ -516,6 +518,94 @@ pub fn compare_recording(
         skipped,
         placements,
     })
+}
+
+/// Where a recording falls on comparison `c`'s map (its matrix `d`, rows in map order), from
+/// its distances to the map's networks under `placement` (the same metric): the point whose
+/// distances to theirs best match its distances to them. None if a network of the map has no
+/// distance to it.
+pub fn on_map(c: &Comparison, d: &Array2<f64>, placement: &Placement) -> Option<(f64, f64)> {
+    let to_new: Vec<f64> = c
+        .map
+        .iter()
+        .map(|p| {
+            placement
+                .networks
+                .iter()
+                .find(|n| n.network == p.network)
+                .map(|n| n.distance)
+        })
+        .collect::<Option<_>>()?;
+    let embedding = Embedding {
+        coordinates: Array2::from_shape_fn((c.map.len(), 2), |(i, k)| {
+            if k == 0 {
+                c.map[i].x
+            } else {
+                c.map[i].y
+            }
+        }),
+        stress: c.stress,
+    };
+    let at = place(d.view(), &embedding, &to_new);
+    Some((at[0], at[1]))
+}
+
+/// A recording on the terminal notebook's map: its label, where it falls, its nearest network.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordingMark {
+    /// Its label.
+    pub name: String,
+    /// Map coordinates.
+    pub x: f64,
+    /// Map coordinates.
+    pub y: f64,
+    /// Its nearest network under the map's metric.
+    pub nearest: Option<i64>,
+}
+
+/// The experiment's recordings on comparison `c`'s map, from the distances `rnnlab compare
+/// --data` (or the report) stored under the default settings; nothing is computed.
+pub fn stored_marks(
+    notebook: &Notebook,
+    c: &Comparison,
+    d: &Array2<f64>,
+) -> Result<Vec<RecordingMark>, LabError> {
+    let settings = recording_options(
+        &ReductionOptions::default(),
+        &DsaOptions::default(),
+        RESAMPLES,
+    );
+    let key = settings_key(&settings);
+    let mut marks = Vec::new();
+    for r in notebook.recordings(Some(&c.experiment))? {
+        let placed: Vec<Placed> = notebook
+            .recording_distances(r.id, &key)?
+            .into_iter()
+            .filter(|x| x.metric == c.metric)
+            .filter_map(|x| {
+                // Only the networks on the map.
+                let group = c.map.iter().find(|p| p.network == x.network)?.group();
+                Some(Placed {
+                    network: x.network,
+                    group,
+                    distance: x.distance,
+                    low: x.low,
+                    high: x.high,
+                    subsampled: x.subsampled,
+                })
+            })
+            .collect();
+        let placement = placement(c.metric, placed, None, settings.seed);
+        if let Some((x, y)) = on_map(c, d, &placement) {
+            marks.push(RecordingMark {
+                name: r.name,
+                x,
+                y,
+                nearest: placement.nearest.first().map(|p| p.network),
+            });
+        }
+    }
+    Ok(marks)
 }
 
 /// The stored data as the comparison reads it: means and single trials, time-major.

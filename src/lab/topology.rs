@@ -11,7 +11,7 @@ use super::lines::{sensitivity, LineSummary, Sensitivity};
 use super::notebook::trained_network;
 use super::population::{exclusion, final_networks, Exclusion};
 use super::stats::Stats;
-use crate::analysis::topology::IntegrationScaffold;
+use crate::analysis::topology::{GraphScaffold, IntegrationScaffold};
 use crate::analysis::{Topology, TOPOLOGY_VERSION};
 use crate::lab::MISSING;
 use crate::net::{Activation, Arch, Group};
@@ -137,6 +137,22 @@ pub struct ExperimentTopology {
     pub sensitivity: Vec<Sensitivity>,
 }
 
+/// The most common scaffold of a task given as arrays among `rows` (of equally common ones,
+/// the first by its signature, so network ids do not decide); None for the other tasks.
+fn most_common(rows: &[crate::store::TopologyRow]) -> Option<GraphScaffold> {
+    let mut counts: BTreeMap<String, (usize, GraphScaffold)> = BTreeMap::new();
+    for t in rows {
+        if let Ok(Topology::Arrays(s)) = serde_json::from_str::<Topology>(&t.descriptor) {
+            counts.entry(s.signature()).or_insert((0, s)).0 += 1;
+        }
+    }
+    counts
+        .into_values()
+        .rev()
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, s)| s)
+}
+
 /// The per-group view of an experiment's stored scaffolds and distance matrix, over the
 /// networks that solved the task (`max_loss`: see [`exclusion`]).
 pub fn experiment_topology(
@@ -160,11 +176,22 @@ pub fn experiment_topology(
         within: Vec<f64>,
         lines: Vec<IntegrationScaffold>,
     }
+    // A task given as arrays has no ideal scaffold: each network is measured against the
+    // population's most common one instead.
+    let common = most_common(&rows);
     let mut groups: BTreeMap<Group, Members> = BTreeMap::new();
     for t in &rows {
         let g = groups.entry(t.group).or_default();
-        g.ideal.push(t.ideal);
-        g.to_ideal.push(t.distance_to_ideal);
+        match (&common, serde_json::from_str::<Topology>(&t.descriptor)) {
+            (Some(common), Ok(Topology::Arrays(s))) => {
+                g.ideal.push(s.signature() == common.signature());
+                g.to_ideal.push(s.distance(common).unwrap_or(f64::NAN));
+            }
+            _ => {
+                g.ideal.push(t.ideal);
+                g.to_ideal.push(t.distance_to_ideal);
+            }
+        }
         if let Ok(Topology::Integration(s)) = serde_json::from_str(&t.descriptor) {
             g.lines.push(s);
         }
@@ -410,10 +437,21 @@ impl fmt::Display for ExperimentTopology {
             "{} ({}): scaffolds by architecture × activation",
             self.experiment, self.task
         )?;
+        let reference = self.task.reference_scaffold();
         writeln!(
             f,
             "  {:<10} {:<5} {:>8} {:>6} {:>7}  {:>21}  {:>15}",
-            "arch", "f", "networks", "ideal", "share", "to ideal mean/median/max", "within mean"
+            "arch",
+            "f",
+            "networks",
+            if reference == "ideal" {
+                "ideal"
+            } else {
+                "common"
+            },
+            "share",
+            format!("to {reference} mean/median/max"),
+            "within mean"
         )?;
         for g in &self.groups {
             writeln!(

@@ -259,6 +259,15 @@ impl TaskKind {
         }
     }
 
+    /// What a network's scaffold is measured against: the task's ideal one, or, for a task given
+    /// as arrays (which has none), the population's most common one.
+    pub fn reference_scaffold(self) -> &'static str {
+        match self {
+            TaskKind::FlipFlop | TaskKind::Sine | TaskKind::Integration => "ideal",
+            TaskKind::Arrays => "most common",
+        }
+    }
+
     /// The task with the paper's parameters; None for a task given as arrays (it has no
     /// parameters without its file: an experiment file names it).
     pub fn with_defaults(self) -> Option<Task> {

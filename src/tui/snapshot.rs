@@ -103,6 +103,8 @@ pub struct Snapshot {
     pub points: Vec<StoredFixedPoint>,
     /// The comparison and its matrix, rows in map order (similarity pane).
     pub similarity: Option<SharedComparison>,
+    /// The experiment's recordings on that map, where their stored distances place them.
+    pub recordings: Vec<crate::lab::recordings::RecordingMark>,
     /// Scaffolds by group (topology pane).
     pub topology_groups: Option<ExperimentTopology>,
     /// The selected network's scaffold, as text (topology pane).
@@ -315,6 +317,12 @@ pub fn poll(
     }
     if let Some(metric) = request.similarity {
         snapshot.similarity = cache.get(&notebook, &exp, metric);
+        if let Some(shared) = &snapshot.similarity {
+            // Only distances already stored (`rnnlab compare --data`, the report).
+            snapshot.recordings =
+                crate::lab::recordings::stored_marks(&notebook, &shared.0, &shared.1)
+                    .unwrap_or_default();
+        }
     }
     if !notebook.submissions(Some(experiment))?.is_empty() {
         // Results published on the cluster come in on their own while the notebook is open;

@@ -9,10 +9,12 @@ use std::sync::OnceLock;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rnnlab::analysis::similarity::StateProbe;
+use rnnlab::analysis::similarity::{Metric, StateProbe};
 use rnnlab::files::npz::{f64_npy, ints_npy, Npz};
+use rnnlab::lab::compare::CompareMetric;
 use rnnlab::lab::notebook::stored_network;
 use rnnlab::store::Notebook;
+use rnnlab::tui::snapshot::{poll, ComparisonCache, Request};
 
 use crate::common::{rnnlab, run_ok, s, stderr};
 
@@ -219,6 +221,20 @@ fn a_recording_of_a_networks_own_states_is_nearest_that_network() {
         "the star sits by network 3: {svcca}"
     );
     assert!(out.join("recording-of-3.svg").is_file());
+    // The terminal notebook's map shows it too, from the distances the report stored.
+    let request = Request {
+        experiment: Some("ff".into()),
+        limit: 10,
+        similarity: Some(CompareMetric::Geometry(Metric::Svcca)),
+        ..Request::default()
+    };
+    let snapshot = poll(&p.db, &request, &ComparisonCache::default()).unwrap();
+    let mark = snapshot
+        .recordings
+        .iter()
+        .find(|m| m.name == "of-3")
+        .expect("the recording is on the pane's map");
+    assert_eq!(mark.nearest, Some(3));
     // Through a map to 5 neurons, fewer than the 10 components the reduction keeps: the
     // networks cut to 5 units are compared too.
     let (few, shape) = recorded_from(3, 5, 0.01, 2, 0);

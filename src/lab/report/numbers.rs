@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::task::{task_check, IdealShare, TaskCheck};
 use crate::analysis::similarity::dsa::DsaMetric;
-use crate::analysis::similarity::{place, Embedding, Metric, PrincipalAxes, StateProbe, Tested};
+use crate::analysis::similarity::{Metric, PrincipalAxes, StateProbe, Tested};
 use crate::analysis::Topology;
 use crate::lab::compare::{
     stored_comparisons_among, update_similarity, CompareMetric, CompareOptions, Comparison,
@@ -17,7 +17,7 @@ use crate::lab::compare::{
 use crate::lab::notebook::trained_network;
 use crate::lab::population::{exclusion, final_networks, trained_networks, Exclusion};
 use crate::lab::recordings::{
-    compare_recording, recording_options, RecordingComparison, RESAMPLES,
+    compare_recording, on_map, recording_options, RecordingComparison, RESAMPLES,
 };
 pub use crate::lab::stats::Quartiles;
 use crate::net::Group;
@@ -207,30 +207,8 @@ fn recordings_in(
             .iter()
             .filter_map(|&(c, d)| {
                 let (c, d) = (c?, d?);
-                let placed = comparison.placement(c.metric)?;
-                let to_new: Vec<f64> = c
-                    .map
-                    .iter()
-                    .map(|p| {
-                        placed
-                            .networks
-                            .iter()
-                            .find(|n| n.network == p.network)
-                            .map(|n| n.distance)
-                    })
-                    .collect::<Option<_>>()?;
-                let embedding = Embedding {
-                    coordinates: Array2::from_shape_fn((c.map.len(), 2), |(i, k)| {
-                        if k == 0 {
-                            c.map[i].x
-                        } else {
-                            c.map[i].y
-                        }
-                    }),
-                    stress: c.stress,
-                };
-                let at = place(d.view(), &embedding, &to_new);
-                Some((c.metric.to_string(), at[0], at[1]))
+                let (x, y) = on_map(c, d, comparison.placement(c.metric)?)?;
+                Some((c.metric.to_string(), x, y))
             })
             .collect();
         out.push(RecordingInReport {

@@ -88,7 +88,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     // Heat map, networks grouped (the map's rows carry arch and activation).
     let map = &comparison.map;
-    let group = |k: usize| format!("{}/{}", map[k].arch, map[k].activation);
+    let group = |k: usize| map[k].group().to_string();
     let cells =
         ((left.width as usize).saturating_sub(14) / 2).min(left.height.saturating_sub(3) as usize);
     let remembered = app
@@ -168,11 +168,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             f64::INFINITY,
             f64::NEG_INFINITY,
         );
-        for p in map {
-            x0 = x0.min(p.x);
-            x1 = x1.max(p.x);
-            y0 = y0.min(p.y);
-            y1 = y1.max(p.y);
+        let marks = &app.snapshot.recordings;
+        for (x, y) in map
+            .iter()
+            .map(|p| (p.x, p.y))
+            .chain(marks.iter().map(|m| (m.x, m.y)))
+        {
+            x0 = x0.min(x);
+            x1 = x1.max(x);
+            y0 = y0.min(y);
+            y1 = y1.max(y);
         }
         let cell = |v: f64, lo: f64, hi: f64, n: usize| -> usize {
             if hi > lo {
@@ -187,6 +192,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         for p in map.iter() {
             let (col, row) = at(p);
             grid[row][col] = Some(marker(p, app.by_activation, theme));
+        }
+        // Recordings (`rnnlab data add`) as stars.
+        for m in marks {
+            let (col, row) = (cell(m.x, x0, x1, w), h - 1 - cell(m.y, y0, y1, h));
+            grid[row][col] = Some(('*', theme.accent()));
         }
         // The selected network last, so no other one drawn on the same cell hides it.
         if let Some(p) = map.get(app.map_cursor) {
@@ -226,6 +236,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     for (c, style, name) in groups {
         legend.push(Span::styled(format!("{c} {name}  "), style));
+    }
+    for m in &app.snapshot.recordings {
+        let nearest = m
+            .nearest
+            .map_or(String::new(), |id| format!(" (nearest #{id})"));
+        legend.push(Span::styled(
+            format!("* {}{nearest}  ", m.name),
+            theme.accent(),
+        ));
     }
     let selected = map.get(app.map_cursor).map_or(String::new(), |p| {
         format!("@ #{} {} {} (Enter opens)", p.network, p.arch, p.activation)

@@ -1,5 +1,5 @@
 //! The topology pane: per architecture × activation the share of networks with the ideal
-//! scaffold and the distance to it; the selected network's scaffold (the same text as
+//! scaffold (a task given as arrays: the population's most common one) and the distance to it; the selected network's scaffold (the same text as
 //! `rnnlab topology --network`).
 
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -16,6 +16,8 @@ use crate::tui::theme::Theme;
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let groups = app.snapshot.topology_groups.as_ref();
+    // What scaffolds are measured against: the task's ideal, or the population's most common.
+    let reference = groups.map_or("ideal", |g| g.task.reference_scaffold());
     let n = groups.map_or(0, |g| g.groups.len()) as u16;
     let [top, bottom] =
         Layout::vertical([Constraint::Length(n.clamp(1, 8) + 4), Constraint::Min(5)]).areas(area);
@@ -80,11 +82,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         )
         .header(
             Row::new(vec![
-                "cell",
-                "networks",
-                "ideal",
-                "to ideal mean/med/max",
-                "within",
+                "cell".to_string(),
+                "networks".to_string(),
+                reference.to_string(),
+                format!("to {reference} mean/med/max"),
+                "within".to_string(),
             ])
             .style(theme.dim()),
         )

@@ -34,7 +34,7 @@ pub(super) struct ImportArgs {
     #[command(flatten)]
     notebook: super::NotebookPath,
     /// The task the networks were trained on: flipflop, sine or integration (the paper's
-    /// parameters).
+    /// parameters), or arrays (the task of the experiment `--experiment` names).
     #[arg(long)]
     task: String,
     /// Whose parameter names the files use: torch or keras [default: found from the names].
@@ -63,23 +63,27 @@ pub(super) struct ImportArgs {
 }
 
 pub(super) fn exec(args: ImportArgs) -> Outcome {
-    let task = args
-        .task
-        .parse::<TaskKind>()
-        .map_err(|_| {
-            LabError::Invalid(format!(
-                "--task {}: unknown task (expected one of: flipflop, sine, integration)",
-                args.task
-            ))
-        })?
-        .with_defaults()
-        .ok_or_else(|| {
-            LabError::Invalid(
-                "--task arrays: importing networks trained on a task given as arrays is not \
-                 supported yet (import onto flipflop, sine or integration)"
-                    .into(),
-            )
-        })?;
+    let kind = args.task.parse::<TaskKind>().map_err(|_| {
+        LabError::Invalid(format!(
+            "--task {}: unknown task (expected one of: flipflop, sine, integration, arrays)",
+            args.task
+        ))
+    })?;
+    let task = match kind.with_defaults() {
+        Some(task) => task,
+        // A task given as arrays is its experiment's: its file is named there.
+        None => {
+            let name = args.experiment.as_deref().ok_or_else(|| {
+                LabError::Invalid(
+                    "--task arrays: name the experiment of the task with --experiment (its \
+                     file says where the arrays are)"
+                        .into(),
+                )
+            })?;
+            let notebook = lab::notebook::open_existing(&args.notebook.db)?;
+            lab::notebook::stored_experiment(&notebook, name)?.task
+        }
+    };
     let framework = args
         .framework
         .as_deref()

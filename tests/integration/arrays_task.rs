@@ -134,6 +134,51 @@ fn a_flip_flop_given_as_arrays_trains_and_its_networks_hold_four_attractors() {
         .as_str()
         .unwrap()
         .contains("most common scaffold"));
+
+    // A network trained elsewhere (a PyTorch GRU's state_dict, random weights of the task's
+    // sizes) joins the experiment: its task is the experiment's, arrays and all.
+    let (n, g) = (8, 24);
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let mut random = |len: usize| -> Vec<f64> {
+        (0..len)
+            .map(|_| rand::Rng::random_range(&mut rng, -0.3..0.3))
+            .collect()
+    };
+    let torch = dir.path().join("torch-gru.npz");
+    let mut npz = Npz::create(&torch).unwrap();
+    for (name, shape) in [
+        ("rnn.weight_ih_l0", vec![g, 2]),
+        ("rnn.weight_hh_l0", vec![g, n]),
+        ("rnn.bias_ih_l0", vec![g]),
+        ("rnn.bias_hh_l0", vec![g]),
+        ("readout.weight", vec![2, n]),
+        ("readout.bias", vec![2]),
+    ] {
+        let values = random(shape.iter().product());
+        npz.add(name, &f64_npy(&values, &shape)).unwrap();
+    }
+    npz.finish().unwrap();
+    let without = rnnlab(&["import", s(&torch), "--task", "arrays", "--db", s(&db)]);
+    assert_eq!(without.status.code(), Some(2));
+    assert!(
+        stderr(&without).contains("--experiment"),
+        "{}",
+        stderr(&without)
+    );
+    let imported = run_ok(&[
+        "import",
+        s(&torch),
+        "--task",
+        "arrays",
+        "--experiment",
+        "ff2",
+        "--db",
+        s(&db),
+        "--json",
+    ]);
+    assert_eq!(imported["experiment"], "ff2", "{imported}");
+    let t = run_ok(&["topology", "--db", s(&db), "--network", "3", "--json"]);
+    assert_eq!(t["topology"]["inputs"].as_array().unwrap().len(), 1, "{t}");
 }
 
 #[test]

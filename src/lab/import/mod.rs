@@ -246,7 +246,7 @@ pub fn import(
     let experiment_id = match notebook.experiment(&name) {
         Ok(row) => {
             let stored = super::notebook::stored_experiment(&notebook, &name)?;
-            if stored.task.name() != options.task.name() {
+            if stored.task.kind() != options.task.kind() {
                 return Err(LabError::Invalid(format!(
                     "--task {}: experiment '{name}' is on the {} task",
                     options.task.name(),

@@ -550,6 +550,23 @@ pub fn on_map(c: &Comparison, d: &Array2<f64>, placement: &Placement) -> Option<
     Some((at[0], at[1]))
 }
 
+/// Every recording of `experiment` with the distances stored for it under the comparison
+/// settings `reduction` and `dsa` (what `compare --data` and the report computed; nothing is
+/// computed here).
+pub fn stored_distances(
+    notebook: &Notebook,
+    experiment: &str,
+    reduction: &ReductionOptions,
+    dsa: &DsaOptions,
+) -> Result<Vec<(String, Vec<RecordingDistance>)>, LabError> {
+    let key = settings_key(&recording_options(reduction, dsa, RESAMPLES));
+    notebook
+        .recordings(Some(experiment))?
+        .into_iter()
+        .map(|r| Ok((r.name.clone(), notebook.recording_distances(r.id, &key)?)))
+        .collect()
+}
+
 /// A recording on the terminal notebook's map: its label, where it falls, its nearest network.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordingMark {

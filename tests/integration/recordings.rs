@@ -235,6 +235,13 @@ fn a_recording_of_a_networks_own_states_is_nearest_that_network() {
         .find(|m| m.name == "of-3")
         .expect("the recording is on the pane's map");
     assert_eq!(mark.nearest, Some(3));
+    // And `export distances` carries its rows.
+    let csv = crate::common::stdout(&rnnlab(&["export", "distances", "--db", s(&p.db)]));
+    assert!(
+        csv.contains("svcca,recording:of-3,3,"),
+        "{}",
+        &csv[..csv.len().min(300)]
+    );
     // Through a map to 5 neurons, fewer than the 10 components the reduction keeps: the
     // networks cut to 5 units are compared too.
     let (few, shape) = recorded_from(3, 5, 0.01, 2, 0);

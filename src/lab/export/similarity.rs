@@ -11,6 +11,7 @@ use crate::lab::compare::{matrix, update_similarity, CompareMetric, CompareOptio
 use crate::lab::notebook::for_each_network;
 use crate::lab::notebook::StoredNetworks;
 use crate::lab::population::trained_networks;
+use crate::lab::recordings::stored_distances;
 use crate::lab::LabError;
 use crate::store::{ListQuery, Notebook};
 
@@ -49,6 +50,19 @@ pub fn export_distances_csv(
             }
         }
     }
+    // A recording's rows: `a` is `recording:NAME`, `b` a network.
+    for (name, distances) in
+        stored_distances(notebook, experiment, &options.reduction, &options.dsa)?
+    {
+        for d in distances {
+            writeln!(
+                out,
+                "{},recording:{name},{},{}",
+                d.metric, d.network, d.distance
+            )
+            .map_err(io)?;
+        }
+    }
     Ok(())
 }
 
@@ -64,6 +78,7 @@ pub fn export_distances_npz(
     update_similarity(notebook, experiment, options, threads)?;
     let id = notebook.experiment(experiment)?.id;
     let networks = trained_networks(notebook, experiment)?;
+    let recordings = stored_distances(notebook, experiment, &options.reduction, &options.dsa)?;
     let mut npz = Npz::create(path)?;
     let stored = StoredPairs::read(notebook, id, options)?;
     for metric in CompareMetric::ALL {
@@ -76,6 +91,24 @@ pub fn export_distances_npz(
             &f64_npy(d.as_slice().expect("standard layout"), &[n, n]),
         )?;
         npz.add(&format!("{name}_ids"), &ints_npy(&ids, &[n]))?;
+        // Each recording's distance to the same networks, in the same order (NaN: not stored).
+        for (recording, distances) in &recordings {
+            let row: Vec<f64> = ids
+                .iter()
+                .map(|&id| {
+                    distances
+                        .iter()
+                        .find(|d| d.network == id && d.metric == metric.name())
+                        .map_or(f64::NAN, |d| d.distance)
+                })
+                .collect();
+            if row.iter().any(|v| !v.is_nan()) {
+                npz.add(
+                    &format!("recording/{recording}/{name}"),
+                    &f64_npy(&row, &[n]),
+                )?;
+            }
+        }
     }
     npz.finish()
 }

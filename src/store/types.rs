@@ -46,6 +46,18 @@ impl NetState {
         }
     }
 
+    /// The letter a progress bar draws it with where there is no colour (one per state).
+    pub fn letter(self) -> char {
+        match self {
+            NetState::Planned => '.',
+            NetState::Training => '>',
+            NetState::Trained => 't',
+            NetState::Analysed => 'a',
+            NetState::Failed => 'F',
+            NetState::Diverged => 'D',
+        }
+    }
+
     /// Still to be trained: planned, or held by a worker now.
     pub fn is_open(self) -> bool {
         match self {

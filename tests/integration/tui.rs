@@ -265,6 +265,14 @@ fn without_colour_the_selection_is_still_visible() {
         .iter()
         .all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset));
     assert!(text(&t).contains("▶"));
+    // The Runs bar draws each state with its own letter, and the counts below name them.
+    app.pane = Pane::Runs;
+    let runs = text(&screen(&app, &theme));
+    assert!(
+        runs.contains(". 2 planned") && runs.contains("t 9 trained"),
+        "{runs}"
+    );
+    assert!(runs.contains("ttt") && runs.contains("D"), "{runs}");
 }
 
 #[test]

@@ -29,7 +29,7 @@ fn progress<'a>(states: &[(NetState, i64)], width: usize, theme: &Theme) -> Vec<
         used = end.max(used);
         if cells > 0 && count > 0 {
             let mark = if theme.monochrome {
-                state.name().chars().next().unwrap_or('?').to_string()
+                state.letter().to_string()
             } else {
                 "█".into()
             };
@@ -140,7 +140,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .states
             .iter()
             .filter(|s| s.1 > 0)
-            .map(|&(s, n)| Span::styled(format!("{n} {s}  "), theme.state(s)))
+            .map(|&(s, n)| {
+                // Without colour, the bar's letters need their legend.
+                let letter = if theme.monochrome {
+                    format!("{} ", s.letter())
+                } else {
+                    String::new()
+                };
+                Span::styled(format!("{letter}{n} {s}  "), theme.state(s))
+            })
             .collect();
         let mut detail = vec![Span::raw("    ")];
         detail.extend(counts);

@@ -61,11 +61,12 @@ pub fn classical_mds(d: ArrayView2<f64>, dims: usize) -> Embedding {
 }
 
 /// Where a new item falls on an embedding of `d` without moving it: the point whose distances
-/// to the embedded items best match its distances `to_new` (least squares, as the embedding's
-/// stress), found by Guttman's update for one free point from the best of two starts — Gower's
-/// add-a-point formula, y_k = Σ_i X_ik (B_ii − δ_i²) / (2 Σ_i X_ik²) with B_ii each item's
-/// squared distance from the centre, and the item nearest the new one. Exact when the new
-/// item's distances are those of a point in the embedding's plane.
+/// to the embedded items best match its distances δ = `to_new`, each squared error weighted by
+/// 1/δ² (as Sammon's mapping: a map cannot keep every distance, so it keeps the near ones — an
+/// item almost equal to another lands by it), found by Guttman's update for one free point
+/// from the better of two starts: Gower's add-a-point formula, y_k = Σ_i X_ik (B_ii − δ_i²) /
+/// (2 Σ_i X_ik²) with B_ii each item's squared distance from the centre, and the item nearest
+/// the new one. Exact when the new item's distances are those of a point in the map's plane.
 pub fn place(d: ArrayView2<f64>, embedding: &Embedding, to_new: &[f64]) -> Vec<f64> {
     let n = d.nrows();
     let x = &embedding.coordinates;
@@ -92,7 +93,13 @@ pub fn place(d: ArrayView2<f64>, embedding: &Embedding, to_new: &[f64]) -> Vec<f
             .sum::<f64>()
             .sqrt()
     };
-    let stress = |y: &[f64]| -> f64 { (0..n).map(|i| (distance(y, i) - to_new[i]).powi(2)).sum() };
+    let weight: Vec<f64> = to_new.iter().map(|&v| 1.0 / v.max(1e-9).powi(2)).collect();
+    let total: f64 = weight.iter().sum();
+    let stress = |y: &[f64]| -> f64 {
+        (0..n)
+            .map(|i| weight[i] * (distance(y, i) - to_new[i]).powi(2))
+            .sum()
+    };
     let nearest = (0..n).min_by(|&a, &b| to_new[a].total_cmp(&to_new[b]));
     let mut y = gower;
     if let Some(k) = nearest {
@@ -111,7 +118,7 @@ pub fn place(d: ArrayView2<f64>, embedding: &Embedding, to_new: &[f64]) -> Vec<f
                 } else {
                     0.0
                 };
-                *v += (x[[i, k]] + pull) / n as f64;
+                *v += weight[i] * (x[[i, k]] + pull) / total;
             }
         }
         let moved: f64 = next.iter().zip(&y).map(|(a, b)| (a - b).abs()).sum();

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::progress::Lines;
 use super::{failed_if, print_report, stop_on_signals, Jobs, Json, Outcome};
-use crate::lab::import::framework::{Framework, ReadOptions};
+use crate::files::framework::{Framework, ReadOptions};
 use crate::lab::import::ImportOptions;
 use crate::lab::{self, LabError};
 use crate::net::Activation;

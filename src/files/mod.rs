@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::LabError;
 
 pub mod arrays;
+pub mod framework;
 pub mod names;
 pub mod network_file;
 pub mod npz;

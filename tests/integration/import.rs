@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rnnlab::files::arrays::{read_arrays, Array, Arrays};
-use rnnlab::lab::import::framework::{convert, Framework, ReadOptions};
+use rnnlab::files::framework::{convert, Framework, ReadOptions};
 use rnnlab::net::{forward, Activation, Arch, Params, Tape};
 use rnnlab::task::TaskKind;
 

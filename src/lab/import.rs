@@ -5,8 +5,6 @@
 //!
 //! Every file is read and checked before anything is written: one bad file stores nothing.
 
-pub mod framework;
-
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -18,11 +16,11 @@ use super::LabError;
 use crate::experiment::fingerprint::fnv1a;
 use crate::experiment::settings::AnalysisSettings;
 use crate::experiment::Experiment;
+use crate::files::framework::{convert, Converted, ReadOptions};
 use crate::net::{Activation, Arch, Params};
 use crate::store::{AnalysisScope, NewNetwork, Role, StoreError};
 use crate::task::{Batch, Task};
 use crate::train::{evaluate, evaluation_batch, TrainConfig};
-use framework::{convert, Converted, ReadOptions};
 
 /// What to import and where.
 #[derive(Clone, Debug)]

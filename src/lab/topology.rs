@@ -338,12 +338,15 @@ impl fmt::Display for NetworkTopology {
                     let input: Vec<String> = g.input.iter().map(|x| format!("{x:.3}")).collect();
                     writeln!(
                         f,
-                        "input [{}]: {} fixed points ({} stable), {} transitions; {} flows lost",
+                        "input [{}]: {} fixed points ({} stable), {} transitions; {} flows lost{}",
                         input.join(", "),
                         g.nodes.len(),
                         g.attractors(),
                         g.edges.len(),
-                        g.lost_flows
+                        g.lost_flows,
+                        g.memory_steps.map_or(String::new(), |t| format!(
+                            "; slowest stable mode τ = {t:.0} steps"
+                        ))
                     )?;
                     write_graph(f, &g.nodes, &g.edges)?;
                 }

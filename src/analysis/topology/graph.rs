@@ -144,6 +144,11 @@ pub struct InputGraph {
     pub edges: Vec<(usize, usize)>,
     /// Flows from unstable points that settled nowhere known.
     pub lost_flows: usize,
+    /// The time constant, in steps, of the slowest mode at the stable points (−1/ln|λ| of the
+    /// largest |λ| below 1): how long the network holds what it holds there, a continuous
+    /// memory's measure where its points lie along a line. None without a stable point.
+    #[serde(default)]
+    pub memory_steps: Option<f64>,
 }
 
 impl InputGraph {
@@ -234,11 +239,18 @@ pub fn graph_scaffold(map: &CellMap, inputs: &[InputPoints]) -> GraphScaffold {
                 .collect();
             let (edges, lost_flows) = heteroclinic_edges(map, &fixed, at.input.view());
             let (_, nodes, edges) = canonical(labels, edges);
+            let slowest = fixed
+                .iter()
+                .filter(|p| p.unstable == 0)
+                .flat_map(|p| p.eigenvalues.iter().map(|l| l.norm()))
+                .filter(|&m| m < 1.0)
+                .fold(None, |a: Option<f64>, m| Some(a.map_or(m, |a| a.max(m))));
             InputGraph {
                 input: at.input.to_vec(),
                 nodes,
                 edges,
                 lost_flows,
+                memory_steps: slowest.map(|m| -1.0 / m.ln()),
             }
         })
         .collect();

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::{share_bars, IdealShare};
 use crate::analysis::topology::{GraphScaffold, Topology};
 use crate::lab::report::figures::Named;
+use crate::lab::stats::Quartiles;
 use crate::net::Group;
 
 /// How often the same scaffold recurs across a population.
@@ -30,6 +31,9 @@ pub struct Recurrence {
     pub same_cell: Option<f64>,
     /// Mean topology distance between networks of different cells.
     pub other_cells: Option<f64>,
+    /// Per group, the quartiles over its networks and constant inputs of the slowest stable
+    /// mode's time constant in steps (how long a network holds what it holds there).
+    pub memory_steps: Vec<(Group, Option<Quartiles>)>,
 }
 
 /// The recurrence of scaffolds among the networks' graphs.
@@ -70,6 +74,13 @@ pub(super) fn recurrence(descriptors: &[(Group, Topology)]) -> Recurrence {
         }
     }
     let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+    let mut memory: BTreeMap<Group, Vec<f64>> = BTreeMap::new();
+    for (g, s) in &graphs {
+        memory
+            .entry(*g)
+            .or_default()
+            .extend(s.inputs.iter().filter_map(|i| i.memory_steps));
+    }
     Recurrence {
         common,
         with_common,
@@ -85,6 +96,10 @@ pub(super) fn recurrence(descriptors: &[(Group, Topology)]) -> Recurrence {
             .collect(),
         same_cell: mean(&same),
         other_cells: mean(&other),
+        memory_steps: memory
+            .into_iter()
+            .map(|(g, v)| (g, Quartiles::of(v)))
+            .collect(),
     }
 }
 

@@ -338,10 +338,12 @@ impl fmt::Display for NetworkTopology {
                     let input: Vec<String> = g.input.iter().map(|x| format!("{x:.3}")).collect();
                     writeln!(
                         f,
-                        "input [{}]: {} fixed points ({} stable), {} transitions; {} flows lost{}",
+                        "input [{}]: {} fixed points ({} stable), {} slow points, {} transitions; \
+                         {} flows lost{}",
                         input.join(", "),
                         g.nodes.len(),
                         g.attractors(),
+                        g.slow_points,
                         g.edges.len(),
                         g.lost_flows,
                         g.memory_steps.map_or(String::new(), |t| format!(

@@ -144,9 +144,13 @@ pub struct InputGraph {
     pub edges: Vec<(usize, usize)>,
     /// Flows from unstable points that settled nowhere known.
     pub lost_flows: usize,
-    /// The time constant, in steps, of the slowest mode at the stable points (−1/ln|λ| of the
-    /// largest |λ| below 1): how long the network holds what it holds there, a continuous
-    /// memory's measure where its points lie along a line. None without a stable point.
+    /// Slow points (q small, not below the fixed-point tolerance): not nodes, but where a
+    /// continuous memory lies they are the line it lies along.
+    #[serde(default)]
+    pub slow_points: usize,
+    /// The time constant, in steps, of the slowest decaying mode at the stable fixed and slow
+    /// points (−1/ln|λ| of the largest |λ| below 1): how long the network holds what it holds
+    /// there, a continuous memory's measure. None without a stable point.
     #[serde(default)]
     pub memory_steps: Option<f64>,
 }
@@ -239,7 +243,8 @@ pub fn graph_scaffold(map: &CellMap, inputs: &[InputPoints]) -> GraphScaffold {
                 .collect();
             let (edges, lost_flows) = heteroclinic_edges(map, &fixed, at.input.view());
             let (_, nodes, edges) = canonical(labels, edges);
-            let slowest = fixed
+            let slowest = at
+                .points
                 .iter()
                 .filter(|p| p.unstable == 0)
                 .flat_map(|p| p.eigenvalues.iter().map(|l| l.norm()))
@@ -250,6 +255,7 @@ pub fn graph_scaffold(map: &CellMap, inputs: &[InputPoints]) -> GraphScaffold {
                 nodes,
                 edges,
                 lost_flows,
+                slow_points: at.points.iter().filter(|p| !p.converged).count(),
                 memory_steps: slowest.map(|m| -1.0 / m.ln()),
             }
         })

@@ -251,6 +251,14 @@ pub fn poll(
     request: &Request,
     cache: &ComparisonCache,
 ) -> Result<Snapshot, crate::store::StoreError> {
+    // Looking creates nothing: a notebook is started by a run (launched with `n`), not by
+    // opening a path (a mistyped --db must not leave an empty notebook behind).
+    if !db.exists() {
+        return Ok(Snapshot {
+            request: request.clone(),
+            ..Snapshot::default()
+        });
+    }
     let notebook = Notebook::open(db)?;
     let experiments = notebook.status()?;
     let held = notebook.held_networks()?;

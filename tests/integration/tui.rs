@@ -914,3 +914,16 @@ fn the_launcher_shows_each_experiment_s_size_and_asks_twice_for_a_cluster_s_work
         Some(Effect::Launch(PathBuf::from("paper-flipflop")))
     );
 }
+
+#[test]
+fn looking_at_a_path_without_a_notebook_creates_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mistyped.db");
+    let mut app = App::new(db.clone(), Vec::new());
+    app.resize(80, 24);
+    refresh(&mut app, &db);
+    assert!(!db.exists(), "a notebook was created by looking");
+    let shown = text(&screen(&app, &Theme::default()));
+    assert!(shown.contains("No notebook at"), "{shown}");
+    assert!(shown.contains("Press n"), "{shown}");
+}

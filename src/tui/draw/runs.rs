@@ -89,7 +89,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(block, top);
     let mut lines = Vec::new();
     if app.snapshot.experiments.is_empty() {
-        lines.push(Line::from("The notebook is empty."));
+        lines.push(Line::from(if app.db.exists() {
+            "The notebook is empty.".to_string()
+        } else {
+            format!("No notebook at {} yet.", app.db.display())
+        }));
         lines.push(Line::from(Span::styled(
             "Press n to launch one of the built-in experiments (quickstart: 20 flip-flop networks, about three minutes on 2 cores).",
             theme.dim(),

@@ -274,6 +274,7 @@ pub fn kruskal_wallis(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndarray::Array2;
 
     #[test]
     fn kruskal_wallis_matches_the_formula_and_sees_separated_groups() {
@@ -288,6 +289,70 @@ mod tests {
         let mixed = [1.0, 10.0, 20.0, 2.0, 11.0, 21.0, 3.0, 12.0, 22.0];
         let (h, p, _) = kruskal_wallis(&mixed, &groups, 999, 1).unwrap();
         assert!((h - 0.8).abs() < 1e-12 && p > 0.5, "{h} {p}");
+    }
+
+    /// Trajectories (T = 20, C conditions, 6 units) of a fixed random linear system driven from
+    /// each condition's own start, and a "recording" of them through a random map to 9
+    /// "neurons" with noise.
+    fn system(conditions: usize, seed: u64) -> (Array3<f64>, Array3<f64>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let a = Array2::from_shape_fn((6, 6), |(i, j)| {
+            if i == j {
+                0.9
+            } else {
+                rng.random_range(-0.15..0.15)
+            }
+        });
+        let map = Array2::from_shape_fn((6, 9), |_| rng.random_range(-1.0..1.0));
+        let mut net = Array3::zeros((20, conditions, 6));
+        for c in 0..conditions {
+            let mut h = ndarray::Array1::from_shape_fn(6, |_| rng.random_range(-1.0..1.0));
+            for t in 0..20 {
+                net.slice_mut(ndarray::s![t, c, ..]).assign(&h);
+                h = ndarray::Array1::from_shape_fn(6, |i| (0..6).map(|j| a[[i, j]] * h[j]).sum());
+            }
+        }
+        let mut rec = Array3::zeros((20, conditions, 9));
+        for t in 0..20 {
+            for c in 0..conditions {
+                for m in 0..9 {
+                    let y: f64 = (0..6).map(|u| net[[t, c, u]] * map[[u, m]]).sum();
+                    rec[[t, c, m]] = y + rng.random_range(-0.05..0.05);
+                }
+            }
+        }
+        (net, rec)
+    }
+
+    #[test]
+    fn the_bootstrap_interval_holds_the_full_data_distance() {
+        let options = RecordingOptions {
+            reduction: ReductionOptions {
+                components: Some(4),
+                ..ReductionOptions::default()
+            },
+            dsa: DsaOptions {
+                components: 4,
+                delays: 4,
+                rank: 4,
+                ..DsaOptions::default()
+            },
+            resamples: 200,
+            seed: 3,
+        };
+        let (net, rec) = system(12, 1);
+        let recorded = Recorded {
+            means: rec.clone(),
+            trials: None,
+        };
+        let full = distances_between(rec.view(), net.view(), &options).unwrap();
+        let intervals = bootstrap(&recorded, net.view(), &options);
+        let (low, high) = intervals[0].unwrap();
+        assert!(
+            low <= full[0] && full[0] <= high,
+            "{low} {} {high}",
+            full[0]
+        );
     }
 
     #[test]

@@ -161,6 +161,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         inner.height.saturating_sub(1) as usize,
     );
     let mut grid: Vec<Vec<Option<(char, Style)>>> = vec![vec![None; w]; h];
+    let mut coincide = false;
     if !map.is_empty() && w > 0 && h > 0 {
         let (mut x0, mut x1, mut y0, mut y1) = (
             f64::INFINITY,
@@ -189,9 +190,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let at = |p: &crate::lab::compare::MapPoint| {
             (cell(p.x, x0, x1, w), h - 1 - cell(p.y, y0, y1, h))
         };
+        // Networks that fall on one cell (identical scaffolds coincide under topology) show
+        // how many they are, in the first one's style, instead of hiding each other.
+        let mut count = vec![vec![0usize; w]; h];
         for p in map.iter() {
             let (col, row) = at(p);
-            grid[row][col] = Some(marker(p, app.by_activation, theme));
+            count[row][col] += 1;
+            coincide |= count[row][col] > 1;
+            grid[row][col] = match (count[row][col], grid[row][col]) {
+                (1, _) => Some(marker(p, app.by_activation, theme)),
+                (n, Some((_, style))) => {
+                    Some((char::from_digit(n as u32, 10).unwrap_or('+'), style))
+                }
+                (_, None) => Some(marker(p, app.by_activation, theme)),
+            };
         }
         // Recordings (`rnnlab data add`) as stars.
         for m in marks {
@@ -227,15 +239,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             })
             .collect()
     } else {
-        // The study's four always; a framework variant when the map has one.
+        // The cells the map has (not the ones it lacks).
         Arch::ALL
             .into_iter()
-            .filter(|a| Arch::STUDY.contains(a) || map.iter().any(|p| p.arch == *a))
+            .filter(|a| map.iter().any(|p| p.arch == *a))
             .map(|a| (a.letter(), Style::default().fg(theme.arch(a)), a.name()))
             .collect()
     };
     for (c, style, name) in groups {
         legend.push(Span::styled(format!("{c} {name}  "), style));
+    }
+    if coincide {
+        legend.push(Span::styled("2-9 networks on one spot  ", theme.dim()));
     }
     for m in &app.snapshot.recordings {
         let nearest = m

@@ -249,9 +249,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     for (c, style, name) in groups {
         legend.push(Span::styled(format!("{c} {name}  "), style));
     }
-    if coincide {
-        legend.push(Span::styled("2-9 networks on one spot  ", theme.dim()));
-    }
+
     for m in &app.snapshot.recordings {
         let nearest = m
             .nearest
@@ -265,6 +263,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         format!("@ #{} {} {} (Enter opens)", p.network, p.arch, p.activation)
     });
     legend.push(Span::styled(selected, theme.dim()));
+    if coincide {
+        legend.push(Span::styled("  2-9: networks on one spot", theme.dim()));
+    }
     map_lines.push(Line::from(legend));
     frame.render_widget(
         Paragraph::new(map_lines).block(titled(

@@ -384,8 +384,9 @@ pub fn recording_options(
 }
 
 fn settings_key(options: &RecordingOptions) -> String {
+    // "bias-shifted": the intervals' method (stored intervals of another are not reused).
     format!(
-        "recording {} | {} | {} resamples, seed {}",
+        "recording {} | {} | {} resamples, seed {}, bias-shifted",
         serde_json::to_string(&options.reduction).expect("serialises"),
         serde_json::to_string(&options.dsa).expect("serialises"),
         options.resamples,
@@ -452,7 +453,7 @@ pub fn compare_recording(
         let results: Vec<Option<Vec<RecordingDistance>>> = each_pair(&jobs, threads, |i, _| {
             let network = trajectories[i].as_ref()?;
             let full = distances_between(recorded.means.view(), network.view(), options)?;
-            let intervals = bootstrap(&recorded, network.view(), options);
+            let intervals = bootstrap(&recorded, network.view(), full, options);
             let cut = (data.neurons < network.dim().2).then(|| {
                 let cut = subsampled(network.view(), data.neurons, options.seed);
                 distances_between(recorded.means.view(), cut.view(), options)

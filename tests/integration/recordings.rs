@@ -338,6 +338,15 @@ fn single_trials_give_their_condition_means_distances_and_noise_sets_a_ceiling()
     add(&file, "noisy");
     let c = placed("noisy", "procrustes");
     let high_ceiling = c["ceiling"].as_f64().unwrap();
+    // With noisy single trials the resampled means are noisier than the data's: the interval,
+    // moved by the bootstrap's bias, still holds the distance it is for.
+    let nearest = &c["nearest"][0];
+    let (d, low, high) = (
+        nearest["distance"].as_f64().unwrap(),
+        nearest["low"].as_f64().unwrap(),
+        nearest["high"].as_f64().unwrap(),
+    );
+    assert!(low <= d && d <= high, "{low} {d} {high}");
     assert!(
         high_ceiling > 2.0 * low_ceiling,
         "ceiling {low_ceiling} → {high_ceiling}"

@@ -29,7 +29,8 @@ use crate::files::arrays::read_arrays;
 use crate::lab::compare::Comparison;
 use crate::net::{Arch, Group};
 use crate::store::{NetworkRow, NewRecording, Notebook, RecordingDistance, RecordingRow};
-use crate::task::Task;
+use crate::task::arrays::time_major;
+use crate::task::{Task, PROBE_TRIALS};
 use crate::LabError;
 use ndarray::Array2;
 
@@ -44,11 +45,11 @@ const NEAREST: usize = 5;
 
 /// The experiment's conditions: their labels (for an arrays task, the task's; else the probe
 /// trials' indices) and each probe trial's condition index.
-fn conditions_of(task: &Task, probe_trials: usize) -> Result<(Vec<i64>, Vec<usize>), String> {
+fn conditions_of(task: &Task) -> Result<(Vec<i64>, Vec<usize>), String> {
     match task {
         Task::FlipFlop(_) | Task::Sine(_) | Task::Integration(_) => Ok((
-            (0..probe_trials as i64).collect(),
-            (0..probe_trials).collect(),
+            (0..PROBE_TRIALS as i64).collect(),
+            (0..PROBE_TRIALS).collect(),
         )),
         Task::Arrays(t) => {
             let trials = t.trials();
@@ -163,8 +164,7 @@ pub fn add_recording(
             "array responses: {neurons} neuron; a population needs at least 2"
         )));
     }
-    let probe = exp.task.probe_batch().inputs.dim().1;
-    let (labels, _) = conditions_of(&exp.task, probe).map_err(bad)?;
+    let (labels, _) = conditions_of(&exp.task).map_err(bad)?;
     let conditions = labels.len();
     let (means, trials) = match arrays.get("conditions") {
         None => {
@@ -240,13 +240,6 @@ fn describe_conditions(task: &Task) -> &'static str {
         }
         Task::Arrays(_) => "the task's condition labels, in sorted order",
     }
-}
-
-/// (trials, T, M) in C order to time-major (T, trials, M).
-fn time_major(data: &[f64], trials: usize, steps: usize, neurons: usize) -> Array3<f64> {
-    Array3::from_shape_fn((steps, trials, neurons), |(t, b, m)| {
-        data[(b * steps + t) * neurons + m]
-    })
 }
 
 /// The recordings of `rnnlab data ls`.
@@ -432,8 +425,7 @@ pub fn compare_recording(
     let mut skipped = 0;
     if !missing.is_empty() {
         let exp: Experiment = stored_experiment(notebook, experiment)?;
-        let probe_trials = exp.task.probe_batch().inputs.dim().1;
-        let (_, of_probe) = conditions_of(&exp.task, probe_trials).map_err(LabError::Invalid)?;
+        let (_, of_probe) = conditions_of(&exp.task).map_err(LabError::Invalid)?;
         let recorded = recorded(&data);
         let mut probe = StateProbe::new(&exp.task);
         let mut trajectories = Vec::new();

@@ -11,7 +11,7 @@ use super::lines::{sensitivity, LineSummary, Sensitivity};
 use super::notebook::trained_network;
 use super::population::{exclusion, final_networks, Exclusion};
 use super::stats::Stats;
-use crate::analysis::topology::{GraphScaffold, IntegrationScaffold};
+use crate::analysis::topology::{most_common, GraphScaffold, IntegrationScaffold};
 use crate::analysis::{Topology, TOPOLOGY_VERSION};
 use crate::lab::MISSING;
 use crate::net::{Activation, Arch, Group};
@@ -137,22 +137,6 @@ pub struct ExperimentTopology {
     pub sensitivity: Vec<Sensitivity>,
 }
 
-/// The most common scaffold of a task given as arrays among `rows` (of equally common ones,
-/// the first by its signature, so network ids do not decide); None for the other tasks.
-fn most_common(rows: &[crate::store::TopologyRow]) -> Option<GraphScaffold> {
-    let mut counts: BTreeMap<String, (usize, GraphScaffold)> = BTreeMap::new();
-    for t in rows {
-        if let Ok(Topology::Arrays(s)) = serde_json::from_str::<Topology>(&t.descriptor) {
-            counts.entry(s.signature()).or_insert((0, s)).0 += 1;
-        }
-    }
-    counts
-        .into_values()
-        .rev()
-        .max_by_key(|(n, _)| *n)
-        .map(|(_, s)| s)
-}
-
 /// The per-group view of an experiment's stored scaffolds and distance matrix, over the
 /// networks that solved the task (`max_loss`: see [`exclusion`]).
 pub fn experiment_topology(
@@ -176,15 +160,32 @@ pub fn experiment_topology(
         within: Vec<f64>,
         lines: Vec<IntegrationScaffold>,
     }
-    // A task given as arrays has no ideal scaffold: each network is measured against the
-    // population's most common one instead.
-    let common = most_common(&rows);
+    // Each descriptor parsed once. A task given as arrays has no ideal scaffold: each network
+    // is measured against the population's most common one instead.
+    let parsed: Vec<Option<Topology>> = rows
+        .iter()
+        .map(|t| serde_json::from_str(&t.descriptor).ok())
+        .collect();
+    let signatures: Vec<Option<String>> = parsed
+        .iter()
+        .map(|t| match t {
+            Some(Topology::Arrays(s)) => Some(s.signature()),
+            _ => None,
+        })
+        .collect();
+    let present: Vec<String> = signatures.iter().flatten().cloned().collect();
+    let common: Option<(&str, &GraphScaffold)> = most_common(&present).and_then(|(sig, _)| {
+        parsed.iter().zip(&signatures).find_map(|(t, s)| match t {
+            Some(Topology::Arrays(g)) if s.as_deref() == Some(sig) => Some((sig, g)),
+            _ => None,
+        })
+    });
     let mut groups: BTreeMap<Group, Members> = BTreeMap::new();
-    for t in &rows {
+    for ((t, topology), signature) in rows.iter().zip(&parsed).zip(&signatures) {
         let g = groups.entry(t.group).or_default();
-        match (&common, serde_json::from_str::<Topology>(&t.descriptor)) {
-            (Some(common), Ok(Topology::Arrays(s))) => {
-                g.ideal.push(s.signature() == common.signature());
+        match (common, topology, signature) {
+            (Some((sig, common)), Some(Topology::Arrays(s)), Some(own)) => {
+                g.ideal.push(own == sig);
                 g.to_ideal.push(s.distance(common).unwrap_or(f64::NAN));
             }
             _ => {
@@ -192,8 +193,8 @@ pub fn experiment_topology(
                 g.to_ideal.push(t.distance_to_ideal);
             }
         }
-        if let Ok(Topology::Integration(s)) = serde_json::from_str(&t.descriptor) {
-            g.lines.push(s);
+        if let Some(Topology::Integration(s)) = topology {
+            g.lines.push(s.clone());
         }
     }
     let scaffolds: Vec<&IntegrationScaffold> = groups.values().flat_map(|g| &g.lines).collect();

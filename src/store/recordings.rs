@@ -7,6 +7,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::blob::{from_le, to_le};
+use super::similarity::settings_id;
 use super::{now, At, Notebook, StoreError};
 
 /// A recording to store.
@@ -246,25 +247,20 @@ impl Notebook {
         distances: &[RecordingDistance],
     ) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction().at(self)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO similarity_settings (settings) VALUES (?1)",
-            [settings],
-        )
-        .at(self)?;
+        let settings_id = settings_id(&tx, settings).at(self)?;
         {
             let mut stmt = tx
                 .prepare(
                     "INSERT OR IGNORE INTO recording_distances
                          (recording_id, settings_id, network_id, metric, distance, low, high,
                           subsampled)
-                     VALUES (?1, (SELECT id FROM similarity_settings WHERE settings = ?2), ?3,
-                             ?4, ?5, ?6, ?7, ?8)",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .at(self)?;
             for d in distances {
                 stmt.execute(params![
                     recording_id,
-                    settings,
+                    settings_id,
                     d.network,
                     d.metric,
                     d.distance,

@@ -23,6 +23,20 @@ pub struct PairCounts {
 /// One pair's DSA scores: (a, b, [dsa, dsa-spectral]) with a < b.
 pub type DsaPair = (i64, i64, [f64; 2]);
 
+/// The id of `settings` in `similarity_settings`, entered if new (inside the caller's
+/// transaction).
+pub(super) fn settings_id(tx: &rusqlite::Transaction, settings: &str) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT OR IGNORE INTO similarity_settings (settings) VALUES (?1)",
+        [settings],
+    )?;
+    tx.query_row(
+        "SELECT id FROM similarity_settings WHERE settings = ?1",
+        [settings],
+        |r| r.get(0),
+    )
+}
+
 impl Notebook {
     /// The stored geometry pairs of an experiment under `settings`.
     pub fn similarity_pairs(
@@ -235,18 +249,7 @@ impl Notebook {
         pairs: &[(i64, i64, [f64; K])],
     ) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction().at(self)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO similarity_settings (settings) VALUES (?1)",
-            [settings],
-        )
-        .at(self)?;
-        let settings_id: i64 = tx
-            .query_row(
-                "SELECT id FROM similarity_settings WHERE settings = ?1",
-                [settings],
-                |r| r.get(0),
-            )
-            .at(self)?;
+        let settings_id = settings_id(&tx, settings).at(self)?;
         {
             let placeholders: Vec<String> = (0..K).map(|k| format!("?{}", 5 + k)).collect();
             let mut insert = tx

@@ -151,7 +151,7 @@ impl Trials {
                         mdata[k]
                     ));
                 }
-                Some(time_major(mdata, trials, steps, outputs))
+                Some(time_major(mdata, trials, steps, outputs).mapv(|v| v as f32))
             }
         };
         let constant_inputs = match get("constant_inputs") {
@@ -199,8 +199,8 @@ impl Trials {
         }
         let probe = balanced(&conditions, PROBE_TRIALS);
         Ok(Trials {
-            inputs: time_major(data, trials, steps, width),
-            targets: time_major(tdata, trials, steps, outputs),
+            inputs: time_major(data, trials, steps, width).mapv(|v| v as f32),
+            targets: time_major(tdata, trials, steps, outputs).mapv(|v| v as f32),
             mask,
             constant_inputs,
             conditions,
@@ -256,10 +256,11 @@ fn rank3(name: &str, shape: &[usize], layout: &str) -> Result<[usize; 3], String
     }
 }
 
-/// (trials, T, C) in C order to time-major (T, trials, C) f32.
-fn time_major(data: &[f64], trials: usize, steps: usize, channels: usize) -> Array3<f32> {
+/// Arrays as a file gives them, (trials, T, C) in C order, to time-major (T, trials, C) as
+/// batches are.
+pub fn time_major(data: &[f64], trials: usize, steps: usize, channels: usize) -> Array3<f64> {
     Array3::from_shape_fn((steps, trials, channels), |(t, b, c)| {
-        data[(b * steps + t) * channels + c] as f32
+        data[(b * steps + t) * channels + c]
     })
 }
 

@@ -9,7 +9,7 @@
 //! - a neuron-subsampling control: the network's units cut to the recording's neuron count (a
 //!   recording sees some neurons of a circuit, a network shows all of its units).
 
-use ndarray::{Array3, ArrayView3, Axis};
+use ndarray::{Array2, Array3, ArrayView3, Axis};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -67,23 +67,43 @@ pub fn distances_between(
     Some([svcca, angular, procrustes, d, spectral])
 }
 
+/// The mean over trials `picked` of single trials (T, trials, M): (T, M).
+fn mean_of(trials: ArrayView3<f64>, picked: &[usize]) -> Array2<f64> {
+    trials
+        .select(Axis(1), picked)
+        .mean_axis(Axis(1))
+        .expect("at least one trial")
+}
+
+/// Each condition's trials, by index.
+fn by_condition(labels: &[usize], conditions: usize) -> Vec<Vec<usize>> {
+    let mut own = vec![Vec::new(); conditions];
+    for (i, &c) in labels.iter().enumerate() {
+        own[c].push(i);
+    }
+    own
+}
+
 /// The condition means of a resample: conditions drawn with replacement and, with single
-/// trials, each drawn condition's trials drawn with replacement from its own.
-fn resample(recorded: &Recorded, conditions: &[usize], rng: &mut ChaCha8Rng) -> Array3<f64> {
+/// trials (`own`: each condition's), each drawn condition's trials drawn with replacement from
+/// its own.
+fn resample(
+    recorded: &Recorded,
+    own: &[Vec<usize>],
+    conditions: &[usize],
+    rng: &mut ChaCha8Rng,
+) -> Array3<f64> {
     match &recorded.trials {
         None => recorded.means.select(Axis(1), conditions),
-        Some((trials, labels)) => {
+        Some((trials, _)) => {
             let (t, _, m) = trials.dim();
             let mut out = Array3::zeros((t, conditions.len(), m));
             for (k, &c) in conditions.iter().enumerate() {
-                let own: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
-                for _ in 0..own.len() {
-                    let i = own[rng.random_range(0..own.len())];
-                    let mut slot = out.index_axis_mut(Axis(1), k);
-                    slot += &trials.index_axis(Axis(1), i);
-                }
-                let mut slot = out.index_axis_mut(Axis(1), k);
-                slot /= own.len().max(1) as f64;
+                let drawn: Vec<usize> = (0..own[c].len())
+                    .map(|_| own[c][rng.random_range(0..own[c].len())])
+                    .collect();
+                out.index_axis_mut(Axis(1), k)
+                    .assign(&mean_of(trials.view(), &drawn));
             }
             out
         }
@@ -103,13 +123,17 @@ pub fn bootstrap(
     options: &RecordingOptions,
 ) -> [Option<(f64, f64)>; 5] {
     let conditions = recorded.means.dim().1;
+    let own = recorded
+        .trials
+        .as_ref()
+        .map_or_else(Vec::new, |(_, labels)| by_condition(labels, conditions));
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let mut samples: [Vec<f64>; 5] = Default::default();
     for _ in 0..options.resamples {
         let drawn: Vec<usize> = (0..conditions)
             .map(|_| rng.random_range(0..conditions))
             .collect();
-        let ours = resample(recorded, &drawn, &mut rng);
+        let ours = resample(recorded, &own, &drawn, &mut rng);
         let theirs = network.select(Axis(1), &drawn);
         if let Some(d) = distances_between(ours.view(), theirs.view(), options) {
             for (s, v) in samples.iter_mut().zip(d) {
@@ -150,10 +174,8 @@ pub fn split_half_ceiling(
     let (trials, labels) = recorded.trials.as_ref()?;
     let (t, _, m) = trials.dim();
     let conditions = recorded.means.dim().1;
-    let by_condition: Vec<Vec<usize>> = (0..conditions)
-        .map(|c| (0..labels.len()).filter(|&i| labels[i] == c).collect())
-        .collect();
-    if by_condition.iter().any(|own| own.len() < 2) {
+    let own_trials = by_condition(labels, conditions);
+    if own_trials.iter().any(|own| own.len() < 2) {
         return None;
     }
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5EED);
@@ -164,16 +186,14 @@ pub fn split_half_ceiling(
             Array3::zeros((t, conditions, m)),
             Array3::zeros((t, conditions, m)),
         ];
-        for (c, own) in by_condition.iter().enumerate() {
+        for (c, own) in own_trials.iter().enumerate() {
             let mut own = own.clone();
             own.shuffle(&mut rng);
             let half = own.len() / 2;
             for (h, part) in [&own[..half], &own[half..]].into_iter().enumerate() {
-                let mut slot = halves[h].index_axis_mut(Axis(1), c);
-                for &i in part {
-                    slot += &trials.index_axis(Axis(1), i);
-                }
-                slot /= part.len() as f64;
+                halves[h]
+                    .index_axis_mut(Axis(1), c)
+                    .assign(&mean_of(trials.view(), part));
             }
         }
         if let Some(d) = distances_between(halves[0].view(), halves[1].view(), options) {
@@ -205,18 +225,11 @@ pub fn condition_means(
 ) -> Option<Array3<f64>> {
     let (t, _, m) = trials.dim();
     let mut out = Array3::zeros((t, conditions, m));
-    let mut counts = vec![0usize; conditions];
-    for (i, &c) in labels.iter().enumerate() {
-        let mut slot = out.index_axis_mut(Axis(1), c);
-        slot += &trials.index_axis(Axis(1), i);
-        counts[c] += 1;
-    }
-    for (c, &n) in counts.iter().enumerate() {
-        if n == 0 {
+    for (c, own) in by_condition(labels, conditions).iter().enumerate() {
+        if own.is_empty() {
             return None;
         }
-        let mut slot = out.index_axis_mut(Axis(1), c);
-        slot /= n as f64;
+        out.index_axis_mut(Axis(1), c).assign(&mean_of(trials, own));
     }
     Some(out)
 }
@@ -285,7 +298,6 @@ pub fn kruskal_wallis(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::Array2;
 
     #[test]
     fn kruskal_wallis_matches_the_formula_and_sees_separated_groups() {

@@ -224,6 +224,18 @@ impl GraphScaffold {
     }
 }
 
+/// The most common of some scaffolds' signatures, with how many have it; of equally common
+/// ones the first in order, so network ids do not decide. None if there are none.
+pub fn most_common(signatures: &[String]) -> Option<(&str, usize)> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in signatures {
+        *counts.entry(s).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+}
+
 /// The graph scaffold from the fixed points found at each constant input.
 pub fn graph_scaffold(map: &CellMap, inputs: &[InputPoints]) -> GraphScaffold {
     let graphs = inputs

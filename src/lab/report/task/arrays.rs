@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{share_bars, IdealShare};
-use crate::analysis::topology::{GraphScaffold, Topology};
+use crate::analysis::topology::{most_common, GraphScaffold, Topology};
 use crate::lab::report::figures::Named;
 use crate::lab::stats::Quartiles;
 use crate::net::Group;
@@ -46,15 +46,12 @@ pub(super) fn recurrence(descriptors: &[(Group, Topology)]) -> Recurrence {
         })
         .collect();
     let signatures: Vec<String> = graphs.iter().map(|(_, s)| s.signature()).collect();
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for s in &signatures {
-        *counts.entry(s).or_default() += 1;
-    }
-    // The most common; of equally common ones the first in order, so ids do not decide.
-    let (common, with_common) = counts
+    let (common, with_common) =
+        most_common(&signatures).map_or((String::new(), 0), |(s, n)| (s.to_string(), n));
+    let distinct = signatures
         .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-        .map_or((String::new(), 0), |(s, n)| (s.to_string(), *n));
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     let mut groups: BTreeMap<Group, (usize, usize)> = BTreeMap::new();
     for ((g, _), s) in graphs.iter().zip(&signatures) {
         let e = groups.entry(*g).or_default();
@@ -85,7 +82,7 @@ pub(super) fn recurrence(descriptors: &[(Group, Topology)]) -> Recurrence {
         common,
         with_common,
         networks: graphs.len(),
-        distinct: counts.len(),
+        distinct,
         groups: groups
             .into_iter()
             .map(|(group, (networks, ideal))| IdealShare {

@@ -514,20 +514,17 @@ pub fn compare_recording(
 }
 
 /// Where a recording falls on comparison `c`'s map (its matrix `d`, rows in map order), from
-/// its distances to the map's networks under `placement` (the same metric): the point whose
-/// distances to theirs best match its distances to them. None if a network of the map has no
-/// distance to it.
-pub fn on_map(c: &Comparison, d: &Array2<f64>, placement: &Placement) -> Option<(f64, f64)> {
+/// its distance to each network under the map's metric: the point whose distances to theirs
+/// best match its distances to them. None if a network of the map has no distance to it.
+pub fn on_map(
+    c: &Comparison,
+    d: &Array2<f64>,
+    distance: &BTreeMap<i64, f64>,
+) -> Option<(f64, f64)> {
     let to_new: Vec<f64> = c
         .map
         .iter()
-        .map(|p| {
-            placement
-                .networks
-                .iter()
-                .find(|n| n.network == p.network)
-                .map(|n| n.distance)
-        })
+        .map(|p| distance.get(&p.network).copied())
         .collect::<Option<_>>()?;
     let embedding = Embedding {
         coordinates: Array2::from_shape_fn((c.map.len(), 2), |(i, k)| {
@@ -587,31 +584,25 @@ pub fn stored_marks(
     );
     let key = settings_key(&settings);
     let mut marks = Vec::new();
+    let on_map_ids: std::collections::HashSet<i64> = c.map.iter().map(|p| p.network).collect();
     for r in notebook.recordings(Some(&c.experiment))? {
-        let placed: Vec<Placed> = notebook
+        // The networks on the map only; nothing but the nearest is needed here.
+        let distance: BTreeMap<i64, f64> = notebook
             .recording_distances(r.id, &key)?
             .into_iter()
-            .filter(|x| x.metric == c.metric)
-            .filter_map(|x| {
-                // Only the networks on the map.
-                let group = c.map.iter().find(|p| p.network == x.network)?.group();
-                Some(Placed {
-                    network: x.network,
-                    group,
-                    distance: x.distance,
-                    low: x.low,
-                    high: x.high,
-                    subsampled: x.subsampled,
-                })
-            })
+            .filter(|x| x.metric == c.metric && on_map_ids.contains(&x.network))
+            .map(|x| (x.network, x.distance))
             .collect();
-        let placement = placement(c.metric, placed, None, settings.seed);
-        if let Some((x, y)) = on_map(c, d, &placement) {
+        let nearest = distance
+            .iter()
+            .min_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(&id, _)| id);
+        if let Some((x, y)) = on_map(c, d, &distance) {
             marks.push(RecordingMark {
                 name: r.name,
                 x,
                 y,
-                nearest: placement.nearest.first().map(|p| p.network),
+                nearest,
             });
         }
     }

@@ -207,7 +207,13 @@ fn recordings_in(
             .iter()
             .filter_map(|&(c, d)| {
                 let (c, d) = (c?, d?);
-                let (x, y) = on_map(c, d, comparison.placement(c.metric)?)?;
+                let distance = comparison
+                    .placement(c.metric)?
+                    .networks
+                    .iter()
+                    .map(|n| (n.network, n.distance))
+                    .collect();
+                let (x, y) = on_map(c, d, &distance)?;
                 Some((c.metric.to_string(), x, y))
             })
             .collect();

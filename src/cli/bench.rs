@@ -119,6 +119,9 @@ pub(super) struct BenchTrainArgs {
     /// Timed iterations per configuration.
     #[arg(long, default_value_t = 50)]
     iters: usize,
+    /// Also list every product shape of an iteration against this CPU's rate at that shape.
+    #[arg(long)]
+    products: bool,
     #[command(flatten)]
     json: Json,
 }
@@ -227,6 +230,9 @@ fn train(args: BenchTrainArgs) -> Outcome {
         &TrainBench {
             benchmark: "train",
             rows,
+            gemm_peak_gflops: bench::gemm_peak_gflops(),
+            vector_path: crate::net::simd::path().name(),
+            show_products: args.products,
         },
         args.json,
     );

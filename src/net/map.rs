@@ -13,7 +13,7 @@ use super::cell::{self, Backprop, GateFree, Step};
 use super::matmul::{gemm, view, view_mut};
 use super::params::Params;
 use super::scalar::Scalar;
-use super::sequence::project_inputs;
+use super::sequence::{project_inputs, transpose_into};
 use super::spec::NetSpec;
 
 /// A trained network's update map in f64 (with an f32 copy for approximate Jacobians).
@@ -167,11 +167,12 @@ fn run<T: Scalar>(params: &Params<T>, h: &[T], x: &[T], rows: usize) -> (Vec<T>,
     let mut z = vec![T::default(); rows * g];
     let mut aux = vec![T::default(); rows * n];
     let mut next = vec![T::default(); rows * s];
-    project_inputs(params, x, rows, &mut z);
+    project_inputs(params, x, &mut z);
     let step = Step {
         units: n,
         batch: rows,
         w_h: params.block(params.layout().recurrent_kernel()),
+        w_h_t: &[],
         b_h: params.block(params.layout().recurrent_bias()),
         h_prev: h,
         z: &mut z,
@@ -194,10 +195,14 @@ fn pull_back<T: Scalar>(
     let spec = params.spec;
     let mut dh = vec![T::default(); rows * spec.state_dim()];
     let mut scratch = vec![T::default(); rows * spec.units];
+    let w_h = params.block(params.layout().recurrent_kernel());
+    let mut w_h_t = vec![T::default(); w_h.len()];
+    transpose_into(w_h, spec.kernel_width(), &mut w_h_t);
     let step = Step {
         units: spec.units,
         batch: rows,
-        w_h: params.block(params.layout().recurrent_kernel()),
+        w_h,
+        w_h_t: &w_h_t,
         b_h: params.block(params.layout().recurrent_bias()),
         h_prev: hs,
         z,

@@ -45,7 +45,8 @@ pub(crate) fn gemm<T: Scalar>(
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
 ) {
-    super::profile::product(|| {
+    let (m, n, k) = (dst.nrows(), dst.ncols(), a.ncols());
+    super::profile::product(m, n, k, || {
         faer::linalg::matmul::matmul(dst, accum, a, b, T::of(1.0), Par::Seq)
     });
 }

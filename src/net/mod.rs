@@ -10,7 +10,9 @@ mod params;
 pub mod profile;
 mod scalar;
 mod sequence;
+pub mod simd;
 mod spec;
+mod thin;
 
 pub use cell::{GateFree, HELD_GATE};
 pub use map::{CellMap, Jacobians};

@@ -93,7 +93,8 @@ fn exp_f32(x: f32) -> f32 {
     // Adding and subtracting 1.5·2^23 rounds to the nearest integer without SSE4.1's `round`.
     const ROUNDER: f32 = 12_582_912.0;
     let x = x.clamp(-87.0, 88.0);
-    let n = (x * LOG2E + ROUNDER) - ROUNDER;
+    let shifted = x * LOG2E + ROUNDER;
+    let n = shifted - ROUNDER;
     let r = x - n * LN2_HI - n * LN2_LO;
     let mut p = 1.987_569_1e-4_f32;
     p = p * r + 1.398_199_9e-3;
@@ -102,7 +103,10 @@ fn exp_f32(x: f32) -> f32 {
     p = p * r + 1.666_666_5e-1;
     p = p * r + 0.5;
     let e = p * r * r + r + 1.0;
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    // 2^n from the rounded sum's low mantissa bits, which hold n + 1.5·2^23 exactly: integer
+    // lanes only. `n as i32` (a saturating cast, NaN → 0) compiled to scalar code per lane.
+    let n_bits = shifted.to_bits().wrapping_sub(ROUNDER.to_bits());
+    let scale = f32::from_bits(n_bits.wrapping_add(127) << 23);
     e * scale
 }
 

@@ -1,9 +1,10 @@
 //! Batched forward over T steps and backpropagation through time.
 //!
 //! Time-major buffers: row t·B + b of an input, output or state matrix is trial b at step t, so
-//! the work that does not depend on the recurrence is done in one product over all T·B rows:
-//! the input projection before the loop, the readout after it, and in the backward pass the
-//! readout gradient and every weight gradient. Only h·W_h and its transpose stay inside the loop.
+//! the recurrent kernel's gradient is one product over all T·B rows after the loop. Inside the
+//! loop: h·W_h and its transpose, and the thin products with the task's few inputs and outputs
+//! (the input projection, the readout and their gradients, see [`super::thin`]), which run on
+//! each step's rows while they are in cache.
 
 use faer::Accum;
 
@@ -12,6 +13,7 @@ use super::matmul::{gemm, view, view_mut};
 use super::params::Params;
 use super::scalar::Scalar;
 use super::spec::{Arch, NetSpec};
+use super::thin;
 
 /// Everything the forward pass keeps for the backward pass; reused across iterations so the
 /// training loop allocates nothing.
@@ -28,9 +30,13 @@ pub struct Tape<T> {
     aux: Vec<T>,
     /// Readout y_1..y_T, T·B×O.
     pub(crate) outputs: Vec<T>,
+    /// The readout kernel transposed, O×N (its rows are what each output dots h with).
+    w_out_t: Vec<T>,
+    /// The recurrent kernel transposed, G×N (see [`Step::w_h_t`]).
+    w_h_t: Vec<T>,
     // Backward workspace.
     dy: Vec<T>,
-    dh_readout: Vec<T>,
+    d_w_out_t: Vec<T>,
     dh_next: Vec<T>,
     dh_prev: Vec<T>,
     scratch: Vec<T>,
@@ -47,8 +53,10 @@ impl<T: Scalar> Tape<T> {
             z: Vec::new(),
             aux: Vec::new(),
             outputs: Vec::new(),
+            w_out_t: vec![T::of(0.0); spec.outputs * spec.units],
+            w_h_t: vec![T::of(0.0); spec.units * spec.kernel_width()],
             dy: Vec::new(),
-            dh_readout: Vec::new(),
+            d_w_out_t: vec![T::of(0.0); spec.outputs * spec.units],
             dh_next: Vec::new(),
             dh_prev: Vec::new(),
             scratch: Vec::new(),
@@ -75,7 +83,6 @@ impl<T: Scalar> Tape<T> {
         self.aux.resize(rows * n, zero);
         self.outputs.resize(rows * o, zero);
         self.dy.resize(rows * o, zero);
-        self.dh_readout.resize(rows * n, zero);
         self.dh_next.resize(b * s, zero);
         self.dh_prev.resize(b * s, zero);
         self.scratch.resize(b * n, zero);
@@ -96,21 +103,25 @@ impl<T: Scalar> Tape<T> {
     }
 }
 
-/// z[r] = b + x[r]·W_x for every row r of `x` (rows×I): the input side of the cell, for all
-/// steps at once.
-pub(crate) fn project_inputs<T: Scalar>(params: &Params<T>, x: &[T], rows: usize, z: &mut [T]) {
-    let (spec, layout) = (params.spec, params.layout());
-    let (i, g) = (spec.inputs, spec.kernel_width());
-    let bias = params.block(layout.bias());
-    for row in z[..rows * g].chunks_exact_mut(g) {
-        row.copy_from_slice(bias);
-    }
-    gemm(
-        view_mut(z, rows, g, g),
-        Accum::Add,
-        view(x, rows, i, i),
-        view(params.block(layout.input_kernel()), i, g, g),
+/// z[r] = b + x[r]·W_x for every row r of `x` (rows×I): the input side of the cell.
+pub(crate) fn project_inputs<T: Scalar>(params: &Params<T>, x: &[T], z: &mut [T]) {
+    let layout = params.layout();
+    thin::project(
+        x,
+        params.block(layout.input_kernel()),
+        params.block(layout.bias()),
+        z,
     );
+}
+
+/// `t` (C×R) = `w` (R×C, `cols` = C) transposed.
+pub(crate) fn transpose_into<T: Scalar>(w: &[T], cols: usize, t: &mut [T]) {
+    let rows = w.len() / cols;
+    for (r, row) in w.chunks_exact(cols).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            t[c * rows + r] = v;
+        }
+    }
 }
 
 /// Runs the network on `inputs` (T·B×I, time-major) from h_0 = 0, filling the tape.
@@ -118,49 +129,42 @@ pub fn forward<T: Scalar>(params: &Params<T>, inputs: &[T], tape: &mut Tape<T>) 
     let spec = params.spec;
     assert_eq!(spec, tape.spec, "tape was built for another network");
     let (b, steps) = (tape.batch, tape.steps);
-    let (s, n, g, o) = (
+    let (s, n, g, o, i) = (
         spec.state_dim(),
         spec.units,
         spec.kernel_width(),
         spec.outputs,
+        spec.inputs,
     );
     let layout = params.layout();
-    assert_eq!(
-        inputs.len(),
-        steps * b * spec.inputs,
-        "inputs must be T·B×I"
-    );
+    assert_eq!(inputs.len(), steps * b * i, "inputs must be T·B×I");
 
-    project_inputs(params, inputs, steps * b, &mut tape.z);
     tape.states[..b * s].fill(T::of(0.0));
+    transpose_into(params.block(layout.readout_kernel()), o, &mut tape.w_out_t);
     let w_h = params.block(layout.recurrent_kernel());
     let b_h = params.block(layout.recurrent_bias());
+    let readout_bias = params.block(layout.readout_bias());
     super::profile::recurrence(|| {
         for t in 0..steps {
+            let z = &mut tape.z[t * b * g..(t + 1) * b * g];
+            project_inputs(params, &inputs[t * b * i..(t + 1) * b * i], z);
             let (before, after) = tape.states.split_at_mut((t + 1) * b * s);
             let step = Step {
                 units: n,
                 batch: b,
                 w_h,
+                w_h_t: &[],
                 b_h,
                 h_prev: &before[t * b * s..],
-                z: &mut tape.z[t * b * g..(t + 1) * b * g],
+                z,
                 aux: &mut tape.aux[t * b * n..(t + 1) * b * n],
             };
-            cell::forward(spec.arch, spec.activation, step, &mut after[..b * s]);
+            let h_next = &mut after[..b * s];
+            cell::forward(spec.arch, spec.activation, step, h_next);
+            let y = &mut tape.outputs[t * b * o..(t + 1) * b * o];
+            thin::read_out(h_next, s, &tape.w_out_t, readout_bias, y);
         }
     });
-
-    let readout_bias = params.block(layout.readout_bias());
-    for row in tape.outputs.chunks_exact_mut(o) {
-        row.copy_from_slice(readout_bias);
-    }
-    gemm(
-        view_mut(&mut tape.outputs, steps * b, o, o),
-        Accum::Add,
-        view(&tape.states[b * s + (s - n)..], steps * b, n, s),
-        view(params.block(layout.readout_kernel()), n, o, o),
-    );
 }
 
 /// Mean squared error of the last forward pass against `targets` (T·B×O), over all steps,
@@ -237,40 +241,35 @@ pub fn backward<T: Scalar>(
             }
         }
     }
-    let h_all = view(&tape.states[b * s + (s - n)..], rows, n, s);
-    gemm(
-        view_mut(&mut grad[layout.readout_kernel()], n, o, o),
-        Accum::Replace,
-        h_all.transpose(),
-        view(&tape.dy, rows, o, o),
-    );
     column_sums(&tape.dy, o, &mut grad[layout.readout_bias()]);
-    gemm(
-        view_mut(&mut tape.dh_readout, rows, n, n),
-        Accum::Replace,
-        view(&tape.dy, rows, o, o),
-        view(params.block(layout.readout_kernel()), n, o, o).transpose(),
-    );
 
-    // The recurrence, backwards.
+    // The recurrence, backwards, with the thin products of each step: the readout's gradients
+    // before the cell's step, the input kernel's and the bias's after it.
     let w_h = params.block(layout.recurrent_kernel());
     let b_h = params.block(layout.recurrent_bias());
+    let (before_bias, from_bias) = grad.split_at_mut(layout.bias().start);
+    let d_w_x = &mut before_bias[layout.input_kernel()];
+    let d_bias = &mut from_bias[..g];
+    d_w_x.fill(T::of(0.0));
+    d_bias.fill(T::of(0.0));
+    transpose_into(w_h, g, &mut tape.w_h_t);
+    tape.d_w_out_t.fill(T::of(0.0));
     tape.dh_next.fill(T::of(0.0));
     super::profile::recurrence(|| {
         for t in (0..steps).rev() {
-            for (dh_row, dr_row) in tape
-                .dh_next
-                .chunks_exact_mut(s)
-                .zip(tape.dh_readout[t * b * n..(t + 1) * b * n].chunks_exact(n))
-            {
-                for (d, &r) in dh_row[s - n..].iter_mut().zip(dr_row) {
-                    *d += r;
-                }
-            }
+            thin::read_out_backward(
+                &tape.dy[t * b * o..(t + 1) * b * o],
+                &tape.w_out_t,
+                &tape.states[(t + 1) * b * s..(t + 2) * b * s],
+                s,
+                &mut tape.dh_next,
+                &mut tape.d_w_out_t,
+            );
             let step = Step {
                 units: n,
                 batch: b,
                 w_h,
+                w_h_t: &tape.w_h_t,
                 b_h,
                 h_prev: &tape.states[t * b * s..(t + 1) * b * s],
                 z: &mut tape.z[t * b * g..(t + 1) * b * g],
@@ -282,18 +281,15 @@ pub fn backward<T: Scalar>(
                 scratch: &mut tape.scratch,
             };
             cell::backward(spec.arch, spec.activation, step, bp);
+            let dz = &tape.z[t * b * g..(t + 1) * b * g];
+            thin::project_backward(&inputs[t * b * i..(t + 1) * b * i], dz, d_w_x, d_bias);
             std::mem::swap(&mut tape.dh_next, &mut tape.dh_prev);
         }
     });
+    transpose_into(&tape.d_w_out_t, n, &mut grad[layout.readout_kernel()]);
 
-    // Weight gradients over all stacked steps: tape.z now holds ∂L/∂(pre-activation).
+    // The recurrent kernel's gradient over all stacked steps: tape.z now holds ∂L/∂z.
     let dz = view(&tape.z, rows, g, g);
-    gemm(
-        view_mut(&mut grad[layout.input_kernel()], i, g, g),
-        Accum::Replace,
-        view(inputs, rows, i, i).transpose(),
-        dz,
-    );
     let h_prev_all = view(&tape.states[s - n..], rows, n, s);
     let recurrent = &mut grad[layout.recurrent_kernel()];
     match spec.arch {
@@ -331,7 +327,6 @@ pub fn backward<T: Scalar>(
             dz,
         ),
     }
-    column_sums(&tape.z, g, &mut grad[layout.bias()]);
     loss
 }
 

@@ -18,7 +18,7 @@ pub use fixed_points::{bench_fixed_points, BenchNetworks, FixedPointBench};
 pub use notebook::{bench_notebook, bench_notebook_at, NotebookBench};
 pub use report::{bench_report, store_random_distances, ReportBench};
 pub use similarity::{bench_similarity, SimilarityBench};
-pub use train::{bench_train, BenchRequest, BenchRow, TrainBench};
+pub use train::{bench_train, gemm_peak_gflops, BenchRequest, BenchRow, ProductRow, TrainBench};
 
 /// Median milliseconds of `repeats` (at least one) runs of `f`.
 pub fn median_ms<E>(repeats: usize, mut f: impl FnMut() -> Result<(), E>) -> Result<f64, E> {

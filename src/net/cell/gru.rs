@@ -81,7 +81,7 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
         view_mut(d_rh, b, n, n),
         Accum::Replace,
         view(&s.z[2 * n..], b, n, g),
-        view(&s.w_h[2 * n..], n, n, g).transpose(),
+        view(&s.w_h_t[2 * n * n..], n, n, n),
     );
     for (((z, h), drh), dhp) in
         s.z.chunks_exact_mut(g)
@@ -100,6 +100,6 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
         view_mut(dh_prev, b, n, n),
         Accum::Add,
         view(s.z, b, 2 * n, g),
-        view(s.w_h, n, 2 * n, g).transpose(),
+        view(s.w_h_t, 2 * n, n, n),
     );
 }

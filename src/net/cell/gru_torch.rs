@@ -80,12 +80,12 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
         view_mut(dh_prev, b, n, n),
         Accum::Add,
         view(s.z, b, 2 * n, g),
-        view(s.w_h, n, 2 * n, g).transpose(),
+        view(s.w_h_t, 2 * n, n, n),
     );
     gemm(
         view_mut(dh_prev, b, n, n),
         Accum::Add,
         view(s.aux, b, n, n),
-        view(&s.w_h[2 * n..], n, n, g).transpose(),
+        view(&s.w_h_t[2 * n * n..], n, n, n),
     );
 }

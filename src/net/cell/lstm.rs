@@ -72,21 +72,59 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, d_next: &[T],
         let (zj, rest) = rest.split_at_mut(n);
         let (zf, zo) = rest.split_at_mut(n);
         let (dc_next, dh_next) = dn.split_at(n);
-        for k in 0..n {
-            let (i, j, f, o, fc) = (zi[k], zj[k], zf[k], zo[k], fc_row[k]);
-            let dh = dh_next[k];
-            let dc = dc_next[k] + dh * o * F::df_at_output(fc);
-            zi[k] = dc * j * dsigmoid_at_output(i);
-            zj[k] = dc * i * F::df_at_output(j);
-            zf[k] = dc * prev[k] * dsigmoid_at_output(f);
-            zo[k] = dh * fc * dsigmoid_at_output(o);
-            dp[k] = dc * f;
-        }
+        backward_row::<T, F>(
+            zi,
+            zj,
+            zf,
+            zo,
+            &mut dp[..n],
+            &prev[..n],
+            dc_next,
+            dh_next,
+            fc_row,
+        );
     }
     gemm(
         view_mut(&mut d_prev[n..], b, n, 2 * n),
         Accum::Replace,
         view(s.z, b, g, g),
-        view(s.w_h, n, g, g).transpose(),
+        view(s.w_h_t, g, n, n),
     );
+}
+
+/// One state row of [`backward`]. Its own function so that the gate blocks, which the caller
+/// cuts from one buffer, reach the loop as separate `&mut` arguments: the compiler then knows
+/// they do not overlap and vectorises the loop (inline, it kept it scalar). Only reference
+/// arguments carry that promise, hence one argument per slice.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn backward_row<T: Scalar, F: Nonlinearity>(
+    zi: &mut [T],
+    zj: &mut [T],
+    zf: &mut [T],
+    zo: &mut [T],
+    dc_prev: &mut [T],
+    c_prev: &[T],
+    dc_next: &[T],
+    dh_next: &[T],
+    fc_row: &[T],
+) {
+    let n = fc_row.len();
+    let (zi, zj, zf, zo) = (&mut zi[..n], &mut zj[..n], &mut zf[..n], &mut zo[..n]);
+    let (c_prev, dc_next, dh_next, dc_prev) = (
+        &c_prev[..n],
+        &dc_next[..n],
+        &dh_next[..n],
+        &mut dc_prev[..n],
+    );
+    for k in 0..n {
+        let (i, j, f, o, fc) = (zi[k], zj[k], zf[k], zo[k], fc_row[k]);
+        let dh = dh_next[k];
+        let dc = dc_next[k] + dh * o * F::df_at_output(fc);
+        zi[k] = dc * j * dsigmoid_at_output(i);
+        zj[k] = dc * i * F::df_at_output(j);
+        zf[k] = dc * c_prev[k] * dsigmoid_at_output(f);
+        zo[k] = dh * fc * dsigmoid_at_output(o);
+        dc_prev[k] = dc * f;
+    }
 }

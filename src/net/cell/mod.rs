@@ -15,6 +15,7 @@ mod vanilla;
 
 use super::nonlinearity::{Nonlinearity, Relu, Tanh};
 use super::scalar::Scalar;
+use super::simd;
 use super::spec::{Activation, Arch};
 
 /// A gate shut this far (1 − g below it) holds its unit for more than 10³ steps, longer than
@@ -92,6 +93,9 @@ pub(crate) struct Step<'a, T> {
     pub batch: usize,
     /// Recurrent kernel, N×G.
     pub w_h: &'a [T],
+    /// The recurrent kernel transposed, G×N, for the backward product (empty going forward):
+    /// laid out as that product reads it, so faer does not repack W_h at every step.
+    pub w_h_t: &'a [T],
     /// The recurrent candidate bias b_hc, N ([`Arch::GruTorch`]; empty for the other cells).
     pub b_h: &'a [T],
     /// State before the step, B×S.
@@ -104,39 +108,28 @@ pub(crate) struct Step<'a, T> {
 
 /// Runs one step forward: fills `z` with activations and `h_next` (B×S) with the new state.
 pub(crate) fn forward<T: Scalar>(arch: Arch, act: Activation, step: Step<'_, T>, h_next: &mut [T]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2 (checked just above).
-        return unsafe { wide::forward(arch, act, step, h_next) };
-    }
-    forward_portable(arch, act, step, h_next)
+    simd::dispatch(Forward {
+        arch,
+        act,
+        step,
+        h_next,
+    })
 }
 
-/// The elementwise loops are most of a step's non-product time; compiled a second time for AVX2
-/// they run on 8 lanes instead of SSE2's 4. Only the vector width changes (no FMA contraction),
-/// so results are bitwise the same on either path.
-#[cfg(target_arch = "x86_64")]
-mod wide {
-    use super::*;
+/// [`forward`] as work for [`simd::dispatch`]: the elementwise loops are most of a step's
+/// non-product time, and run on as many lanes as the CPU has.
+struct Forward<'a, 'b, T> {
+    arch: Arch,
+    act: Activation,
+    step: Step<'a, T>,
+    h_next: &'b mut [T],
+}
 
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn forward<T: Scalar>(
-        arch: Arch,
-        act: Activation,
-        step: Step<'_, T>,
-        h_next: &mut [T],
-    ) {
-        super::forward_portable(arch, act, step, h_next)
-    }
-
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn backward<T: Scalar>(
-        arch: Arch,
-        act: Activation,
-        step: Step<'_, T>,
-        bp: Backprop<'_, T>,
-    ) {
-        super::backward_portable(arch, act, step, bp)
+impl<T: Scalar> simd::Kernel for Forward<'_, '_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        forward_portable(self.arch, self.act, self.step, self.h_next)
     }
 }
 
@@ -178,12 +171,28 @@ pub(crate) fn backward<T: Scalar>(
     step: Step<'_, T>,
     bp: Backprop<'_, T>,
 ) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2 (checked just above).
-        return unsafe { wide::backward(arch, act, step, bp) };
+    simd::dispatch(Backward {
+        arch,
+        act,
+        step,
+        bp,
+    })
+}
+
+/// [`backward`] as work for [`simd::dispatch`].
+struct Backward<'a, T> {
+    arch: Arch,
+    act: Activation,
+    step: Step<'a, T>,
+    bp: Backprop<'a, T>,
+}
+
+impl<T: Scalar> simd::Kernel for Backward<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        backward_portable(self.arch, self.act, self.step, self.bp)
     }
-    backward_portable(arch, act, step, bp)
 }
 
 #[inline(always)]

@@ -60,6 +60,6 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
         view_mut(dh_prev, b, n, n),
         Accum::Add,
         view(s.z, b, 2 * n, 2 * n),
-        view(s.w_h, n, 2 * n, 2 * n).transpose(),
+        view(s.w_h_t, 2 * n, n, n),
     );
 }

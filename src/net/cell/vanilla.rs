@@ -36,6 +36,6 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
         view_mut(dh_prev, b, n, n),
         Accum::Replace,
         view(s.z, b, n, n),
-        view(s.w_h, n, n, n).transpose(),
+        view(s.w_h_t, n, n, n),
     );
 }

@@ -24,6 +24,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::DsaOperator;
+use crate::net::simd;
 
 /// Iterations of one ascent at most.
 const MAX_ITERATIONS: usize = 500;
@@ -70,28 +71,26 @@ pub fn procrustes_angle(
     b: &DsaOperator,
     random_starts: usize,
 ) -> ProcrustesResult {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2 (checked just above).
-        return unsafe { wide::procrustes_angle(a, b, random_starts) };
-    }
-    search(a, b, random_starts)
+    // The small products and solves of the search are most of a pair's time: their row updates
+    // run on as many lanes as the CPU has, with the same bits on every path.
+    simd::dispatch(Search {
+        a,
+        b,
+        random_starts,
+    })
 }
 
-/// The small products and solves of the search are most of a pair's time; compiled a second
-/// time for AVX2 their row updates run on 4 lanes instead of SSE2's 2. Only the vector width
-/// changes (no FMA contraction, no reordered sums), so both paths give the same bits.
-#[cfg(target_arch = "x86_64")]
-mod wide {
-    use super::*;
+struct Search<'a> {
+    a: &'a DsaOperator,
+    b: &'a DsaOperator,
+    random_starts: usize,
+}
 
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn procrustes_angle(
-        a: &DsaOperator,
-        b: &DsaOperator,
-        random_starts: usize,
-    ) -> ProcrustesResult {
-        super::search(a, b, random_starts)
+impl simd::Kernel for Search<'_> {
+    type Output = ProcrustesResult;
+    #[inline(always)]
+    fn run(self) -> ProcrustesResult {
+        search(self.a, self.b, self.random_starts)
     }
 }
 
@@ -595,6 +594,35 @@ fn dot(x: &[f64], y: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The search gives the same bits on every vector path (the paths this CPU lacks fall back
+    /// to its widest, so on an AVX-512 machine all three are compared).
+    #[test]
+    fn every_vector_path_gives_the_same_angle() {
+        use simd::Kernel;
+        let n = 6;
+        let (a, b) = (
+            DsaOperator::new(random(n, 5), n, n),
+            DsaOperator::new(random(n, 6), n, n),
+        );
+        let portable = Search {
+            a: &a,
+            b: &b,
+            random_starts: 2,
+        }
+        .run();
+        for path in simd::Path::ALL {
+            let on_path = simd::dispatch_on(
+                path,
+                Search {
+                    a: &a,
+                    b: &b,
+                    random_starts: 2,
+                },
+            );
+            assert_eq!(on_path.angle.to_bits(), portable.angle.to_bits(), "{path}");
+        }
+    }
 
     fn random(n: usize, seed: u64) -> Vec<f64> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);

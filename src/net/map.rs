@@ -21,6 +21,10 @@ use super::spec::NetSpec;
 pub struct CellMap {
     params: Params<f64>,
     params32: Params<f32>,
+    /// The recurrent kernels transposed (see `Step::w_h_t`), made once: the fixed-point
+    /// search asks for thousands of Jacobians of one map.
+    w_h_t: Vec<f64>,
+    w_h_t32: Vec<f32>,
 }
 
 /// ∂F/∂h (S×S) and ∂F/∂x (S×I) at one (h, x).
@@ -35,9 +39,12 @@ pub struct Jacobians {
 impl CellMap {
     /// The map of a network (f32 parameters are widened exactly).
     pub fn new<T: Scalar>(params: &Params<T>) -> Self {
+        let (params, params32): (Params<f64>, Params<f32>) = (params.cast(), params.cast());
         CellMap {
-            params: params.cast(),
-            params32: params.cast(),
+            w_h_t: transposed_recurrent_kernel(&params),
+            w_h_t32: transposed_recurrent_kernel(&params32),
+            params,
+            params32,
         }
     }
 
@@ -123,7 +130,7 @@ impl CellMap {
         let xs: Vec<f64> = (0..rows).flat_map(|_| x.iter().copied()).collect();
         let (mut z, mut aux, _) = self.run(&hs, &xs, rows);
         let cot: Vec<f64> = cot.iter().copied().collect();
-        let dh = pull_back(&self.params, &hs, &mut z, &mut aux, &cot, rows);
+        let dh = pull_back(&self.params, &self.w_h_t, &hs, &mut z, &mut aux, &cot, rows);
         Array2::from_shape_vec(h.raw_dim(), dh).expect("rows×S")
     }
 
@@ -133,7 +140,7 @@ impl CellMap {
         let spec = self.params.spec;
         let layout = self.params.layout();
         let (s, g, i) = (spec.state_dim(), spec.kernel_width(), spec.inputs);
-        let (dh, z) = state_jacobian(&self.params, &h.to_vec(), &x.to_vec());
+        let (dh, z) = state_jacobian(&self.params, &self.w_h_t, &h.to_vec(), &x.to_vec());
         let mut dx = vec![0.0; s * i];
         gemm(
             view_mut(&mut dx, s, i, i),
@@ -156,8 +163,15 @@ impl CellMap {
             h.iter().map(|&v| v as f32).collect(),
             x.iter().map(|&v| v as f32).collect(),
         );
-        state_jacobian(&self.params32, &h32, &x32).0
+        state_jacobian(&self.params32, &self.w_h_t32, &h32, &x32).0
     }
+}
+
+fn transposed_recurrent_kernel<T: Scalar>(params: &Params<T>) -> Vec<T> {
+    let w_h = params.block(params.layout().recurrent_kernel());
+    let mut w_h_t = vec![T::default(); w_h.len()];
+    transpose_into(w_h, params.spec.kernel_width(), &mut w_h_t);
+    w_h_t
 }
 
 /// One step of `rows` states at once under `params`; returns (z, aux, next states).
@@ -186,6 +200,7 @@ fn run<T: Scalar>(params: &Params<T>, h: &[T], x: &[T], rows: usize) -> (Vec<T>,
 /// row r's (h, x), and `z` is left holding ∂L/∂z (for ∂F/∂x).
 fn pull_back<T: Scalar>(
     params: &Params<T>,
+    w_h_t: &[T],
     hs: &[T],
     z: &mut [T],
     aux: &mut [T],
@@ -195,14 +210,11 @@ fn pull_back<T: Scalar>(
     let spec = params.spec;
     let mut dh = vec![T::default(); rows * spec.state_dim()];
     let mut scratch = vec![T::default(); rows * spec.units];
-    let w_h = params.block(params.layout().recurrent_kernel());
-    let mut w_h_t = vec![T::default(); w_h.len()];
-    transpose_into(w_h, spec.kernel_width(), &mut w_h_t);
     let step = Step {
         units: spec.units,
         batch: rows,
-        w_h,
-        w_h_t: &w_h_t,
+        w_h: params.block(params.layout().recurrent_kernel()),
+        w_h_t,
         b_h: params.block(params.layout().recurrent_bias()),
         h_prev: hs,
         z,
@@ -219,7 +231,12 @@ fn pull_back<T: Scalar>(
 
 /// ∂F/∂h at one (h, x), row-major S×S, and ∂L/∂z of its S rows (for ∂F/∂x): one forward step,
 /// its tape tiled S times, then the backward step applied to the identity.
-fn state_jacobian<T: Scalar>(params: &Params<T>, h: &[T], x: &[T]) -> (Vec<T>, Vec<T>) {
+fn state_jacobian<T: Scalar>(
+    params: &Params<T>,
+    w_h_t: &[T],
+    h: &[T],
+    x: &[T],
+) -> (Vec<T>, Vec<T>) {
     let s = params.spec.state_dim();
     let (z1, aux1, _) = run(params, h, x, 1);
     let (hs, mut z, mut aux) = (h.repeat(s), z1.repeat(s), aux1.repeat(s));
@@ -227,6 +244,6 @@ fn state_jacobian<T: Scalar>(params: &Params<T>, h: &[T], x: &[T]) -> (Vec<T>, V
     for k in 0..s {
         identity[k * s + k] = T::of(1.0);
     }
-    let dh = pull_back(params, &hs, &mut z, &mut aux, &identity, s);
+    let dh = pull_back(params, w_h_t, &hs, &mut z, &mut aux, &identity, s);
     (dh, z)
 }

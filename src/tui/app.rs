@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::heatmap::HeatMap;
-use super::keymap::{action_for, Action};
+use super::keymap::{action_for, Action, KEYMAP};
 use super::snapshot::{Request, SharedComparison, Snapshot};
 use crate::lab::compare::CompareMetric;
 use crate::lab::report::pane::PaneFigure;
@@ -59,8 +59,16 @@ impl Pane {
 pub enum Overlay {
     /// Nothing.
     None,
-    /// The keymap.
-    Help,
+    /// The keymap, scrolled down this many lines.
+    Help(usize),
+    /// The wide view: the pane drawn at [`WIDE`] or the screen's size if larger, shown from
+    /// this column and row (nothing a small screen cuts is out of reach).
+    Wide {
+        /// First column shown.
+        x: u16,
+        /// First row shown.
+        y: u16,
+    },
     /// Experiment files to launch, with the selected one.
     Launch(usize),
     /// Confirm stopping this experiment's run.
@@ -197,6 +205,9 @@ pub const LARGE_LAUNCH: usize = 200;
 
 /// The smallest screen the panes are drawn on.
 pub const MIN_SIZE: (u16, u16) = (80, 23);
+
+/// The screen size the wide view draws a pane at (where nothing is cut).
+pub const WIDE: (u16, u16) = (200, 60);
 
 impl App {
     /// A fresh state for the notebook at `db`, with the launchable `files`.
@@ -336,6 +347,14 @@ impl App {
         }
     }
 
+    /// The size the wide view draws the pane at: [`WIDE`]'s body, or the screen's if larger.
+    pub fn wide_size(&self) -> (u16, u16) {
+        (
+            self.size.0.max(WIDE.0),
+            self.size.1.max(WIDE.1).saturating_sub(2),
+        )
+    }
+
     /// The screen changed size: pages follow its height.
     pub fn resize(&mut self, width: u16, height: u16) -> Option<Effect> {
         self.size = (width, height);
@@ -454,11 +473,47 @@ impl App {
         self.message = None;
         match (&self.overlay, action) {
             (_, Action::Quit) => return Some(Effect::Quit),
-            (Overlay::Help, Action::Help | Action::Back) => {
+            (Overlay::Help(_), Action::Help | Action::Back) => {
                 self.overlay = Overlay::None;
                 return None;
             }
-            (Overlay::Help, _) => return None,
+            (Overlay::Help(line), a) => {
+                let last = KEYMAP.len().saturating_sub(1);
+                self.overlay = Overlay::Help(match a {
+                    Action::Up => line.saturating_sub(1),
+                    Action::Down => (line + 1).min(last),
+                    Action::First => 0,
+                    _ => *line,
+                });
+                return None;
+            }
+            (Overlay::Wide { .. }, Action::Wide | Action::Back) => {
+                self.overlay = Overlay::None;
+                return None;
+            }
+            (Overlay::Wide { x, y }, a) => {
+                let (x, y) = (*x, *y);
+                // How far the view can move: the drawn pane less the screen's body.
+                let (width, height) = self.wide_size();
+                let (max_x, max_y) = (
+                    width.saturating_sub(self.size.0),
+                    height.saturating_sub(self.size.1.saturating_sub(2)),
+                );
+                let page = self.size.1.saturating_sub(3).max(1);
+                let (x, y) = match a {
+                    Action::PrevExperiment => (x.saturating_sub(8), y),
+                    Action::NextExperiment => ((x + 8).min(max_x), y),
+                    Action::Up => (x, y.saturating_sub(1)),
+                    Action::Down => (x, (y + 1).min(max_y)),
+                    Action::PageUp => (x, y.saturating_sub(page)),
+                    Action::PageDown => (x, (y + page).min(max_y)),
+                    Action::First => (0, 0),
+                    Action::Last => (max_x, max_y),
+                    _ => (x, y),
+                };
+                self.overlay = Overlay::Wide { x, y };
+                return None;
+            }
             (Overlay::Launch(k), a) => {
                 let k = *k;
                 let n = self.files.len();
@@ -504,7 +559,8 @@ impl App {
             (Overlay::None, _) => {}
         }
         match action {
-            Action::Help => self.overlay = Overlay::Help,
+            Action::Help => self.overlay = Overlay::Help(0),
+            Action::Wide => self.overlay = Overlay::Wide { x: 0, y: 0 },
             Action::NextPane | Action::PrevPane => {
                 let n = Pane::ALL.len();
                 let k = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(0);

@@ -48,6 +48,8 @@ pub enum Action {
     ToggleColour,
     /// Save the pane's figure (SVG and PNG) beside the notebook.
     SaveFigure,
+    /// The wide view: the pane drawn where nothing is cut, panned with the arrows.
+    Wide,
     /// Show or hide the help.
     Help,
     /// Close an overlay, clear a filter.
@@ -174,6 +176,11 @@ pub const KEYMAP: &[Binding] = &[
         help: "save the pane as SVG + PNG",
     },
     Binding {
+        keys: "v",
+        action: Action::Wide,
+        help: "wide view: the pane at 200×60, nothing cut (arrows pan)",
+    },
+    Binding {
         keys: "?",
         action: Action::Help,
         help: "this help",
@@ -216,6 +223,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('m') => Action::CycleMetric,
         KeyCode::Char('c') => Action::ToggleColour,
         KeyCode::Char('p') => Action::SaveFigure,
+        KeyCode::Char('v') => Action::Wide,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('q') => Action::Quit,
@@ -252,6 +260,7 @@ mod tests {
             KeyCode::Char('m'),
             KeyCode::Char('c'),
             KeyCode::Char('p'),
+            KeyCode::Char('v'),
             KeyCode::Char('?'),
             KeyCode::Esc,
             KeyCode::Char('q'),

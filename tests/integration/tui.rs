@@ -127,7 +127,7 @@ fn every_pane_at_80x24_and_120x40() {
                 text(&screen(&app, &Theme::default()))
             );
         }
-        app.overlay = Overlay::Help;
+        app.overlay = Overlay::Help(0);
         assert_screen!(
             format!("help_{w}x{h}"),
             text(&screen(&app, &Theme::default()))
@@ -201,7 +201,7 @@ fn keys_filter_sort_switch_panes_and_open_overlays() {
 
     // `?` shows the help from the keymap; Esc closes it.
     key(&mut app, KeyCode::Char('?'));
-    assert_eq!(app.overlay, Overlay::Help);
+    assert_eq!(app.overlay, Overlay::Help(0));
     assert!(text(&screen(&app, &Theme::default())).contains("filter, as rnnlab ls --where"));
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.overlay, Overlay::None);
@@ -926,4 +926,54 @@ fn looking_at_a_path_without_a_notebook_creates_none() {
     let shown = text(&screen(&app, &Theme::default()));
     assert!(shown.contains("No notebook at"), "{shown}");
     assert!(shown.contains("Press n"), "{shown}");
+}
+
+#[test]
+fn the_wide_view_shows_whole_what_80x24_cuts_and_the_help_scrolls() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture_with_analyses(dir.path());
+    let mut app = app_on(&db, 80, 24);
+
+    // The details pane cuts the settings at 80×24; `v` draws the pane at 200×58 and the
+    // arrows pan over it until the last setting is in view.
+    app.pane = Pane::Networks;
+    refresh(&mut app, &db);
+    assert!(!text(&screen(&app, &Theme::default())).contains("target_loss="));
+    key(&mut app, KeyCode::Char('v'));
+    assert_eq!(app.overlay, Overlay::Wide { x: 0, y: 0 });
+    let mut seen = String::new();
+    key(&mut app, KeyCode::Char('G'));
+    for _ in 0..20 {
+        seen += &text(&screen(&app, &Theme::default()));
+        key(&mut app, KeyCode::Char('h'));
+    }
+    assert!(seen.contains("target_loss="), "{seen}");
+    assert!(seen.contains("wide view 200×58"), "{seen}");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay, Overlay::None);
+
+    // The points list cuts each point's class; the wide view shows it.
+    app.pane = Pane::FixedPoints;
+    refresh(&mut app, &db);
+    assert!(!text(&screen(&app, &Theme::default())).contains("saddle"));
+    key(&mut app, KeyCode::Char('v'));
+    let wide = text(&screen(&app, &Theme::default()));
+    assert!(wide.contains("unstable 1 saddle"), "{wide}");
+    assert_eq!(wide.lines().count(), 24);
+    key(&mut app, KeyCode::Char('v'));
+    assert_eq!(app.overlay, Overlay::None);
+
+    // The help keeps every line whole and scrolls to the ones below the screen.
+    key(&mut app, KeyCode::Char('?'));
+    let help = text(&screen(&app, &Theme::default()));
+    assert!(
+        help.contains("mark a network for the curves overlay"),
+        "{help}"
+    );
+    assert!(help.contains("↓ more") && !help.contains("quit (runs keep going)"));
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    let help = text(&screen(&app, &Theme::default()));
+    assert!(help.contains("quit (runs keep going)"), "{help}");
 }

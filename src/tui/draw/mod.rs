@@ -8,13 +8,14 @@ mod runs;
 mod similarity;
 mod topology;
 
+use ratatui::backend::TestBackend;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
-use ratatui::Frame;
+use ratatui::{Frame, Terminal};
 
-use super::app::{App, Pane, MIN_SIZE};
+use super::app::{App, Overlay, Pane, MIN_SIZE};
 use super::theme::Theme;
 use crate::lab::MISSING;
 
@@ -32,6 +33,15 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(tab_line(app, theme)), tabs);
+    match app.overlay {
+        Overlay::Wide { x, y } => wide(frame, body, app, theme, (x, y)),
+        _ => draw_pane(frame, body, app, theme),
+    }
+    frame.render_widget(Paragraph::new(status_line(app, theme)), status);
+    overlay::draw(frame, area, app, theme);
+}
+
+fn draw_pane(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     match app.pane {
         Pane::Runs => runs::draw(frame, body, app, theme),
         Pane::Networks => networks::draw(frame, body, app, theme),
@@ -40,8 +50,25 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Pane::Similarity => similarity::draw(frame, body, app, theme),
         Pane::Topology => topology::draw(frame, body, app, theme),
     }
-    frame.render_widget(Paragraph::new(status_line(app, theme)), status);
-    overlay::draw(frame, area, app, theme);
+}
+
+/// The wide view: the pane drawn in memory at [`App::wide_size`], where nothing is cut, and
+/// the window of it from column and row `from` copied into `body`.
+fn wide(frame: &mut Frame, body: Rect, app: &App, theme: &Theme, from: (u16, u16)) {
+    let (width, height) = app.wide_size();
+    let mut memory = Terminal::new(TestBackend::new(width, height)).expect("in memory");
+    memory
+        .draw(|f| draw_pane(f, f.area(), app, theme))
+        .expect("in memory");
+    let drawn = memory.backend().buffer();
+    let x = from.0.min(width.saturating_sub(body.width));
+    let y = from.1.min(height.saturating_sub(body.height));
+    let screen = frame.buffer_mut();
+    for row in 0..body.height.min(height) {
+        for col in 0..body.width.min(width) {
+            screen[(body.x + col, body.y + row)] = drawn[(x + col, y + row)].clone();
+        }
+    }
 }
 
 fn tab_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
@@ -84,6 +111,28 @@ fn status_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
             Span::styled("▏  Enter apply · Esc cancel", theme.dim()),
         ]);
     }
+    if let Overlay::Wide { x, y } = app.overlay {
+        let (width, height) = app.wide_size();
+        let (w, h) = (app.size.0, app.size.1.saturating_sub(2));
+        let (x, y) = (
+            x.min(width.saturating_sub(w)),
+            y.min(height.saturating_sub(h)),
+        );
+        return Line::from(Span::styled(
+            ellipsized(
+                &format!(
+                    " wide view {width}×{height}: columns {}–{}, rows {}–{} · ←→↑↓ hjkl PgUp PgDn \
+                     move · v or Esc back",
+                    x + 1,
+                    (x + w).min(width),
+                    y + 1,
+                    (y + h).min(height)
+                ),
+                usize::from(app.size.0),
+            ),
+            theme.accent(),
+        ));
+    }
     if let Some(m) = &app.message {
         return Line::from(Span::styled(
             ellipsized(&format!(" {m}"), usize::from(app.size.0)),
@@ -91,7 +140,7 @@ fn status_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
         ));
     }
     Line::from(Span::styled(
-        " ? help · Tab pane · ←→ experiment · / filter · s sort · n launch · q quit",
+        " ? help · Tab pane · ←→ experiment · / filter · s sort · v wide view · q quit",
         theme.dim(),
     ))
 }

@@ -24,37 +24,27 @@ fn centred(area: Rect, width: u16, height: u16) -> Rect {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (title, lines): (&str, Vec<Line>) = match &app.overlay {
         Overlay::None => return,
-        Overlay::Help => {
-            // A help text in `width` cells (cut with an ellipsis), or as it is with width 0.
-            let entry = |b: &crate::tui::keymap::Binding, width: usize| {
-                let help = if width > 0 {
-                    format!("{:<width$}", super::ellipsized(b.help, width))
-                } else {
-                    b.help.to_string()
-                };
-                vec![
-                    Span::styled(format!("{:>7}  ", b.keys), theme.accent()),
-                    Span::raw(help),
-                ]
-            };
-            // Two columns when one does not fit the screen's height (80×24 included).
-            let lines = if KEYMAP.len() + 2 <= area.height as usize {
-                KEYMAP.iter().map(|b| Line::from(entry(b, 0))).collect()
+        // Wide views draw themselves (see `wide`).
+        Overlay::Wide { .. } => return,
+        Overlay::Help(first) => {
+            // One column, each help whole; scrolled when the screen is shorter than the keymap.
+            let fits = KEYMAP.len() + 2 <= area.height as usize;
+            let first = if fits { 0 } else { *first };
+            let lines = KEYMAP[first.min(KEYMAP.len())..]
+                .iter()
+                .map(|b| {
+                    Line::from(vec![
+                        Span::styled(format!("{:>7}  ", b.keys), theme.accent()),
+                        Span::raw(b.help),
+                    ])
+                })
+                .collect();
+            let title = if fits {
+                " Keys (Esc closes) "
             } else {
-                let half = KEYMAP.len().div_ceil(2);
-                // Each column: 9 cells of keys and its help, in the screen less the borders.
-                let width = ((area.width as usize).saturating_sub(4 + 2 * 9 + 1) / 2).max(8);
-                (0..half)
-                    .map(|k| {
-                        let mut spans = entry(&KEYMAP[k], width);
-                        if let Some(b) = KEYMAP.get(half + k) {
-                            spans.extend(entry(b, width));
-                        }
-                        Line::from(spans)
-                    })
-                    .collect()
+                " Keys (j/k scroll, Esc closes) "
             };
-            (" Keys (Esc closes) ", lines)
+            (title, lines)
         }
         Overlay::Launch(selected) => (
             " Launch (Enter runs it in the background, Esc cancels) ",
@@ -137,13 +127,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .max(title.len() as u16)
         + 4;
     let rect = centred(area, width, lines.len() as u16 + 2);
+    // A keymap longer than the screen: its last visible line says more follow.
+    let more = matches!(app.overlay, Overlay::Help(_)) && lines.len() + 2 > rect.height as usize;
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines).block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme.accent())
-                .title(Span::styled(title, theme.accent())),
+                .title(Span::styled(title, theme.accent()))
+                .title_bottom(Span::styled(
+                    if more { " ↓ more " } else { "" },
+                    theme.dim(),
+                )),
         ),
         rect,
     );

@@ -477,6 +477,8 @@ fn the_similarity_pane_reads_without_colour_and_jumps_to_a_network() {
         "{shown}"
     );
     assert!(shown.contains('@'));
+    // A colour scale, lowest to highest shade, with the values at its ends.
+    assert!(shown.contains(" 0.100     ░░░░▒▒▒▒▓▓▓▓████ 0.500 "), "{shown}");
     // `c` colours by activation; `m` cycles the metric; Enter jumps to the map's network.
     key(&mut app, KeyCode::Char('c'));
     assert!(text(&screen(&app, &mono)).contains("t tanh"));

@@ -149,8 +149,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lo,
         hi
     );
+    // The colour scale, with the values at its ends, in the bottom border: the title's range
+    // is cut first on a narrow screen.
+    let mut scale = vec![Span::styled(format!(" {lo:.3} "), theme.dim())];
+    scale.extend((0..RAMP.len()).map(|k| shade(k as f64 / (RAMP.len() - 1) as f64, theme)));
+    scale.push(Span::styled(format!(" {hi:.3} "), theme.dim()));
     frame.render_widget(
-        Paragraph::new(lines).block(titled(title, left.width, theme)),
+        Paragraph::new(lines).block(
+            titled(title, left.width, theme).title_bottom(Line::from(scale).right_aligned()),
+        ),
         left,
     );
 

@@ -478,7 +478,10 @@ fn the_similarity_pane_reads_without_colour_and_jumps_to_a_network() {
     );
     assert!(shown.contains('@'));
     // A colour scale, lowest to highest shade, with the values at its ends.
-    assert!(shown.contains(" 0.100     ░░░░▒▒▒▒▓▓▓▓████ 0.500 "), "{shown}");
+    assert!(
+        shown.contains(" 0.100     ░░░░▒▒▒▒▓▓▓▓████ 0.500 "),
+        "{shown}"
+    );
     // `c` colours by activation; `m` cycles the metric; Enter jumps to the map's network.
     key(&mut app, KeyCode::Char('c'));
     assert!(text(&screen(&app, &mono)).contains("t tanh"));
@@ -978,4 +981,22 @@ fn the_wide_view_shows_whole_what_80x24_cuts_and_the_help_scrolls() {
     }
     let help = text(&screen(&app, &Theme::default()));
     assert!(help.contains("quit (runs keep going)"), "{help}");
+}
+
+#[test]
+fn at_200x60_the_networks_table_keeps_its_columns_together_and_says_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture_with_analyses(dir.path());
+    let mut app = app_on(&db, 200, 60);
+    app.pane = Pane::Networks;
+    refresh(&mut app, &db);
+    let shown = text(&screen(&app, &Theme::default()));
+    let header = shown.lines().find(|l| l.contains("fp/st")).unwrap();
+    let gap = header.find(" l2").unwrap() - header.find("fp/st").unwrap();
+    assert!(gap < 12, "l2 sits {gap} columns after fp/st: {header}");
+    assert!(
+        header.contains("backoffs") && header.contains("from ideal"),
+        "{header}"
+    );
+    assert_screen!("Networks_200x60", shown);
 }

@@ -61,8 +61,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut names = vec![
         "", "id", "arch", "f", "N", "seed", "state", "loss", "score", "secs", "fp/st",
     ];
+    // What a scaffold is measured against: the task's ideal, or the population's most common.
+    let reference = s
+        .topology_groups
+        .as_ref()
+        .map_or("ideal", |g| g.task.reference_scaffold());
+    let scaffold_header = format!("from {reference}");
     if wide {
-        names.extend(["l2", "steps", "back", "scaffold", "pseudo"]);
+        names.extend(["l2", "steps", "backoffs", &scaffold_header, "pseudo"]);
     }
     let header = Row::new(names).style(theme.dim());
     // Framework cells (gru-torch, lstm-torch) are wider than the study's four.
@@ -112,9 +118,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     Span::raw(format!("{:.0e}", n.l2)),
                     Span::raw(n.steps_run.map_or_else(dash, |v| v.to_string())),
                     Span::raw(n.backoffs.map_or_else(dash, |v| v.to_string())),
+                    // The scaffold's distance from the reference, 0 when it is the one.
                     Span::raw(match (n.ideal_scaffold, n.scaffold_distance) {
-                        (Some(true), _) => "ideal".into(),
-                        (_, Some(d)) => format!("d {d:.0}"),
+                        (Some(true), _) => format!("0 ({reference})"),
+                        (_, Some(d)) => format!("{d:.0}"),
                         _ => dash(),
                     }),
                     Span::raw(n.pseudo_points.map_or_else(dash, |v| v.to_string())),
@@ -161,11 +168,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Constraint::Length(8),
             Constraint::Length(7),
             Constraint::Length(7),
-            Constraint::Min(6),
+            // The last column takes what is left: on a wide screen the extra columns follow
+            // fp/st instead of sitting past the gap.
+            if wide {
+                Constraint::Length(6)
+            } else {
+                Constraint::Min(6)
+            },
         ]
         .into_iter()
         .chain(
-            [6, 6, 4, 8, 6]
+            [6, 6, 8, scaffold_header.chars().count() as u16, 6]
                 .map(Constraint::Length)
                 .into_iter()
                 .filter(|_| wide),

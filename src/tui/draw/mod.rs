@@ -121,8 +121,8 @@ fn status_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
         return Line::from(Span::styled(
             ellipsized(
                 &format!(
-                    " wide view {width}×{height}: columns {}–{}, rows {}–{} · ←→↑↓ hjkl PgUp PgDn \
-                     move · v or Esc back",
+                    " wide view {width}×{height} · columns {}–{}, rows {}–{} · arrows, hjkl, PgUp/Dn \
+                     · v back",
                     x + 1,
                     (x + w).min(width),
                     y + 1,

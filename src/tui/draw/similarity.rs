@@ -266,23 +266,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.accent(),
         ));
     }
+    // The network under `@` in the bottom border, where a narrow screen does not cut it.
     let selected = map.get(app.map_cursor).map_or(String::new(), |p| {
-        format!("@ #{} {} {} (Enter opens)", p.network, p.arch, p.activation)
+        format!(
+            " @ #{} {} {} · Enter opens ",
+            p.network, p.arch, p.activation
+        )
     });
-    legend.push(Span::styled(selected, theme.dim()));
-    if coincide {
-        legend.push(Span::styled("  2-9: networks on one spot", theme.dim()));
+    // Said only where it fits whole (a lone "2" would be a riddle); the wide view has room.
+    const COINCIDE: &str = "2-9 networks on a spot";
+    let used: usize = legend.iter().map(|s| s.content.chars().count()).sum();
+    if coincide && used + COINCIDE.len() <= usize::from(inner.width) {
+        legend.push(Span::styled(COINCIDE, theme.dim()));
     }
     map_lines.push(Line::from(legend));
     frame.render_widget(
-        Paragraph::new(map_lines).block(titled(
-            format!(
-                " MDS map · stress {:.2} · c colours · m metric ",
-                comparison.stress
-            ),
-            right.width,
-            theme,
-        )),
+        Paragraph::new(map_lines).block(
+            titled(
+                format!(
+                    " MDS map · stress {:.2} · c colours · m metric ",
+                    comparison.stress
+                ),
+                right.width,
+                theme,
+            )
+            .title_bottom(Span::styled(
+                super::ellipsized(&selected, usize::from(right.width.saturating_sub(2))),
+                theme.dim(),
+            )),
+        ),
         right,
     );
 

@@ -15,6 +15,7 @@ use super::params::Params;
 use super::scalar::Scalar;
 use super::sequence::{project_inputs, transpose_into};
 use super::spec::NetSpec;
+use super::thin;
 
 /// A trained network's update map in f64 (with an f32 copy for approximate Jacobians).
 #[derive(Clone, Debug)]
@@ -25,6 +26,8 @@ pub struct CellMap {
     /// search asks for thousands of Jacobians of one map.
     w_h_t: Vec<f64>,
     w_h_t32: Vec<f32>,
+    /// The readout kernel transposed, O×N, as [`thin::read_out`] reads it.
+    w_out_t: Vec<f64>,
 }
 
 /// ∂F/∂h (S×S) and ∂F/∂x (S×I) at one (h, x).
@@ -40,7 +43,11 @@ impl CellMap {
     /// The map of a network (f32 parameters are widened exactly).
     pub fn new<T: Scalar>(params: &Params<T>) -> Self {
         let (params, params32): (Params<f64>, Params<f32>) = (params.cast(), params.cast());
+        let w_out = params.block(params.layout().readout_kernel());
+        let mut w_out_t = vec![0.0; w_out.len()];
+        transpose_into(w_out, params.spec.outputs, &mut w_out_t);
         CellMap {
+            w_out_t,
             w_h_t: transposed_recurrent_kernel(&params),
             w_h_t32: transposed_recurrent_kernel(&params32),
             params,
@@ -85,17 +92,10 @@ impl CellMap {
 
     /// The readout y = W_out·h + b_out of a state (the h part for an LSTM).
     pub fn readout(&self, h: ArrayView1<f64>) -> Array1<f64> {
-        let spec = self.params.spec;
-        let layout = self.params.layout();
-        let (n, o) = (spec.units, spec.outputs);
-        let hh = h.to_vec();
-        let mut y = self.params.block(layout.readout_bias()).to_vec();
-        gemm(
-            view_mut(&mut y, 1, o, o),
-            Accum::Add,
-            view(&hh[spec.state_dim() - n..], 1, n, n),
-            view(self.params.block(layout.readout_kernel()), n, o, o),
-        );
+        let bias = self.params.block(self.params.layout().readout_bias());
+        let mut y = vec![0.0; bias.len()];
+        let state = h.to_vec();
+        thin::read_out(&state, state.len(), &self.w_out_t, bias, &mut y);
         Array1::from(y)
     }
 

@@ -355,6 +355,26 @@ impl App {
         )
     }
 
+    /// The wide view's farthest origin: the drawn pane less the screen's body (the screen
+    /// less its tab and status lines).
+    pub fn wide_limit(&self) -> (u16, u16) {
+        let (width, height) = self.wide_size();
+        (
+            width.saturating_sub(self.size.0),
+            height.saturating_sub(self.size.1.saturating_sub(2)),
+        )
+    }
+
+    /// The first column and row the wide view shows, if it is open (kept within the drawn pane
+    /// when the screen grew since the view moved).
+    pub fn wide_origin(&self) -> Option<(u16, u16)> {
+        let Overlay::Wide { x, y } = self.overlay else {
+            return None;
+        };
+        let (max_x, max_y) = self.wide_limit();
+        Some((x.min(max_x), y.min(max_y)))
+    }
+
     /// The screen changed size: pages follow its height.
     pub fn resize(&mut self, width: u16, height: u16) -> Option<Effect> {
         self.size = (width, height);
@@ -493,12 +513,7 @@ impl App {
             }
             (Overlay::Wide { x, y }, a) => {
                 let (x, y) = (*x, *y);
-                // How far the view can move: the drawn pane less the screen's body.
-                let (width, height) = self.wide_size();
-                let (max_x, max_y) = (
-                    width.saturating_sub(self.size.0),
-                    height.saturating_sub(self.size.1.saturating_sub(2)),
-                );
+                let (max_x, max_y) = self.wide_limit();
                 let page = self.size.1.saturating_sub(3).max(1);
                 let (x, y) = match a {
                     Action::PrevExperiment => (x.saturating_sub(8), y),

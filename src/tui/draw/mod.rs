@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::{Frame, Terminal};
 
-use super::app::{App, Overlay, Pane, MIN_SIZE};
+use super::app::{App, Pane, MIN_SIZE};
 use super::theme::Theme;
 use crate::lab::MISSING;
 
@@ -33,9 +33,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(tab_line(app, theme)), tabs);
-    match app.overlay {
-        Overlay::Wide { x, y } => wide(frame, body, app, theme, (x, y)),
-        _ => draw_pane(frame, body, app, theme),
+    match app.wide_origin() {
+        Some(origin) => wide(frame, body, app, theme, origin),
+        None => draw_pane(frame, body, app, theme),
     }
     frame.render_widget(Paragraph::new(status_line(app, theme)), status);
     overlay::draw(frame, area, app, theme);
@@ -53,16 +53,14 @@ fn draw_pane(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
 }
 
 /// The wide view: the pane drawn in memory at [`App::wide_size`], where nothing is cut, and
-/// the window of it from column and row `from` copied into `body`.
-fn wide(frame: &mut Frame, body: Rect, app: &App, theme: &Theme, from: (u16, u16)) {
+/// the window of it from column and row `(x, y)` copied into `body`.
+fn wide(frame: &mut Frame, body: Rect, app: &App, theme: &Theme, (x, y): (u16, u16)) {
     let (width, height) = app.wide_size();
     let mut memory = Terminal::new(TestBackend::new(width, height)).expect("in memory");
     memory
         .draw(|f| draw_pane(f, f.area(), app, theme))
         .expect("in memory");
     let drawn = memory.backend().buffer();
-    let x = from.0.min(width.saturating_sub(body.width));
-    let y = from.1.min(height.saturating_sub(body.height));
     let screen = frame.buffer_mut();
     for row in 0..body.height.min(height) {
         for col in 0..body.width.min(width) {
@@ -111,13 +109,9 @@ fn status_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
             Span::styled("▏  Enter apply · Esc cancel", theme.dim()),
         ]);
     }
-    if let Overlay::Wide { x, y } = app.overlay {
+    if let Some((x, y)) = app.wide_origin() {
         let (width, height) = app.wide_size();
         let (w, h) = (app.size.0, app.size.1.saturating_sub(2));
-        let (x, y) = (
-            x.min(width.saturating_sub(w)),
-            y.min(height.saturating_sub(h)),
-        );
         return Line::from(Span::styled(
             ellipsized(
                 &format!(

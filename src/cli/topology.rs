@@ -23,6 +23,13 @@ pub(super) struct TopologyArgs {
     /// the target loss their training aimed at; diverged, failed and untrained ones always].
     #[arg(long, requires = "experiment", value_parser = super::positive_number)]
     max_loss: Option<f64>,
+    /// With --experiment, on integration: read the line-attractor verdict again on this many
+    /// freshly drawn probe batches (its memory is measured on probe trials), from the stored
+    /// fixed points, and say which networks' verdicts change.
+    #[arg(long, requires = "experiment", value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    probe_sets: Option<u64>,
+    #[command(flatten)]
+    jobs: super::Jobs,
     #[command(flatten)]
     json: Json,
 }
@@ -32,10 +39,19 @@ pub(super) fn exec(args: TopologyArgs) -> Outcome {
     let notebook = lab::notebook::open_existing(db)?;
     match (args.network, &args.experiment) {
         (Some(id), _) => print_report(&lab::topology::network_topology(&notebook, id)?, args.json),
-        (None, Some(name)) => print_report(
-            &lab::topology::experiment_topology(&notebook, name, args.max_loss)?,
-            args.json,
-        ),
+        (None, Some(name)) => {
+            let mut topology = lab::topology::experiment_topology(&notebook, name, args.max_loss)?;
+            if let Some(draws) = args.probe_sets {
+                topology.probe_draws = lab::topology::experiment_probe_draws(
+                    &notebook,
+                    name,
+                    args.max_loss,
+                    draws,
+                    args.jobs.get(),
+                )?;
+            }
+            print_report(&topology, args.json)
+        }
         (None, None) => unreachable!("clap requires one"),
     }
     Ok(ExitCode::SUCCESS)

@@ -1,13 +1,21 @@
 //! An integration population's line attractors: per architecture × activation what the lines
-//! are like (medians over networks and contexts), and how the share of ideal scaffolds moves
-//! when each of the verdict's thresholds is halved or doubled.
+//! are like (medians over networks and contexts), how the share of ideal scaffolds moves when
+//! each of the verdict's thresholds is halved or doubled, and whether the verdict holds on
+//! freshly drawn probe trials (the memory it reads is measured on them).
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
 
+use super::report::{scaffold_verdict, ClaimRules, IdealShare};
 use super::stats::Stats;
-use crate::analysis::topology::{IntegrationContext, IntegrationScaffold, LineThresholds};
+use crate::analysis::topology::{
+    integration_scaffold, IntegrationContext, IntegrationScaffold, LineThresholds,
+};
+use crate::analysis::InputPoints;
+use crate::net::{CellMap, Group};
+use crate::task::Task;
 
 /// The lines of one architecture × activation, over its networks' contexts.
 #[derive(Clone, Debug, Serialize)]
@@ -114,6 +122,145 @@ impl fmt::Display for Sensitivity {
             "  {:<12} {:>5.3} / {:>5.3} / {:>5.3}   {:>4} / {:>4} / {:>4} of {}",
             self.threshold, a, b, c, x, y, z, self.networks
         )
+    }
+}
+
+/// An integration network as the probe-set check needs it: its map, its stored fixed and slow
+/// points at each constant input, and the verdict stored with its scaffold.
+pub struct StoredLines {
+    /// Network id.
+    pub network: i64,
+    /// Its architecture × activation.
+    pub group: Group,
+    /// The network.
+    pub map: CellMap,
+    /// Its stored points, per constant input of the task.
+    pub inputs: Vec<InputPoints>,
+    /// The verdict stored with its scaffold (read on the fixed probe batch).
+    pub ideal: bool,
+}
+
+/// The line-attractor verdict read again on one probe batch.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProbeDraw {
+    /// Which batch: seed offset from the fixed probe batch's (0 is that batch itself).
+    pub draw: u64,
+    /// Per architecture × activation: networks, and line attractors on this batch.
+    pub groups: Vec<IdealShare>,
+    /// Networks whose verdict on this batch differs from the stored one.
+    pub changed: Vec<ChangedVerdict>,
+    /// The report's claim "every cell and activation has the ideal scaffold" on this batch.
+    pub supported: Option<bool>,
+}
+
+/// A network judged otherwise on a drawn probe batch than on the fixed one.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChangedVerdict {
+    /// Network id.
+    pub network: i64,
+    /// A line attractor on this batch.
+    pub ideal: bool,
+    /// On this batch, what it misses (empty when it is now a line attractor).
+    pub why: String,
+}
+
+/// Each network's scaffold rebuilt on probe batches `0..=draws` (batch 0 repeats the stored
+/// verdict: a check that nothing but the trials differs), judged by the report's rule, spread
+/// over `threads`.
+pub fn probe_draws(
+    task: &Task,
+    networks: &[StoredLines],
+    draws: u64,
+    threads: usize,
+) -> Vec<ProbeDraw> {
+    let batches: Vec<_> = (0..=draws)
+        .filter_map(|d| Some((d, task.drawn_probe_batch(d)?)))
+        .collect();
+    // scaffolds[n][b]: network n on batch b.
+    let mut scaffolds: Vec<Vec<IntegrationScaffold>> = vec![Vec::new(); networks.len()];
+    let chunk = networks.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|scope| {
+        for (nets, out) in networks.chunks(chunk).zip(scaffolds.chunks_mut(chunk)) {
+            let batches = &batches;
+            scope.spawn(move || {
+                for (n, row) in nets.iter().zip(out) {
+                    *row = batches
+                        .iter()
+                        .map(|(_, b)| integration_scaffold(&n.map, &n.inputs, b))
+                        .collect();
+                }
+            });
+        }
+    });
+    batches
+        .iter()
+        .enumerate()
+        .map(|(b, (draw, _))| {
+            let mut groups: BTreeMap<Group, (usize, usize)> = BTreeMap::new();
+            let mut changed = Vec::new();
+            for (n, drawn) in networks.iter().zip(&scaffolds) {
+                let s = &drawn[b];
+                let g = groups.entry(n.group).or_default();
+                g.0 += 1;
+                g.1 += usize::from(s.ideal);
+                if s.ideal != n.ideal {
+                    let study = LineThresholds::STUDY;
+                    let why: Vec<String> =
+                        s.contexts.iter().filter_map(|c| c.shortfall(&study)).collect();
+                    changed.push(ChangedVerdict {
+                        network: n.network,
+                        ideal: s.ideal,
+                        why: why.join("; "),
+                    });
+                }
+            }
+            let groups: Vec<IdealShare> = groups
+                .into_iter()
+                .map(|(group, (networks, ideal))| IdealShare {
+                    group,
+                    networks,
+                    ideal,
+                })
+                .collect();
+            ProbeDraw {
+                draw: *draw,
+                supported: scaffold_verdict(&groups, &ClaimRules::STUDY),
+                groups,
+                changed,
+            }
+        })
+        .collect()
+}
+
+impl fmt::Display for ProbeDraw {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let groups: Vec<String> = self
+            .groups
+            .iter()
+            .map(|g| format!("{} {}/{}", g.group, g.ideal, g.networks))
+            .collect();
+        let verdict = match self.supported {
+            Some(true) => "supported",
+            Some(false) => "NOT supported",
+            None => "too few to judge",
+        };
+        write!(
+            f,
+            "  {:>4}  {:<16}  {:>2} changed  {}",
+            self.draw,
+            verdict,
+            self.changed.len(),
+            groups.join(", ")
+        )?;
+        for c in &self.changed {
+            let now = if c.ideal {
+                "now a line attractor".to_string()
+            } else {
+                format!("no longer a line attractor ({})", c.why)
+            };
+            write!(f, "\n        #{}: {now}", c.network)?;
+        }
+        Ok(())
     }
 }
 

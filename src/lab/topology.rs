@@ -7,14 +7,14 @@ use std::fmt;
 use serde::Serialize;
 
 use super::analyse::analysis_record;
-use super::lines::{sensitivity, LineSummary, Sensitivity};
-use super::notebook::trained_network;
+use super::lines::{probe_draws, sensitivity, LineSummary, ProbeDraw, Sensitivity, StoredLines};
+use super::notebook::{stored_experiment, stored_params, trained_network};
 use super::population::{exclusion, final_networks, Exclusion};
 use super::stats::Stats;
 use crate::analysis::topology::{most_common, GraphScaffold, IntegrationScaffold};
-use crate::analysis::{Topology, TOPOLOGY_VERSION};
+use crate::analysis::{FixedPoint, InputPoints, Topology, TOPOLOGY_VERSION};
 use crate::lab::MISSING;
-use crate::net::{Activation, Arch, Group};
+use crate::net::{Activation, Arch, CellMap, Group};
 use crate::store::Notebook;
 use crate::task::TaskKind;
 use crate::LabError;
@@ -135,6 +135,10 @@ pub struct ExperimentTopology {
     pub exclusion: Exclusion,
     /// Integration: the ideal count with each of the verdict's thresholds halved and doubled.
     pub sensitivity: Vec<Sensitivity>,
+    /// Integration, when asked for (`--probe-sets`): the verdict read again on freshly drawn
+    /// probe batches.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub probe_draws: Vec<ProbeDraw>,
 }
 
 /// The per-group view of an experiment's stored scaffolds and distance matrix, over the
@@ -243,7 +247,77 @@ pub fn experiment_topology(
         distance_other_arch: Stats::of(other_arch),
         exclusion,
         sensitivity,
+        probe_draws: Vec::new(),
     })
+}
+
+/// An integration experiment's line-attractor verdict read again on `draws` freshly drawn probe
+/// batches (and on the fixed one, draw 0), over the networks the population rule keeps, from
+/// their stored fixed points: the memory the verdict reads is measured on probe trials, so a
+/// verdict worth the name must not depend on which trials were drawn.
+pub fn experiment_probe_draws(
+    notebook: &Notebook,
+    name: &str,
+    max_loss: Option<f64>,
+    draws: u64,
+    threads: usize,
+) -> Result<Vec<ProbeDraw>, LabError> {
+    let experiment = stored_experiment(notebook, name)?;
+    if experiment.task.kind() != TaskKind::Integration {
+        return Err(LabError::Invalid(format!(
+            "--probe-sets: experiment {name} is a {} task; only integration's verdict is read on \
+             the probe trials (the other scaffolds come from the fixed points alone)",
+            experiment.task.kind()
+        )));
+    }
+    let constant = experiment.task.definition().constant_inputs();
+    let (included, _) = exclusion(&final_networks(notebook, name)?, max_loss);
+    let mut networks = Vec::new();
+    for row in &included {
+        let Some(stored) = stored_topology(notebook, row.id)? else {
+            continue;
+        };
+        let Some(params) = stored_params(notebook, row, &experiment)? else {
+            continue;
+        };
+        let points = notebook.fixed_points(row.id)?;
+        let inputs = constant
+            .rows()
+            .into_iter()
+            .enumerate()
+            .map(|(k, input)| InputPoints {
+                input: input.to_owned(),
+                points: points
+                    .iter()
+                    .filter(|p| p.input_index == k)
+                    .map(|p| FixedPoint {
+                        input: input.to_owned(),
+                        state: p.state.clone().into(),
+                        q: p.q,
+                        converged: p.converged,
+                        eigenvalues: p
+                            .eigenvalues
+                            .iter()
+                            .map(|&[re, im]| faer::c64::new(re, im))
+                            .collect(),
+                        unstable: p.unstable,
+                    })
+                    .collect(),
+                pseudo: 0,
+            })
+            .collect();
+        networks.push(StoredLines {
+            network: row.id,
+            group: Group {
+                arch: row.arch,
+                activation: row.activation,
+            },
+            map: CellMap::new(&params),
+            inputs,
+            ideal: stored.topology.ideal(),
+        });
+    }
+    Ok(probe_draws(&experiment.task, &networks, draws, threads))
 }
 
 fn opt(v: Option<f64>, precision: usize) -> String {
@@ -510,6 +584,16 @@ impl fmt::Display for ExperimentTopology {
                     l.selectivity.median,
                     l.modes_for_response.median
                 )?;
+            }
+        }
+        if !self.probe_draws.is_empty() {
+            writeln!(
+                f,
+                "the verdict on freshly drawn probe trials (draw 0: the fixed batch it was read \
+                 on), line attractors per group:"
+            )?;
+            for draw in &self.probe_draws {
+                writeln!(f, "{draw}")?;
             }
         }
         if !self.sensitivity.is_empty() {

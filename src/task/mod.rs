@@ -398,10 +398,22 @@ impl Task {
     /// hidden states can be compared across networks.
     pub fn probe_batch(&self) -> Batch {
         match self {
-            Task::FlipFlop(_) | Task::Sine(_) | Task::Integration(_) => self
-                .definition()
-                .batch(PROBE_TRIALS, &mut ChaCha8Rng::seed_from_u64(PROBE_SEED)),
             Task::Arrays(t) => t.probe_batch(),
+            _ => self.drawn_probe_batch(0).expect("a built-in task draws its trials"),
+        }
+    }
+
+    /// Another probe batch of [`PROBE_TRIALS`] trials drawn like the fixed one, from seed
+    /// [`PROBE_SEED`] + `draw` (draw 0 is the fixed batch): to check that a verdict read on the
+    /// probe trials does not depend on which trials were drawn. None for a task given as arrays,
+    /// whose probe is a fixed subset of the user's own trials.
+    pub fn drawn_probe_batch(&self, draw: u64) -> Option<Batch> {
+        match self {
+            Task::Arrays(_) => None,
+            _ => Some(self.definition().batch(
+                PROBE_TRIALS,
+                &mut ChaCha8Rng::seed_from_u64(PROBE_SEED.wrapping_add(draw)),
+            )),
         }
     }
 }
@@ -450,6 +462,8 @@ mod tests {
                 continue;
             };
             assert_eq!(task.probe_batch(), task.probe_batch());
+            assert_eq!(task.drawn_probe_batch(0), Some(task.probe_batch()));
+            assert_ne!(task.drawn_probe_batch(1), Some(task.probe_batch()));
         }
     }
 }

@@ -361,3 +361,61 @@ fn a_network_that_did_not_learn_the_task_is_reported_as_such_not_as_another_scaf
     assert_eq!(all["exclusion"]["excluded"].as_array().unwrap().len(), 2);
     assert!(all["groups"].as_array().unwrap().is_empty());
 }
+
+/// The line-attractor verdict reads each network's memory on the probe trials, so it must not
+/// depend on which trials were drawn: on a 24-network integration population (4 cells × 2
+/// activations × 3 seeds, 32 units), the stored verdict is reproduced on the fixed batch and
+/// holds on four freshly drawn ones, where at most one network changes its mind per batch.
+#[test]
+fn the_integration_verdict_holds_on_freshly_drawn_probe_trials() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("int24.toml");
+    std::fs::write(
+        &exp,
+        "name = \"int24\"\nseeds = 3\n\n[task]\nkind = \"integration\"\ntime_steps = 30\n\
+         scale_target_by_steps = true\n\n[grid]\narch = [\"vanilla\", \"ugrnn\", \"gru\", \
+         \"lstm\"]\nactivation = [\"tanh\", \"relu\"]\nunits = [32]\nl2 = [1e-5]\n",
+    )
+    .unwrap();
+    let db = dir.path().join("int24.db");
+    let summary = run_ok(&["run", s(&exp), "--db", s(&db), "--jobs", "2", "--json"]);
+    assert_eq!(summary["analysed"], 24, "{summary}");
+    let topology = run_ok(&[
+        "topology",
+        "--db",
+        s(&db),
+        "--experiment",
+        "int24",
+        "--probe-sets",
+        "4",
+        "--json",
+    ]);
+    let draws = topology["probe_draws"].as_array().unwrap();
+    assert_eq!(draws.len(), 5, "{topology}");
+    assert_eq!(draws[0]["draw"], 0);
+    assert_eq!(draws[0]["changed"].as_array().unwrap().len(), 0, "{topology}");
+    let stored: u64 = topology["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["ideal"].as_u64().unwrap())
+        .sum();
+    assert!(stored >= 20, "{topology}");
+    for draw in draws {
+        assert_eq!(draw["supported"], true, "{draw}");
+        assert!(draw["changed"].as_array().unwrap().len() <= 1, "{draw}");
+    }
+    // A flip-flop scaffold is read from fixed points alone: there is nothing to redraw.
+    let Reported { db: flipflop, .. } = reported();
+    let o = rnnlab(&[
+        "topology",
+        "--db",
+        s(flipflop),
+        "--experiment",
+        "rep",
+        "--probe-sets",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--probe-sets"), "{}", stderr(&o));
+}

@@ -221,6 +221,25 @@ impl IntegrationContext {
             && self.selectivity.is_some_and(|v| v >= t.selectivity)
     }
 
+    /// What keeps the context from being a line attractor under `t`, in words (None if it is
+    /// one): each threshold it misses with its value.
+    pub fn shortfall(&self, t: &LineThresholds) -> Option<String> {
+        let missed = |name: &str, v: Option<f64>, min: f64| match v {
+            Some(v) if v >= min => None,
+            Some(v) => Some(format!("{name} {v:.2} < {min}")),
+            None => Some(format!("no {name}")),
+        };
+        let misses: Vec<String> = [
+            missed("τ/T", self.tau_trials, t.tau_trials),
+            missed("coverage", self.line.as_ref().map(|l| l.coverage), t.coverage),
+            missed("selectivity", self.selectivity, t.selectivity),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!misses.is_empty()).then(|| format!("context {}: {}", self.context, misses.join(", ")))
+    }
+
     /// How far the context is from each threshold (0 for a line attractor): the shortfall of
     /// τ/T, coverage and selectivity, each relative to its threshold.
     pub fn distance_to_ideal(&self) -> f64 {

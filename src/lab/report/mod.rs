@@ -14,7 +14,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 pub use crate::plot::Figure;
-pub use numbers::{ReportNumbers, ReportOptions};
+pub use numbers::{scaffold_verdict, ClaimRules, ReportNumbers, ReportOptions};
+pub use task::IdealShare;
 
 use crate::files::write_atomically;
 use crate::store::Notebook;

@@ -841,6 +841,22 @@ fn claims(
     claims
 }
 
+/// Whether the ideal scaffold is the typical outcome in every group (see [`scaffold_claim`]):
+/// None when there are no groups or too few networks to tell.
+pub fn scaffold_verdict(shares: &[IdealShare], rules: &ClaimRules) -> Option<bool> {
+    let below = |s: &IdealShare| wilson(s.ideal, s.networks).1 < rules.majority;
+    let short = |s: &IdealShare| (s.ideal as f64) < rules.majority * s.networks as f64;
+    if shares.is_empty() {
+        None
+    } else if shares.iter().any(below) {
+        Some(false)
+    } else if shares.iter().any(short) {
+        None
+    } else {
+        Some(true)
+    }
+}
+
 /// The task's scaffold is the typical outcome in every group: supported when every group's share
 /// of ideal networks is at least [`ClaimRules::majority`], refuted when some group's 95 % Wilson
 /// interval lies wholly below it, and otherwise too few networks to tell.
@@ -852,22 +868,7 @@ fn scaffold_claim(claim: &str, counted: &str, shares: &[IdealShare], rules: &Cla
             format!("{} {}/{} [{lo:.2}, {hi:.2}]", s.group, s.ideal, s.networks)
         })
         .collect();
-    let below: Vec<&IdealShare> = shares
-        .iter()
-        .filter(|s| wilson(s.ideal, s.networks).1 < rules.majority)
-        .collect();
-    let short = shares
-        .iter()
-        .any(|s| (s.ideal as f64) < rules.majority * s.networks as f64);
-    let supported = if shares.is_empty() {
-        None
-    } else if !below.is_empty() {
-        Some(false)
-    } else if short {
-        None
-    } else {
-        Some(true)
-    };
+    let supported = scaffold_verdict(shares, rules);
     let need = match supported {
         None if !shares.is_empty() => format!(
             "; a group below {:.0} % is not yet significantly so: too few networks per group to \

@@ -205,8 +205,11 @@ pub fn probe_draws(
                 g.1 += usize::from(s.ideal);
                 if s.ideal != n.ideal {
                     let study = LineThresholds::STUDY;
-                    let why: Vec<String> =
-                        s.contexts.iter().filter_map(|c| c.shortfall(&study)).collect();
+                    let why: Vec<String> = s
+                        .contexts
+                        .iter()
+                        .filter_map(|c| c.shortfall(&study))
+                        .collect();
                     changed.push(ChangedVerdict {
                         network: n.network,
                         ideal: s.ideal,

@@ -399,7 +399,9 @@ impl Task {
     pub fn probe_batch(&self) -> Batch {
         match self {
             Task::Arrays(t) => t.probe_batch(),
-            _ => self.drawn_probe_batch(0).expect("a built-in task draws its trials"),
+            _ => self
+                .drawn_probe_batch(0)
+                .expect("a built-in task draws its trials"),
         }
     }
 

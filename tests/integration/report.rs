@@ -393,7 +393,11 @@ fn the_integration_verdict_holds_on_freshly_drawn_probe_trials() {
     let draws = topology["probe_draws"].as_array().unwrap();
     assert_eq!(draws.len(), 5, "{topology}");
     assert_eq!(draws[0]["draw"], 0);
-    assert_eq!(draws[0]["changed"].as_array().unwrap().len(), 0, "{topology}");
+    assert_eq!(
+        draws[0]["changed"].as_array().unwrap().len(),
+        0,
+        "{topology}"
+    );
     let stored: u64 = topology["groups"]
         .as_array()
         .unwrap()

@@ -1000,3 +1000,69 @@ fn at_200x60_the_networks_table_keeps_its_columns_together_and_says_what_they_ar
     );
     assert_screen!("Networks_200x60", shown);
 }
+
+/// Every pane before there is anything to show says so, and what is coming, instead of empty
+/// numbers (`inf–-inf`, NaN): on a notebook with no experiment, one with a planned sweep only and
+/// one with a network in training, at 80×24.
+#[test]
+fn every_pane_on_an_empty_a_planned_and_a_running_notebook_says_what_is_coming() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.db");
+    Notebook::open(&empty).unwrap();
+    let planned = dir.path().join("planned.db");
+    let running = dir.path().join("running.db");
+    for (db, claim) in [(&planned, false), (&running, true)] {
+        let nb = Notebook::open(db).unwrap();
+        let exp = nb
+            .ensure_experiment("demo", TaskKind::FlipFlop, "name = \"demo\"", "demo")
+            .unwrap();
+        let config = serde_json::to_string(&TrainConfig::default()).unwrap();
+        let plan: Vec<NewNetwork> = (0..4)
+            .map(|k| NewNetwork {
+                arch: Arch::STUDY[k],
+                activation: Activation::Tanh,
+                units: 32,
+                l2: 1e-5,
+                seed: 0,
+                role: Role::Final,
+                trial: 0,
+                config: config.clone(),
+            })
+            .collect();
+        nb.plan(exp, &plan).unwrap();
+        if claim {
+            let worker = nb.register_worker().unwrap();
+            nb.claim(exp, &worker).unwrap().unwrap();
+        }
+    }
+    // What each pane must say, by notebook (the Runs pane's own empty text is tested apart).
+    let says = |db: &PathBuf, pane: Pane| -> &[&str] {
+        match (db == &empty, pane) {
+            (true, Pane::Networks) => &["no networks yet: n in the Runs pane"],
+            (true, Pane::FixedPoints) => &["none analysed yet", "no network selected: choose one"],
+            (false, Pane::FixedPoints) => &["#1's fixed points are found once"],
+            (_, Pane::Curves) => &["no curves yet"],
+            (_, Pane::Similarity) => &["No pairs yet: they are computed when the sweep ends"],
+            (_, Pane::Topology) => &["no scaffolds yet", "has no scaffold yet:"],
+            _ => &[],
+        }
+    };
+    for db in [&empty, &planned, &running] {
+        let mut app = app_on(db, 80, 24);
+        for pane in Pane::ALL {
+            app.pane = pane;
+            refresh(&mut app, db);
+            let shown = text(&screen(&app, &Theme::default()));
+            for bad in ["inf", "NaN", "cell 0.00"] {
+                assert!(!shown.contains(bad), "{}: {bad} in\n{shown}", db.display());
+            }
+            for said in says(db, pane) {
+                assert!(
+                    shown.contains(said),
+                    "{}: no {said:?} in\n{shown}",
+                    db.display()
+                );
+            }
+        }
+    }
+}

@@ -231,7 +231,11 @@ impl IntegrationContext {
         };
         let misses: Vec<String> = [
             missed("τ/T", self.tau_trials, t.tau_trials),
-            missed("coverage", self.line.as_ref().map(|l| l.coverage), t.coverage),
+            missed(
+                "coverage",
+                self.line.as_ref().map(|l| l.coverage),
+                t.coverage,
+            ),
             missed("selectivity", self.selectivity, t.selectivity),
         ]
         .into_iter()

@@ -153,6 +153,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         draw_details(frame, details_area, app.selected(), theme);
         return;
     }
+    if rows.is_empty() {
+        // Nothing to list: say why, and how to get something.
+        let why = if app.snapshot.request.filter.is_some() {
+            "no network matches the filter: / types another, Esc clears it"
+        } else if app.snapshot.experiments.is_empty() {
+            "no networks yet: n in the Runs pane launches an experiment"
+        } else {
+            "no networks in this experiment"
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(why, theme.dim()))
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .block(block),
+            table_area,
+        );
+        draw_details(frame, details_area, None, theme);
+        return;
+    }
     let table = Table::new(
         rows,
         [

@@ -15,6 +15,7 @@ use ratatui::Frame;
 use super::titled;
 use crate::lab::lines::LineSummary;
 use crate::net::Group;
+use crate::store::NetState;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
@@ -87,10 +88,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         })
         .collect();
-    frame.render_widget(
-        Paragraph::new(lines).block(titled(network, list.width, theme)),
-        list,
-    );
+    // One point a line (cut, the wide view shows it whole); the empty list's reason wrapped.
+    let list_text = if lines.is_empty() {
+        Paragraph::new(Span::styled(no_points(app), theme.dim()))
+            .wrap(ratatui::widgets::Wrap { trim: true })
+    } else {
+        Paragraph::new(lines)
+    };
+    frame.render_widget(list_text.block(titled(network, list.width, theme)), list);
     let eigenvalues: Vec<(f64, f64)> = s
         .points
         .get(app.point_cursor)
@@ -232,4 +237,27 @@ fn draw_lines(frame: &mut Frame, top: Rect, lines: &[(Group, &LineSummary)], the
         )),
         top,
     );
+}
+
+/// Why the points list is empty: no network selected, or where the selected one stands.
+fn no_points(app: &App) -> String {
+    let Some((id, _, _)) = app.focused() else {
+        return "no network selected: choose one in the Networks pane".into();
+    };
+    match app
+        .snapshot
+        .networks
+        .iter()
+        .find(|n| n.id == id)
+        .map(|n| n.state)
+    {
+        Some(NetState::Analysed) => format!("#{id} was analysed: no fixed or slow point found"),
+        Some(NetState::Diverged | NetState::Failed) => {
+            format!("#{id} did not train: it has no fixed points")
+        }
+        Some(NetState::Trained) => {
+            format!("#{id} is trained: its points are found next (`rnnlab analyze` finds them now)")
+        }
+        _ => format!("#{id}'s fixed points are found once it is trained"),
+    }
 }

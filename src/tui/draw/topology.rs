@@ -46,12 +46,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .collect()
         })
         .unwrap_or_default();
-    let footer = groups.map_or(String::new(), |g| {
-        format!(
-            " same cell {:.2} · other cells {:.2} (mean topology distance) ",
-            g.distance_same_arch.mean, g.distance_other_arch.mean
-        )
-    });
+    let footer = groups
+        .filter(|g| g.distance_same_arch.count + g.distance_other_arch.count > 0)
+        .map_or(String::new(), |g| {
+            format!(
+                " same cell {:.2} · other cells {:.2} (mean topology distance) ",
+                g.distance_same_arch.mean, g.distance_other_arch.mean
+            )
+        });
+    let empty = rows.is_empty();
     // The same population rule as `rnnlab topology --experiment` and the report, said here.
     let left_out = groups
         .map(|g| &g.exclusion)
@@ -106,8 +109,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }),
         top,
     );
+    if empty {
+        let inner = top.inner(ratatui::layout::Margin::new(1, 2));
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "no scaffolds yet: each network's is found after its training",
+                theme.dim(),
+            )),
+            inner,
+        );
+    }
     let text = app.snapshot.scaffold.clone().unwrap_or_else(|| {
-        "The selected network (Networks pane) has no scaffold yet: it is found after training."
+        "The selected network (Networks pane) has no scaffold yet:\nit is found after training."
             .into()
     });
     let lines: Vec<Line> = text

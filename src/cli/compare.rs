@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::{print_report, Json, Outcome};
 use crate::analysis::similarity::dsa::{Drive, DsaOptions};
+use crate::analysis::similarity::recording::METRICS;
 use crate::analysis::similarity::ReductionOptions;
 use crate::lab::compare::CompareOptions;
 use crate::lab::{self, LabError};
@@ -141,8 +142,22 @@ pub(super) fn exec(args: CompareArgs) -> Outcome {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(name) = &args.data {
-        let recording_options =
+        let mut recording_options =
             lab::recordings::recording_options(&options.reduction, &options.dsa, args.resamples);
+        // One metric asked for: only it is computed.
+        if let Some(metric) = args.metric {
+            let k = METRICS
+                .iter()
+                .position(|m| *m == metric.name())
+                .ok_or_else(|| {
+                    LabError::Invalid(format!(
+                        "--metric {}: a recording is compared under {}",
+                        metric.name(),
+                        METRICS.join(", ")
+                    ))
+                })?;
+            recording_options.metrics = std::array::from_fn(|i| i == k);
+        }
         let placed = lab::recordings::compare_recording(
             &notebook,
             &experiment,
@@ -150,18 +165,9 @@ pub(super) fn exec(args: CompareArgs) -> Outcome {
             &recording_options,
             threads,
         )?;
-        match args.metric {
+        match args.metric.and_then(|m| placed.placement(m.name())) {
             None => print_report(&placed, args.json),
-            Some(metric) => {
-                let one = placed.placement(metric.name()).ok_or_else(|| {
-                    LabError::Invalid(format!(
-                        "--metric {}: a recording is compared under svcca, cca-angular, \
-                         procrustes, dsa and dsa-spectral",
-                        metric.name()
-                    ))
-                })?;
-                print_report(one, args.json);
-            }
+            Some(one) => print_report(one, args.json),
         }
         return Ok(ExitCode::SUCCESS);
     }

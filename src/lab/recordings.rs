@@ -373,6 +373,7 @@ pub fn recording_options(
         },
         resamples,
         seed: 0xDA7A,
+        metrics: [true; 5],
     }
 }
 
@@ -418,9 +419,21 @@ pub fn compare_recording(
     let key = settings_key(options);
     let networks = trained_networks(notebook, experiment)?;
     let stored = notebook.recording_distances(row.id, &key)?;
-    let missing: Vec<&NetworkRow> = networks
+    let asked: Vec<&str> = METRICS
         .iter()
-        .filter(|n| !stored.iter().any(|d| d.network == n.id))
+        .zip(options.metrics)
+        .filter_map(|(m, asked)| asked.then_some(*m))
+        .collect();
+    // A network is computed again only for the metrics asked that it lacks.
+    let lacking = |n: &NetworkRow| -> [bool; 5] {
+        METRICS.map(|m| {
+            asked.contains(&m) && !stored.iter().any(|d| d.network == n.id && d.metric == m)
+        })
+    };
+    let missing: Vec<(&NetworkRow, [bool; 5])> = networks
+        .iter()
+        .map(|n| (n, lacking(n)))
+        .filter(|(_, lacks)| lacks.contains(&true))
         .collect();
     let mut skipped = 0;
     if !missing.is_empty() {
@@ -429,7 +442,7 @@ pub fn compare_recording(
         let recorded = recorded(&data);
         let mut probe = StateProbe::new(&exp.task);
         let mut trajectories = Vec::new();
-        for n in &missing {
+        for (n, _) in &missing {
             let states = stored_params(notebook, n, &exp)?.and_then(|p| {
                 network_trajectories(
                     &mut probe,
@@ -444,6 +457,11 @@ pub fn compare_recording(
         let jobs: Vec<(usize, usize)> = (0..missing.len()).map(|i| (i, i)).collect();
         let results: Vec<Option<Vec<RecordingDistance>>> = each_pair(&jobs, threads, |i, _| {
             let network = trajectories[i].as_ref()?;
+            let (row, lacks) = missing[i];
+            let options = &RecordingOptions {
+                metrics: lacks,
+                ..options.clone()
+            };
             let full = distances_between(recorded.means.view(), network.view(), options)?;
             let intervals = bootstrap(&recorded, network.view(), full, options);
             let cut = (data.neurons < network.dim().2).then(|| {
@@ -452,8 +470,9 @@ pub fn compare_recording(
             });
             Some(
                 (0..METRICS.len())
+                    .filter(|&k| lacks[k])
                     .map(|k| RecordingDistance {
-                        network: missing[i].id,
+                        network: row.id,
                         metric: METRICS[k].to_string(),
                         distance: full[k],
                         low: intervals[k].map(|x| x.0),
@@ -481,6 +500,7 @@ pub fn compare_recording(
     let placements = METRICS
         .iter()
         .enumerate()
+        .filter(|(k, _)| options.metrics[*k])
         .map(|(k, metric)| {
             let placed: Vec<Placed> = all
                 .iter()

@@ -435,3 +435,38 @@ fn malformed_recordings_are_refused_in_one_line_and_nothing_is_stored() {
     let gone = rnnlab(&["data", "rm", "twice", "--db", s(db)]);
     assert_eq!(gone.status.code(), Some(2));
 }
+
+/// A metric asked for is the only one computed and stored; the others are computed when they
+/// are asked for, the stored one is read back, not computed again, and is the same number.
+#[test]
+fn one_metric_asked_for_is_the_only_one_computed() {
+    use rnnlab::analysis::similarity::dsa::DsaOptions;
+    use rnnlab::analysis::similarity::ReductionOptions;
+    use rnnlab::lab::recordings::{compare_recording, recording_options};
+    let p = population();
+    let (values, shape) = recorded_from(2, 20, 0.01, 7, 0);
+    let file = p.dir.join("one-metric.npz");
+    write(&file, &[("responses", values, shape.to_vec())], None);
+    add(&file, "one-metric");
+    let nb = Notebook::open(&p.db).unwrap();
+    let mut options = recording_options(&ReductionOptions::default(), &DsaOptions::default(), 5);
+    options.metrics = [true, false, false, false, false];
+    let svcca = compare_recording(&nb, "ff", "one-metric", &options, 2).unwrap();
+    assert_eq!(svcca.computed, 8);
+    let metrics: Vec<&str> = svcca.placements.iter().map(|p| p.metric).collect();
+    assert_eq!(metrics, ["svcca"]);
+    options.metrics = [true; 5];
+    let all = compare_recording(&nb, "ff", "one-metric", &options, 2).unwrap();
+    assert_eq!(all.computed, 8, "every network lacked four metrics");
+    assert_eq!(all.placements.len(), 5);
+    let again = compare_recording(&nb, "ff", "one-metric", &options, 2).unwrap();
+    assert_eq!(again.computed, 0);
+    let distances = |c: &rnnlab::lab::recordings::RecordingComparison| {
+        let p = c.placement("svcca").unwrap();
+        p.networks
+            .iter()
+            .map(|n| (n.network, n.distance))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(distances(&svcca), distances(&all));
+}

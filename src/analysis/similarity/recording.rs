@@ -31,6 +31,10 @@ pub struct RecordingOptions {
     pub resamples: usize,
     /// Seed of the resamples, the halves and the subsampled units.
     pub seed: u64,
+    /// Which of [`METRICS`] to compute (the others come out NaN): one asked for costs only
+    /// its own family — the reduction for the three geometry metrics, the operator fit for
+    /// DSA's two, the orthogonal search for `dsa` alone.
+    pub metrics: [bool; 5],
 }
 
 /// One recording's data: condition means (T, C, M) and, when given, the single trials
@@ -43,8 +47,8 @@ pub struct Recorded {
     pub trials: Option<(Array3<f64>, Vec<usize>)>,
 }
 
-/// The five distances of trajectories `a` and `b` (T, C, units each); None where a side has no
-/// variance or is not finite.
+/// The five distances of trajectories `a` and `b` (T, C, units each), NaN for those not in
+/// `options.metrics`; None where a side has no variance or is not finite.
 pub fn distances_between(
     a: ArrayView3<f64>,
     b: ArrayView3<f64>,
@@ -57,14 +61,28 @@ pub fn distances_between(
             .into_shape_with_order((t * c, n))
             .ok()
     };
-    let (fa, fb) = (flat(a)?, flat(b)?);
-    let ra = reduce(fa.view(), &options.reduction)?;
-    let rb = reduce(fb.view(), &options.reduction)?;
-    let [svcca, angular, procrustes] = distances(&ra, &rb);
-    let oa = dsa::fit(a, &options.dsa)?;
-    let ob = dsa::fit(b, &options.dsa)?;
-    let [d, spectral] = dsa::distances(&oa, &ob, options.dsa.random_starts);
-    Some([svcca, angular, procrustes, d, spectral])
+    let asked = options.metrics;
+    let mut out = [f64::NAN; 5];
+    if asked[..3].contains(&true) {
+        let (fa, fb) = (flat(a)?, flat(b)?);
+        let ra = reduce(fa.view(), &options.reduction)?;
+        let rb = reduce(fb.view(), &options.reduction)?;
+        out[..3].copy_from_slice(&distances(&ra, &rb));
+    }
+    if asked[3] || asked[4] {
+        let oa = dsa::fit(a, &options.dsa)?;
+        let ob = dsa::fit(b, &options.dsa)?;
+        if asked[3] {
+            out[3] = dsa::procrustes_angle(&oa, &ob, options.dsa.random_starts).angle;
+        }
+        out[4] = dsa::spectral_distance(&oa, &ob);
+    }
+    for (v, asked) in out.iter_mut().zip(asked) {
+        if !asked {
+            *v = f64::NAN;
+        }
+    }
+    Some(out)
 }
 
 /// The mean over trials `picked` of single trials (T, trials, M): (T, M).
@@ -115,7 +133,7 @@ fn resample(
 /// the resamples' 2.5 and 97.5 percentiles moved by the bootstrap's bias (their mean minus
 /// `full`), floored at 0. Resampled trials make noisier condition means than the data's, and
 /// noisier means are farther from any network: uncorrected, the interval can lie wholly above
-/// the distance it is for. None for a metric no resample could compute.
+/// the distance it is for. None for a metric no resample could compute or not asked for.
 pub fn bootstrap(
     recorded: &Recorded,
     network: ArrayView3<f64>,
@@ -136,7 +154,7 @@ pub fn bootstrap(
         let ours = resample(recorded, &own, &drawn, &mut rng);
         let theirs = network.select(Axis(1), &drawn);
         if let Some(d) = distances_between(ours.view(), theirs.view(), options) {
-            for (s, v) in samples.iter_mut().zip(d) {
+            for (s, v) in samples.iter_mut().zip(d).filter(|(_, v)| !v.is_nan()) {
                 s.push(v);
             }
         }
@@ -362,6 +380,7 @@ mod tests {
             },
             resamples: 200,
             seed: 3,
+            metrics: [true; 5],
         };
         let (net, rec) = system(12, 1);
         let recorded = Recorded {

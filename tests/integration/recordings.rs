@@ -470,3 +470,23 @@ fn one_metric_asked_for_is_the_only_one_computed() {
     };
     assert_eq!(distances(&svcca), distances(&all));
 }
+
+/// Noise far larger than the signal (6× the states' spread, two trials per condition): the
+/// nearest network can no longer be told from the next under Procrustes, and `compare` says so.
+#[test]
+fn with_noise_far_above_the_signal_the_nearest_is_not_distinguished() {
+    let p = population();
+    let (first, [n, t, m]) = recorded_from(6, 30, 6.0, 5, 0);
+    let (second, _) = recorded_from(6, 30, 6.0, 5, 1);
+    let trials: Vec<f64> = first.into_iter().chain(second).collect();
+    let labels: Vec<i64> = (0..2 * n as i64).map(|k| k % n as i64).collect();
+    let file = p.dir.join("drowned.npz");
+    write(
+        &file,
+        &[("responses", trials, vec![2 * n, t, m])],
+        Some(&labels),
+    );
+    add(&file, "drowned");
+    let c = placed("drowned", "procrustes");
+    assert_eq!(c["nearest_distinguished"], false, "{}", c["nearest"]);
+}

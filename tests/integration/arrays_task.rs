@@ -1,7 +1,8 @@
 //! A task given as arrays (`[task] kind = "arrays"`): a 2-bit flip-flop written by the test as
 //! an `.npz` trains, and the analysis, knowing nothing of flip-flops, finds its four attractors
-//! and reports how often the scaffold recurs; malformed files and changed files are refused in
-//! one line with nothing written.
+//! and reports how often the scaffold recurs; a network of the shipped Romo example has the
+//! scaffold NumPy and SciPy find; malformed files and changed files are refused in one line
+//! with nothing written.
 
 use std::path::{Path, PathBuf};
 
@@ -353,4 +354,122 @@ fn a_neurogym_task_trains_three_networks_and_analyses_them() {
             "{points}"
         );
     }
+}
+
+/// Romo's delayed discrimination (the shipped example's task file): one vanilla/tanh network
+/// trained by rnnlab (seed 2 of a 24-unit population), imported from PyTorch names, has at the
+/// delay's input exactly the fixed points SciPy finds from 1024 starts near its trajectories,
+/// each with NumPy's eigenvalues; its slow points (the line holding f1) have NumPy's q and
+/// spectrum, and the memory the scaffold reports is NumPy's slowest decaying mode. Fixture:
+/// `scripts/make_romo_fixture.py`.
+#[test]
+fn the_romo_scaffold_is_the_one_numpy_finds() {
+    use rnnlab::files::arrays::read_arrays;
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/romo");
+    let task = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/tasks/romo.npz");
+    let exp = dir.path().join("romo.toml");
+    std::fs::write(
+        &exp,
+        format!(
+            "name = \"romo\"\nseeds = 1\n[task]\nkind = \"arrays\"\nfile = \"{}\"\n\
+             [grid]\narch = [\"vanilla\"]\nactivation = [\"tanh\"]\nunits = [24]\n\
+             [train]\nsteps = 1\n",
+            task.display()
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("romo.db");
+    run_ok(&["run", s(&exp), "--db", s(&db), "--json"]);
+    let torch = fixtures.join("vanilla-torch.npz");
+    run_ok(&[
+        "import",
+        s(&torch),
+        "--task",
+        "arrays",
+        "--experiment",
+        "romo",
+        "--db",
+        s(&db),
+        "--json",
+    ]);
+    let ours = run_ok(&["fixed-points", "--db", s(&db), "--network", "2", "--json"]);
+    let expected = read_arrays(&fixtures.join("vanilla-expected.npz")).unwrap();
+    let rows = |name: &str| -> Vec<Vec<f64>> {
+        let a = &expected[name];
+        a.data.chunks(a.shape[1]).map(<[f64]>::to_vec).collect()
+    };
+    let spectra = |prefix: &str| -> Vec<Vec<(f64, f64)>> {
+        rows(&format!("{prefix}_re"))
+            .into_iter()
+            .zip(rows(&format!("{prefix}_im")))
+            .map(|(re, im)| re.into_iter().zip(im).collect())
+            .collect()
+    };
+    let points = ours["points"].as_array().unwrap();
+    let state = |p: &serde_json::Value| -> Vec<f64> {
+        p["state"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    };
+    let distance = |a: &[f64], b: &[f64]| -> f64 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
+    // Eigenvalues in the same order (largest modulus first; a conjugate pair either way round).
+    let same_spectrum = |p: &serde_json::Value, theirs: &[(f64, f64)]| {
+        let mine = p["eigenvalues"].as_array().unwrap();
+        assert_eq!(mine.len(), theirs.len());
+        for (l, (re, im)) in mine.iter().zip(theirs) {
+            let (a, b) = (l[0].as_f64().unwrap(), l[1].as_f64().unwrap());
+            assert!(
+                (a - re).abs() < 1e-8 && (b.abs() - im.abs()).abs() < 1e-8,
+                "λ ({a}, {b}) against NumPy's ({re}, {im})"
+            );
+        }
+    };
+    let check = |kind: &str, converged: bool| -> usize {
+        let theirs = rows(&format!("{kind}_states"));
+        let spectra = spectra(&format!("{kind}_eigenvalues"));
+        let mine: Vec<&serde_json::Value> = points
+            .iter()
+            .filter(|p| p["converged"] == converged)
+            .collect();
+        assert_eq!(mine.len(), theirs.len(), "{kind} points: {ours}");
+        for (h, spectrum) in theirs.iter().zip(&spectra) {
+            let p = mine
+                .iter()
+                .min_by(|a, b| distance(&state(a), h).total_cmp(&distance(&state(b), h)))
+                .unwrap();
+            assert!(distance(&state(p), h) < 1e-8, "{kind} point not matched");
+            same_spectrum(p, spectrum);
+        }
+        theirs.len()
+    };
+    assert_eq!(check("fixed", true), 3);
+    assert_eq!(check("slow", false), 6);
+    // NumPy's q at the slow points: the same within rounding.
+    for (h, q) in rows("slow_states").iter().zip(&expected["slow_q"].data) {
+        let p = points
+            .iter()
+            .find(|p| distance(&state(p), h) < 1e-8)
+            .unwrap();
+        let mine = p["q"].as_f64().unwrap();
+        assert!((mine - q).abs() <= 1e-6 * q, "q {mine} against NumPy's {q}");
+    }
+    let topology = run_ok(&["topology", "--db", s(&db), "--network", "2", "--json"]);
+    let memory = topology["topology"]["inputs"][0]["memory_steps"]
+        .as_f64()
+        .unwrap();
+    let numpy = expected["memory_steps"].data[0];
+    assert!(
+        (memory - numpy).abs() < 1e-6 * numpy,
+        "{memory} against {numpy}"
+    );
 }

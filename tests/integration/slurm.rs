@@ -183,3 +183,73 @@ fn a_task_stopped_by_its_time_limit_publishes_what_it_finished() {
         "{merged}"
     );
 }
+
+/// A task given as arrays goes to the cluster by path: the manifest holds no copy of the
+/// arrays, the array tasks read the file and check its fingerprint, and each network comes back
+/// with the same training as on this machine (same steps, same loss, bit for bit).
+#[test]
+fn a_task_given_as_arrays_is_trained_on_the_cluster_as_here() {
+    if !cluster_up() {
+        eprintln!("skipped: no Slurm controller answers here (CI starts one)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tasks")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/tasks/romo.npz"),
+        dir.path().join("tasks/romo.npz"),
+    )
+    .unwrap();
+    let exp = dir.path().join("romo.toml");
+    std::fs::write(
+        &exp,
+        "name = \"romo\"\nseeds = 1\n[task]\nkind = \"arrays\"\nfile = \"tasks/romo.npz\"\n\
+         [grid]\narch = [\"vanilla\", \"gru\"]\nactivation = [\"tanh\"]\nunits = [8]\n\
+         [train]\nsteps = 60\nbatch = 16\n[analysis]\nstarts = 16\n",
+    )
+    .unwrap();
+    let (db, here) = (dir.path().join("nb.db"), dir.path().join("here.db"));
+    let submitted = run_ok(&[
+        "slurm",
+        "submit",
+        s(&exp),
+        "--db",
+        s(&db),
+        "--per-task",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(submitted["tasks"], 2, "{submitted}");
+    // The manifest names the file by its absolute path and holds none of its arrays.
+    let sweeps = db.with_extension("db.slurm");
+    let sweep = std::fs::read_dir(&sweeps)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let manifest = std::fs::read_to_string(sweep.join("manifest-1.json")).unwrap();
+    let task = dir.path().join("tasks/romo.npz").canonicalize().unwrap();
+    assert!(manifest.contains(task.to_str().unwrap()), "{manifest}");
+    assert!(manifest.len() < 4096, "{manifest}");
+    wait_for_tasks(&db, Duration::from_secs(240));
+    let merged = run_ok(&["slurm", "collect", "--db", s(&db), "--json"]);
+    assert_eq!(merged["trained"], 2, "{merged}");
+    assert!(states(&db).iter().all(|s| *s == NetState::Analysed));
+    run_ok(&["run", s(&exp), "--db", s(&here), "--json"]);
+    let rows = |db: &Path| -> Vec<(String, i64, String)> {
+        let ls = run_ok(&["ls", "--db", s(db), "--json"]);
+        ls.as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                (
+                    n["arch"].as_str().unwrap().to_string(),
+                    n["steps_run"].as_i64().unwrap(),
+                    n["final_loss"].to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(rows(&db), rows(&here));
+}

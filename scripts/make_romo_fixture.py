@@ -14,7 +14,9 @@
 #     at 1e-3 — rnnlab's rules for a vanilla cell, written out;
 #   slow_states (S, N): rnnlab's slow points, with NumPy's q there (slow_q) and eigenvalues of
 #     NumPy's Jacobian diag(1 - h'^2) W_hᵀ there (slow_eigenvalues_re/_im);
-#   memory_steps: -1 / ln|λ| of the largest |λ| below 1 over the stable fixed and slow points.
+#   memory_steps: -1 / ln|λ| of the largest |λ| below 1 over the stable fixed and slow points;
+#   line_shape: of the fixed and slow points together, the spread along their first principal
+#     axis, the share of their variance on it, and its |cos| with the readout's direction.
 import sys
 import numpy as np
 import scipy.optimize as so
@@ -78,8 +80,22 @@ slow_q = np.array([0.5 * np.sum((F(h) - h) ** 2) for h in slow])
 slow_eigenvalues = np.array([spectrum(h) for h in slow]).reshape(-1, N)
 tops = [np.abs(l[0]) for l in list(fixed_eigenvalues) + list(slow_eigenvalues) if np.abs(l[0]) < 1]
 memory_steps = -1 / np.log(max(tops))
+# The line along which the points lie: its first principal axis, the share of variance on it,
+# the spread of the points along it, its |cos| with the readout's direction.
+line = np.vstack([found, slow])
+centred = line - line.mean(0)
+values, vectors = np.linalg.eigh(centred.T @ centred)
+axis = vectors[:, -1]
+along = centred @ axis
+readout = Wo[:, 0].astype(np.float64)
+line_shape = np.array([
+    np.ptp(along),
+    values[-1] / values.sum(),
+    abs(axis @ readout) / np.linalg.norm(readout),
+])
 np.savez(
     f"{out}/vanilla-expected.npz",
+    line_shape=line_shape,
     fixed_states=found,
     fixed_eigenvalues_re=fixed_eigenvalues.real,
     fixed_eigenvalues_im=fixed_eigenvalues.imag,
@@ -89,6 +105,6 @@ np.savez(
     slow_eigenvalues_im=slow_eigenvalues.imag,
     memory_steps=np.array([memory_steps]),
 )
-print(f"{len(found)} fixed points (SciPy), {len(slow)} slow points (rnnlab's), memory {memory_steps:.1f} steps")
+print(f"{len(found)} fixed points (SciPy), {len(slow)} slow points (rnnlab's), memory {memory_steps:.1f} steps, line {line_shape}")
 for h, l in zip(found, fixed_eigenvalues):
     print(f"  fixed |λ|max {abs(l[0]):.4f} unstable {np.sum(np.abs(l) > 1)} readout {h @ Wo.astype(np.float64) + bo}")

@@ -425,6 +425,14 @@ impl fmt::Display for NetworkTopology {
                             "; slowest stable mode τ = {t:.0} steps"
                         ))
                     )?;
+                    if let Some(l) = &g.line {
+                        writeln!(
+                            f,
+                            "  a line of {} fixed and slow points: length {:.3}, straightness \
+                             {:.2}, |cos| with the readout {:.2}",
+                            l.points, l.length, l.straightness, l.readout_alignment
+                        )?;
+                    }
                     write_graph(f, &g.nodes, &g.edges)?;
                 }
             }

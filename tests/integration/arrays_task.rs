@@ -360,7 +360,8 @@ fn a_neurogym_task_trains_three_networks_and_analyses_them() {
 /// trained by rnnlab (seed 2 of a 24-unit population), imported from PyTorch names, has at the
 /// delay's input exactly the fixed points SciPy finds from 1024 starts near its trajectories,
 /// each with NumPy's eigenvalues; its slow points (the line holding f1) have NumPy's q and
-/// spectrum, and the memory the scaffold reports is NumPy's slowest decaying mode. Fixture:
+/// spectrum, the memory the scaffold reports is NumPy's slowest decaying mode, and the line's
+/// shape NumPy's principal axis. Fixture:
 /// `scripts/make_romo_fixture.py`.
 #[test]
 fn the_romo_scaffold_is_the_one_numpy_finds() {
@@ -472,4 +473,18 @@ fn the_romo_scaffold_is_the_one_numpy_finds() {
         (memory - numpy).abs() < 1e-6 * numpy,
         "{memory} against {numpy}"
     );
+    // The line f1 is held along: 9 points, straight, orthogonal to the readout (the delay's
+    // memory is not shown until the answer), its shape NumPy's.
+    let line = &topology["topology"]["inputs"][0]["line"];
+    assert_eq!(line["points"], 9, "{line}");
+    for (k, name) in ["length", "straightness", "readout_alignment"]
+        .into_iter()
+        .enumerate()
+    {
+        let (mine, numpy) = (line[name].as_f64().unwrap(), expected["line_shape"].data[k]);
+        assert!(
+            (mine - numpy).abs() < 1e-6,
+            "{name}: {mine} against NumPy's {numpy}"
+        );
+    }
 }

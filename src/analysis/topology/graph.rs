@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::flipflop::{multiset_distance, Node, ZERO_BAND};
 use super::flow::settle;
+use super::integration::line_shape;
 use crate::analysis::{linearise_at, FixedPoint, InputPoints};
 use crate::net::CellMap;
 
@@ -153,6 +154,24 @@ pub struct InputGraph {
     /// there, a continuous memory's measure. None without a stable point.
     #[serde(default)]
     pub memory_steps: Option<f64>,
+    /// Where there are slow points (at least two), the line they lie along with the fixed
+    /// points, described as an integration network's line is.
+    #[serde(default)]
+    pub line: Option<SlowLine>,
+}
+
+/// The line of slow and fixed points at one constant input: a continuous memory's shape.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SlowLine {
+    /// Fixed and slow points on it.
+    pub points: usize,
+    /// Their spread along its first principal axis, in state units.
+    pub length: f64,
+    /// Share of their variance along that axis (1: a straight line).
+    pub straightness: f64,
+    /// |cos| between that axis and the readout's direction (the largest over outputs): 0 when
+    /// the line holds something the readout does not show yet, as a delay's memory.
+    pub readout_alignment: f64,
 }
 
 impl InputGraph {
@@ -262,13 +281,25 @@ pub fn graph_scaffold(map: &CellMap, inputs: &[InputPoints]) -> GraphScaffold {
                 .flat_map(|p| p.eigenvalues.iter().map(|l| l.norm()))
                 .filter(|&m| m < 1.0)
                 .fold(None, |a: Option<f64>, m| Some(a.map_or(m, |a| a.max(m))));
+            let slow_points = at.points.iter().filter(|p| !p.converged).count();
+            let line = (slow_points >= 2).then(|| {
+                let states: Vec<&Array1<f64>> = at.points.iter().map(|p| &p.state).collect();
+                let shape = line_shape(map, &states);
+                SlowLine {
+                    points: states.len(),
+                    length: shape.length,
+                    straightness: shape.straightness,
+                    readout_alignment: shape.readout_alignment,
+                }
+            });
             InputGraph {
                 input: at.input.to_vec(),
                 nodes,
                 edges,
                 lost_flows,
-                slow_points: at.points.iter().filter(|p| !p.converged).count(),
+                slow_points,
                 memory_steps: slowest.map(|m| -1.0 / m.ln()),
+                line,
             }
         })
         .collect();

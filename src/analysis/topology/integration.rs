@@ -409,20 +409,11 @@ fn line_of(
     let high = readouts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let extent = high - low;
     let shape: Vec<&Array1<f64>> = held.settled.iter().chain(at_rest()).collect();
-    let matrix = stack(&shape);
-    let (straightness, readout_alignment) = match PrincipalAxes::of(matrix.view()) {
-        Some(axes) => {
-            let total: f64 = axes.singular_values.iter().map(|s| s * s).sum();
-            let share = if total > 0.0 {
-                axes.singular_values[0].powi(2) / total
-            } else {
-                1.0
-            };
-            let direction = Array1::from_shape_fn(axes.axes.nrows(), |i| axes.axes[(i, 0)]);
-            (share, cosine(&direction, &readout_direction(map)))
-        }
-        None => (1.0, 0.0),
-    };
+    let LineShape {
+        straightness,
+        readout_alignment,
+        ..
+    } = line_shape(map, &shape);
     Some(AttractorLine {
         held_states: held.states.len(),
         points: points.len(),
@@ -444,14 +435,68 @@ fn line_of(
     })
 }
 
+/// The shape of a set of states that may lie along a line.
+pub(super) struct LineShape {
+    /// Share of their variance along the first principal axis (1: a straight line).
+    pub straightness: f64,
+    /// |cos| between that axis and the readout's direction (the largest over outputs).
+    pub readout_alignment: f64,
+    /// Their spread along that axis (max − min of the projections).
+    pub length: f64,
+}
+
+/// The shape of `states` (one state: a point, straight, no length).
+pub(super) fn line_shape<R: std::borrow::Borrow<Array1<f64>>>(
+    map: &CellMap,
+    states: &[R],
+) -> LineShape {
+    let matrix = stack(states);
+    let Some(axes) = PrincipalAxes::of(matrix.view()) else {
+        return LineShape {
+            straightness: 1.0,
+            readout_alignment: 0.0,
+            length: 0.0,
+        };
+    };
+    let total: f64 = axes.singular_values.iter().map(|s| s * s).sum();
+    let direction = Array1::from_shape_fn(axes.axes.nrows(), |i| axes.axes[(i, 0)]);
+    let along: Vec<f64> = matrix
+        .rows()
+        .into_iter()
+        .map(|h| {
+            h.iter()
+                .zip(&axes.mean)
+                .zip(&direction)
+                .map(|((x, m), d)| (x - m) * d)
+                .sum()
+        })
+        .collect();
+    let (low, high) = along
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+            (l.min(v), h.max(v))
+        });
+    LineShape {
+        straightness: if total > 0.0 {
+            axes.singular_values[0].powi(2) / total
+        } else {
+            1.0
+        },
+        readout_alignment: (0..map.spec().outputs)
+            .map(|k| cosine(&direction, &readout_direction(map, k)))
+            .fold(0.0, f64::max),
+        length: high - low,
+    }
+}
+
 /// The readout's direction in state space: ∂y/∂h (zero on an LSTM's cell state).
-fn readout_direction(map: &CellMap) -> Array1<f64> {
+fn readout_direction(map: &CellMap, output: usize) -> Array1<f64> {
     let s = map.spec().state_dim();
-    let offset = map.readout(Array1::zeros(s).view())[0];
+    let offset = map.readout(Array1::zeros(s).view())[output];
     Array1::from_shape_fn(s, |i| {
         let mut e = Array1::zeros(s);
         e[i] = 1.0;
-        map.readout(e.view())[0] - offset
+        map.readout(e.view())[output] - offset
     })
 }
 

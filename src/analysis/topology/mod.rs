@@ -17,7 +17,7 @@ pub use flipflop::{
     flipflop_scaffold, ideal_descriptor, multiset_distance, FlipFlopScaffold, Node, ZERO_BAND,
 };
 pub use flow::settle;
-pub use graph::{graph_scaffold, most_common, GraphScaffold, InputGraph};
+pub use graph::{graph_scaffold, most_common, GraphScaffold, InputGraph, SlowLine};
 pub use integration::{
     integration_scaffold, AttractorLine, IntegrationContext, IntegrationScaffold, LineThresholds,
 };

@@ -221,7 +221,7 @@ pub(super) fn exec(command: ExportCommand) -> Outcome {
                 args.selection.network,
                 &path,
             )?;
-            eprintln!("wrote the weights of {n} networks to {}", path.display());
+            eprintln!("wrote the weights of {} to {}", networks(n), path.display());
         }
         ExportCommand::FixedPoints(args) => {
             let query = args.selection.query();
@@ -232,7 +232,8 @@ pub(super) fn exec(command: ExportCommand) -> Outcome {
                         &notebook, &query, &path,
                     )?;
                     eprintln!(
-                        "wrote the fixed points of {n} networks to {}",
+                        "wrote the fixed points of {} to {}",
+                        networks(n),
                         path.display()
                     );
                     return Ok(ExitCode::SUCCESS);
@@ -303,10 +304,16 @@ pub(super) fn exec(command: ExportCommand) -> Outcome {
                 &path,
             )?;
             eprintln!(
-                "wrote the probe states of {n} networks to {}",
+                "wrote the probe states of {} to {}",
+                networks(n),
                 path.display()
             );
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `1 network`, `3 networks`.
+fn networks(n: usize) -> String {
+    format!("{n} network{}", if n == 1 { "" } else { "s" })
 }

@@ -32,6 +32,15 @@ fn cluster_up() -> bool {
     false
 }
 
+/// True, after saying so, if no Slurm controller answers (the test then passes as skipped).
+fn no_cluster() -> bool {
+    let up = cluster_up();
+    if !up {
+        eprintln!("skipped: no Slurm controller answers here (CI starts one)");
+    }
+    !up
+}
+
 fn experiment(dir: &Path, name: &str, steps: usize) -> PathBuf {
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(
@@ -80,8 +89,7 @@ fn wait_for_tasks(db: &Path, limit: Duration) -> serde_json::Value {
 
 #[test]
 fn an_array_with_a_cancelled_task_is_resubmitted_and_collected_once() {
-    if !cluster_up() {
-        eprintln!("skipped: no Slurm controller answers here (CI starts one)");
+    if no_cluster() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -145,8 +153,7 @@ fn an_array_with_a_cancelled_task_is_resubmitted_and_collected_once() {
 
 #[test]
 fn a_task_stopped_by_its_time_limit_publishes_what_it_finished() {
-    if !cluster_up() {
-        eprintln!("skipped: no Slurm controller answers here (CI starts one)");
+    if no_cluster() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -189,8 +196,7 @@ fn a_task_stopped_by_its_time_limit_publishes_what_it_finished() {
 /// with the same training as on this machine (same steps, same loss, bit for bit).
 #[test]
 fn a_task_given_as_arrays_is_trained_on_the_cluster_as_here() {
-    if !cluster_up() {
-        eprintln!("skipped: no Slurm controller answers here (CI starts one)");
+    if no_cluster() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

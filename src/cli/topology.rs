@@ -21,12 +21,13 @@ pub(super) struct TopologyArgs {
     experiment: Option<String>,
     /// With --experiment: leave out networks whose held-out loss is above this [default: 10 ×
     /// the target loss their training aimed at; diverged, failed and untrained ones always].
-    #[arg(long, requires = "experiment", value_parser = super::positive_number)]
+    // `conflicts_with` too: clap lets `requires` be met by any member of a required group.
+    #[arg(long, requires = "experiment", conflicts_with = "network", value_parser = super::positive_number)]
     max_loss: Option<f64>,
     /// With --experiment, on integration: read the line-attractor verdict again on this many
     /// freshly drawn probe batches (its memory is measured on probe trials), from the stored
     /// fixed points, and say which networks' verdicts change.
-    #[arg(long, requires = "experiment", value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    #[arg(long, requires = "experiment", conflicts_with = "network", value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
     probe_sets: Option<u64>,
     #[command(flatten)]
     jobs: super::Jobs,

@@ -424,4 +424,16 @@ fn the_integration_verdict_holds_on_freshly_drawn_probe_trials() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--probe-sets"), "{}", stderr(&o));
+    // With one network there is no population to judge: refused, not ignored.
+    let o = rnnlab(&[
+        "topology",
+        "--db",
+        s(&db),
+        "--network",
+        "1",
+        "--probe-sets",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--probe-sets"), "{}", stderr(&o));
 }

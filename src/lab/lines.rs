@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::report::{scaffold_verdict, ClaimRules, IdealShare};
 use super::stats::Stats;
+use crate::analysis::similarity::each_pair;
 use crate::analysis::topology::{
     integration_scaffold, IntegrationContext, IntegrationScaffold, LineThresholds,
 };
@@ -176,21 +177,16 @@ pub fn probe_draws(
     let batches: Vec<_> = (0..=draws)
         .filter_map(|d| Some((d, task.drawn_probe_batch(d)?)))
         .collect();
-    // scaffolds[n][b]: network n on batch b.
-    let mut scaffolds: Vec<Vec<IntegrationScaffold>> = vec![Vec::new(); networks.len()];
-    let chunk = networks.len().div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|scope| {
-        for (nets, out) in networks.chunks(chunk).zip(scaffolds.chunks_mut(chunk)) {
-            let batches = &batches;
-            scope.spawn(move || {
-                for (n, row) in nets.iter().zip(out) {
-                    *row = batches
-                        .iter()
-                        .map(|(_, b)| integration_scaffold(&n.map, &n.inputs, b))
-                        .collect();
-                }
-            });
-        }
+    // One job per network and batch; scaffolds[n · batches + b].
+    let jobs: Vec<(usize, usize)> = (0..networks.len())
+        .flat_map(|n| (0..batches.len()).map(move |b| (n, b)))
+        .collect();
+    let scaffolds = each_pair(&jobs, threads, |n, b| {
+        Some(integration_scaffold(
+            &networks[n].map,
+            &networks[n].inputs,
+            &batches[b].1,
+        ))
     });
     batches
         .iter()
@@ -198,8 +194,10 @@ pub fn probe_draws(
         .map(|(b, (draw, _))| {
             let mut groups: BTreeMap<Group, (usize, usize)> = BTreeMap::new();
             let mut changed = Vec::new();
-            for (n, drawn) in networks.iter().zip(&scaffolds) {
-                let s = &drawn[b];
+            for (k, n) in networks.iter().enumerate() {
+                let s = scaffolds[k * batches.len() + b]
+                    .as_ref()
+                    .expect("every job ran");
                 let g = groups.entry(n.group).or_default();
                 g.0 += 1;
                 g.1 += usize::from(s.ideal);

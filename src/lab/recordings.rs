@@ -419,16 +419,13 @@ pub fn compare_recording(
     let key = settings_key(options);
     let networks = trained_networks(notebook, experiment)?;
     let stored = notebook.recording_distances(row.id, &key)?;
-    let asked: Vec<&str> = METRICS
+    let have: std::collections::HashSet<(i64, &str)> = stored
         .iter()
-        .zip(options.metrics)
-        .filter_map(|(m, asked)| asked.then_some(*m))
+        .map(|d| (d.network, d.metric.as_str()))
         .collect();
     // A network is computed again only for the metrics asked that it lacks.
     let lacking = |n: &NetworkRow| -> [bool; 5] {
-        METRICS.map(|m| {
-            asked.contains(&m) && !stored.iter().any(|d| d.network == n.id && d.metric == m)
-        })
+        std::array::from_fn(|k| options.metrics[k] && !have.contains(&(n.id, METRICS[k])))
     };
     let missing: Vec<(&NetworkRow, [bool; 5])> = networks
         .iter()

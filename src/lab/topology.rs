@@ -308,10 +308,7 @@ pub fn experiment_probe_draws(
             .collect();
         networks.push(StoredLines {
             network: row.id,
-            group: Group {
-                arch: row.arch,
-                activation: row.activation,
-            },
+            group: row.group(),
             map: CellMap::new(&params),
             inputs,
             ideal: stored.topology.ideal(),

@@ -22,6 +22,7 @@ mod assignment;
 mod drive;
 mod fit;
 mod procrustes;
+mod square;
 
 pub use assignment::min_cost_assignment;
 pub use drive::DsaProbe;

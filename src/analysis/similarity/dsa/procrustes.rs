@@ -23,6 +23,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+use super::square::{cayley, dot, padded, product, skew_upper, Side, Square};
 use super::DsaOperator;
 use crate::net::simd;
 
@@ -118,33 +119,35 @@ fn search(a: &DsaOperator, b: &DsaOperator, random_starts: usize) -> ProcrustesR
     if n == 0 || at_identity - lower_bound <= BOUND_MET {
         return result;
     }
-    let mut ascent = Ascent::new(&a.unit, &b.unit, n);
-    let mut starts: Vec<Vec<f64>> = a
+    let (a_unit, b_unit) = (Square::from_rows(&a.unit, n), Square::from_rows(&b.unit, n));
+    let mut ascent = Ascent::new(&b_unit);
+    let mut starts: Vec<Square> = a
         .frames
         .iter()
         .zip(&b.frames)
-        .flat_map(|(xa, xb)| spectral_starts(a, b, xa, xb))
+        .flat_map(|(xa, xb)| spectral_starts(&a_unit, &b_unit, xa, xb))
         .collect();
-    let mut reflection = identity(n);
-    reflection[n * n - 1] = -1.0;
-    starts.extend([identity(n), reflection]);
+    let mut reflection = Square::identity(n);
+    reflection.set(n - 1, n - 1, -1.0);
+    starts.extend([Square::identity(n), reflection]);
     let mut rng = ChaCha8Rng::seed_from_u64(START_SEED);
     for k in 0..random_starts {
         starts.push(haar_orthogonal(n, k % 2 == 1, &mut rng));
     }
     // Every start a few steps, then the best two of each component of O(n) to the end: about
     // a third of the cost of following every start, at a small loss (README, "DSA").
-    let mut screened: [Vec<(f64, Vec<f64>)>; 2] = [Vec::new(), Vec::new()];
+    let mut screened: [Vec<(f64, Square)>; 2] = [Vec::new(), Vec::new()];
     for start in starts {
-        let component = usize::from(determinant_is_negative(&start, n));
-        screened[component].push(ascent.run(start, SCREEN));
+        let component = usize::from(determinant_is_negative(&start));
+        screened[component].push(ascent.run(conjugated(&a_unit, &start), SCREEN));
         result.ascents += 1;
     }
     for mut list in screened {
         list.sort_by(|x, y| y.0.total_cmp(&x.0));
-        for (_, c) in list.into_iter().take(KEPT) {
-            let (_, c) = ascent.run(c, MAX_ITERATIONS);
-            result.angle = result.angle.min(ascent.angle(&c));
+        for (_, m) in list.into_iter().take(KEPT) {
+            let (_, m) = ascent.run(m, MAX_ITERATIONS);
+            // ‖Â − C B̂ Cᵀ‖ = ‖Cᵀ Â C − B̂‖.
+            result.angle = result.angle.min(angle_of(m.distance(&b_unit)));
             if result.angle - lower_bound <= BOUND_MET {
                 return result;
             }
@@ -153,33 +156,33 @@ fn search(a: &DsaOperator, b: &DsaOperator, random_starts: usize) -> ProcrustesR
     result
 }
 
+/// Cᵀ X C.
+fn conjugated(x: &Square, c: &Square) -> Square {
+    let (mut xc, mut out) = (Square::zeros(c.n()), Square::zeros(c.n()));
+    product(&mut xc, [(x, Side::Plain, c)]);
+    product(&mut out, [(c, Side::Transposed, &xc)]);
+    out
+}
+
 /// The spectral start X_a D X_bᵀ of a pair of frames and its twin of the other determinant.
-fn spectral_starts(a: &DsaOperator, b: &DsaOperator, ua: &[f64], ub: &[f64]) -> [Vec<f64>; 2] {
-    let n = a.rank;
+fn spectral_starts(a: &Square, b: &Square, ua: &[f64], ub: &[f64]) -> [Square; 2] {
+    let n = a.n();
     // Ã = U_aᵀ Â U_a, B̃ = U_bᵀ B̂ U_b; for C = U_a D U_bᵀ, f = Σ_kl d_k d_l Ã_kl B̃_kl.
-    let rotate = |u: &[f64], m: &[f64]| {
-        let mut tmp = vec![0.0; n * n];
-        let mut out = vec![0.0; n * n];
-        mul(m, u, &mut tmp, n);
-        mul_tn(u, &tmp, &mut out, n);
-        out
-    };
-    let (at, bt) = (rotate(ua, &a.unit), rotate(ub, &b.unit));
+    let (at, bt) = (
+        conjugated(a, &Square::from_rows(ua, n)),
+        conjugated(b, &Square::from_rows(ub, n)),
+    );
     // Symmetrised weights: flipping d_k changes f by −2 d_k Σ_{l≠k} q_kl d_l.
     let q: Vec<f64> = (0..n * n)
         .map(|i| {
             let (k, l) = (i / n, i % n);
-            at[k * n + l] * bt[k * n + l] + at[l * n + k] * bt[l * n + k]
+            at.at(k, l) * bt.at(k, l) + at.at(l, k) * bt.at(l, k)
         })
         .collect();
     let start = |d: &[f64]| {
-        let mut c = vec![0.0; n * n];
-        for i in 0..n {
-            for j in 0..n {
-                c[i * n + j] = (0..n).map(|k| ua[i * n + k] * d[k] * ub[j * n + k]).sum();
-            }
-        }
-        c
+        Square::from_fn(n, |i, j| {
+            (0..n).map(|k| ua[i * n + k] * d[k] * ub[j * n + k]).sum()
+        })
     };
     let [even, odd] = best_signs(&q, n);
     [start(&even), start(&odd)]
@@ -237,116 +240,83 @@ fn best_signs(s: &[f64], n: usize) -> [Vec<f64>; 2] {
     best.map(|(_, d)| d)
 }
 
-/// Whether an orthogonal matrix (n × n, row-major) is a reflection (determinant −1).
-fn determinant_is_negative(c: &[f64], n: usize) -> bool {
-    Mat::from_fn(n, n, |i, j| c[i * n + j]).determinant() < 0.0
+/// Whether an orthogonal matrix is a reflection (determinant −1).
+fn determinant_is_negative(c: &Square) -> bool {
+    Mat::from_fn(c.n(), c.n(), |i, j| c.at(i, j)).determinant() < 0.0
 }
 
 /// A Haar-random orthogonal matrix (QR of a Gaussian matrix, R's diagonal made positive) of
 /// determinant −1 if `reflect`, else +1.
-fn haar_orthogonal(n: usize, reflect: bool, rng: &mut ChaCha8Rng) -> Vec<f64> {
+fn haar_orthogonal(n: usize, reflect: bool, rng: &mut ChaCha8Rng) -> Square {
     let g = Mat::<f64>::from_fn(n, n, |_, _| StandardNormal.sample(rng));
     let qr = g.qr();
     let (q, r) = (qr.compute_Q(), qr.R());
-    let mut c = vec![0.0; n * n];
-    for j in 0..n {
-        let sign = if r[(j, j)] < 0.0 { -1.0 } else { 1.0 };
-        for i in 0..n {
-            c[i * n + j] = q[(i, j)] * sign;
+    let mut c = Square::from_fn(n, |i, j| {
+        if r[(j, j)] < 0.0 {
+            -q[(i, j)]
+        } else {
+            q[(i, j)]
         }
-    }
-    if determinant_is_negative(&c, n) != reflect {
-        for i in 0..n {
-            c[i * n] = -c[i * n];
-        }
+    });
+    if determinant_is_negative(&c) != reflect {
+        c.negate_column(0);
     }
     c
 }
 
-/// The buffers of one ascent, reused from start to start.
+/// The buffers of one ascent, reused from start to start. The ascent moves M = Cᵀ Â C rather
+/// than C: f = ⟨M, B̂⟩, the gradient and the angle need only M, and a step C ← C·Q is
+/// M ← Qᵀ M Q, one product fewer than moving C and conjugating Â again.
 struct Ascent<'a> {
-    a: &'a [f64],
-    b: &'a [f64],
+    b: &'a Square,
     /// B̂ᵀ.
-    bt: Vec<f64>,
-    n: usize,
-    tmp: Vec<f64>,
-    m: Vec<f64>,
-    w: Vec<f64>,
-    trial_c: Vec<f64>,
-    trial_m: Vec<f64>,
-    trial_w: Vec<f64>,
-    cayley: Vec<f64>,
-    lu: Vec<f64>,
-    lu_work: Vec<f64>,
+    bt: Square,
+    tmp: Square,
+    trial_m: Square,
+    /// ∇f before the skew part is taken.
+    p: Square,
+    cayley: Square,
+    lu: Square,
 }
 
 impl<'a> Ascent<'a> {
     #[inline(always)]
-    fn new(a: &'a [f64], b: &'a [f64], n: usize) -> Self {
-        let z = || vec![0.0; n * n];
+    fn new(b: &'a Square) -> Self {
+        let z = || Square::zeros(b.n());
         Ascent {
-            a,
             b,
-            bt: (0..n * n).map(|k| b[(k % n) * n + k / n]).collect(),
-            n,
+            bt: b.transposed(),
             tmp: z(),
-            m: z(),
-            w: z(),
-            trial_c: z(),
             trial_m: z(),
-            trial_w: z(),
+            p: z(),
             cayley: z(),
             lu: z(),
-            lu_work: z(),
         }
     }
 
-    /// M = Cᵀ Â C into `m`; returns f = ⟨M, B̂⟩.
+    /// The Riemannian gradient W = P − Pᵀ, P = M B̂ᵀ + Mᵀ B̂ (the skew part of Cᵀ∇f, doubled),
+    /// as its upper triangle into `g`; returns ‖W‖².
     #[inline(always)]
-    fn objective(a: &[f64], b: &[f64], c: &[f64], tmp: &mut [f64], m: &mut [f64], n: usize) -> f64 {
-        mul(a, c, tmp, n);
-        mul_tn(c, tmp, m, n);
-        dot(m, b)
+    fn gradient(&mut self, m: &Square, g: &mut [f64]) -> f64 {
+        product(
+            &mut self.p,
+            [(m, Side::Plain, &self.bt), (m, Side::Transposed, self.b)],
+        );
+        skew_upper(&self.p, g)
     }
 
-    /// W = P − Pᵀ with P = M B̂ᵀ + Mᵀ B̂ (the skew part of Cᵀ∇f, doubled); returns ‖W‖².
-    #[inline(always)]
-    fn gradient(b: &[f64], bt: &[f64], m: &[f64], tmp: &mut [f64], w: &mut [f64], n: usize) -> f64 {
-        // M B̂ᵀ as a product with B̂ᵀ kept transposed: row updates, which vectorise.
-        mul(m, bt, w, n);
-        mul_tn(m, b, tmp, n);
-        for (x, y) in w.iter_mut().zip(tmp.iter()) {
-            *x += y;
-        }
-        for i in 0..n {
-            for j in i..n {
-                let (p, q) = (w[i * n + j], w[j * n + i]);
-                w[i * n + j] = p - q;
-                w[j * n + i] = q - p;
-            }
-        }
-        dot(w, w)
-    }
-
-    /// Ascends from `c` for at most `iterations` steps: L-BFGS on the Lie algebra's
+    /// Ascends from M = Cᵀ Â C for at most `iterations` steps: L-BFGS on the Lie algebra's
     /// coordinates (ω_pq, p < q: the left-trivialised tangent space, where the gradient is W's
     /// upper triangle; the last [`MEMORY`] steps model the curvature), steps C ← C·cay(Ω(t·d))
-    /// with Armijo backtracking. Returns f and C.
+    /// with Armijo backtracking. Returns f and the M reached.
     #[inline(always)]
-    fn run(&mut self, mut c: Vec<f64>, iterations: usize) -> (f64, Vec<f64>) {
-        let n = self.n;
-        let q = n * (n - 1) / 2;
-        let upper = |w: &[f64], g: &mut Vec<f64>| {
-            g.clear();
-            for i in 0..n {
-                g.extend_from_slice(&w[i * n + i + 1..(i + 1) * n]);
-            }
-        };
-        let mut f = Self::objective(self.a, self.b, &c, &mut self.tmp, &mut self.m, n);
-        let mut g2 = Self::gradient(self.b, &self.bt, &self.m, &mut self.tmp, &mut self.w, n);
-        let (mut g, mut trial_g) = (Vec::with_capacity(q), Vec::with_capacity(q));
-        upper(&self.w, &mut g);
+    fn run(&mut self, mut m: Square, iterations: usize) -> (f64, Square) {
+        let n = m.n();
+        // The coordinates ω_pq (p < q), padded with zeros that every step keeps.
+        let q = padded(n * (n - 1) / 2);
+        let mut f = m.inner(self.b);
+        let (mut g, mut trial_g) = (vec![0.0; q], vec![0.0; q]);
+        let mut g2 = self.gradient(&m, &mut g);
         // (s, y, 1/sᵀy) of the last steps, oldest first; y is the change of ∇(−f) = g − g'.
         let mut memory: std::collections::VecDeque<(Vec<f64>, Vec<f64>, f64)> =
             std::collections::VecDeque::with_capacity(MEMORY);
@@ -386,27 +356,13 @@ impl<'a> Ascent<'a> {
             let mut step = 1.0;
             let mut accepted = None;
             for _ in 0..40 {
-                let mut at = 0;
-                for i in 0..n {
-                    self.lu[i * n + i] = 0.0;
-                    for j in i + 1..n {
-                        self.lu[i * n + j] = step * d[at];
-                        self.lu[j * n + i] = -step * d[at];
-                        at += 1;
-                    }
-                }
-                let omega = std::mem::take(&mut self.lu);
-                cayley(&omega, 1.0, &mut self.cayley, &mut self.lu_work, n);
-                self.lu = omega;
-                mul(&c, &self.cayley, &mut self.trial_c, n);
-                let trial_f = Self::objective(
-                    self.a,
-                    self.b,
-                    &self.trial_c,
-                    &mut self.tmp,
+                cayley(&d, step, &mut self.cayley, &mut self.lu);
+                product(&mut self.tmp, [(&m, Side::Plain, &self.cayley)]);
+                product(
                     &mut self.trial_m,
-                    n,
+                    [(&self.cayley, Side::Transposed, &self.tmp)],
                 );
+                let trial_f = self.trial_m.inner(self.b);
                 if trial_f >= f + 1e-4 * step * slope {
                     accepted = Some(trial_f);
                     break;
@@ -414,15 +370,9 @@ impl<'a> Ascent<'a> {
                 step *= 0.5;
             }
             let Some(trial_f) = accepted else { break };
-            let trial_g2 = Self::gradient(
-                self.b,
-                &self.bt,
-                &self.trial_m,
-                &mut self.tmp,
-                &mut self.trial_w,
-                n,
-            );
-            upper(&self.trial_w, &mut trial_g);
+            let trial_m = std::mem::replace(&mut self.trial_m, Square::zeros(0));
+            let trial_g2 = self.gradient(&trial_m, &mut trial_g);
+            self.trial_m = std::mem::replace(&mut m, trial_m);
             for k in 0..q {
                 new_s[k] = step * d[k];
                 new_y[k] = g[k] - trial_g[k];
@@ -443,9 +393,6 @@ impl<'a> Ascent<'a> {
                 memory.push_back((s, y, 1.0 / sy));
             }
             let gain = trial_f - f;
-            std::mem::swap(&mut c, &mut self.trial_c);
-            std::mem::swap(&mut self.m, &mut self.trial_m);
-            std::mem::swap(&mut self.w, &mut self.trial_w);
             std::mem::swap(&mut g, &mut trial_g);
             f = trial_f;
             g2 = trial_g2;
@@ -458,137 +405,8 @@ impl<'a> Ascent<'a> {
                 break;
             }
         }
-        (f, c)
+        (f, m)
     }
-
-    /// ∠(Â, C B̂ Cᵀ) from the distance ‖Â − C B̂ Cᵀ‖, accurate near 0.
-    #[inline(always)]
-    fn angle(&mut self, c: &[f64]) -> f64 {
-        let n = self.n;
-        mul(c, self.b, &mut self.tmp, n);
-        mul_nt(&self.tmp, c, &mut self.trial_m, n);
-        angle_of(
-            self.a
-                .iter()
-                .zip(&self.trial_m)
-                .map(|(x, y)| (x - y).powi(2))
-                .sum::<f64>()
-                .sqrt(),
-        )
-    }
-}
-
-/// The n × n identity, row-major.
-fn identity(n: usize) -> Vec<f64> {
-    let mut m = vec![0.0; n * n];
-    for i in 0..n {
-        m[i * n + i] = 1.0;
-    }
-    m
-}
-
-/// cay(tW) = (I − tW/2)⁻¹ (I + tW/2) into `out`, by Gaussian elimination without pivoting:
-/// I − tW/2 has the identity as its symmetric part (W is skew), so it is invertible and its
-/// elimination needs no row exchanges to stay stable.
-#[inline(always)]
-fn cayley(w: &[f64], t: f64, out: &mut [f64], lu: &mut [f64], n: usize) {
-    for i in 0..n {
-        for j in 0..n {
-            let h = 0.5 * t * w[i * n + j];
-            let eye = if i == j { 1.0 } else { 0.0 };
-            lu[i * n + j] = eye - h;
-            out[i * n + j] = eye + h;
-        }
-    }
-    for col in 0..n {
-        let (above, below) = lu.split_at_mut((col + 1) * n);
-        let pivot_row = &above[col * n..];
-        let p = pivot_row[col];
-        let (out_above, out_below) = out.split_at_mut((col + 1) * n);
-        let out_pivot = &out_above[col * n..];
-        for (row, out_row) in below.chunks_exact_mut(n).zip(out_below.chunks_exact_mut(n)) {
-            let factor = row[col] / p;
-            if factor != 0.0 {
-                for (v, q) in row[col..].iter_mut().zip(&pivot_row[col..]) {
-                    *v -= factor * q;
-                }
-                for (v, q) in out_row.iter_mut().zip(out_pivot) {
-                    *v -= factor * q;
-                }
-            }
-        }
-    }
-    for col in (0..n).rev() {
-        let p = lu[col * n + col];
-        let (head, tail) = out.split_at_mut((col + 1) * n);
-        let row = &mut head[col * n..];
-        for (k, solved) in tail.chunks_exact(n).enumerate() {
-            let l = lu[col * n + col + 1 + k];
-            if l != 0.0 {
-                for (v, s) in row.iter_mut().zip(solved) {
-                    *v -= l * s;
-                }
-            }
-        }
-        row.iter_mut().for_each(|v| *v /= p);
-    }
-}
-
-/// out = x·y (n × n, row-major).
-#[inline(always)]
-fn mul(x: &[f64], y: &[f64], out: &mut [f64], n: usize) {
-    out.iter_mut().for_each(|v| *v = 0.0);
-    for i in 0..n {
-        for k in 0..n {
-            let xik = x[i * n + k];
-            let (row, yrow) = (&mut out[i * n..(i + 1) * n], &y[k * n..(k + 1) * n]);
-            for (o, v) in row.iter_mut().zip(yrow) {
-                *o += xik * v;
-            }
-        }
-    }
-}
-
-/// out = xᵀ·y.
-#[inline(always)]
-fn mul_tn(x: &[f64], y: &[f64], out: &mut [f64], n: usize) {
-    out.iter_mut().for_each(|v| *v = 0.0);
-    for k in 0..n {
-        for i in 0..n {
-            let xki = x[k * n + i];
-            let (row, yrow) = (&mut out[i * n..(i + 1) * n], &y[k * n..(k + 1) * n]);
-            for (o, v) in row.iter_mut().zip(yrow) {
-                *o += xki * v;
-            }
-        }
-    }
-}
-
-/// out = x·yᵀ.
-#[inline(always)]
-fn mul_nt(x: &[f64], y: &[f64], out: &mut [f64], n: usize) {
-    for i in 0..n {
-        let xrow = &x[i * n..(i + 1) * n];
-        for j in 0..n {
-            out[i * n + j] = dot(xrow, &y[j * n..(j + 1) * n]);
-        }
-    }
-}
-
-#[inline(always)]
-/// Σ x_i y_i with four running sums (a fixed order: the same bits on every path), so the
-/// additions overlap instead of waiting on each other.
-fn dot(x: &[f64], y: &[f64]) -> f64 {
-    let mut sums = [0.0; 4];
-    let (xc, yc) = (x.chunks_exact(4), y.chunks_exact(4));
-    let (xr, yr) = (xc.remainder(), yc.remainder());
-    for (p, q) in xc.zip(yc) {
-        for k in 0..4 {
-            sums[k] += p[k] * q[k];
-        }
-    }
-    let tail: f64 = xr.iter().zip(yr).map(|(p, q)| p * q).sum();
-    (sums[0] + sums[1]) + (sums[2] + sums[3]) + tail
 }
 
 #[cfg(test)]
@@ -631,24 +449,10 @@ mod tests {
             .collect()
     }
 
-    fn conjugate(q: &[f64], a: &[f64], n: usize) -> Vec<f64> {
-        let (mut tmp, mut out) = (vec![0.0; n * n], vec![0.0; n * n]);
-        mul(q, a, &mut tmp, n);
-        mul_nt(&tmp, q, &mut out, n);
-        out
-    }
-
-    #[test]
-    fn cayley_is_orthogonal() {
-        let n = 6;
-        let r = random(n, 1);
-        let w: Vec<f64> = (0..n * n).map(|i| r[i] - r[(i % n) * n + i / n]).collect();
-        let (mut c, mut lu, mut ctc) = (vec![0.0; n * n], vec![0.0; n * n], vec![0.0; n * n]);
-        cayley(&w, 0.7, &mut c, &mut lu, n);
-        mul_tn(&c, &c, &mut ctc, n);
-        for (x, y) in ctc.iter().zip(identity(n)) {
-            assert!((x - y).abs() < 1e-13);
-        }
+    /// Q A Qᵀ, row-major.
+    fn conjugate(q: &Square, a: &[f64], n: usize) -> Vec<f64> {
+        let qaqt = conjugated(&Square::from_rows(a, n), &q.transposed());
+        (0..n * n).map(|k| qaqt.at(k / n, k % n)).collect()
     }
 
     #[test]

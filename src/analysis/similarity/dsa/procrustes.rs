@@ -370,9 +370,8 @@ impl<'a> Ascent<'a> {
                 step *= 0.5;
             }
             let Some(trial_f) = accepted else { break };
-            let trial_m = std::mem::replace(&mut self.trial_m, Square::zeros(0));
-            let trial_g2 = self.gradient(&trial_m, &mut trial_g);
-            self.trial_m = std::mem::replace(&mut m, trial_m);
+            std::mem::swap(&mut m, &mut self.trial_m);
+            let trial_g2 = self.gradient(&m, &mut trial_g);
             for k in 0..q {
                 new_s[k] = step * d[k];
                 new_y[k] = g[k] - trial_g[k];

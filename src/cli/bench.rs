@@ -95,6 +95,9 @@ pub(super) struct BenchFixedPointsArgs {
     /// Also run FixedPointFinder's method (Adam on q, 5000 iterations) on the same starts.
     #[arg(long)]
     reference: bool,
+    /// An earlier run's `--json` output: say how many of its points this search found again.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
     #[command(flatten)]
     json: Json,
 }
@@ -138,8 +141,13 @@ pub(super) fn exec(command: BenchCommand) -> Outcome {
             } else {
                 BenchNetworks::Files(args.load)
             };
-            let report =
-                bench::bench_fixed_points(&networks, args.starts, args.repeats, args.reference)?;
+            let report = bench::bench_fixed_points(&bench::FixedPointBenchRequest {
+                networks,
+                starts: args.starts,
+                repeats: args.repeats,
+                reference: args.reference,
+                baseline: args.baseline,
+            })?;
             print_report(&report, args.json);
         }
         BenchCommand::Similarity(args) if args.metric != "geometry" => {

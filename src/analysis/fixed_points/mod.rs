@@ -19,6 +19,7 @@
 
 mod adam_reference;
 mod collector;
+mod known;
 mod network;
 mod newton;
 mod point;

@@ -7,8 +7,8 @@ use faer::linalg::solvers::{PartialPivLu, Solve};
 use faer::{Mat, MatRef, Side};
 use ndarray::{Array1, ArrayView1};
 
+use super::known::KnownPoints;
 use super::point::FixedPointOptions;
-use super::point_index::PointIndex;
 use crate::net::CellMap;
 
 /// r = F(h) − h and q = ½‖r‖².
@@ -16,6 +16,32 @@ pub(super) fn residual(map: &CellMap, h: &Array1<f64>, x: ArrayView1<f64>) -> (A
     let r = map.step(h.view(), x) - h;
     let q = 0.5 * r.dot(&r);
     (r, q)
+}
+
+/// (J − I)ᵀ in f32 at some h and its LU factors. An f32 Jacobian and LU steer as well as exact
+/// ones (the residual stays f64) at half the cost; points are polished and linearised with the
+/// exact f64 Jacobian.
+pub(super) type Factors = (Mat<f32>, PartialPivLu<f32>);
+
+/// The factors of J − I at h.
+pub(super) fn factor(map: &CellMap, h: ArrayView1<f64>, x: ArrayView1<f64>) -> Factors {
+    let s = h.len();
+    // Row-major J is column-major Jᵀ: copied as is, no element-wise transposing.
+    let j = map.approximate_state_jacobian(h, x);
+    let mut jt = MatRef::from_column_major_slice(&j, s, s).to_owned();
+    for k in 0..s {
+        jt[(k, k)] -= 1.0;
+    }
+    let lu = jt.partial_piv_lu();
+    (jt, lu)
+}
+
+/// The chord direction δ with (J − I)δ = −r through the factors of (J − I)ᵀ (None if not
+/// finite).
+pub(super) fn chord_direction((_, lu): &Factors, r: &Array1<f64>) -> Option<Array1<f64>> {
+    let direction = lu.solve_transpose(Mat::from_fn(r.len(), 1, |i, _| -r[i] as f32));
+    let direction = Array1::from_shape_fn(r.len(), |i| f64::from(direction[(i, 0)]));
+    direction.iter().all(|v| v.is_finite()).then_some(direction)
 }
 
 /// Iterations over which q must at least halve for a descent to go on.
@@ -34,23 +60,21 @@ pub(super) enum Descent {
 /// Newton steps on r(h) = F(h) − h from `h`, with a backtracking line search on q, and a
 /// Levenberg–Marquardt step wherever J − I is singular or the Newton direction fails. A
 /// factorised J − I is reused for further (chord) steps while they at least halve ‖r‖, so near
-/// a root most steps cost one map evaluation instead of a Jacobian. Stops early once `h` is
-/// within the merge distance of a fixed point already in `known`.
+/// a root most steps cost one map evaluation instead of a Jacobian. Ends as soon as the nearest
+/// point in `known` captures `h` (see [`KnownPoints::captures`], tried before each new
+/// Jacobian) or `h` comes within the merge distance of one.
 pub(super) fn descend(
     map: &CellMap,
     mut h: Array1<f64>,
     x: ArrayView1<f64>,
     opts: &FixedPointOptions,
-    known: &PointIndex,
+    known: &KnownPoints,
 ) -> Descent {
-    let s = h.len();
     let (mut r, mut q) = residual(map, &h, x);
     let mut mu = 1e-3;
     let mut history = Vec::with_capacity(opts.max_iterations);
-    // (J − I)ᵀ in f32 at some earlier iterate and its LU factors; `fresh` if taken at the
-    // current h. An f32 Jacobian and LU steer as well as exact ones (the residual stays f64)
-    // at half the cost; points are polished and linearised with the exact f64 Jacobian.
-    let mut factored: Option<(Mat<f32>, PartialPivLu<f32>)> = None;
+    // The factors of J − I at some earlier iterate; `fresh` if taken at the current h.
+    let mut factored: Option<Factors> = None;
     let mut fresh = false;
     let mut iterations = 0;
     while iterations < opts.max_iterations {
@@ -60,38 +84,33 @@ pub(super) fn descend(
         if known.near(h.view(), opts.merge_distance).is_some() {
             return Descent::Known;
         }
-        if factored.is_none() {
-            // Row-major J is column-major Jᵀ: copied as is, no element-wise transposing.
-            let j = map.approximate_state_jacobian(h.view(), x);
-            let mut jt = MatRef::from_column_major_slice(&j, s, s).to_owned();
-            for k in 0..s {
-                jt[(k, k)] -= 1.0;
-            }
-            let lu = jt.partial_piv_lu();
-            factored = Some((jt, lu));
-            fresh = true;
+        // Before each new Jacobian: a few chord steps on a known point's factors are far cheaper.
+        if factored.is_none() && known.captures(map, &h, &r, q, x, opts) {
+            return Descent::Known;
         }
-        let (jt, lu) = factored.as_ref().expect("just factored");
-        // (J − I)δ = −r through the factors of (J − I)ᵀ.
-        let direction = lu.solve_transpose(Mat::from_fn(s, 1, |i, _| -r[i] as f32));
-        let along = |t: f64| Array1::from_shape_fn(s, |i| h[i] + t * f64::from(direction[(i, 0)]));
-        let finite = direction.col(0).iter().all(|v| v.is_finite());
+        let factors = factored.get_or_insert_with(|| {
+            fresh = true;
+            factor(map, h.view(), x)
+        });
+        let direction = chord_direction(factors, &r);
         let mut step = None;
         if !fresh {
             // A chord step must at least halve ‖r‖, else refactor at this h.
-            let candidate = along(1.0);
-            let (r_new, q_new) = residual(map, &candidate, x);
-            if finite && q_new.is_finite() && q_new <= 0.25 * q {
-                step = Some((candidate, r_new, q_new));
-            } else {
+            let candidate = direction.map(|d| &h + &d);
+            let accepted = candidate.and_then(|candidate| {
+                let (r_new, q_new) = residual(map, &candidate, x);
+                (q_new.is_finite() && q_new <= 0.25 * q).then_some((candidate, r_new, q_new))
+            });
+            if accepted.is_none() {
                 factored = None;
                 continue;
             }
-        } else if finite {
+            step = accepted;
+        } else if let Some(direction) = direction {
             // Armijo on q: along the Newton direction q falls at rate 2q.
             let mut t = 1.0;
             for _ in 0..8 {
-                let candidate = along(t);
+                let candidate = &h + &(t * &direction);
                 let (r_new, q_new) = residual(map, &candidate, x);
                 if q_new.is_finite() && q_new <= q * (1.0 - 1e-4 * t) {
                     step = Some((candidate, r_new, q_new));
@@ -101,6 +120,8 @@ pub(super) fn descend(
             }
         }
         if step.is_none() {
+            let jt = &factors.0;
+            let s = h.len();
             let jr = Mat::from_fn(s, s, |a, b| f64::from(jt[(b, a)]));
             step = levenberg_marquardt(map, &h, &r, q, x, &jr, &mut mu);
             factored = None;

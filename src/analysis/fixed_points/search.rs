@@ -2,9 +2,9 @@
 //! pass from midpoints of pairs of attractors.
 
 use super::collector::Collector;
+use super::known::KnownPoints;
 use super::newton::{descend, Descent};
 use super::point::{FixedPoint, FixedPointOptions};
-use super::point_index::PointIndex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
@@ -78,13 +78,11 @@ pub fn find_fixed_points_until(
     let cancelled = || cancel.load(Ordering::Relaxed);
     let mut collector = Collector::new(map, x, starts, visited, opts);
     // Converged points seen so far: later descents stop when they come near one.
-    let mut converged = PointIndex::new(map.spec().state_dim());
+    let mut converged = KnownPoints::new(map.spec().state_dim());
     let mut search = |start: Array1<f64>, collector: &mut Collector| {
         if let Descent::Ended(h, q) = descend(map, start, x, opts, &converged) {
-            if let Some((h, fixed)) = collector.offer(h, q) {
-                if fixed && converged.near(h.view(), 0.0).is_none() {
-                    converged.insert(h);
-                }
+            if let Some((h, true)) = collector.offer(h, q) {
+                converged.insert(map, h, x, opts);
             }
         }
     };

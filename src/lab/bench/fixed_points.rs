@@ -4,9 +4,9 @@
 
 use std::fmt;
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::files::network_file;
 use crate::lab::LabError;
@@ -56,6 +56,116 @@ pub struct FixedPointBenchRow {
     /// FixedPointFinder's method on the same starts (`--reference`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<ReferenceRow>,
+    /// Every point found, so a later build's search can be checked against it (`--baseline`).
+    pub points: Vec<BenchPoint>,
+    /// How many of a baseline run's points this search found again (`--baseline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineRecall>,
+}
+
+/// One point as the bench's JSON lists it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BenchPoint {
+    /// The constant input.
+    pub input: Vec<f64>,
+    /// The state.
+    pub state: Vec<f64>,
+    /// Unstable modes.
+    pub unstable: usize,
+    /// A fixed point (else a slow point).
+    pub converged: bool,
+}
+
+impl BenchPoint {
+    fn of(p: &FixedPoint) -> Self {
+        BenchPoint {
+            input: p.input.to_vec(),
+            state: p.state.to_vec(),
+            unstable: p.unstable,
+            converged: p.converged,
+        }
+    }
+
+    fn distance(&self, other: &BenchPoint) -> f64 {
+        if self.input != other.input || self.state.len() != other.state.len() {
+            return f64::INFINITY;
+        }
+        let squares = self.state.iter().zip(&other.state).map(|(a, b)| (a - b) * (a - b));
+        squares.sum::<f64>().sqrt()
+    }
+}
+
+/// A baseline run's points (`rnnlab bench fixed-points --json` of an earlier build) found again.
+#[derive(Clone, Debug, Serialize)]
+pub struct BaselineRecall {
+    /// The baseline's fixed points (q below the tolerance).
+    pub fixed: usize,
+    /// Those found again: a fixed point with the same unstable modes within `SAME_POINT`.
+    pub fixed_found: usize,
+    /// The baseline's slow points.
+    pub slow: usize,
+    /// Those with a point of this search within `MATCH_DISTANCE` (slow points are where a
+    /// descent stops on a slow manifold: they may move along it).
+    pub slow_found: usize,
+    /// The baseline's fixed points not found again, as "input i, k unstable".
+    pub missing: Vec<String>,
+}
+
+/// The same fixed point found by two builds: its position agrees to the polish's precision.
+const SAME_POINT: f64 = 1e-6;
+
+#[derive(Deserialize)]
+struct BaselineFile {
+    rows: Vec<BaselineFileRow>,
+}
+
+#[derive(Deserialize)]
+struct BaselineFileRow {
+    network: String,
+    points: Vec<BenchPoint>,
+}
+
+fn read_baseline(path: &Path) -> Result<Vec<BaselineFileRow>, LabError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LabError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let file: BaselineFile = serde_json::from_str(&text).map_err(|e| LabError::BadFile {
+        path: path.to_owned(),
+        message: format!("not the JSON of `rnnlab bench fixed-points --json`: {e}"),
+    })?;
+    Ok(file.rows)
+}
+
+fn baseline_recall(baseline: &[BenchPoint], found: &[BenchPoint]) -> BaselineRecall {
+    let near = |b: &BenchPoint, within: f64| {
+        found.iter().any(|p| {
+            b.distance(p) <= within && (!b.converged || (p.converged && p.unstable == b.unstable))
+        })
+    };
+    let inputs: Vec<&Vec<f64>> = baseline.iter().fold(Vec::new(), |mut seen, b| {
+        if !seen.contains(&&b.input) {
+            seen.push(&b.input);
+        }
+        seen
+    });
+    let (fixed, slow): (Vec<&BenchPoint>, Vec<&BenchPoint>) =
+        baseline.iter().partition(|b| b.converged);
+    let missing = fixed
+        .iter()
+        .filter(|b| !near(b, SAME_POINT))
+        .map(|b| {
+            let input = inputs.iter().position(|i| *i == &b.input).unwrap_or(0);
+            format!("input {input}, {} unstable", b.unstable)
+        })
+        .collect::<Vec<_>>();
+    BaselineRecall {
+        fixed: fixed.len(),
+        fixed_found: fixed.len() - missing.len(),
+        slow: slow.len(),
+        slow_found: slow.iter().filter(|b| near(b, MATCH_DISTANCE)).count(),
+        missing,
+    }
 }
 
 /// What Adam on q (FixedPointFinder's method) found from the same starts.
@@ -170,19 +280,39 @@ fn reference(
     }
 }
 
-/// Times the fixed-point search `repeats` times on each network; with `with_reference`, also
-/// runs FixedPointFinder's method once on the same starts.
-pub fn bench_fixed_points(
-    networks: &BenchNetworks,
-    starts: usize,
-    repeats: usize,
-    with_reference: bool,
-) -> Result<FixedPointBench, LabError> {
+/// What to time and what to compare with.
+#[derive(Clone, Debug)]
+pub struct FixedPointBenchRequest {
+    /// The networks.
+    pub networks: BenchNetworks,
+    /// Starts per constant input.
+    pub starts: usize,
+    /// Timed repeats per network.
+    pub repeats: usize,
+    /// Also run FixedPointFinder's method once on the same starts.
+    pub reference: bool,
+    /// An earlier run's JSON: report how many of its points were found again.
+    pub baseline: Option<PathBuf>,
+}
+
+/// Times the fixed-point search `repeats` times on each network; with `reference`, also runs
+/// FixedPointFinder's method once on the same starts; with `baseline`, checks the points found
+/// against an earlier run's.
+pub fn bench_fixed_points(request: &FixedPointBenchRequest) -> Result<FixedPointBench, LabError> {
+    let FixedPointBenchRequest {
+        networks,
+        starts,
+        repeats,
+        reference: with_reference,
+        baseline,
+    } = request;
+    let (starts, repeats, with_reference) = (*starts, *repeats, *with_reference);
     if starts == 0 || repeats == 0 {
         return Err(LabError::Invalid(
             "--starts and --repeats must be at least 1".into(),
         ));
     }
+    let baseline = baseline.as_deref().map(read_baseline).transpose()?;
     let loaded: Vec<(String, Task, Params<f32>)> = match networks {
         BenchNetworks::Files(paths) => paths
             .iter()
@@ -220,6 +350,16 @@ pub fn bench_fixed_points(
         }
         let found = found.expect("at least one repeat");
         times.sort_by(f64::total_cmp);
+        let points: Vec<BenchPoint> = found.points().map(BenchPoint::of).collect();
+        let baseline = match &baseline {
+            None => None,
+            Some(rows) => {
+                let row = rows.iter().find(|r| r.network == name).ok_or_else(|| {
+                    LabError::Invalid(format!("the --baseline file has no row for {name}"))
+                })?;
+                Some(baseline_recall(&row.points, &points))
+            }
+        };
         rows.push(FixedPointBenchRow {
             network: name,
             arch: params.spec.arch,
@@ -230,6 +370,8 @@ pub fn bench_fixed_points(
             by_unstable: by_unstable(found.points()),
             slow: found.points().filter(|p| !p.converged).count(),
             reference: with_reference.then(|| reference(&task, &params, &options, &found)),
+            points,
+            baseline,
         });
     }
     Ok(FixedPointBench { rows })
@@ -255,6 +397,21 @@ impl fmt::Display for FixedPointBench {
                 counts.join(" / "),
                 r.slow
             )?;
+            if let Some(b) = &r.baseline {
+                writeln!(
+                    f,
+                    "  baseline: {} of {} fixed points found again, {} of {} slow points{}",
+                    b.fixed_found,
+                    b.fixed,
+                    b.slow_found,
+                    b.slow,
+                    if b.missing.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; missing: {}", b.missing.join(", "))
+                    }
+                )?;
+            }
             if let Some(a) = &r.reference {
                 let counts: Vec<String> = a.by_unstable.iter().map(|c| c.to_string()).collect();
                 writeln!(

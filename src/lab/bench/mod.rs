@@ -14,7 +14,9 @@ mod similarity;
 mod train;
 
 pub use dsa::{bench_dsa, DsaBench, DsaPopulation};
-pub use fixed_points::{bench_fixed_points, BenchNetworks, FixedPointBench};
+pub use fixed_points::{
+    bench_fixed_points, BenchNetworks, FixedPointBench, FixedPointBenchRequest,
+};
 pub use notebook::{bench_notebook, bench_notebook_at, NotebookBench};
 pub use report::{bench_report, store_random_distances, ReportBench};
 pub use similarity::{bench_similarity, SimilarityBench};

@@ -163,7 +163,7 @@ impl CellMap {
             h.iter().map(|&v| v as f32).collect(),
             x.iter().map(|&v| v as f32).collect(),
         );
-        state_jacobian(&self.params32, &self.w_h_t32, &h32, &x32).0
+        structured_state_jacobian(&self.params32, &self.w_h_t32, &h32, &x32)
     }
 }
 
@@ -227,6 +227,30 @@ fn pull_back<T: Scalar>(
     };
     cell::backward(spec.arch, spec.activation, step, bp);
     dh
+}
+
+/// ∂F/∂h at one (h, x), row-major S×S: by the cell's structured Jacobian where it has one (its
+/// products with diagonal matrices done as row scalings), else as [`state_jacobian`] makes it.
+fn structured_state_jacobian<T: Scalar>(
+    params: &Params<T>,
+    w_h_t: &[T],
+    h: &[T],
+    x: &[T],
+) -> Vec<T> {
+    let spec = params.spec;
+    let (mut z, mut aux, _) = run(params, h, x, 1);
+    let step = Step {
+        units: spec.units,
+        batch: 1,
+        w_h: params.block(params.layout().recurrent_kernel()),
+        w_h_t,
+        b_h: params.block(params.layout().recurrent_bias()),
+        h_prev: h,
+        z: &mut z,
+        aux: &mut aux,
+    };
+    cell::structured_state_jacobian(spec.arch, spec.activation, step)
+        .unwrap_or_else(|| state_jacobian(params, w_h_t, h, x).0)
 }
 
 /// ∂F/∂h at one (h, x), row-major S×S, and ∂L/∂z of its S rows (for ∂F/∂x): one forward step,

@@ -123,6 +123,31 @@ fn state_and_input_jacobians_match_finite_differences() {
     }
 }
 
+/// The f32 Jacobian that steers the fixed-point search (for the GRU a structured one, its
+/// diagonal products done as row scalings) is the exact f64 Jacobian to f32 precision.
+#[test]
+fn approximate_state_jacobian_is_the_exact_one_in_f32() {
+    for spec in every_variant() {
+        let spec = NetSpec { units: 17, ..spec };
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let map = CellMap::new(&random_params(spec, &mut rng));
+        let h = Array1::from(random_vec(spec.state_dim(), &mut rng));
+        let x = Array1::from(random_vec(spec.inputs, &mut rng));
+        let exact = map.jacobians(h.view(), x.view()).state;
+        let approximate = map.approximate_state_jacobian(h.view(), x.view());
+        let scale = exact.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for ((i, j), &e) in exact.indexed_iter() {
+            let a = f64::from(approximate[i * spec.state_dim() + j]);
+            assert!(
+                (a - e).abs() < 1e-5 * scale,
+                "{}/{} ∂F{i}/∂h{j}: {a} against {e}",
+                spec.arch,
+                spec.activation
+            );
+        }
+    }
+}
+
 #[test]
 fn f32_training_forward_equals_f64_map_step_by_step() {
     let (batch, steps) = (4, 30);

@@ -90,7 +90,11 @@ impl BenchPoint {
         if self.input != other.input || self.state.len() != other.state.len() {
             return f64::INFINITY;
         }
-        let squares = self.state.iter().zip(&other.state).map(|(a, b)| (a - b) * (a - b));
+        let squares = self
+            .state
+            .iter()
+            .zip(&other.state)
+            .map(|(a, b)| (a - b) * (a - b));
         squares.sum::<f64>().sqrt()
     }
 }

@@ -103,3 +103,43 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
         view(s.w_h_t, 2 * n, n, n),
     );
 }
+
+/// ∂F/∂h at one state, row-major N×N (row k is e_kᵀ·∂F/∂h), from the tape `s` of its forward
+/// step (batch 1): [`backward`] with the identity as ∂L/∂h', its products of diagonal matrices
+/// done as row scalings. Only the reset gate's path, W_hc then W_hr, stays a full product: one
+/// N³ product where the identity run through [`backward`] costs three.
+pub(super) fn state_jacobian<T: Scalar, F: Nonlinearity>(
+    s: Step<'_, T>,
+    jacobian: &mut [T],
+    d_rh: &mut [T],
+) {
+    let n = s.units;
+    let one = T::of(1.0);
+    let (r, u, c) = (&s.z[..n], &s.z[n..2 * n], &s.z[2 * n..3 * n]);
+    let h = &s.h_prev[..n];
+    let (w_r_t, w_u_t, w_c_t) = (
+        &s.w_h_t[..n * n],
+        &s.w_h_t[n * n..2 * n * n],
+        &s.w_h_t[2 * n * n..3 * n * n],
+    );
+    for k in 0..n {
+        // Row k of backward's dz_u, dz_c and dh_prev each hold one entry, at k.
+        let du = (h[k] - c[k]) * dsigmoid_at_output(u[k]);
+        let dc = (one - u[k]) * F::df_at_output(c[k]);
+        let row = k * n..(k + 1) * n;
+        let (drh, jac) = (&mut d_rh[row.clone()], &mut jacobian[row.clone()]);
+        for (i, (drh, jac)) in drh.iter_mut().zip(jac.iter_mut()).enumerate() {
+            let d = dc * w_c_t[k * n + i];
+            *jac = d * r[i] + du * w_u_t[k * n + i];
+            // d_rh becomes dz_r, the reset gate's gradient, for the product below.
+            *drh = d * h[i] * dsigmoid_at_output(r[i]);
+        }
+        jac[k] += u[k];
+    }
+    gemm(
+        view_mut(jacobian, n, n, n),
+        Accum::Add,
+        view(d_rh, n, n, n),
+        view(w_r_t, n, n, n),
+    );
+}

@@ -153,6 +153,28 @@ fn forward_with<T: Scalar, F: Nonlinearity>(arch: Arch, step: Step<'_, T>, h_nex
     }
 }
 
+/// ∂F/∂h at one state (row-major S×S, row k = e_kᵀ·∂F/∂h) from the tape of its forward step
+/// (batch 1), for the cells whose identity-cotangent [`backward`] is mostly products with
+/// diagonal matrices; None for the others, whose Jacobian [`backward`] makes as it is.
+pub(crate) fn structured_state_jacobian<T: Scalar>(
+    arch: Arch,
+    act: Activation,
+    step: Step<'_, T>,
+) -> Option<Vec<T>> {
+    let n = step.units;
+    let (mut jacobian, mut scratch) = (vec![T::default(); n * n], vec![T::default(); n * n]);
+    match (arch, act) {
+        (Arch::Gru, Activation::Tanh) => {
+            gru::state_jacobian::<T, Tanh>(step, &mut jacobian, &mut scratch)
+        }
+        (Arch::Gru, Activation::Relu) => {
+            gru::state_jacobian::<T, Relu>(step, &mut jacobian, &mut scratch)
+        }
+        _ => return None,
+    }
+    Some(jacobian)
+}
+
 /// The gradient buffers of one backward step.
 pub(crate) struct Backprop<'a, T> {
     /// ∂L/∂h_next, B×S.

@@ -73,7 +73,7 @@ impl KnownPoints {
                 return false;
             };
             let (r_next, q_next) = residual(map, &next, x);
-            if !(q_next <= 0.25 * q) {
+            if q_next.is_nan() || q_next > 0.25 * q {
                 return false;
             }
             (h, r, q) = (next, r_next, q_next);

@@ -154,6 +154,15 @@ impl CellMap {
         }
     }
 
+    /// ∂F/∂h at (h, x), exact: [`CellMap::jacobians`]' state part, made without ∂F/∂x and, for
+    /// the cells that allow it, with products of diagonal matrices done as row scalings.
+    pub fn state_jacobian(&self, h: ArrayView1<f64>, x: ArrayView1<f64>) -> Array2<f64> {
+        self.check(&h, &x);
+        let s = self.params.spec.state_dim();
+        let j = structured_state_jacobian(&self.params, &self.w_h_t, &h.to_vec(), &x.to_vec());
+        Array2::from_shape_vec((s, s), j).expect("S×S")
+    }
+
     /// ∂F/∂h at (h, x) computed in f32, row-major S×S (the same equations at half the cost):
     /// relative error about 1e-6, good enough to steer Newton's method, whose residual stays
     /// f64.

@@ -227,7 +227,7 @@ fn linearise(
     x: ArrayView1<f64>,
     converged: bool,
 ) -> FixedPoint {
-    let j = map.jacobians(state.view(), x).state;
+    let j = map.state_jacobian(state.view(), x);
     let s = state.len();
     let mut eigenvalues = Mat::from_fn(s, s, |a, b| j[[a, b]])
         .eigenvalues()

@@ -177,7 +177,7 @@ pub(super) fn polish(
     x: ArrayView1<f64>,
 ) -> (Array1<f64>, f64) {
     let s = h.len();
-    let j = map.jacobians(h.view(), x).state;
+    let j = map.state_jacobian(h.view(), x);
     let jr = Mat::from_fn(s, s, |a, b| j[[a, b]] - if a == b { 1.0 } else { 0.0 });
     let (r, _) = residual(map, &h, x);
     let direction = jr.partial_piv_lu().solve(Mat::from_fn(s, 1, |i, _| -r[i]));

@@ -139,7 +139,12 @@ fn the_search_jacobians_are_the_backward_steps_own() {
         let scale = exact.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let structured = map.state_jacobian(h.view(), x.view());
         for (a, e) in structured.iter().zip(&exact) {
-            assert!((a - e).abs() < 1e-13 * scale, "{}/{}", spec.arch, spec.activation);
+            assert!(
+                (a - e).abs() < 1e-13 * scale,
+                "{}/{}",
+                spec.arch,
+                spec.activation
+            );
         }
         for ((i, j), &e) in exact.indexed_iter() {
             let a = f64::from(approximate[i * spec.state_dim() + j]);

@@ -6,7 +6,7 @@ use rnnlab::files::network_file;
 use rnnlab::net::Arch;
 
 use crate::common;
-use common::{rnnlab, stderr, stdout};
+use common::{rnnlab, run_ok, s, stderr, stdout};
 
 #[test]
 fn train_json_prints_one_object_and_saves_a_loadable_network() {
@@ -162,6 +162,81 @@ fn bench_train_reports_a_median_and_gflops() {
         assert!(row["median_ms"].as_f64().unwrap() > 0.0);
         assert!(row["gflops"].as_f64().unwrap() > 0.0);
     }
+}
+
+/// `bench fixed-points --baseline`: a run finds every point of its own JSON again, names a
+/// fixed point the baseline has and the search does not, and refuses a file that is not such a
+/// JSON in one line naming it.
+#[test]
+fn bench_fixed_points_checks_a_baseline_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path().join("gru.rnn");
+    let trained = rnnlab(&[
+        "train",
+        "--task",
+        "flipflop",
+        "--arch",
+        "gru",
+        "--units",
+        "12",
+        "--steps",
+        "600",
+        "--save",
+        s(&net),
+    ]);
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let bench = |extra: &[&str]| {
+        let mut args = vec![
+            "bench",
+            "fixed-points",
+            "--load",
+            s(&net),
+            "--starts",
+            "128",
+        ];
+        args.extend_from_slice(&["--repeats", "1", "--json"]);
+        args.extend_from_slice(extra);
+        run_ok(&args)
+    };
+    let first = bench(&[]);
+    let points = first["rows"][0]["points"].as_array().unwrap().clone();
+    let fixed = points.iter().filter(|p| p["converged"] == true).count();
+    assert!(fixed > 0, "{first}");
+    let baseline = dir.path().join("before.json");
+    std::fs::write(&baseline, first.to_string()).unwrap();
+    let again = bench(&["--baseline", s(&baseline)]);
+    let recall = &again["rows"][0]["baseline"];
+    assert_eq!(recall["fixed"], fixed);
+    assert_eq!(recall["fixed_found"], fixed, "{recall}");
+    assert!(recall["missing"].as_array().unwrap().is_empty());
+    // A fixed point the search never finds: the first one moved far away.
+    let mut moved = first.clone();
+    let k = points.iter().position(|p| p["converged"] == true).unwrap();
+    let state = moved["rows"][0]["points"][k]["state"]
+        .as_array_mut()
+        .unwrap();
+    state[0] = serde_json::json!(state[0].as_f64().unwrap() + 0.5);
+    std::fs::write(&baseline, moved.to_string()).unwrap();
+    let recall = bench(&["--baseline", s(&baseline)])["rows"][0]["baseline"].clone();
+    assert_eq!(recall["fixed_found"], fixed - 1, "{recall}");
+    assert_eq!(recall["missing"].as_array().unwrap().len(), 1);
+    std::fs::write(&baseline, "not json").unwrap();
+    let out = rnnlab(&[
+        "bench",
+        "fixed-points",
+        "--load",
+        s(&net),
+        "--starts",
+        "8",
+        "--repeats",
+        "1",
+        "--baseline",
+        s(&baseline),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("before.json"), "{err}");
 }
 
 #[test]

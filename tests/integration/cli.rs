@@ -171,19 +171,11 @@ fn bench_train_reports_a_median_and_gflops() {
 fn bench_fixed_points_checks_a_baseline_run() {
     let dir = tempfile::tempdir().unwrap();
     let net = dir.path().join("gru.rnn");
-    let trained = rnnlab(&[
-        "train",
-        "--task",
-        "flipflop",
-        "--arch",
-        "gru",
-        "--units",
-        "12",
-        "--steps",
-        "600",
-        "--save",
-        s(&net),
-    ]);
+    let mut train: Vec<&str> = "train --task flipflop --arch gru --units 12 --steps 600 --save"
+        .split(' ')
+        .collect();
+    train.push(s(&net));
+    let trained = rnnlab(&train);
     assert!(trained.status.success(), "{}", stderr(&trained));
     let bench = |extra: &[&str]| {
         let mut args = vec![

@@ -68,6 +68,12 @@ fn bound_for_a_pseudo_point(map: &CellMap, h: &Array1<f64>, iterations: usize) -
             .any(|&(steps, bound)| iterations >= steps && units().any(|v| v.abs() >= bound))
 }
 
+/// Newton steps before whose Jacobians a capture by a known point is tried (the start's
+/// included). Tried before every Jacobian of a descent, captures pulled a descent bound for a slow
+/// point of a line attractor (the Romo network's) onto a fixed point on the line; in the first
+/// three steps they never did, on any network measured.
+const CAPTURE_WINDOW: usize = 3;
+
 /// How a descent ended.
 pub(super) enum Descent {
     /// At `h` with q (maybe not a root: the caller judges).
@@ -79,8 +85,9 @@ pub(super) enum Descent {
 /// Newton steps on r(h) = F(h) − h from `h`, with a backtracking line search on q, and a
 /// Levenberg–Marquardt step wherever J − I is singular or the Newton direction fails. A
 /// factorised J − I is reused for further (chord) steps while they at least halve ‖r‖, so near
-/// a root most steps cost one map evaluation instead of a Jacobian. Ends at once if the nearest
-/// point in `known` captures the start (see [`KnownPoints::captures`]), early once `h` comes
+/// a root most steps cost one map evaluation instead of a Jacobian. Ends as soon as the nearest
+/// point in `known` captures `h` in its first steps (see [`KnownPoints::captures`] and
+/// [`CAPTURE_WINDOW`]), early once `h` comes
 /// within the merge distance of one, and, for tanh cells, if it is still outside the box every
 /// fixed point lies in after a few steps (see [`OUTSIDE`]).
 pub(super) fn descend(
@@ -91,12 +98,6 @@ pub(super) fn descend(
     known: &KnownPoints,
 ) -> Descent {
     let (mut r, mut q) = residual(map, &h, x);
-    // A few chord steps on a known point's factors cost far less than a Jacobian. Only at the
-    // start: tried before every later Jacobian too, they cut GRU-128's search by another 15 %
-    // but pulled a descent bound for a slow point of a line attractor onto a fixed point on it.
-    if known.captures(map, &h, &r, q, x, opts) {
-        return Descent::Known;
-    }
     let mut mu = 1e-3;
     let mut history = Vec::with_capacity(opts.max_iterations);
     // The factors of J − I at some earlier iterate; `fresh` if taken at the current h.
@@ -108,6 +109,13 @@ pub(super) fn descend(
             break;
         }
         if known.near(h.view(), opts.merge_distance).is_some() {
+            return Descent::Known;
+        }
+        // A few chord steps on a known point's factors cost far less than a Jacobian.
+        if factored.is_none()
+            && iterations < CAPTURE_WINDOW
+            && known.captures(map, &h, &r, q, x, opts)
+        {
             return Descent::Known;
         }
         let factors = factored.get_or_insert_with(|| {

@@ -259,7 +259,7 @@ fn structured_state_jacobian<T: Scalar>(
         aux: &mut aux,
     };
     cell::structured_state_jacobian(spec.arch, spec.activation, step)
-        .unwrap_or_else(|| state_jacobian(params, w_h_t, h, x).0)
+        .unwrap_or_else(|| identity_pull_back(params, w_h_t, h, &z, &aux).0)
 }
 
 /// ∂F/∂h at one (h, x), row-major S×S, and ∂L/∂z of its S rows (for ∂F/∂x): one forward step,
@@ -270,8 +270,19 @@ fn state_jacobian<T: Scalar>(
     h: &[T],
     x: &[T],
 ) -> (Vec<T>, Vec<T>) {
-    let s = params.spec.state_dim();
     let (z1, aux1, _) = run(params, h, x, 1);
+    identity_pull_back(params, w_h_t, h, &z1, &aux1)
+}
+
+/// [`state_jacobian`] from the tape (z, aux) of the forward step at h.
+fn identity_pull_back<T: Scalar>(
+    params: &Params<T>,
+    w_h_t: &[T],
+    h: &[T],
+    z1: &[T],
+    aux1: &[T],
+) -> (Vec<T>, Vec<T>) {
+    let s = params.spec.state_dim();
     let (hs, mut z, mut aux) = (h.repeat(s), z1.repeat(s), aux1.repeat(s));
     let mut identity = vec![T::default(); s * s];
     for k in 0..s {

@@ -58,11 +58,13 @@ impl KnownPoints {
         x: ArrayView1<f64>,
         opts: &FixedPointOptions,
     ) -> bool {
-        let distance = |k: usize| {
+        let squared_distance = |k: usize| {
             let p = self.index.point(k);
             p.iter().zip(h).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()
         };
-        let Some(k) = (0..self.factors.len()).min_by(|&a, &b| distance(a).total_cmp(&distance(b)))
+        let Some((_, k)) = (0..self.factors.len())
+            .map(|k| (squared_distance(k), k))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
         else {
             return false;
         };

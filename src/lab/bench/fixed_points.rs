@@ -304,13 +304,12 @@ pub struct FixedPointBenchRequest {
 /// against an earlier run's.
 pub fn bench_fixed_points(request: &FixedPointBenchRequest) -> Result<FixedPointBench, LabError> {
     let FixedPointBenchRequest {
-        networks,
+        ref networks,
         starts,
         repeats,
         reference: with_reference,
-        baseline,
-    } = request;
-    let (starts, repeats, with_reference) = (*starts, *repeats, *with_reference);
+        ref baseline,
+    } = *request;
     if starts == 0 || repeats == 0 {
         return Err(LabError::Invalid(
             "--starts and --repeats must be at least 1".into(),

@@ -161,16 +161,14 @@ pub(crate) fn structured_state_jacobian<T: Scalar>(
     act: Activation,
     step: Step<'_, T>,
 ) -> Option<Vec<T>> {
+    if arch != Arch::Gru {
+        return None;
+    }
     let n = step.units;
     let (mut jacobian, mut scratch) = (vec![T::default(); n * n], vec![T::default(); n * n]);
-    match (arch, act) {
-        (Arch::Gru, Activation::Tanh) => {
-            gru::state_jacobian::<T, Tanh>(step, &mut jacobian, &mut scratch)
-        }
-        (Arch::Gru, Activation::Relu) => {
-            gru::state_jacobian::<T, Relu>(step, &mut jacobian, &mut scratch)
-        }
-        _ => return None,
+    match act {
+        Activation::Tanh => gru::state_jacobian::<T, Tanh>(step, &mut jacobian, &mut scratch),
+        Activation::Relu => gru::state_jacobian::<T, Relu>(step, &mut jacobian, &mut scratch),
     }
     Some(jacobian)
 }

@@ -20,6 +20,7 @@
 mod adam_reference;
 mod collector;
 mod known;
+mod lu;
 mod network;
 mod newton;
 mod point;

@@ -3,11 +3,12 @@
 //! linearised with the exact f64 Jacobian) with a line search, chord steps while they converge, Levenberg–Marquardt where Newton fails, and
 //! an early end in slow regions or near a fixed point already found.
 
-use faer::linalg::solvers::{PartialPivLu, Solve};
+use faer::linalg::solvers::Solve;
 use faer::{Mat, MatRef, Side};
 use ndarray::{Array1, ArrayView1};
 
 use super::known::KnownPoints;
+use super::lu::PackedLu;
 use super::point::FixedPointOptions;
 use crate::net::{Activation, CellMap};
 
@@ -18,13 +19,17 @@ pub(super) fn residual(map: &CellMap, h: &Array1<f64>, x: ArrayView1<f64>) -> (A
     (r, q)
 }
 
-/// (J − I)ᵀ in f32 at some h and its LU factors. An f32 Jacobian and LU steer as well as exact
+/// The LU factors of (J − I)ᵀ in f32 at some h. An f32 Jacobian and LU steer as well as exact
 /// ones (the residual stays f64) at half the cost; points are polished and linearised with the
 /// exact f64 Jacobian.
-pub(super) type Factors = (Mat<f32>, PartialPivLu<f32>);
+pub(super) type Factors = PackedLu<f32>;
 
-/// The factors of J − I at h.
-pub(super) fn factor(map: &CellMap, h: ArrayView1<f64>, x: ArrayView1<f64>) -> Factors {
+/// (J − I)ᵀ at h in f32.
+fn transposed_jacobian_less_identity(
+    map: &CellMap,
+    h: ArrayView1<f64>,
+    x: ArrayView1<f64>,
+) -> Mat<f32> {
     let s = h.len();
     // Row-major J is column-major Jᵀ: copied as is, no element-wise transposing.
     let j = map.approximate_state_jacobian(h, x);
@@ -32,14 +37,19 @@ pub(super) fn factor(map: &CellMap, h: ArrayView1<f64>, x: ArrayView1<f64>) -> F
     for k in 0..s {
         jt[(k, k)] -= 1.0;
     }
-    let lu = jt.partial_piv_lu();
-    (jt, lu)
+    jt
+}
+
+/// The factors of J − I at h.
+pub(super) fn factor(map: &CellMap, h: ArrayView1<f64>, x: ArrayView1<f64>) -> Factors {
+    PackedLu::new(transposed_jacobian_less_identity(map, h, x))
 }
 
 /// The chord direction δ with (J − I)δ = −r through the factors of (J − I)ᵀ (None if not
 /// finite).
-pub(super) fn chord_direction((_, lu): &Factors, r: &Array1<f64>) -> Option<Array1<f64>> {
-    let direction = lu.solve_transpose(Mat::from_fn(r.len(), 1, |i, _| -r[i] as f32));
+pub(super) fn chord_direction(factors: &Factors, r: &Array1<f64>) -> Option<Array1<f64>> {
+    let mut direction = Mat::from_fn(r.len(), 1, |i, _| -r[i] as f32);
+    factors.solve_transpose_in_place(direction.as_mut());
     let direction = Array1::from_shape_fn(r.len(), |i| f64::from(direction[(i, 0)]));
     direction.iter().all(|v| v.is_finite()).then_some(direction)
 }
@@ -150,9 +160,9 @@ pub(super) fn descend(
             }
         }
         if step.is_none() {
-            let jt = &factors.0;
-            let s = h.len();
-            let jr = Mat::from_fn(s, s, |a, b| f64::from(jt[(b, a)]));
+            // The factors are fresh, so this is J − I at h again (the same f32 values).
+            let jt = transposed_jacobian_less_identity(map, h.view(), x);
+            let jr = Mat::from_fn(h.len(), h.len(), |a, b| f64::from(jt[(b, a)]));
             step = levenberg_marquardt(map, &h, &r, q, x, &jr, &mut mu);
             factored = None;
         }
@@ -191,7 +201,8 @@ pub(super) fn polish(
     let j = map.state_jacobian(h.view(), x);
     let jr = Mat::from_fn(s, s, |a, b| j[[a, b]] - if a == b { 1.0 } else { 0.0 });
     let (r, _) = residual(map, &h, x);
-    let direction = jr.partial_piv_lu().solve(Mat::from_fn(s, 1, |i, _| -r[i]));
+    let mut direction = Mat::from_fn(s, 1, |i, _| -r[i]);
+    PackedLu::new(jr).solve_in_place(direction.as_mut());
     let candidate = Array1::from_shape_fn(s, |i| h[i] + direction[(i, 0)]);
     let (_, q_new) = residual(map, &candidate, x);
     if q_new < q {

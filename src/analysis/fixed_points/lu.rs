@@ -38,33 +38,29 @@ impl<T: ComplexField> PackedLu<T> {
 
     /// Overwrites `rhs` with A⁻¹·rhs.
     pub(super) fn solve_in_place(&self, rhs: MatMut<'_, T>) {
-        let scratch =
-            solve::solve_in_place_scratch::<usize, T>(self.lu.nrows(), rhs.ncols(), Par::Seq);
-        solve::solve_in_place(
-            self.lu.as_ref(),
-            self.lu.as_ref(),
-            self.permutation.as_ref(),
-            rhs,
-            Par::Seq,
-            MemStack::new(&mut MemBuffer::new(scratch)),
-        );
+        self.solve(rhs, false);
     }
 
     /// Overwrites `rhs` with A⁻ᵀ·rhs.
     pub(super) fn solve_transpose_in_place(&self, rhs: MatMut<'_, T>) {
-        let scratch = solve::solve_transpose_in_place_scratch::<usize, T>(
-            self.lu.nrows(),
-            rhs.ncols(),
-            Par::Seq,
-        );
-        solve::solve_transpose_in_place(
-            self.lu.as_ref(),
-            self.lu.as_ref(),
-            self.permutation.as_ref(),
-            rhs,
-            Par::Seq,
-            MemStack::new(&mut MemBuffer::new(scratch)),
-        );
+        self.solve(rhs, true);
+    }
+
+    fn solve(&self, rhs: MatMut<'_, T>, transpose: bool) {
+        let (n, k) = (self.lu.nrows(), rhs.ncols());
+        let scratch = if transpose {
+            solve::solve_transpose_in_place_scratch::<usize, T>(n, k, Par::Seq)
+        } else {
+            solve::solve_in_place_scratch::<usize, T>(n, k, Par::Seq)
+        };
+        let mut buffer = MemBuffer::new(scratch);
+        let stack = MemStack::new(&mut buffer);
+        let (lu, permutation) = (self.lu.as_ref(), self.permutation.as_ref());
+        if transpose {
+            solve::solve_transpose_in_place(lu, lu, permutation, rhs, Par::Seq, stack);
+        } else {
+            solve::solve_in_place(lu, lu, permutation, rhs, Par::Seq, stack);
+        }
     }
 }
 

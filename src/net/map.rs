@@ -10,12 +10,13 @@ use faer::Accum;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 use super::cell::{self, Backprop, GateFree, Step};
-use super::matmul::{gemm, view, view_mut};
+use super::matmul::{gemm, view, view_mut, Weights};
 use super::params::Params;
 use super::scalar::Scalar;
 use super::sequence::{project_inputs, transpose_into};
 use super::spec::NetSpec;
 use super::thin;
+use super::widening;
 
 /// A trained network's update map in f64 (with an f32 copy for approximate Jacobians).
 #[derive(Clone, Debug)]
@@ -28,6 +29,16 @@ pub struct CellMap {
     w_h_t32: Vec<f32>,
     /// The readout kernel transposed, O×N, as [`thin::read_out`] reads it.
     w_out_t: Vec<f64>,
+    /// The f64 steps of one state read W_h from its f32 copy (see `widening.rs`): the copy
+    /// holds it exactly (an f32-trained network) and this CPU runs the widening product.
+    narrow: bool,
+}
+
+/// One precision's parameters as the map's steps read them.
+struct Precision<'a, T> {
+    params: &'a Params<T>,
+    w_h: Weights<'a, T>,
+    w_h_t: &'a [T],
 }
 
 /// ∂F/∂h (S×S) and ∂F/∂x (S×I) at one (h, x).
@@ -46,12 +57,41 @@ impl CellMap {
         let w_out = params.block(params.layout().readout_kernel());
         let mut w_out_t = vec![0.0; w_out.len()];
         transpose_into(w_out, params.spec.outputs, &mut w_out_t);
+        let kernel = params.layout().recurrent_kernel();
+        let (wide, narrow) = (params.block(kernel.clone()), params32.block(kernel));
+        let exact = wide.iter().zip(narrow).all(|(&w, &n)| w == f64::from(n));
         CellMap {
             w_out_t,
             w_h_t: transposed_recurrent_kernel(&params),
             w_h_t32: transposed_recurrent_kernel(&params32),
+            narrow: exact && widening::available(),
             params,
             params32,
+        }
+    }
+
+    /// The f64 parameters, W_h with its f32 copy where the widening product applies.
+    fn exact(&self) -> Precision<'_, f64> {
+        let kernel = self.params.layout().recurrent_kernel();
+        let w_h = self.params.block(kernel.clone());
+        Precision {
+            params: &self.params,
+            w_h: if self.narrow {
+                Weights::with_f32_copy(w_h, self.params32.block(kernel))
+            } else {
+                Weights::new(w_h)
+            },
+            w_h_t: &self.w_h_t,
+        }
+    }
+
+    /// The f32 parameters (for approximate Jacobians).
+    fn approximate(&self) -> Precision<'_, f32> {
+        let params = &self.params32;
+        Precision {
+            params,
+            w_h: Weights::new(params.block(params.layout().recurrent_kernel())),
+            w_h_t: &self.w_h_t32,
         }
     }
 
@@ -62,7 +102,7 @@ impl CellMap {
 
     /// One step of `rows` states at once; returns (z, aux, next states).
     fn run(&self, h: &[f64], x: &[f64], rows: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-        run(&self.params, h, x, rows)
+        run(&self.exact(), h, x, rows)
     }
 
     fn check(&self, h: &ArrayView1<f64>, x: &ArrayView1<f64>) {
@@ -130,7 +170,7 @@ impl CellMap {
         let xs: Vec<f64> = (0..rows).flat_map(|_| x.iter().copied()).collect();
         let (mut z, mut aux, _) = self.run(&hs, &xs, rows);
         let cot: Vec<f64> = cot.iter().copied().collect();
-        let dh = pull_back(&self.params, &self.w_h_t, &hs, &mut z, &mut aux, &cot, rows);
+        let dh = pull_back(&self.exact(), &hs, &mut z, &mut aux, &cot, rows);
         Array2::from_shape_vec(h.raw_dim(), dh).expect("rows×S")
     }
 
@@ -140,7 +180,7 @@ impl CellMap {
         let spec = self.params.spec;
         let layout = self.params.layout();
         let (s, g, i) = (spec.state_dim(), spec.kernel_width(), spec.inputs);
-        let (dh, z) = state_jacobian(&self.params, &self.w_h_t, &h.to_vec(), &x.to_vec());
+        let (dh, z) = state_jacobian(&self.exact(), &h.to_vec(), &x.to_vec());
         let mut dx = vec![0.0; s * i];
         gemm(
             view_mut(&mut dx, s, i, i),
@@ -159,7 +199,7 @@ impl CellMap {
     pub fn state_jacobian(&self, h: ArrayView1<f64>, x: ArrayView1<f64>) -> Array2<f64> {
         self.check(&h, &x);
         let s = self.params.spec.state_dim();
-        let j = structured_state_jacobian(&self.params, &self.w_h_t, &h.to_vec(), &x.to_vec());
+        let j = structured_state_jacobian(&self.exact(), &h.to_vec(), &x.to_vec());
         Array2::from_shape_vec((s, s), j).expect("S×S")
     }
 
@@ -172,7 +212,7 @@ impl CellMap {
             h.iter().map(|&v| v as f32).collect(),
             x.iter().map(|&v| v as f32).collect(),
         );
-        structured_state_jacobian(&self.params32, &self.w_h_t32, &h32, &x32)
+        structured_state_jacobian(&self.approximate(), &h32, &x32)
     }
 }
 
@@ -184,7 +224,8 @@ fn transposed_recurrent_kernel<T: Scalar>(params: &Params<T>) -> Vec<T> {
 }
 
 /// One step of `rows` states at once under `params`; returns (z, aux, next states).
-fn run<T: Scalar>(params: &Params<T>, h: &[T], x: &[T], rows: usize) -> (Vec<T>, Vec<T>, Vec<T>) {
+fn run<T: Scalar>(p: &Precision<T>, h: &[T], x: &[T], rows: usize) -> (Vec<T>, Vec<T>, Vec<T>) {
+    let params = p.params;
     let spec = params.spec;
     let (s, n, g) = (spec.state_dim(), spec.units, spec.kernel_width());
     let mut z = vec![T::default(); rows * g];
@@ -194,7 +235,7 @@ fn run<T: Scalar>(params: &Params<T>, h: &[T], x: &[T], rows: usize) -> (Vec<T>,
     let step = Step {
         units: n,
         batch: rows,
-        w_h: params.block(params.layout().recurrent_kernel()),
+        w_h: p.w_h,
         w_h_t: &[],
         b_h: params.block(params.layout().recurrent_bias()),
         h_prev: h,
@@ -208,22 +249,21 @@ fn run<T: Scalar>(params: &Params<T>, h: &[T], x: &[T], rows: usize) -> (Vec<T>,
 /// The cell's backward step on `rows` rows of tape: row r of the result is cot[r]·∂F/∂h at
 /// row r's (h, x), and `z` is left holding ∂L/∂z (for ∂F/∂x).
 fn pull_back<T: Scalar>(
-    params: &Params<T>,
-    w_h_t: &[T],
+    p: &Precision<T>,
     hs: &[T],
     z: &mut [T],
     aux: &mut [T],
     cot: &[T],
     rows: usize,
 ) -> Vec<T> {
-    let spec = params.spec;
+    let (params, spec) = (p.params, p.params.spec);
     let mut dh = vec![T::default(); rows * spec.state_dim()];
     let mut scratch = vec![T::default(); rows * spec.units];
     let step = Step {
         units: spec.units,
         batch: rows,
-        w_h: params.block(params.layout().recurrent_kernel()),
-        w_h_t,
+        w_h: p.w_h,
+        w_h_t: p.w_h_t,
         b_h: params.block(params.layout().recurrent_bias()),
         h_prev: hs,
         z,
@@ -240,54 +280,43 @@ fn pull_back<T: Scalar>(
 
 /// ∂F/∂h at one (h, x), row-major S×S: by the cell's structured Jacobian where it has one (its
 /// products with diagonal matrices done as row scalings), else as [`state_jacobian`] makes it.
-fn structured_state_jacobian<T: Scalar>(
-    params: &Params<T>,
-    w_h_t: &[T],
-    h: &[T],
-    x: &[T],
-) -> Vec<T> {
-    let spec = params.spec;
-    let (mut z, mut aux, _) = run(params, h, x, 1);
+fn structured_state_jacobian<T: Scalar>(p: &Precision<T>, h: &[T], x: &[T]) -> Vec<T> {
+    let (params, spec) = (p.params, p.params.spec);
+    let (mut z, mut aux, _) = run(p, h, x, 1);
     let step = Step {
         units: spec.units,
         batch: 1,
-        w_h: params.block(params.layout().recurrent_kernel()),
-        w_h_t,
+        w_h: p.w_h,
+        w_h_t: p.w_h_t,
         b_h: params.block(params.layout().recurrent_bias()),
         h_prev: h,
         z: &mut z,
         aux: &mut aux,
     };
     cell::structured_state_jacobian(spec.arch, spec.activation, step)
-        .unwrap_or_else(|| identity_pull_back(params, w_h_t, h, &z, &aux).0)
+        .unwrap_or_else(|| identity_pull_back(p, h, &z, &aux).0)
 }
 
 /// ∂F/∂h at one (h, x), row-major S×S, and ∂L/∂z of its S rows (for ∂F/∂x): one forward step,
 /// its tape tiled S times, then the backward step applied to the identity.
-fn state_jacobian<T: Scalar>(
-    params: &Params<T>,
-    w_h_t: &[T],
-    h: &[T],
-    x: &[T],
-) -> (Vec<T>, Vec<T>) {
-    let (z1, aux1, _) = run(params, h, x, 1);
-    identity_pull_back(params, w_h_t, h, &z1, &aux1)
+fn state_jacobian<T: Scalar>(p: &Precision<T>, h: &[T], x: &[T]) -> (Vec<T>, Vec<T>) {
+    let (z1, aux1, _) = run(p, h, x, 1);
+    identity_pull_back(p, h, &z1, &aux1)
 }
 
 /// [`state_jacobian`] from the tape (z, aux) of the forward step at h.
 fn identity_pull_back<T: Scalar>(
-    params: &Params<T>,
-    w_h_t: &[T],
+    p: &Precision<T>,
     h: &[T],
     z1: &[T],
     aux1: &[T],
 ) -> (Vec<T>, Vec<T>) {
-    let s = params.spec.state_dim();
+    let s = p.params.spec.state_dim();
     let (hs, mut z, mut aux) = (h.repeat(s), z1.repeat(s), aux1.repeat(s));
     let mut identity = vec![T::default(); s * s];
     for k in 0..s {
         identity[k * s + k] = T::of(1.0);
     }
-    let dh = pull_back(params, w_h_t, &hs, &mut z, &mut aux, &identity, s);
+    let dh = pull_back(p, &hs, &mut z, &mut aux, &identity, s);
     (dh, z)
 }

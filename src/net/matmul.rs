@@ -51,6 +51,68 @@ pub(crate) fn gemm<T: Scalar>(
     });
 }
 
+/// A row-major weight matrix as the cells read it: its entries in the step's type and, where the
+/// map keeps one, the same values stored in f32 (see [`gemm_by`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Weights<'a, T> {
+    wide: &'a [T],
+    narrow: Option<&'a [f32]>,
+}
+
+impl<'a, T: Scalar> Weights<'a, T> {
+    /// Weights held in the step's type only.
+    pub(crate) fn new(wide: &'a [T]) -> Self {
+        Weights { wide, narrow: None }
+    }
+
+    /// Weights with an f32 copy holding exactly the same values.
+    pub(crate) fn with_f32_copy(wide: &'a [T], narrow: &'a [f32]) -> Self {
+        assert_eq!(wide.len(), narrow.len(), "one copy of every weight");
+        Weights {
+            wide,
+            narrow: Some(narrow),
+        }
+    }
+
+    /// The columns from `first` on (of each row, as `view` strides over them).
+    pub(crate) fn columns_from(self, first: usize) -> Self {
+        Weights {
+            wide: &self.wide[first..],
+            narrow: self.narrow.map(|n| &n[first..]),
+        }
+    }
+
+    /// The rows×cols matrix, rows `stride` apart.
+    pub(crate) fn view(self, rows: usize, cols: usize, stride: usize) -> WeightsRef<'a, T> {
+        WeightsRef {
+            wide: view(self.wide, rows, cols, stride),
+            narrow: self.narrow.map(|n| view(n, rows, cols, stride)),
+        }
+    }
+}
+
+/// A view of [`Weights`].
+pub(crate) struct WeightsRef<'a, T> {
+    wide: MatRef<'a, T>,
+    narrow: Option<MatRef<'a, f32>>,
+}
+
+/// dst += a·w. A single row by weights with an f32 copy (an f64 map's state, see
+/// [`Scalar::add_row_times_f32`]) reads the copy: the same bits from half the bytes.
+pub(crate) fn gemm_by<T: Scalar>(mut dst: MatMut<'_, T>, a: MatRef<'_, T>, w: WeightsRef<'_, T>) {
+    if let (Some(narrow), 1) = (w.narrow, a.nrows()) {
+        let row = dst.as_mut().row_mut(0).try_as_row_major_mut();
+        if let (Some(row), Some(a)) = (row, a.row(0).try_as_row_major()) {
+            let (m, n, k) = (1, row.ncols(), a.ncols());
+            super::profile::product(m, n, k, || {
+                T::add_row_times_f32(row.as_slice_mut(), a.as_slice(), narrow)
+            });
+            return;
+        }
+    }
+    gemm(dst, Accum::Add, a, w.wide);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

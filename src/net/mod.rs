@@ -13,6 +13,7 @@ mod sequence;
 pub mod simd;
 mod spec;
 mod thin;
+mod widening;
 
 pub use cell::{GateFree, HELD_GATE};
 pub use map::{CellMap, Jacobians};

@@ -5,6 +5,10 @@
 //! libm calls would dominate a training step), `f64` uses the standard library for full accuracy.
 
 use std::fmt::Debug;
+
+use faer::{Accum, MatRef, Par};
+
+use super::matmul::{view, view_mut};
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub};
 
 /// A real floating-point type the cell equations can run in.
@@ -35,6 +39,10 @@ pub trait Scalar:
     fn sigmoid(self) -> Self;
     /// True for NaN and ±∞.
     fn is_non_finite(self) -> bool;
+    /// dst += a·w for one row `a`, w (a.len() × dst.len(), contiguous rows) stored in f32 and
+    /// holding this type's values exactly: for f64 the widening product (`widening.rs`: faer's
+    /// bits from half the bytes), for f32 faer's own.
+    fn add_row_times_f32(dst: &mut [Self], a: &[Self], w: MatRef<'_, f32>);
 }
 
 impl Scalar for f64 {
@@ -57,6 +65,9 @@ impl Scalar for f64 {
     #[inline(always)]
     fn is_non_finite(self) -> bool {
         !self.is_finite()
+    }
+    fn add_row_times_f32(dst: &mut [Self], a: &[Self], w: MatRef<'_, f32>) {
+        super::widening::add_row_times(dst, a, w)
     }
 }
 
@@ -81,6 +92,11 @@ impl Scalar for f32 {
     #[inline(always)]
     fn is_non_finite(self) -> bool {
         !self.is_finite()
+    }
+    fn add_row_times_f32(dst: &mut [Self], a: &[Self], w: MatRef<'_, f32>) {
+        let (k, n) = (a.len(), dst.len());
+        let (dst, a) = (view_mut(dst, 1, n, n), view(a, 1, k, k));
+        faer::linalg::matmul::matmul(dst, Accum::Add, a, w, 1.0, Par::Seq);
     }
 }
 

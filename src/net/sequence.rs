@@ -9,7 +9,7 @@
 use faer::Accum;
 
 use super::cell::{self, Backprop, Step};
-use super::matmul::{gemm, view, view_mut};
+use super::matmul::{gemm, view, view_mut, Weights};
 use super::params::Params;
 use super::scalar::Scalar;
 use super::spec::{Arch, NetSpec};
@@ -152,7 +152,7 @@ pub fn forward<T: Scalar>(params: &Params<T>, inputs: &[T], tape: &mut Tape<T>) 
             let step = Step {
                 units: n,
                 batch: b,
-                w_h,
+                w_h: Weights::new(w_h),
                 w_h_t: &[],
                 b_h,
                 h_prev: &before[t * b * s..],
@@ -268,7 +268,7 @@ pub fn backward<T: Scalar>(
             let step = Step {
                 units: n,
                 batch: b,
-                w_h,
+                w_h: Weights::new(w_h),
                 w_h_t: &tape.w_h_t,
                 b_h,
                 h_prev: &tape.states[t * b * s..(t + 1) * b * s],

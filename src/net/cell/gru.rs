@@ -5,7 +5,7 @@
 use faer::Accum;
 
 use super::Step;
-use crate::net::matmul::{gemm, view, view_mut};
+use crate::net::matmul::{gemm, gemm_by, view, view_mut};
 use crate::net::nonlinearity::{dsigmoid_at_output, Nonlinearity};
 use crate::net::scalar::Scalar;
 
@@ -13,11 +13,10 @@ use crate::net::scalar::Scalar;
 pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [T]) {
     let (n, b, g) = (s.units, s.batch, 3 * s.units);
     let one = T::of(1.0);
-    gemm(
+    gemm_by(
         view_mut(s.z, b, 2 * n, g),
-        Accum::Add,
         view(s.h_prev, b, n, n),
-        view(s.w_h, n, 2 * n, g),
+        s.w_h.view(n, 2 * n, g),
     );
     for ((z, h), rh) in
         s.z.chunks_exact_mut(g)
@@ -32,11 +31,10 @@ pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [
             *rhi = r * hi;
         }
     }
-    gemm(
+    gemm_by(
         view_mut(&mut s.z[2 * n..], b, n, g),
-        Accum::Add,
         view(s.aux, b, n, n),
-        view(&s.w_h[2 * n..], n, n, g),
+        s.w_h.columns_from(2 * n).view(n, n, g),
     );
     for ((z, h), hn) in
         s.z.chunks_exact_mut(g)

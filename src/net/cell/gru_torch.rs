@@ -6,7 +6,7 @@
 use faer::Accum;
 
 use super::Step;
-use crate::net::matmul::{gemm, view, view_mut};
+use crate::net::matmul::{gemm, gemm_by, view, view_mut};
 use crate::net::nonlinearity::{dsigmoid_at_output, Nonlinearity};
 use crate::net::scalar::Scalar;
 
@@ -14,20 +14,18 @@ use crate::net::scalar::Scalar;
 pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [T]) {
     let (n, b, g) = (s.units, s.batch, 3 * s.units);
     let one = T::of(1.0);
-    gemm(
+    gemm_by(
         view_mut(s.z, b, 2 * n, g),
-        Accum::Add,
         view(s.h_prev, b, n, n),
-        view(s.w_h, n, 2 * n, g),
+        s.w_h.view(n, 2 * n, g),
     );
     for row in s.aux.chunks_exact_mut(n) {
         row.copy_from_slice(s.b_h);
     }
-    gemm(
+    gemm_by(
         view_mut(s.aux, b, n, n),
-        Accum::Add,
         view(s.h_prev, b, n, n),
-        view(&s.w_h[2 * n..], n, n, g),
+        s.w_h.columns_from(2 * n).view(n, n, g),
     );
     for (((z, h), recurrent), hn) in
         s.z.chunks_exact_mut(g)

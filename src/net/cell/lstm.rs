@@ -6,7 +6,7 @@
 use faer::Accum;
 
 use super::Step;
-use crate::net::matmul::{gemm, view, view_mut};
+use crate::net::matmul::{gemm, gemm_by, view, view_mut};
 use crate::net::nonlinearity::{dsigmoid_at_output, Nonlinearity};
 use crate::net::scalar::Scalar;
 
@@ -26,11 +26,10 @@ pub(super) fn forward<T: Scalar, F: Nonlinearity>(
     for (h, prev) in s.aux.chunks_exact_mut(n).zip(s.h_prev.chunks_exact(2 * n)) {
         h.copy_from_slice(&prev[n..]);
     }
-    gemm(
+    gemm_by(
         view_mut(s.z, b, g, g),
-        Accum::Add,
         view(s.aux, b, n, n),
-        view(s.w_h, n, g, g),
+        s.w_h.view(n, g, g),
     );
     for (((z, prev), next), fc_out) in
         s.z.chunks_exact_mut(g)

@@ -13,6 +13,7 @@ mod lstm;
 mod ugrnn;
 mod vanilla;
 
+use super::matmul::Weights;
 use super::nonlinearity::{Nonlinearity, Relu, Tanh};
 use super::scalar::Scalar;
 use super::simd;
@@ -92,7 +93,7 @@ pub(crate) struct Step<'a, T> {
     /// Batch rows B.
     pub batch: usize,
     /// Recurrent kernel, N×G.
-    pub w_h: &'a [T],
+    pub w_h: Weights<'a, T>,
     /// The recurrent kernel transposed, G×N, for the backward product (empty going forward):
     /// laid out as that product reads it, so faer does not repack W_h at every step.
     pub w_h_t: &'a [T],

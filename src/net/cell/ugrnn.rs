@@ -4,7 +4,7 @@
 use faer::Accum;
 
 use super::Step;
-use crate::net::matmul::{gemm, view, view_mut};
+use crate::net::matmul::{gemm, gemm_by, view, view_mut};
 use crate::net::nonlinearity::{dsigmoid_at_output, Nonlinearity};
 use crate::net::scalar::Scalar;
 
@@ -12,11 +12,10 @@ use crate::net::scalar::Scalar;
 pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [T]) {
     let (n, b) = (s.units, s.batch);
     let one = T::of(1.0);
-    gemm(
+    gemm_by(
         view_mut(s.z, b, 2 * n, 2 * n),
-        Accum::Add,
         view(s.h_prev, b, n, n),
-        view(s.w_h, n, 2 * n, 2 * n),
+        s.w_h.view(n, 2 * n, 2 * n),
     );
     for ((z, h), hn) in
         s.z.chunks_exact_mut(2 * n)

@@ -3,18 +3,17 @@
 use faer::Accum;
 
 use super::Step;
-use crate::net::matmul::{gemm, view, view_mut};
+use crate::net::matmul::{gemm, gemm_by, view, view_mut};
 use crate::net::nonlinearity::Nonlinearity;
 use crate::net::scalar::Scalar;
 
 #[inline(always)]
 pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [T]) {
     let (n, b) = (s.units, s.batch);
-    gemm(
+    gemm_by(
         view_mut(s.z, b, n, n),
-        Accum::Add,
         view(s.h_prev, b, n, n),
-        view(s.w_h, n, n, n),
+        s.w_h.view(n, n, n),
     );
     for (z, h) in s.z.iter_mut().zip(h_next.iter_mut()) {
         *z = F::f(*z);

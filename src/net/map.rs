@@ -320,3 +320,48 @@ fn identity_pull_back<T: Scalar>(
     let dh = pull_back(p, &hs, &mut z, &mut aux, &identity, s);
     (dh, z)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::spec::{Activation, Arch};
+    use rand::SeedableRng;
+
+    /// A map of f32-trained weights reads W_h from its f32 copy (where the CPU runs the widening
+    /// product) and steps every cell to the same bits as the f64 product; a map of weights f32
+    /// cannot hold keeps the f64 product.
+    #[test]
+    fn the_f32_copy_changes_no_bit_and_is_kept_only_when_exact() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for arch in Arch::ALL {
+            let spec = NetSpec {
+                arch,
+                activation: Activation::Tanh,
+                inputs: 3,
+                units: 37,
+                outputs: 2,
+            };
+            let trained = Params::<f32>::init(spec, &mut rng);
+            let map = CellMap::new(&trained);
+            assert_eq!(map.narrow, widening::available(), "{arch:?}");
+            let s = spec.state_dim();
+            let h: Vec<f64> = (0..s).map(|i| (i as f64 * 0.7).sin() * 0.9).collect();
+            let x = [0.5, -1.0, 0.25];
+            let wide = Precision {
+                w_h: Weights::new(map.params.block(map.params.layout().recurrent_kernel())),
+                ..map.exact()
+            };
+            let (want, got) = (run(&wide, &h, &x, 1), run(&map.exact(), &h, &x, 1));
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got.2), bits(&want.2), "{arch:?}: next state");
+            assert_eq!(bits(&got.0), bits(&want.0), "{arch:?}: gates");
+
+            let mut precise = Params::<f64>::init(spec, &mut rng);
+            precise.data.iter_mut().for_each(|w| *w += 1e-12);
+            assert!(
+                !CellMap::new(&precise).narrow,
+                "{arch:?}: an inexact copy was kept"
+            );
+        }
+    }
+}

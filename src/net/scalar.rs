@@ -5,11 +5,11 @@
 //! libm calls would dominate a training step), `f64` uses the standard library for full accuracy.
 
 use std::fmt::Debug;
+use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub};
 
 use faer::{Accum, MatRef, Par};
 
 use super::matmul::{view, view_mut};
-use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub};
 
 /// A real floating-point type the cell equations can run in.
 pub trait Scalar:

@@ -12,7 +12,6 @@ use crate::net::scalar::Scalar;
 #[inline(always)]
 pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [T]) {
     let (n, b, g) = (s.units, s.batch, 3 * s.units);
-    let one = T::of(1.0);
     gemm_by(
         view_mut(s.z, b, 2 * n, g),
         view(s.h_prev, b, n, n),
@@ -42,11 +41,7 @@ pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [
             .zip(h_next.chunks_exact_mut(n))
     {
         let (zu, zc) = z[n..].split_at_mut(n);
-        for i in 0..n {
-            let c = F::f(zc[i]);
-            zc[i] = c;
-            hn[i] = zu[i] * h[i] + (one - zu[i]) * c;
-        }
+        super::mix_forward::<T, F>(zc, zu, h, hn);
     }
 }
 
@@ -58,7 +53,6 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
     d_rh: &mut [T],
 ) {
     let (n, b, g) = (s.units, s.batch, 3 * s.units);
-    let one = T::of(1.0);
     // Update gate and candidate first: the candidate's gradient feeds the reset gate.
     for (((z, h), dhn), dhp) in
         s.z.chunks_exact_mut(g)
@@ -67,12 +61,7 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
             .zip(dh_prev.chunks_exact_mut(n))
     {
         let (zu, zc) = z[n..].split_at_mut(n);
-        for i in 0..n {
-            let (u, c, dh) = (zu[i], zc[i], dhn[i]);
-            zu[i] = dh * (h[i] - c) * dsigmoid_at_output(u);
-            zc[i] = dh * (one - u) * F::df_at_output(c);
-            dhp[i] = dh * u;
-        }
+        super::mix_backward::<T, F>(zu, zc, h, dhn, dhp);
     }
     // ∂L/∂(r⊙h) = dc · W_hcᵀ
     gemm(
@@ -87,12 +76,7 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
             .zip(d_rh.chunks_exact(n))
             .zip(dh_prev.chunks_exact_mut(n))
     {
-        let zr = &mut z[..n];
-        for i in 0..n {
-            let r = zr[i];
-            zr[i] = drh[i] * h[i] * dsigmoid_at_output(r);
-            dhp[i] += drh[i] * r;
-        }
+        reset_backward(&mut z[..n], h, drh, dhp);
     }
     gemm(
         view_mut(dh_prev, b, n, n),
@@ -100,6 +84,19 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
         view(s.z, b, 2 * n, g),
         view(s.w_h_t, 2 * n, n, n),
     );
+}
+
+/// The reset gate's gradient on one row, from ∂L/∂(r⊙h): a function of its own for the reason
+/// [`super::mix_backward`] gives.
+#[inline(always)]
+fn reset_backward<T: Scalar>(zr: &mut [T], h: &[T], d_rh: &[T], dh_prev: &mut [T]) {
+    let n = zr.len();
+    let (h, d_rh, dh_prev) = (&h[..n], &d_rh[..n], &mut dh_prev[..n]);
+    for i in 0..n {
+        let r = zr[i];
+        zr[i] = d_rh[i] * h[i] * dsigmoid_at_output(r);
+        dh_prev[i] += d_rh[i] * r;
+    }
 }
 
 /// ∂F/∂h at one state, row-major N×N (row k is e_kᵀ·∂F/∂h), from the tape `s` of its forward

@@ -13,7 +13,6 @@ use crate::net::scalar::Scalar;
 #[inline(always)]
 pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [T]) {
     let (n, b, g) = (s.units, s.batch, 3 * s.units);
-    let one = T::of(1.0);
     gemm_by(
         view_mut(s.z, b, 2 * n, g),
         view(s.h_prev, b, n, n),
@@ -37,11 +36,18 @@ pub(super) fn forward<T: Scalar, F: Nonlinearity>(s: Step<'_, T>, h_next: &mut [
         let (zu, zc) = rest.split_at_mut(n);
         zr.iter_mut().for_each(|v| *v = v.sigmoid());
         zu.iter_mut().for_each(|v| *v = v.sigmoid());
-        for i in 0..n {
-            let c = F::f(zc[i] + zr[i] * recurrent[i]);
-            zc[i] = c;
-            hn[i] = zu[i] * h[i] + (one - zu[i]) * c;
-        }
+        reset_candidate(zc, zr, recurrent);
+        super::mix_forward::<T, F>(zc, zu, h, hn);
+    }
+}
+
+/// z_c + r⊙(U_c h + b_hc) on one row (see [`super::mix_backward`] for why a function of its own).
+#[inline(always)]
+fn reset_candidate<T: Scalar>(zc: &mut [T], zr: &[T], recurrent: &[T]) {
+    let n = zc.len();
+    let (zr, recurrent) = (&zr[..n], &recurrent[..n]);
+    for i in 0..n {
+        zc[i] += zr[i] * recurrent[i];
     }
 }
 
@@ -54,7 +60,6 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
     dh_prev: &mut [T],
 ) {
     let (n, b, g) = (s.units, s.batch, 3 * s.units);
-    let one = T::of(1.0);
     for ((((z, h), recurrent), dhn), dhp) in
         s.z.chunks_exact_mut(g)
             .zip(s.h_prev.chunks_exact(n))
@@ -64,15 +69,7 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
     {
         let (zr, rest) = z.split_at_mut(n);
         let (zu, zc) = rest.split_at_mut(n);
-        for i in 0..n {
-            let (r, u, c, dh) = (zr[i], zu[i], zc[i], dhn[i]);
-            let dc = dh * (one - u) * F::df_at_output(c);
-            zu[i] = dh * (h[i] - c) * dsigmoid_at_output(u);
-            zc[i] = dc;
-            zr[i] = dc * recurrent[i] * dsigmoid_at_output(r);
-            recurrent[i] = dc * r;
-            dhp[i] = dh * u;
-        }
+        backward_row::<T, F>(zr, zu, zc, recurrent, h, dhn, dhp);
     }
     gemm(
         view_mut(dh_prev, b, n, n),
@@ -86,4 +83,30 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
         view(s.aux, b, n, n),
         view(&s.w_h_t[2 * n * n..], n, n, n),
     );
+}
+
+/// One state row of [`backward`] (see [`super::mix_backward`] for why a function of its own).
+#[inline(always)]
+fn backward_row<T: Scalar, F: Nonlinearity>(
+    zr: &mut [T],
+    zu: &mut [T],
+    zc: &mut [T],
+    recurrent: &mut [T],
+    h: &[T],
+    dh_next: &[T],
+    dh_prev: &mut [T],
+) {
+    let one = T::of(1.0);
+    let n = zr.len();
+    let (zu, zc, recurrent) = (&mut zu[..n], &mut zc[..n], &mut recurrent[..n]);
+    let (h, dh_next, dh_prev) = (&h[..n], &dh_next[..n], &mut dh_prev[..n]);
+    for i in 0..n {
+        let (r, u, c, dh) = (zr[i], zu[i], zc[i], dh_next[i]);
+        let dc = dh * (one - u) * F::df_at_output(c);
+        zu[i] = dh * (h[i] - c) * dsigmoid_at_output(u);
+        zc[i] = dc;
+        zr[i] = dc * recurrent[i] * dsigmoid_at_output(r);
+        recurrent[i] = dc * r;
+        dh_prev[i] = dh * u;
+    }
 }

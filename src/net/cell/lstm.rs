@@ -46,14 +46,34 @@ pub(super) fn forward<T: Scalar, F: Nonlinearity>(
         zf.iter_mut().for_each(|v| *v = (*v + offset).sigmoid());
         zo.iter_mut().for_each(|v| *v = v.sigmoid());
         let (c_next, h_next) = next.split_at_mut(n);
-        for k in 0..n {
-            c_next[k] = prev[k] * zf[k] + zi[k] * zj[k];
-        }
-        for k in 0..n {
-            let fc = F::f(c_next[k]);
-            fc_out[k] = fc;
-            h_next[k] = fc * zo[k];
-        }
+        forward_row::<T, F>(zi, zj, zf, zo, &prev[..n], c_next, h_next, fc_out);
+    }
+}
+
+/// c' = c⊙f + i⊙j, h' = f(c')⊙o on one row: a function of its own for the reason
+/// [`super::mix_backward`] gives.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn forward_row<T: Scalar, F: Nonlinearity>(
+    zi: &[T],
+    zj: &[T],
+    zf: &[T],
+    zo: &[T],
+    c_prev: &[T],
+    c_next: &mut [T],
+    h_next: &mut [T],
+    fc_out: &mut [T],
+) {
+    let n = fc_out.len();
+    let (zi, zj, zf, zo, c_prev) = (&zi[..n], &zj[..n], &zf[..n], &zo[..n], &c_prev[..n]);
+    let (c_next, h_next) = (&mut c_next[..n], &mut h_next[..n]);
+    for k in 0..n {
+        c_next[k] = c_prev[k] * zf[k] + zi[k] * zj[k];
+    }
+    for k in 0..n {
+        let fc = F::f(c_next[k]);
+        fc_out[k] = fc;
+        h_next[k] = fc * zo[k];
     }
 }
 

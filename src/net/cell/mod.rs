@@ -14,7 +14,7 @@ mod ugrnn;
 mod vanilla;
 
 use super::matmul::Weights;
-use super::nonlinearity::{Nonlinearity, Relu, Tanh};
+use super::nonlinearity::{dsigmoid_at_output, Nonlinearity, Relu, Tanh};
 use super::scalar::Scalar;
 use super::simd;
 use super::spec::{Activation, Arch};
@@ -237,5 +237,49 @@ fn backward_with<T: Scalar, F: Nonlinearity>(arch: Arch, step: Step<'_, T>, bp: 
         Arch::Gru => gru::backward::<T, F>(step, bp.dh_next, bp.dh_prev, bp.scratch),
         Arch::GruTorch => gru_torch::backward::<T, F>(step, bp.dh_next, bp.dh_prev),
         Arch::Lstm | Arch::LstmTorch => lstm::backward::<T, F>(step, bp.dh_next, bp.dh_prev),
+    }
+}
+
+/// c = f(z_c) and h' = u⊙h + (1−u)⊙c on one row (GRU's candidate and update gate; see
+/// [`mix_backward`] for why a function of its own): `zc` is left holding c.
+#[inline(always)]
+pub(super) fn mix_forward<T: Scalar, F: Nonlinearity>(
+    zc: &mut [T],
+    zu: &[T],
+    h: &[T],
+    h_next: &mut [T],
+) {
+    let one = T::of(1.0);
+    let n = zc.len();
+    let (zu, h, h_next) = (&zu[..n], &h[..n], &mut h_next[..n]);
+    for i in 0..n {
+        let c = F::f(zc[i]);
+        zc[i] = c;
+        h_next[i] = zu[i] * h[i] + (one - zu[i]) * c;
+    }
+}
+
+/// The backward step of h' = u⊙h + (1−u)⊙c (GRU's update gate, UGRNN's gate) on one row: `zu`
+/// and `zc` hold u and c and are left holding their pre-activations' gradients, `dh_prev` gets
+/// u⊙∂L/∂h'. The cells' per-row loops are functions of their own taking each row as a separate
+/// reference: the compiler then knows the rows do not overlap and vectorises the loop in
+/// whichever codegen unit it lands (inlined into the cell, with the rows cut from one buffer,
+/// it kept several loops scalar once rnnlab was built in more than one unit).
+#[inline(always)]
+pub(super) fn mix_backward<T: Scalar, F: Nonlinearity>(
+    zu: &mut [T],
+    zc: &mut [T],
+    h: &[T],
+    dh_next: &[T],
+    dh_prev: &mut [T],
+) {
+    let one = T::of(1.0);
+    let n = zu.len();
+    let (zc, h, dh_next, dh_prev) = (&mut zc[..n], &h[..n], &dh_next[..n], &mut dh_prev[..n]);
+    for i in 0..n {
+        let (u, c, dh) = (zu[i], zc[i], dh_next[i]);
+        zu[i] = dh * (h[i] - c) * dsigmoid_at_output(u);
+        zc[i] = dh * (one - u) * F::df_at_output(c);
+        dh_prev[i] = dh * u;
     }
 }

@@ -5,7 +5,7 @@ use faer::Accum;
 
 use super::Step;
 use crate::net::matmul::{gemm, gemm_by, view, view_mut};
-use crate::net::nonlinearity::{dsigmoid_at_output, Nonlinearity};
+use crate::net::nonlinearity::Nonlinearity;
 use crate::net::scalar::Scalar;
 
 #[inline(always)]
@@ -40,7 +40,6 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
     dh_prev: &mut [T],
 ) {
     let (n, b) = (s.units, s.batch);
-    let one = T::of(1.0);
     for (((z, h), dhn), dhp) in
         s.z.chunks_exact_mut(2 * n)
             .zip(s.h_prev.chunks_exact(n))
@@ -48,12 +47,7 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
             .zip(dh_prev.chunks_exact_mut(n))
     {
         let (zg, zc) = z.split_at_mut(n);
-        for i in 0..n {
-            let (g, c, dh) = (zg[i], zc[i], dhn[i]);
-            zg[i] = dh * (h[i] - c) * dsigmoid_at_output(g);
-            zc[i] = dh * (one - g) * F::df_at_output(c);
-            dhp[i] = dh * g;
-        }
+        super::mix_backward::<T, F>(zg, zc, h, dhn, dhp);
     }
     gemm(
         view_mut(dh_prev, b, n, n),

@@ -69,7 +69,8 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
     {
         let (zr, rest) = z.split_at_mut(n);
         let (zu, zc) = rest.split_at_mut(n);
-        backward_row::<T, F>(zr, zu, zc, recurrent, h, dhn, dhp);
+        super::mix_backward::<T, F>(zu, zc, h, dhn, dhp);
+        reset_backward(zr, zc, recurrent);
     }
     gemm(
         view_mut(dh_prev, b, n, n),
@@ -85,28 +86,15 @@ pub(super) fn backward<T: Scalar, F: Nonlinearity>(
     );
 }
 
-/// One state row of [`backward`] (see [`super::mix_backward`] for why a function of its own).
+/// The reset gate's gradient on one row from the candidate's (`dc`, as [`super::mix_backward`]
+/// leaves it); `recurrent` becomes ∂L/∂(U_c h + b_hc).
 #[inline(always)]
-fn backward_row<T: Scalar, F: Nonlinearity>(
-    zr: &mut [T],
-    zu: &mut [T],
-    zc: &mut [T],
-    recurrent: &mut [T],
-    h: &[T],
-    dh_next: &[T],
-    dh_prev: &mut [T],
-) {
-    let one = T::of(1.0);
+fn reset_backward<T: Scalar>(zr: &mut [T], dc: &[T], recurrent: &mut [T]) {
     let n = zr.len();
-    let (zu, zc, recurrent) = (&mut zu[..n], &mut zc[..n], &mut recurrent[..n]);
-    let (h, dh_next, dh_prev) = (&h[..n], &dh_next[..n], &mut dh_prev[..n]);
+    let (dc, recurrent) = (&dc[..n], &mut recurrent[..n]);
     for i in 0..n {
-        let (r, u, c, dh) = (zr[i], zu[i], zc[i], dh_next[i]);
-        let dc = dh * (one - u) * F::df_at_output(c);
-        zu[i] = dh * (h[i] - c) * dsigmoid_at_output(u);
-        zc[i] = dc;
-        zr[i] = dc * recurrent[i] * dsigmoid_at_output(r);
-        recurrent[i] = dc * r;
-        dh_prev[i] = dh * u;
+        let r = zr[i];
+        zr[i] = dc[i] * recurrent[i] * dsigmoid_at_output(r);
+        recurrent[i] = dc[i] * r;
     }
 }

@@ -223,7 +223,7 @@ fn transposed_recurrent_kernel<T: Scalar>(params: &Params<T>) -> Vec<T> {
     w_h_t
 }
 
-/// One step of `rows` states at once under `params`; returns (z, aux, next states).
+/// One step of `rows` states at once under `p`; returns (z, aux, next states).
 fn run<T: Scalar>(p: &Precision<T>, h: &[T], x: &[T], rows: usize) -> (Vec<T>, Vec<T>, Vec<T>) {
     let params = p.params;
     let spec = params.spec;

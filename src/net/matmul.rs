@@ -168,3 +168,112 @@ mod tests {
         }
     }
 }
+
+/// faer runs its f32 products on x86-64 on one of two kernels, AVX-512 or AVX2 + FMA, chosen by
+/// the CPU. Both must give the same bits at every product shape and layout a training iteration
+/// uses, or a sweep spread over nodes of both kinds would train different networks from the same
+/// file and seed. Called directly, so that both run on whichever machine runs the test.
+#[cfg(all(test, target_arch = "x86_64"))]
+mod kernel_tests {
+    use private_gemm_x86::{gemm, Accum, DType, DstKind, IType, InstrSet};
+    use rand::{Rng, SeedableRng};
+
+    /// dst (m×n) = or += a·b, each operand given by (row stride, column stride).
+    #[allow(clippy::too_many_arguments)]
+    fn product(
+        instr: InstrSet,
+        (m, n, k): (usize, usize, usize),
+        a: (&[f32], isize, isize),
+        b: (&[f32], isize, isize),
+        dst: &mut [f32],
+        add: bool,
+    ) {
+        let alpha = 1.0f32;
+        // SAFETY: the operands span the strides given; the CPU has the instruction set (checked
+        // by the caller).
+        unsafe {
+            gemm(
+                DType::F32,
+                IType::U64,
+                instr,
+                m,
+                n,
+                k,
+                dst.as_mut_ptr().cast(),
+                n as isize,
+                1,
+                std::ptr::null(),
+                std::ptr::null(),
+                DstKind::Full,
+                if add { Accum::Add } else { Accum::Replace },
+                a.0.as_ptr().cast(),
+                a.1,
+                a.2,
+                false,
+                std::ptr::null(),
+                0,
+                b.0.as_ptr().cast(),
+                b.1,
+                b.2,
+                false,
+                (&raw const alpha).cast(),
+                1,
+            );
+        }
+    }
+
+    #[test]
+    fn the_avx512_and_avx2_kernels_give_the_same_bits() {
+        if !(std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("fma"))
+        {
+            eprintln!("skipped: this CPU has no AVX-512 to compare AVX2 + FMA with");
+            return;
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        // (B, N) of the benchmark and of odd sizes; gate widths G = N..4N; the step's products
+        // B×N·N×G and B×G·G×N, and the weight gradient N×TB·TB×G over T·B = 6400 rows (several
+        // of the kernel's 512-deep blocks).
+        for (b, n) in [(64, 32), (64, 128), (7, 37)] {
+            for g in [n, 2 * n, 3 * n, 4 * n] {
+                for (m, k, cols, transposed_a) in
+                    [(b, n, g, false), (b, g, n, false), (n, 100 * b, g, true)]
+                {
+                    let a: Vec<f32> = (0..m * k).map(|_| rng.random_range(-1.0..1.0)).collect();
+                    let w: Vec<f32> = (0..k * cols).map(|_| rng.random_range(-1.0..1.0)).collect();
+                    // The weight gradient reads the tape transposed: a is k×m row-major.
+                    let a_strides = if transposed_a {
+                        (1, m as isize)
+                    } else {
+                        (k as isize, 1)
+                    };
+                    for add in [false, true] {
+                        let start: Vec<f32> =
+                            (0..m * cols).map(|i| (i % 13) as f32 * 0.25).collect();
+                        let mut wide = start.clone();
+                        let mut narrow = start;
+                        for (instr, dst) in [
+                            (InstrSet::Avx512, &mut wide),
+                            (InstrSet::Avx256, &mut narrow),
+                        ] {
+                            product(
+                                instr,
+                                (m, cols, k),
+                                (&a, a_strides.0, a_strides.1),
+                                (&w, cols as isize, 1),
+                                dst,
+                                add,
+                            );
+                        }
+                        assert!(
+                            wide.iter()
+                                .zip(&narrow)
+                                .all(|(x, y)| x.to_bits() == y.to_bits()),
+                            "{m}×{k}·{k}×{cols} (a transposed: {transposed_a}, add: {add})"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

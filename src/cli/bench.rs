@@ -239,7 +239,7 @@ fn train(args: BenchTrainArgs) -> Outcome {
             benchmark: "train",
             rows,
             gemm_peak_gflops: bench::gemm_peak_gflops(),
-            vector_path: crate::net::simd::path().name(),
+            machine: bench::Machine::this(),
             show_products: args.products,
         },
         args.json,

@@ -8,6 +8,7 @@ use crate::lab::LabError;
 
 mod dsa;
 mod fixed_points;
+mod machine;
 mod notebook;
 mod report;
 mod similarity;
@@ -17,6 +18,7 @@ pub use dsa::{bench_dsa, DsaBench, DsaPopulation};
 pub use fixed_points::{
     bench_fixed_points, BenchNetworks, FixedPointBench, FixedPointBenchRequest,
 };
+pub use machine::Machine;
 pub use notebook::{bench_notebook, bench_notebook_at, NotebookBench};
 pub use report::{bench_report, store_random_distances, ReportBench};
 pub use similarity::{bench_similarity, SimilarityBench};

@@ -229,8 +229,8 @@ pub struct TrainBench {
     pub rows: Vec<BenchRow>,
     /// This CPU's single-thread f32 product rate at 1024³ ([`gemm_peak_gflops`]).
     pub gemm_peak_gflops: f64,
-    /// The vector path the elementwise loops took ([`crate::net::simd::path`]).
-    pub vector_path: &'static str,
+    /// The CPU, faer's product kernel on it, and the elementwise loops' vector path.
+    pub machine: super::Machine,
     /// Print every product shape under the table (the JSON always has them).
     #[serde(skip)]
     pub show_products: bool,
@@ -287,9 +287,8 @@ impl std::fmt::Display for TrainBench {
         writeln!(
             f,
             "rec.% and bat.% = the products' rate as a share of this CPU's rate at the same shapes \
-             alone (faer, one thread, warm operands); this CPU's rate at 1024³: {:.0} GFLOP/s; \
-             vector loops: {}",
-            self.gemm_peak_gflops, self.vector_path
+             alone (faer, one thread, warm operands); this CPU's rate at 1024³: {:.0} GFLOP/s\n{}",
+            self.gemm_peak_gflops, self.machine
         )?;
         if self.show_products {
             writeln!(

@@ -23,7 +23,7 @@ fn axpy<T: Scalar>(out: &mut [T], a: T, x: &[T]) {
 /// Columns per block of [`combination`]: a block's sums stay in registers (two of AVX-512's,
 /// four of AVX2's for f32) while every row of w is added in, so the output is written once
 /// instead of read and written once per row. 32, not 64: a network of 32 units gets blocks
-/// (`bench train`: N = 32 cells 7–15 % faster, against 0–5 % with 64).
+/// (`bench train`: N = 32 cells 7–15 % faster, against 0–8 % with 64).
 const BLOCK: usize = 32;
 
 /// out = start + Σ_k x[k]·w[k, :] (start None: out's own values), w row-major x.len() ×

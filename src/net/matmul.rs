@@ -179,7 +179,6 @@ mod kernel_tests {
     use rand::{Rng, SeedableRng};
 
     /// dst (m×n) = or += a·b, each operand given by (row stride, column stride).
-    #[allow(clippy::too_many_arguments)]
     fn product(
         instr: InstrSet,
         (m, n, k): (usize, usize, usize),

@@ -6,8 +6,9 @@
 //! sum (every loop that sums keeps one accumulator per lane, the same on every path), so all
 //! three give the same bits: a network trains to the same weights whichever path its machine
 //! takes (faer's products give the same bits on its AVX-512 and AVX2 + FMA kernels, see
-//! `matmul::kernel_tests`; on a CPU without FMA its fallback kernel does not). `RNNLAB_SIMD=avx512|avx2|portable` forces a path (a narrower one than the CPU has),
-//! which is how the tests check the paths the test machine would not take.
+//! `matmul::kernel_tests`; on a CPU without FMA its fallback kernel does not).
+//! `RNNLAB_SIMD=avx512|avx2|portable` forces a path (a narrower one than the CPU has), which is
+//! how the tests check the paths the test machine would not take.
 
 use std::sync::OnceLock;
 

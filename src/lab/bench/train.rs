@@ -287,9 +287,10 @@ impl std::fmt::Display for TrainBench {
         writeln!(
             f,
             "rec.% and bat.% = the products' rate as a share of this CPU's rate at the same shapes \
-             alone (faer, one thread, warm operands); this CPU's rate at 1024³: {:.0} GFLOP/s\n{}",
-            self.gemm_peak_gflops, self.machine
+             alone (faer, one thread, warm operands); this CPU's rate at 1024³: {:.0} GFLOP/s",
+            self.gemm_peak_gflops
         )?;
+        writeln!(f, "{}", self.machine)?;
         if self.show_products {
             writeln!(
                 f,
